@@ -1,3 +1,304 @@
+// Command hotline serves the regional medical network portal from one bbolt
+// file. Without a sub-command it serves; see README.md for the others.
 package main
 
-func main() {}
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"hotline/handlers"
+	"hotline/store"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = ""
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "hotline:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(args, stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "hotline", versionString())
+		return nil
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+}
+
+const usage = `usage:
+  hotline [serve] [--addr :8443] [--http-addr :8080] [--db hotline.db]
+                  [--client-cert required|optional|off] [--tls-cert F --tls-key F]
+                  [--hostname H]... [--cert-validity 17520h] [--version]
+  hotline version
+`
+
+func versionString() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				return "dev-" + s.Value[:12]
+			}
+		}
+	}
+	return "dev"
+}
+
+// listFlag collects a repeatable flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+type serveConfig struct {
+	addr, httpAddr, db, certMode, tlsCert, tlsKey string
+	hostnames                                     listFlag
+	certValidity                                  time.Duration
+}
+
+func serve(args []string, stdout, stderr io.Writer) error {
+	var cfg serveConfig
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.addr, "addr", ":8443", "HTTPS listen address")
+	fs.StringVar(&cfg.httpAddr, "http-addr", ":8080", "HTTP address that only redirects to HTTPS (empty: off)")
+	fs.StringVar(&cfg.db, "db", "hotline.db", "database file")
+	fs.StringVar(&cfg.certMode, "client-cert", "required", "client certificates: required, optional or off (development)")
+	fs.StringVar(&cfg.tlsCert, "tls-cert", "", "server certificate PEM (default: issued by the built-in server CA)")
+	fs.StringVar(&cfg.tlsKey, "tls-key", "", "server private key PEM")
+	fs.Var(&cfg.hostnames, "hostname", "host name for the built-in server certificate (repeatable; localhost is always included)")
+	fs.DurationVar(&cfg.certValidity, "cert-validity", 2*365*24*time.Hour, "validity of issued client certificates")
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *showVersion {
+		fmt.Fprintln(stdout, "hotline", versionString())
+		return nil
+	}
+	mode := handlers.CertMode(cfg.certMode)
+	if !mode.Valid() {
+		return fmt.Errorf("--client-cert must be required, optional or off, not %q", cfg.certMode)
+	}
+	if (cfg.tlsCert == "") != (cfg.tlsKey == "") {
+		return errors.New("--tls-cert and --tls-key go together")
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+
+	db, err := store.Open(cfg.db, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := firstOperator(db, stdout); err != nil {
+		return err
+	}
+	clientCA, err := db.ClientCA()
+	if err != nil {
+		return err
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(clientCA.Cert)
+	getCert, err := serverCertificates(db, cfg, log)
+	if err != nil {
+		return err
+	}
+	if mode == handlers.CertOff {
+		log.Warn("client certificates are OFF: development only, never with real patient data")
+	}
+	srv, err := handlers.New(handlers.Config{DB: db, CertMode: mode, Logger: log, Version: versionString(),
+		ClientCAs: pool, CertValidity: cfg.certValidity})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	tlsLn := tls.NewListener(ln, &tls.Config{
+		MinVersion: tls.VersionTLS12,
+		// TLS 1.2 only with forward-secret AEAD suites; 1.3 suites are fixed
+		// and preferred by negotiation.
+		CipherSuites: []uint16{
+			tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+			tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305, tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+			tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305,
+		},
+		// Request (never require or verify) client certificates in the
+		// handshake: the application verifies them, so an expired or foreign
+		// certificate gets an explanation page instead of a TLS error.
+		ClientAuth:     tls.RequestClientCert,
+		ClientCAs:      pool,
+		GetCertificate: getCert,
+		NextProtos:     []string{"http/1.1"},
+	})
+
+	var redirectSrv *http.Server
+	if cfg.httpAddr != "" {
+		redirectSrv = httpsRedirect(cfg.httpAddr, cfg.addr)
+		hl, err := net.Listen("tcp", cfg.httpAddr)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		go redirectSrv.Serve(hl)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go purgeSessions(ctx, db, log)
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.App().Listener(tlsLn) }()
+	fmt.Fprintf(stdout, "hotline %s: https://localhost%s (database %s, client certificates %s)\n",
+		versionString(), portOf(cfg.addr), cfg.db, mode)
+
+	select {
+	case err := <-serveErr:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining requests")
+	var wg sync.WaitGroup
+	if redirectSrv != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_ = redirectSrv.Shutdown(sctx)
+		}()
+	}
+	err = srv.Shutdown(30 * time.Second)
+	wg.Wait()
+	return err
+}
+
+// firstOperator creates operator "admin" on an empty database. Its password
+// is $HOTLINE_OPERATOR_PASSWORD when set, else generated, printed once, and
+// must be changed at first login.
+func firstOperator(db *store.DB, stdout io.Writer) error {
+	pw := os.Getenv("HOTLINE_OPERATOR_PASSWORD")
+	generated := pw == ""
+	if generated {
+		pw = store.NewInitialPassword()
+	}
+	created, err := db.EnsureFirstOperator(pw, generated)
+	if err != nil || !created {
+		return err
+	}
+	if generated {
+		fmt.Fprintf(stdout, "\n運営者アカウントを作成しました。\n  ID: admin\n  PW: %s\n"+
+			"このパスワードは一度だけ表示されます。初回ログイン時に変更してください。\n\n", pw)
+	} else {
+		fmt.Fprintln(stdout, "運営者アカウント admin を作成しました（パスワードは HOTLINE_OPERATOR_PASSWORD）。")
+	}
+	return nil
+}
+
+// serverCertificates returns the TLS certificate source: the given files,
+// or the built-in server CA's certificate, renewed before it expires.
+func serverCertificates(db *store.DB, cfg serveConfig, log *slog.Logger) (func(*tls.ClientHelloInfo) (*tls.Certificate, error), error) {
+	if cfg.tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.tlsCert, cfg.tlsKey)
+		if err != nil {
+			return nil, err
+		}
+		return func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return &cert, nil }, nil
+	}
+	var mu sync.Mutex
+	cert, err := db.ServerCertificate(cfg.hostnames)
+	if err != nil {
+		return nil, err
+	}
+	return func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if store.ServerCertNeedsRenewal(cert.Leaf, db.Now()) {
+			renewed, err := db.ServerCertificate(cfg.hostnames)
+			if err != nil {
+				log.Error("server certificate renewal failed", "err", err)
+			} else {
+				log.Info("server certificate renewed", "expires", renewed.Leaf.NotAfter)
+				cert = renewed
+			}
+		}
+		c := cert
+		return &c, nil
+	}, nil
+}
+
+// httpsRedirect answers plain HTTP with a redirect to the HTTPS port.
+func httpsRedirect(httpAddr, httpsAddr string) *http.Server {
+	port := portOf(httpsAddr)
+	return &http.Server{
+		Addr:              httpAddr,
+		ReadHeaderTimeout: 5 * time.Second,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			host := r.Host
+			if h, _, err := net.SplitHostPort(host); err == nil {
+				host = h
+			}
+			if host == "" || strings.ContainsAny(host, "/\\@") {
+				host = "localhost"
+			}
+			http.Redirect(w, r, "https://"+host+port+r.URL.RequestURI(), http.StatusMovedPermanently)
+		}),
+	}
+}
+
+func portOf(addr string) string {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil || port == "443" {
+		return ""
+	}
+	return ":" + port
+}
+
+func purgeSessions(ctx context.Context, db *store.DB, log *slog.Logger) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := db.PurgeSessions(); err != nil {
+				log.Error("purge sessions", "err", err)
+			} else if n > 0 {
+				log.Info("expired sessions removed", "count", n)
+			}
+		}
+	}
+}

@@ -1,0 +1,154 @@
+package handlers
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"hotline/store"
+	"hotline/views"
+)
+
+const localMember = "member"
+
+// memberOf is the logged-in account (set by guard), nil when none.
+func memberOf(c *fiber.Ctx) *store.Member {
+	m, _ := c.Locals(localMember).(*store.Member)
+	return m
+}
+
+// guard enforces a route's Access before its handler runs.
+func (s *Server) guard(a Access) fiber.Handler {
+	if a == Public {
+		return func(c *fiber.Ctx) error { return c.Next() }
+	}
+	return func(c *fiber.Ctx) error {
+		sess := sessionOf(c)
+		if a == Patient {
+			if sess == nil || sess.Kind != store.SessionPatient {
+				return s.needLogin(c, "/patient/login")
+			}
+			return c.Next()
+		}
+		if sess == nil || sess.Kind != store.SessionMember {
+			return s.needLogin(c, "/login")
+		}
+		m, err := s.db.Member(sess.MemberID)
+		if err != nil || !m.Active() {
+			if err := s.endSession(c); err != nil {
+				return err
+			}
+			return s.needLogin(c, "/login")
+		}
+		c.Locals(localMember, &m)
+		c.Locals(localViewer, &views.Viewer{ID: m.ID, Name: m.Name, Operator: m.IsOperator(), PasswordOnly: sess.PasswordOnly})
+		if err := s.checkSessionCert(c, sess, &m); err != nil {
+			return err
+		}
+		if a == Pending {
+			return c.Next()
+		}
+		if sess.PasswordOnly {
+			if m.MustChangePassword {
+				if c.Method() == fiber.MethodGet {
+					return redirect(c, "/password")
+				}
+				return store.Errorf(store.EFORBIDDEN, "初期パスワードを変更してから利用してください")
+			}
+			return s.certRefused(c, &m, s.clientCert(c), false)
+		}
+		switch {
+		case a == Operator && !m.IsOperator():
+			return store.Errorf(store.EFORBIDDEN, "このページは運営者のみ利用できます")
+		case a == FacilityMember && m.FacilityOID == "":
+			return store.Errorf(store.EFORBIDDEN, "この機能は医療機関・薬局に所属する会員が利用します（運営者アカウントには所属施設がありません）")
+		}
+		return c.Next()
+	}
+}
+
+// checkSessionCert holds a session to the certificate it was logged in
+// with: another certificate, none, or one that is no longer usable ends it.
+func (s *Server) checkSessionCert(c *fiber.Ctx, sess *store.Session, m *store.Member) error {
+	if s.cfg.CertMode == CertOff {
+		return nil
+	}
+	st := s.clientCert(c)
+	if sess.CertSerial == "" {
+		// Not bound (password-only, or optional mode without a certificate):
+		// a presented certificate must still not be someone else's.
+		if st.Presented && st.Err == nil && st.Record.MemberID != m.ID {
+			return s.certRefused(c, m, st, true)
+		}
+		return nil
+	}
+	if !st.Presented || st.Serial != sess.CertSerial || st.Err != nil {
+		return s.certRefused(c, m, st, true)
+	}
+	s.certs.touch(peerCertificates(c))
+	return nil
+}
+
+// certRefused answers 403 with an explanation naming the certificate and
+// the way to a reissue, audits the refusal, and ends the session when asked.
+func (s *Server) certRefused(c *fiber.Ctx, m *store.Member, st certState, end bool) error {
+	reason := certReason(st, m)
+	_ = s.db.Audit(store.AuditEvent{Actor: m.ID, Action: "cert.refused", Object: "path:" + c.Path(),
+		Remote: c.IP(), Result: store.ResultDenied, Detail: reason})
+	if end {
+		if err := s.endSession(c); err != nil {
+			return err
+		}
+	}
+	return &errorPage{view: certErrorView(reason)}
+}
+
+func certReason(st certState, m *store.Member) string {
+	switch {
+	case !st.Presented:
+		return "この端末には証明書がインストールされていません。"
+	case st.Err != nil:
+		return st.Err.Error() + "。"
+	case st.Record.MemberID != m.ID:
+		return "この証明書は別のアカウントのものです。"
+	}
+	return "ログインしたときと異なる証明書が使われました。もう一度ログインしてください。"
+}
+
+func certErrorView(reason string) views.ErrorView {
+	return views.ErrorView{
+		Status:  fiber.StatusForbidden,
+		Title:   "証明書を確認できません",
+		Message: reason,
+		Detail: "ほっとラインの各機能を利用するには、パスワードに加えて、このPCにインストールした証明書（クライアント証明書）が必要です。" +
+			"証明書は1PCにつき1つです。別のPCで利用する場合や、証明書の期限切れ・紛失の場合は、ログインして申請フォームから「証明書の再発行」を申請してください。" +
+			"運営者が承認すると、次回ログイン時にこのPC用の証明書を発行できます。",
+		Links: []views.Link{
+			{Href: "/login", Text: "ログイン"},
+			{Href: "/requests?kind=cert_reissue", Text: "申請フォーム（証明書の再発行）"},
+			{Href: "/guide/certificate", Text: "証明書のインストール方法"},
+		},
+	}
+}
+
+// needLogin sends an anonymous visitor to the login page, remembering where
+// they were going.
+func (s *Server) needLogin(c *fiber.Ctx, login string) error {
+	if c.Method() == fiber.MethodGet && c.Get("HX-Request") != "true" {
+		return redirect(c, login+"?next="+url.QueryEscape(string(c.Request().URI().RequestURI())))
+	}
+	if c.Get("HX-Request") == "true" {
+		c.Set("HX-Redirect", login)
+	}
+	return store.Errorf(store.EUNAUTHORIZED, "ログインしてください（一定時間操作がなかったため、ログインの有効期限が切れた可能性があります）")
+}
+
+// safeNext accepts only local paths as a post-login destination.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
+		strings.ContainsAny(next, "\r\n") || len(next) > 500 {
+		return ""
+	}
+	return next
+}

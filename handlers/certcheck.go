@@ -1,0 +1,154 @@
+package handlers
+
+import (
+	"crypto/sha256"
+	"crypto/x509"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"hotline/store"
+)
+
+// certChecker verifies the client certificate of a request in the
+// application (the TLS handshake accepts any), caching the chain check per
+// certificate and the store record per certificate generation.
+type certChecker struct {
+	db   *store.DB
+	pool *x509.CertPool
+
+	mu      sync.Mutex
+	entries map[[32]byte]*certEntry
+}
+
+type certEntry struct {
+	chainErr  error // result of the chain/usage check (expiry is checked per request)
+	notAfter  time.Time
+	notBefore time.Time
+	serial    string
+	gen       uint64 // store generation the record was read at
+	record    store.Certificate
+	recErr    error
+	touched   time.Time
+}
+
+// certState is what a request's certificate says.
+type certState struct {
+	Presented bool
+	Serial    string
+	Record    store.Certificate
+	Err       error // nil: a usable certificate of ours, not revoked
+}
+
+// Reasons beyond the chain check.
+var (
+	errCertUnknown = errors.New("この証明書は登録されていません")
+	errCertRevoked = errors.New("この証明書は失効しています")
+)
+
+func newCertChecker(db *store.DB, pool *x509.CertPool) *certChecker {
+	return &certChecker{db: db, pool: pool, entries: map[[32]byte]*certEntry{}}
+}
+
+// peerCertificates returns what the client presented in the handshake.
+func peerCertificates(c *fiber.Ctx) []*x509.Certificate {
+	st := c.Context().TLSConnectionState()
+	if st == nil {
+		return nil
+	}
+	return st.PeerCertificates
+}
+
+// check verifies the leaf presented on this connection.
+func (cc *certChecker) check(certs []*x509.Certificate) certState {
+	if len(certs) == 0 {
+		return certState{Err: store.ErrClientCertMissing}
+	}
+	leaf := certs[0]
+	now := cc.db.Now()
+	key := sha256.Sum256(leaf.Raw)
+	gen := cc.db.CertificateGeneration()
+
+	cc.mu.Lock()
+	e, ok := cc.entries[key]
+	cc.mu.Unlock()
+	if !ok {
+		e = &certEntry{
+			chainErr:  store.VerifyClientCert(leaf, certs[1:], cc.pool, now),
+			notAfter:  leaf.NotAfter,
+			notBefore: leaf.NotBefore,
+			serial:    store.ClientCertSerialHex(leaf),
+			gen:       ^uint64(0),
+		}
+		// The chain check is the expensive part; a bounded map keeps a flood
+		// of distinct certificates from growing memory.
+		cc.mu.Lock()
+		if len(cc.entries) > 10000 {
+			clear(cc.entries)
+		}
+		cc.entries[key] = e
+		cc.mu.Unlock()
+	}
+	st := certState{Presented: true, Serial: e.serial}
+	if e.chainErr != nil && !errors.Is(e.chainErr, store.ErrClientCertExpired) {
+		st.Err = e.chainErr
+		return st
+	}
+	if now.After(e.notAfter) || now.Before(e.notBefore) {
+		st.Err = store.ErrClientCertExpired
+		return st
+	}
+	cc.mu.Lock()
+	fresh := e.gen == gen
+	rec, recErr := e.record, e.recErr
+	cc.mu.Unlock()
+	if !fresh {
+		rec, recErr = cc.db.Certificate(e.serial)
+		cc.mu.Lock()
+		e.record, e.recErr, e.gen = rec, recErr, gen
+		cc.mu.Unlock()
+	}
+	st.Record = rec
+	switch {
+	case recErr != nil:
+		st.Err = errCertUnknown
+	case rec.Revoked():
+		st.Err = errCertRevoked
+	case !rec.Usable(now):
+		st.Err = store.ErrClientCertExpired
+	}
+	return st
+}
+
+// touch records the certificate's last use, at most every ten minutes.
+func (cc *certChecker) touch(certs []*x509.Certificate) {
+	if len(certs) == 0 {
+		return
+	}
+	key := sha256.Sum256(certs[0].Raw)
+	now := cc.db.Now()
+	cc.mu.Lock()
+	e, ok := cc.entries[key]
+	due := ok && now.Sub(e.touched) > 10*time.Minute
+	if due {
+		e.touched = now
+	}
+	cc.mu.Unlock()
+	if due {
+		go cc.db.TouchCertificate(e.serial, now)
+	}
+}
+
+// clientCert checks the request's certificate (memoised per request).
+func (s *Server) clientCert(c *fiber.Ctx) certState {
+	if st, ok := c.Locals(localCert).(*certState); ok {
+		return *st
+	}
+	st := s.certs.check(peerCertificates(c))
+	c.Locals(localCert, &st)
+	return st
+}
+
+const localCert = "cert"

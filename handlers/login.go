@@ -1,0 +1,89 @@
+package handlers
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"hotline/store"
+	"hotline/views"
+)
+
+const loginFailed = "IDまたはパスワードが正しくありません"
+
+// showLogin is the ログイン認証 form.
+func (s *Server) showLogin(c *fiber.Ctx) error {
+	if sess := sessionOf(c); sess != nil && sess.Kind == store.SessionMember && !sess.PasswordOnly {
+		return redirect(c, "/menu")
+	}
+	return s.render(c, "ログイン", views.Login(views.LoginView{Next: safeNext(c.Query("next"))}))
+}
+
+// login checks ID and password, starts a session and sends the member to
+// the next step: /password while the initial password is unchanged, /cert
+// while there is no usable certificate, else the menu.
+func (s *Server) login(c *fiber.Ctx) error {
+	rawID := c.FormValue("id")
+	id := store.NormalizeAccountID(rawID)
+	password := c.FormValue("password")
+	next := safeNext(c.FormValue("next"))
+	fail := func(err error) error {
+		return s.renderStatus(c, statusOf(store.ErrorCode(err)), "ログイン", views.Login(views.LoginView{
+			Form: views.Form{Values: map[string]string{"id": rawID}, Message: store.ErrorMessage(err)}, Next: next}))
+	}
+	m, err := s.db.Member(id)
+	if err != nil && store.ErrorCode(err) != store.ENOTFOUND {
+		return err
+	}
+	if !store.VerifyPassword(m.PasswordHash, password) || len(password) > 256 {
+		_ = s.db.Audit(store.AuditEvent{Actor: clipString(id, 40), Action: "login", Remote: c.IP(), Result: store.ResultFailed})
+		return fail(store.Errorf(store.EUNAUTHORIZED, loginFailed))
+	}
+	if !m.Active() {
+		_ = s.db.Audit(store.AuditEvent{Actor: m.ID, Action: "login", Remote: c.IP(), Result: store.ResultDenied, Detail: string(m.Status)})
+		return fail(store.Errorf(store.EFORBIDDEN, "このアカウントは現在利用できません（%s）。運営者にお問い合わせください。", m.Status.Label()))
+	}
+	sess := store.Session{Kind: store.SessionMember, MemberID: m.ID}
+	detail := ""
+	if s.cfg.CertMode != CertOff {
+		st := s.clientCert(c)
+		switch {
+		case st.Presented && st.Err == nil && st.Record.MemberID == m.ID:
+			sess.CertSerial = st.Serial
+			detail = "cert:" + st.Serial
+		case st.Presented && st.Err == nil:
+			// Another member's certificate on this PC: refuse rather than
+			// mix identities.
+			_ = s.db.Audit(store.AuditEvent{Actor: m.ID, Action: "login", Remote: c.IP(), Result: store.ResultDenied, Detail: "certificate of " + st.Record.MemberID})
+			return &errorPage{view: certErrorView("この証明書は別のアカウントのものです。")}
+		}
+	}
+	sess.PasswordOnly = m.MustChangePassword || (s.cfg.CertMode == CertRequired && sess.CertSerial == "")
+	if _, err := s.startSession(c, sess); err != nil {
+		return err
+	}
+	if err := s.db.RecordLogin(m.ID, c.IP(), detail); err != nil {
+		return err
+	}
+	if sess.CertSerial != "" {
+		s.certs.touch(peerCertificates(c))
+	}
+	switch {
+	case m.MustChangePassword:
+		return redirect(c, "/password")
+	case sess.PasswordOnly:
+		return redirect(c, "/cert")
+	case next != "":
+		return redirect(c, next)
+	}
+	return redirect(c, "/menu")
+}
+
+// logout ends the session on the server.
+func (s *Server) logout(c *fiber.Ctx) error {
+	if m := memberOf(c); m != nil {
+		_ = s.db.Audit(store.AuditEvent{Actor: m.ID, Action: "logout", Remote: c.IP()})
+	}
+	if err := s.endSession(c); err != nil {
+		return err
+	}
+	return redirect(c, "/")
+}

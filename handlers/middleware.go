@@ -1,0 +1,166 @@
+package handlers
+
+import (
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"hotline/store"
+)
+
+const sessionCookie = "__Host-hotline"
+
+// csp allows only our own files: no inline script or style, no eval, no
+// framing.
+const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
+	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+
+func (s *Server) middleware() {
+	s.app.Use(s.logRequest, s.recoverPanic, s.securityHeaders, s.loadSession, s.checkCSRF)
+}
+
+// recoverPanic turns a panic into a 500 page and a log line with the stack.
+func (s *Server) recoverPanic(c *fiber.Ctx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("panic", "path", c.Path(), "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			err = store.Errorf(store.EINTERNAL, "panic: %v", r)
+		}
+	}()
+	return c.Next()
+}
+
+// logRequest writes one structured line per request. The query string is
+// left out: searches carry patient names.
+func (s *Server) logRequest(c *fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	if err != nil {
+		if herr := s.handleError(c, err); herr != nil {
+			c.Status(fiber.StatusInternalServerError)
+		}
+	}
+	status := c.Response().StatusCode()
+	if strings.HasPrefix(c.Path(), "/static/") && status < 400 {
+		return nil
+	}
+	level := slog.LevelInfo
+	if status >= 500 {
+		level = slog.LevelError
+	}
+	attrs := []slog.Attr{
+		slog.String("method", c.Method()),
+		slog.String("path", c.Path()),
+		slog.Int("status", status),
+		slog.Duration("duration", time.Since(start)),
+		slog.String("remote", c.IP()),
+	}
+	if sess := sessionOf(c); sess != nil {
+		who := sess.MemberID
+		if who == "" {
+			who = "patient"
+		}
+		attrs = append(attrs, slog.String("user", who))
+	}
+	s.log.LogAttrs(c.UserContext(), level, "request", attrs...)
+	return nil
+}
+
+// securityHeaders go on every response; private pages are never cached.
+func (s *Server) securityHeaders(c *fiber.Ctx) error {
+	h := &c.Response().Header
+	h.Set("Content-Security-Policy", csp)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Strict-Transport-Security", "max-age=31536000")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	h.Set("Cross-Origin-Resource-Policy", "same-origin")
+	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+	if !strings.HasPrefix(c.Path(), "/static/") {
+		h.Set("Cache-Control", "no-store")
+		h.Add("Vary", "HX-Request")
+	}
+	return c.Next()
+}
+
+// loadSession finds the session of the cookie, if any. It never creates one.
+func (s *Server) loadSession(c *fiber.Ctx) error {
+	token := c.Cookies(sessionCookie)
+	if token == "" || strings.HasPrefix(c.Path(), "/static/") {
+		return c.Next()
+	}
+	sess, err := s.db.SessionByToken(token)
+	if err != nil {
+		if store.ErrorCode(err) != store.ENOTFOUND {
+			return err
+		}
+		// A stale cookie: clear it so the browser stops sending it.
+		s.clearSessionCookie(c)
+		return c.Next()
+	}
+	c.Locals(localSession, &sess)
+	return c.Next()
+}
+
+const localSession = "session"
+
+// sessionOf is the request's session, nil when anonymous.
+func sessionOf(c *fiber.Ctx) *store.Session {
+	sess, _ := c.Locals(localSession).(*store.Session)
+	return sess
+}
+
+func (s *Server) setSessionCookie(c *fiber.Ctx, token string) {
+	c.Cookie(&fiber.Cookie{
+		Name: sessionCookie, Value: token, Path: "/",
+		Secure: true, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode,
+	})
+}
+
+func (s *Server) clearSessionCookie(c *fiber.Ctx) {
+	c.Cookie(&fiber.Cookie{
+		Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
+		Expires: time.Unix(0, 0), Secure: true, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode,
+	})
+}
+
+// startSession replaces any current session with a new one (a new ID at
+// every login) and sets the cookie.
+func (s *Server) startSession(c *fiber.Ctx, sess store.Session) (*store.Session, error) {
+	if old := sessionOf(c); old != nil {
+		_ = s.db.EndSession(old.ID)
+	}
+	sess.Remote = c.IP()
+	sess.UserAgent = clipString(c.Get(fiber.HeaderUserAgent), 200)
+	token, out, err := s.db.NewSession(sess)
+	if err != nil {
+		return nil, err
+	}
+	s.setSessionCookie(c, token)
+	c.Locals(localSession, &out)
+	return &out, nil
+}
+
+// endSession logs out the current session.
+func (s *Server) endSession(c *fiber.Ctx) error {
+	if sess := sessionOf(c); sess != nil {
+		if err := s.db.EndSession(sess.ID); err != nil {
+			return err
+		}
+	}
+	c.Locals(localSession, nil)
+	s.clearSessionCookie(c)
+	return nil
+}
+
+func clipString(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}

@@ -1,0 +1,168 @@
+package handlers
+
+import (
+	"bufio"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"hotline/static"
+	"hotline/store"
+)
+
+func TestPublicPages(t *testing.T) {
+	env := newTestEnv(t, CertRequired)
+	c := env.client()
+	for _, sc := range []scenario{
+		{name: "portal top", path: "/", wantStatus: 200, wantContains: []string{"ログイン", "利用申込", "問合せフォーム", "サービスガイド", "お問合せ先", "（未設定）運営組織名"}},
+		{name: "guide", path: "/guide", wantStatus: 200, wantContains: []string{"サービスガイド", "申し込み～接続までの流れ"}},
+		{name: "guide flow", path: "/guide/flow", wantStatus: 200, wantContains: []string{"仮登録", "申込書の印刷・郵送", "審査・ID/PW発行", "初回ログインと証明書"}},
+		{name: "guide certificate", path: "/guide/certificate", wantStatus: 200, wantContains: []string{"Windows（Google Chrome / Microsoft Edge）", "macOS（Safari / Google Chrome）", "Firefox", "1PCにつき1つ"}},
+		{name: "guide menu", path: "/guide/menu", wantStatus: 200, wantContains: []string{"医療記録読書機能", "患者様登録ソフト"}},
+		{name: "unknown guide topic", path: "/guide/xyz", wantStatus: 404, wantContains: []string{"ページが見つかりません"}},
+		{name: "unknown path", path: "/no/such/page", wantStatus: 404, wantContains: []string{"ページが見つかりません"}},
+		{name: "wrong method", method: http.MethodPut, path: "/inquiry", wantStatus: 405, wantContains: []string{"この操作はできません"}},
+		{name: "inquiry form", path: "/inquiry", wantStatus: 200, wantContains: []string{`name="name"`, `name="email"`, `name="subject"`, `name="body"`, `name="_csrf"`}},
+		{name: "login form", path: "/login", wantStatus: 200, wantContains: []string{"ほっとラインID", "パスワード"}},
+		{name: "menu needs login", path: "/menu", wantStatus: 303, wantLocation: "/login?next=%2Fmenu"},
+		{name: "static traversal", path: "/static/../main.go", wantStatus: 404},
+		{name: "static unhashed", path: "/static/css/app.css", wantStatus: 404},
+	} {
+		sc.run(t, c)
+	}
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	env := newTestEnv(t, CertRequired)
+	c := env.client()
+	res := c.get("/")
+	want := map[string]string{
+		"Content-Security-Policy":   "default-src 'self'",
+		"X-Content-Type-Options":    "nosniff",
+		"Referrer-Policy":           "same-origin",
+		"Cache-Control":             "no-store",
+		"Strict-Transport-Security": "max-age=",
+		"Vary":                      "HX-Request",
+	}
+	for k, v := range want {
+		if !strings.Contains(res.Header.Get(k), v) {
+			t.Errorf("%s = %q, want it to contain %q", k, res.Header.Get(k), v)
+		}
+	}
+	if !strings.Contains(res.Header.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
+		t.Error("CSP lacks frame-ancestors 'none'")
+	}
+	if strings.Contains(res.Header.Get("Content-Security-Policy"), "unsafe-inline") || strings.Contains(res.Body, "<style") || strings.Contains(res.Body, " style=") {
+		t.Error("inline styles present")
+	}
+	if strings.Contains(res.Body, "<script>") {
+		t.Error("inline script present")
+	}
+	// Anonymous GETs create no session.
+	if sc := res.Header.Get("Set-Cookie"); sc != "" {
+		t.Errorf("anonymous GET set a cookie: %s", sc)
+	}
+	// Static files are cached for a year under their hashed names.
+	css := c.get(static.Path("css/app.css"))
+	if css.Status != 200 || !strings.Contains(css.Header.Get("Cache-Control"), "immutable") {
+		t.Errorf("static: %d %q", css.Status, css.Header.Get("Cache-Control"))
+	}
+	js := c.get(static.Path("js/htmx.min.js"))
+	if js.Status != 200 || !strings.Contains(js.Header.Get("Content-Type"), "javascript") {
+		t.Errorf("htmx: %d %q", js.Status, js.Header.Get("Content-Type"))
+	}
+}
+
+func TestInquiry(t *testing.T) {
+	env := newTestEnv(t, CertRequired)
+	valid := url.Values{"name": {"山田 花子"}, "email": {"hanako@example.jp"}, "subject": {"利用申込について"}, "body": {"申込書の送付先を教えてください。"}}
+	with := func(k, v string) url.Values {
+		f := url.Values{}
+		for key, vals := range valid {
+			f[key] = append([]string(nil), vals...)
+		}
+		f.Set(k, v)
+		return f
+	}
+	for _, sc := range []scenario{
+		{name: "missing name", method: "POST", path: "/inquiry", form: with("name", ""), wantStatus: 422, wantContains: []string{"お名前を入力してください", `data-testid="error-name"`}},
+		{name: "bad email", method: "POST", path: "/inquiry", form: with("email", "not-an-address"), wantStatus: 422, wantContains: []string{`data-testid="error-email"`}},
+		{name: "missing body", method: "POST", path: "/inquiry", form: with("body", "   "), wantStatus: 422, wantContains: []string{"お問合せ内容を入力してください"}},
+		{name: "huge subject", method: "POST", path: "/inquiry", form: with("subject", strings.Repeat("あ", 201)), wantStatus: 422, wantContains: []string{"件名は200文字以内"}},
+		{name: "invalid utf-8", method: "POST", path: "/inquiry", form: with("name", "\xff\xfe"), wantStatus: 422, wantContains: []string{"使用できない文字"}},
+		{name: "control characters", method: "POST", path: "/inquiry", form: with("subject", "a\x00b"), wantStatus: 422},
+		{name: "no csrf", method: "POST", path: "/inquiry", form: valid, noCSRF: true, wantStatus: 403, wantContains: []string{"不正な送信"}},
+		{name: "wrong csrf", method: "POST", path: "/inquiry", form: with("_csrf", "a.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), wantStatus: 403},
+	} {
+		sc.run(t, env.client())
+	}
+	if qs, _ := env.db.Inquiries(""); len(qs) != 0 {
+		t.Fatalf("bad input stored %d inquiries", len(qs))
+	}
+	c := env.client()
+	c.get("/inquiry")
+	res := c.post("/inquiry", valid)
+	if res.Status != 303 || !strings.HasPrefix(res.Location, "/inquiry/thanks/Q") {
+		t.Fatalf("valid inquiry: %d %q", res.Status, res.Location)
+	}
+	thanks := c.get(res.Location)
+	if !strings.Contains(thanks.Body, `data-testid="inquiry-number"`) || !strings.Contains(thanks.Body, "Q000001") {
+		t.Fatalf("thanks page: %s", snippet(thanks.Body))
+	}
+	qs, _ := env.db.Inquiries(store.InquiryOpen)
+	if len(qs) != 1 || qs[0].Subject != "利用申込について" {
+		t.Fatalf("stored: %+v", qs)
+	}
+}
+
+func TestCSRFCrossSite(t *testing.T) {
+	env := newTestEnv(t, CertRequired)
+	c := env.client()
+	c.get("/inquiry")
+	c.headers["Origin"] = "https://evil.example"
+	res := c.post("/inquiry", url.Values{"name": {"x"}})
+	if res.Status != 403 {
+		t.Fatalf("cross-origin POST: %d", res.Status)
+	}
+	c.headers["Origin"] = "https://localhost"
+	c.headers["Sec-Fetch-Site"] = "cross-site"
+	if res := c.post("/inquiry", url.Values{"name": {"x"}}); res.Status != 403 {
+		t.Fatalf("cross-site POST: %d", res.Status)
+	}
+}
+
+func TestBodyLimit(t *testing.T) {
+	env := newTestEnv(t, CertRequired)
+	base := env.listen(t)
+	// A raw connection announces a body over the limit; the server answers
+	// 413 before reading it (a client still writing would see a reset).
+	conn, err := tls.Dial("tcp", strings.TrimPrefix(base, "https://"), &tls.Config{InsecureSkipVerify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /inquiry HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n", 40<<20)
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 413 || !strings.Contains(string(body), "大きすぎます") {
+		t.Fatalf("oversized body: %d %s", res.StatusCode, snippet(string(body)))
+	}
+}
+
+func TestHTMXFragment(t *testing.T) {
+	env := newTestEnv(t, CertRequired)
+	c := env.client()
+	c.headers["HX-Request"] = "true"
+	c.headers["HX-Boosted"] = "true"
+	res := c.get("/guide")
+	if strings.Contains(res.Body, "<html") || !strings.Contains(res.Body, `<title>`) || !strings.Contains(res.Body, `id="page"`) {
+		t.Fatalf("boosted request should get the page fragment: %s", snippet(res.Body))
+	}
+}

@@ -1,0 +1,62 @@
+package handlers
+
+import "github.com/gofiber/fiber/v2"
+
+// Access is who may reach a route; guard enforces it before the handler.
+type Access int
+
+const (
+	// Public: anyone. Anonymous GETs create no session and write nothing.
+	Public Access = iota
+	// Pending: any member session, also a password-only one (first login:
+	// password change, certificate issue, reissue request, logout).
+	Pending
+	// Member: a full session (password changed, certificate checked),
+	// members and operators alike.
+	Member
+	// FacilityMember: a full session of a member who belongs to a facility
+	// (operators have none and get 403).
+	FacilityMember
+	// Operator: a full operator session.
+	Operator
+	// Patient: a patient's session from the access card.
+	Patient
+)
+
+func (a Access) String() string {
+	return [...]string{"public", "pending", "member", "facility-member", "operator", "patient"}[a]
+}
+
+// Route is one line of the route table.
+type Route struct {
+	Method  string
+	Path    string
+	Access  Access
+	Handler fiber.Handler
+}
+
+// Routes is the route table: every path the server answers.
+func (s *Server) Routes() []Route {
+	const get, post = fiber.MethodGet, fiber.MethodPost
+	return []Route{
+		// Public pages.
+		{get, "/", Public, s.showHome},
+		{get, "/guide", Public, s.showGuide},
+		{get, "/guide/:topic", Public, s.showGuide},
+		{get, "/inquiry", Public, s.showInquiryForm},
+		{post, "/inquiry", Public, s.saveInquiry},
+		{get, "/inquiry/thanks/:number", Public, s.showInquiryThanks},
+		{get, "/ca.crt", Public, s.downloadServerCA},
+		{get, "/static/*", Public, s.serveStatic},
+
+		// Login and the first-login steps.
+		{get, "/login", Public, s.showLogin},
+		{post, "/login", Public, s.login},
+		{post, "/logout", Pending, s.logout},
+		{get, "/password", Pending, s.showPasswordForm},
+		{post, "/password", Pending, s.savePassword},
+
+		// Member pages.
+		{get, "/menu", Member, s.showMenu},
+	}
+}

@@ -1,0 +1,107 @@
+// Package handlers is hotline's HTTP layer: one route table, middleware for
+// sessions, CSRF, certificates and security headers, and one file per screen
+// action.
+package handlers
+
+import (
+	"crypto/x509"
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"hotline/store"
+)
+
+// CertMode says how client certificates are used.
+type CertMode string
+
+const (
+	CertRequired CertMode = "required" // every member page needs the certificate
+	CertOptional CertMode = "optional" // used when presented
+	CertOff      CertMode = "off"      // development only
+)
+
+// Valid reports whether m is a known mode.
+func (m CertMode) Valid() bool { return m == CertRequired || m == CertOptional || m == CertOff }
+
+// Config is what the server needs from main.
+type Config struct {
+	DB       *store.DB
+	CertMode CertMode
+	Logger   *slog.Logger
+	Version  string
+	// ClientCAs verifies members' certificates; nil with CertOff.
+	ClientCAs *x509.CertPool
+	// CertValidity is how long issued client certificates last.
+	CertValidity time.Duration
+	// BodyLimit bounds request bodies (attachments included).
+	BodyLimit int
+}
+
+// Server holds the Fiber app and what handlers share.
+type Server struct {
+	cfg     Config
+	db      *store.DB
+	log     *slog.Logger
+	app     *fiber.App
+	csrfKey []byte
+	certs   *certChecker
+}
+
+// New builds the server and its routes.
+func New(cfg Config) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.BodyLimit == 0 {
+		cfg.BodyLimit = 32 << 20
+	}
+	if cfg.CertValidity == 0 {
+		cfg.CertValidity = 2 * 365 * 24 * time.Hour
+	}
+	if !cfg.CertMode.Valid() {
+		cfg.CertMode = CertRequired
+	}
+	key, err := cfg.DB.Secret("csrf", 32)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Logger, csrfKey: key}
+	s.certs = newCertChecker(cfg.DB, cfg.ClientCAs)
+	s.app = fiber.New(fiber.Config{
+		// Fiber reuses request strings after the handler returns; copies are
+		// safer than remembering to copy.
+		Immutable:             true,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          120 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		BodyLimit:             cfg.BodyLimit,
+		ReadBufferSize:        16 << 10,
+		DisableStartupMessage: true,
+		ErrorHandler:          s.handleError,
+		AppName:               "hotline",
+		ServerHeader:          "",
+		// Only our own listener is used; this is for app.Test.
+		Network: "tcp",
+	})
+	s.middleware()
+	s.mount()
+	return s, nil
+}
+
+// App is the Fiber application (main serves it; tests call App().Test).
+func (s *Server) App() *fiber.App { return s.app }
+
+// Shutdown drains requests and stops.
+func (s *Server) Shutdown(timeout time.Duration) error {
+	return s.app.ShutdownWithTimeout(timeout)
+}
+
+func (s *Server) mount() {
+	for _, r := range s.Routes() {
+		s.app.Add(r.Method, r.Path, s.guard(r.Access), r.Handler)
+	}
+	// Unknown paths: the Japanese 404 page.
+	s.app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+}

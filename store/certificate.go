@@ -1,0 +1,292 @@
+package store
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+var (
+	bucketCertificates         = []byte("certificates")
+	bucketCertificatesByMember = []byte("certificates_by_member")
+)
+
+// Certificate is the record of a client certificate issued to a member for
+// one PC (端末). The private key is never stored.
+type Certificate struct {
+	Serial     string    `json:"serial"` // hex, the key of the record
+	MemberID   string    `json:"member_id"`
+	Device     string    `json:"device"` // 端末名, e.g. 受付PC
+	IssuedAt   time.Time `json:"issued_at"`
+	ExpiresAt  time.Time `json:"expires_at"`
+	RevokedAt  time.Time `json:"revoked_at,omitempty"`
+	RevokedBy  string    `json:"revoked_by,omitempty"`
+	LastUsedAt time.Time `json:"last_used_at,omitempty"`
+	// RenewalOf is the serial this certificate renewed, if any.
+	RenewalOf string `json:"renewal_of,omitempty"`
+}
+
+// Revoked reports whether the certificate was revoked.
+func (c Certificate) Revoked() bool { return !c.RevokedAt.IsZero() }
+
+// Usable reports whether the certificate may be used at now.
+func (c Certificate) Usable(now time.Time) bool { return !c.Revoked() && now.Before(c.ExpiresAt) }
+
+// ExpiresSoon reports whether fewer than 30 days remain.
+func (c Certificate) ExpiresSoon(now time.Time) bool {
+	return c.Usable(now) && c.ExpiresAt.Sub(now) < 30*24*time.Hour
+}
+
+// StatusLabel is the certificate's state in Japanese.
+func (c Certificate) StatusLabel(now time.Time) string {
+	switch {
+	case c.Revoked():
+		return "失効"
+	case !now.Before(c.ExpiresAt):
+		return "期限切れ"
+	case c.ExpiresSoon(now):
+		return "まもなく期限切れ"
+	}
+	return "有効"
+}
+
+// CertificateRequest is what the member enters on the issue form.
+type CertificateRequest struct {
+	Device            string
+	Passphrase        string
+	PassphraseConfirm string
+	Legacy            bool
+	// Renew is the serial of the member's current certificate when this is a
+	// renewal before expiry (no allowance needed).
+	Renew string
+}
+
+// Validate checks the form.
+func (r *CertificateRequest) Validate() error {
+	fe := FieldErrors{}
+	r.Device = strings.TrimSpace(r.Device)
+	checkText(fe, "device_name", "端末名", r.Device, true, 40)
+	n := utf8.RuneCountInString(r.Passphrase)
+	switch {
+	case r.Passphrase == "":
+		fe.Add("passphrase", "パスフレーズを入力してください")
+	case !utf8.ValidString(r.Passphrase) || strings.ContainsFunc(r.Passphrase, isControl):
+		fe.Add("passphrase", "パスフレーズに使用できない文字が含まれています")
+	case n < 8:
+		fe.Add("passphrase", "パスフレーズは8文字以上で入力してください")
+	case n > 128:
+		fe.Add("passphrase", "パスフレーズは128文字以内で入力してください")
+	}
+	if r.PassphraseConfirm != r.Passphrase {
+		fe.Add("passphrase_confirm", "確認用のパスフレーズが一致しません")
+	}
+	return fe.Err()
+}
+
+// IssuedCertificate is a new certificate with its key, packed for download.
+type IssuedCertificate struct {
+	Record Certificate
+	P12    []byte
+}
+
+// IssueCertificate signs a certificate for the member's PC and packs it with
+// a fresh key into a PKCS#12 file. It uses up one allowance (or renews the
+// member's current, still valid certificate) in the same transaction, so the
+// file can be obtained once. The key exists only in the returned file.
+func (db *DB) IssueCertificate(memberID string, req CertificateRequest, validity time.Duration, remote string) (IssuedCertificate, error) {
+	if err := req.Validate(); err != nil {
+		return IssuedCertificate{}, err
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return IssuedCertificate{}, err
+	}
+	var out IssuedCertificate
+	err = db.Update(func(tx *Tx) error {
+		m, err := memberTx(tx, memberID)
+		if err != nil {
+			return err
+		}
+		if !m.Active() {
+			return Errorf(EFORBIDDEN, "このアカウントは現在利用できません")
+		}
+		action := "cert.issue"
+		if req.Renew != "" {
+			cur, err := certificateTx(tx, req.Renew)
+			if err != nil || cur.MemberID != memberID || !cur.Usable(tx.Now) {
+				return Errorf(EFORBIDDEN, "更新できる証明書がありません")
+			}
+			action = "cert.renew"
+		} else {
+			if m.CertAllowance <= 0 {
+				return Errorf(EFORBIDDEN, "証明書を発行できる回数が残っていません。別のPCで利用するには、申請フォームから証明書の再発行を申請してください。")
+			}
+			m.CertAllowance--
+			if err := putMemberTx(tx, m); err != nil {
+				return err
+			}
+		}
+		ca, err := clientCATx(tx)
+		if err != nil {
+			return err
+		}
+		cert, err := IssueClientCert(ca.Cert, ca.Key, &key.PublicKey, ClientSubject{MemberID: m.ID, Name: m.Name, Device: req.Device}, tx.Now, validity)
+		if err != nil {
+			return err
+		}
+		p12, err := EncodeClientPKCS12(key, cert, ca.Cert, req.Passphrase, req.Legacy)
+		if err != nil {
+			return err
+		}
+		rec := Certificate{Serial: ClientCertSerialHex(cert), MemberID: m.ID, Device: req.Device,
+			IssuedAt: tx.Now, ExpiresAt: cert.NotAfter, RenewalOf: req.Renew}
+		if err := putCertificateTx(tx, rec); err != nil {
+			return err
+		}
+		out = IssuedCertificate{Record: rec, P12: p12}
+		return AppendAudit(tx, AuditEvent{Actor: m.ID, Action: action, Object: "cert:" + rec.Serial, Remote: remote, Detail: req.Device})
+	})
+	return out, err
+}
+
+func putCertificateTx(tx *Tx, c Certificate) error {
+	// Bumped before commit: a reader may reload once too often, never miss
+	// a revocation.
+	tx.db.certGen.Add(1)
+	tx.OnCommit(func() { tx.db.certGen.Add(1) })
+	if err := putJSON(tx.bucket(bucketCertificates), []byte(c.Serial), c); err != nil {
+		return err
+	}
+	return tx.bucket(bucketCertificatesByMember).Put(indexKey(c.MemberID, c.Serial), nil)
+}
+
+func certificateTx(tx *Tx, serial string) (Certificate, error) {
+	var c Certificate
+	found, err := getJSON(tx.bucket(bucketCertificates), []byte(serial), &c)
+	if err == nil && !found {
+		err = NotFound()
+	}
+	return c, err
+}
+
+// Certificate finds a certificate record by serial (hex).
+func (db *DB) Certificate(serial string) (Certificate, error) {
+	var c Certificate
+	err := db.View(func(tx *Tx) error {
+		var err error
+		c, err = certificateTx(tx, serial)
+		return err
+	})
+	return c, err
+}
+
+// MemberCertificates lists a member's certificates, newest first.
+func (db *DB) MemberCertificates(memberID string) ([]Certificate, error) {
+	var out []Certificate
+	err := db.View(func(tx *Tx) error {
+		out = memberCertificatesTx(tx, memberID)
+		return nil
+	})
+	return out, err
+}
+
+func memberCertificatesTx(tx *Tx, memberID string) []Certificate {
+	var out []Certificate
+	prefix := append(indexKey(memberID), 0)
+	c := tx.bucket(bucketCertificatesByMember).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, _ = c.Next() {
+		if cert, err := certificateTx(tx, string(k[len(prefix):])); err == nil {
+			out = append(out, cert)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].IssuedAt.After(out[j].IssuedAt) })
+	return out
+}
+
+// RevokeCertificate revokes a certificate. The member may revoke their own;
+// operators any. It takes effect on the next request.
+func (db *DB) RevokeCertificate(serial, actor string, actorIsOperator bool, remote string) error {
+	return db.Update(func(tx *Tx) error {
+		c, err := certificateTx(tx, serial)
+		if err != nil {
+			return err
+		}
+		if c.MemberID != actor && !actorIsOperator {
+			return NotFound()
+		}
+		if c.Revoked() {
+			return Errorf(ECONFLICT, "この証明書はすでに失効しています")
+		}
+		c.RevokedAt, c.RevokedBy = tx.Now, actor
+		if err := putCertificateTx(tx, c); err != nil {
+			return err
+		}
+		return AppendAudit(tx, AuditEvent{Actor: actor, Action: "cert.revoke", Object: "cert:" + serial, Remote: remote, Detail: c.MemberID})
+	})
+}
+
+// revokeMemberCertificatesTx revokes every live certificate of a member
+// (withdrawal).
+func revokeMemberCertificatesTx(tx *Tx, memberID, actor string) error {
+	for _, c := range memberCertificatesTx(tx, memberID) {
+		if c.Revoked() {
+			continue
+		}
+		c.RevokedAt, c.RevokedBy = tx.Now, actor
+		if err := putCertificateTx(tx, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TouchCertificate records the last use of a certificate; callers limit how
+// often (it is a write).
+func (db *DB) TouchCertificate(serial string, at time.Time) error {
+	return db.Batch(func(tx *Tx) error {
+		c, err := certificateTx(tx, serial)
+		if err != nil {
+			return err
+		}
+		c.LastUsedAt = at
+		return putCertificateTx(tx, c)
+	})
+}
+
+// GrantCertificateReissue allows the member one more certificate (for a new
+// PC), audited as the operator.
+func (db *DB) GrantCertificateReissue(memberID, operator, remote string) error {
+	return db.Update(func(tx *Tx) error {
+		return grantReissueTx(tx, memberID, operator, remote)
+	})
+}
+
+func grantReissueTx(tx *Tx, memberID, operator, remote string) error {
+	m, err := memberTx(tx, memberID)
+	if err != nil {
+		return err
+	}
+	m.CertAllowance++
+	if err := putMemberTx(tx, m); err != nil {
+		return err
+	}
+	return AppendAudit(tx, AuditEvent{Actor: operator, Action: "cert.grant_reissue", Object: "member:" + memberID, Remote: remote})
+}
+
+// ParseSerialHex accepts a serial as stored (lower-case hex).
+func ParseSerialHex(s string) (string, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if s == "" || len(s) > 40 {
+		return "", false
+	}
+	for _, r := range s {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f') {
+			return "", false
+		}
+	}
+	return s, true
+}

@@ -1,0 +1,73 @@
+package store
+
+// TestMemberSpec describes an account made without the application flow,
+// for tests, benchmarks and the demo data generator.
+type TestMemberSpec struct {
+	Name       string
+	Password   string
+	Operator   bool
+	MustChange bool
+	// FacilityOID joins an existing facility; else a new one is made.
+	FacilityOID      string
+	FacilityName     string
+	FacilityKind     FacilityKind
+	FacilityPassword string
+	Department       string
+}
+
+// CreateTestMember creates an active account (and its facility) directly.
+func (db *DB) CreateTestMember(spec TestMemberSpec) (Member, Facility, error) {
+	hash := HashPassword(spec.Password)
+	fpw := spec.FacilityPassword
+	if fpw == "" {
+		fpw = spec.Password
+	}
+	fhash := ""
+	if !spec.Operator && spec.FacilityOID == "" {
+		fhash = HashPassword(fpw)
+	}
+	var m Member
+	var f Facility
+	err := db.Update(func(tx *Tx) error {
+		m = Member{Role: RoleMember, Status: MemberActive, Name: spec.Name, NameKana: "テスト",
+			Qualification: QualDoctor, Email: "", PasswordHash: hash, MustChangePassword: spec.MustChange,
+			CertAllowance: 1, Department: spec.Department, CreatedAt: tx.Now}
+		if spec.Operator {
+			m.Role = RoleOperator
+			m.ID = "op" + itoa(int(tx.bucket(bucketMembers).Sequence()+1))
+			if _, err := tx.bucket(bucketMembers).NextSequence(); err != nil {
+				return err
+			}
+			return putMemberTx(tx, m)
+		}
+		var err error
+		if spec.FacilityOID != "" {
+			if f, err = facilityTx(tx, spec.FacilityOID); err != nil {
+				return err
+			}
+		} else {
+			kind := spec.FacilityKind
+			if kind == "" {
+				kind = FacilityClinic
+			}
+			name := spec.FacilityName
+			if name == "" {
+				name = spec.Name + "クリニック"
+			}
+			if f.OID, err = nextFacilityOIDTx(tx); err != nil {
+				return err
+			}
+			f = Facility{OID: f.OID, Name: name, Kind: kind, Postal: "100-0001", Address: "東京都千代田区千代田1-1",
+				Phone: "03-0000-0000", PasswordHash: fhash, Active: true, CreatedAt: tx.Now}
+			if err := putFacilityTx(tx, f); err != nil {
+				return err
+			}
+		}
+		m.FacilityOID = f.OID
+		if m.ID, err = nextMemberIDTx(tx); err != nil {
+			return err
+		}
+		return putMemberTx(tx, m)
+	})
+	return m, f, err
+}

@@ -1,0 +1,98 @@
+package store
+
+import (
+	"fmt"
+)
+
+var (
+	bucketMeta = []byte("meta")
+	keySchema  = []byte("schema_version")
+)
+
+// migrations bring a file from version i to i+1; the schema version is the
+// number applied. Append only: never edit or reorder a released step.
+var migrations = []func(tx *Tx) error{
+	// 1: the foundation.
+	createBuckets("settings", "audit", "audit_by_actor", "audit_by_patient", "inquiries"),
+	// 2: membership, sessions and certificates.
+	createBuckets("applications", "application_tokens", "members", "members_by_email",
+		"facilities", "sessions", "sessions_by_member", "certificates", "certificates_by_member",
+		"requests", "links", "login_failures", "ca"),
+}
+
+// SchemaVersion is the version this build writes.
+func SchemaVersion() int { return len(migrations) }
+
+func createBuckets(names ...string) func(tx *Tx) error {
+	return func(tx *Tx) error {
+		for _, n := range names {
+			if _, err := tx.CreateBucketIfNotExists([]byte(n)); err != nil {
+				return fmt.Errorf("create bucket %s: %w", n, err)
+			}
+		}
+		return nil
+	}
+}
+
+func (db *DB) migrate() error {
+	return db.Update(func(tx *Tx) error {
+		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+		if err != nil {
+			return err
+		}
+		v := 0
+		if b := meta.Get(keySchema); b != nil {
+			v = int(btoi(b))
+		}
+		if v > len(migrations) {
+			return fmt.Errorf("database schema version %d is newer than this program (%d): use a newer hotline", v, len(migrations))
+		}
+		for i := v; i < len(migrations); i++ {
+			if err := migrations[i](tx); err != nil {
+				return fmt.Errorf("migration %d: %w", i+1, err)
+			}
+		}
+		return meta.Put(keySchema, itob(uint64(len(migrations))))
+	})
+}
+
+// StoredSchemaVersion reads the version recorded in the file.
+func (db *DB) StoredSchemaVersion() (int, error) {
+	v := 0
+	err := db.View(func(tx *Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if meta == nil {
+			return nil
+		}
+		if b := meta.Get(keySchema); len(b) == 8 {
+			v = int(btoi(b))
+		}
+		return nil
+	})
+	return v, err
+}
+
+// secret returns a random secret stored under name in the meta bucket,
+// creating it on first use (CSRF and cookie keys survive restarts).
+func (db *DB) Secret(name string, size int) ([]byte, error) {
+	var out []byte
+	err := db.View(func(tx *Tx) error {
+		if v := tx.bucket(bucketMeta).Get([]byte("secret/" + name)); v != nil {
+			out = append([]byte(nil), v...)
+		}
+		return nil
+	})
+	if err != nil || out != nil {
+		return out, err
+	}
+	err = db.Update(func(tx *Tx) error {
+		b := tx.bucket(bucketMeta)
+		if v := b.Get([]byte("secret/" + name)); v != nil {
+			out = append([]byte(nil), v...)
+			return nil
+		}
+		out = randomBytes(size)
+		return b.Put([]byte("secret/"+name), out)
+	})
+	return out, err
+}

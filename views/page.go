@@ -1,0 +1,174 @@
+// Package views renders hotline's screens with templ. Every screen has a
+// typed view model; handlers build it and call the component.
+package views
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"hotline/static"
+	"hotline/store"
+)
+
+// Viewer is the logged-in person as the layout needs them.
+type Viewer struct {
+	ID           string
+	Name         string
+	Operator     bool
+	PasswordOnly bool
+	Patient      bool
+}
+
+// Page is what every full page carries besides its content.
+type Page struct {
+	Title    string
+	SiteName string
+	Viewer   *Viewer
+	CSRF     string
+	// Flash is a one-line confirmation shown above the content.
+	Flash string
+	// Banners are warnings shown on every page (e.g. certificate expiry).
+	Banners []Banner
+}
+
+// Banner is a page-wide notice with an optional link.
+type Banner struct {
+	Kind     string // "warn", "info", "error"
+	Text     string
+	Link     string
+	LinkText string
+}
+
+// Asset is the cache-busted URL of a static file.
+func Asset(name string) string { return static.Path(name) }
+
+// Form carries a form's submitted values and its per-field errors.
+type Form struct {
+	Values map[string]string
+	Errors store.FieldErrors
+	// Order lists fields for the error summary in the order they appear.
+	Order []string
+	// Labels names fields in the error summary.
+	Labels map[string]string
+	// Message is a form-wide error (e.g. a wrong password).
+	Message string
+}
+
+// Get returns a submitted value.
+func (f Form) Get(name string) string { return f.Values[name] }
+
+// Err returns the message for a field, "" when none.
+func (f Form) Err(name string) string { return f.Errors[name] }
+
+// HasErrors reports whether anything is wrong.
+func (f Form) HasErrors() bool { return len(f.Errors) > 0 || f.Message != "" }
+
+// SummaryItem is one line of the error summary.
+type SummaryItem struct {
+	Field   string
+	Message string
+}
+
+// Summary lists the field errors in form order, then any others.
+func (f Form) Summary() []SummaryItem {
+	var out []SummaryItem
+	seen := map[string]bool{}
+	for _, name := range f.Order {
+		if msg, ok := f.Errors[name]; ok {
+			out = append(out, SummaryItem{Field: name, Message: msg})
+			seen[name] = true
+		}
+	}
+	for name, msg := range f.Errors {
+		if !seen[name] {
+			out = append(out, SummaryItem{Field: name, Message: msg})
+		}
+	}
+	return out
+}
+
+// JST converts a stored UTC time to Japan time.
+func JST(t time.Time) time.Time { return t.In(store.Tokyo) }
+
+// DateTime formats a time for tables, in Japan time.
+func DateTime(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.In(store.Tokyo).Format("2006-01-02 15:04")
+}
+
+// Date formats a date in Japan time.
+func Date(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.In(store.Tokyo).Format("2006-01-02")
+}
+
+// Option is one choice of a select or radio group.
+type Option struct {
+	Value string
+	Label string
+}
+
+// Link is a labelled URL.
+type Link struct {
+	Href string
+	Text string
+}
+
+// ErrorView is an error page.
+type ErrorView struct {
+	Status  int
+	Title   string
+	Message string
+	Detail  string
+	Links   []Link
+}
+
+func (f Form) label(name string) string {
+	if l, ok := f.Labels[name]; ok {
+		return l
+	}
+	return name
+}
+
+func pageTitle(p Page) string {
+	if p.Title == "" {
+		return siteName(p)
+	}
+	return p.Title + " | " + siteName(p)
+}
+
+func siteName(p Page) string {
+	if p.SiteName == "" {
+		return "ほっとライン"
+	}
+	return p.SiteName
+}
+
+func csrfHeaders(token string) string {
+	if token == "" {
+		return "{}"
+	}
+	b, _ := json.Marshal(map[string]string{"X-CSRF-Token": token})
+	return string(b)
+}
+
+type csrfKey struct{}
+
+// WithCSRF puts the request's CSRF token where CSRFField finds it.
+func WithCSRF(ctx context.Context, token string) context.Context {
+	return context.WithValue(ctx, csrfKey{}, token)
+}
+
+// CSRFToken is the request's CSRF token.
+func CSRFToken(ctx context.Context) string {
+	s, _ := ctx.Value(csrfKey{}).(string)
+	return s
+}
+
+// Functions lists the menu's functions.
+func (v MenuView) Functions() []MenuFunction { return MenuFunctions }
