@@ -117,7 +117,7 @@ func ParseDate(s string) (time.Time, error) {
 		if p.take("元") {
 			year = 1
 		} else {
-			n, digits := p.number(3)
+			n, digits := p.number(4)
 			if digits == 0 {
 				return time.Time{}, ErrDateFormat
 			}
