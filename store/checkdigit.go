@@ -10,12 +10,16 @@ package store
 //
 // Which digits the 医療機関コード check digit covers depends on the
 // prefecture. The 10-digit code is 都道府県番号 (2) + 点数表番号 (1) +
-// 郡市区番号 (2) + 医療機関等番号 (4) + 検証番号 (1). In the lists the
-// regional bureaux of health and welfare publish (2025-08, ~97,000 医科 and
-// 歯科 codes), every code of 埼玉 (11), 千葉 (12), 東京 (13) and 神奈川 (14)
-// has its check digit computed over the 6 digits 郡市区番号 + 医療機関等番号
-// only, and every code of every other prefecture over all 9 digits before
-// it (prefecture and 点数表 included, e.g. 0110113719). We follow the data.
+// 郡市区番号 (2) + 医療機関等番号 (4) + 検証番号 (1). In the lists of
+// hospitals and clinics that the regional bureaux of health and welfare
+// publish (コード内容別医療機関一覧表, 2025-08, about 97,000 codes), every code
+// of 埼玉 (11), 千葉 (12), 東京 (13) and 神奈川 (14) has its check digit
+// computed over the 6 digits 郡市区番号 + 医療機関等番号 only, and every code
+// of every other prefecture over all 9 digits before it, prefecture and
+// 点数表 included (0110113719; the few 歯科 codes in those lists with their
+// 点数表 3). We follow the data. Those lists hold no 歯科, 調剤 or 訪問看護
+// code of 埼玉・千葉・東京・神奈川, so there, for 点数表 3, 4 and 6, either rule
+// is accepted rather than refuse a real code.
 
 import (
 	"errors"
@@ -93,14 +97,33 @@ func validPrefecture(two string) bool {
 	return n >= 1 && n <= 47
 }
 
+// southKanto reports whether the 医療機関コード's prefecture computes its
+// check digits over 郡市区番号 + 医療機関等番号 only (see the file comment).
+func southKanto(code string) bool {
+	switch code[:2] {
+	case "11", "12", "13", "14":
+		return true
+	}
+	return false
+}
+
 // medicalCodeCheckDigit returns the check digit of a 10-digit 医療機関コード
 // (of which the last digit is ignored), by the rule of its prefecture.
 func medicalCodeCheckDigit(code string) int {
-	switch code[:2] {
-	case "11", "12", "13", "14":
+	if southKanto(code) {
 		return luhnCheckDigit(code[3:9])
 	}
 	return luhnCheckDigit(code[:9])
+}
+
+// medicalCodeCheckDigitOK checks the last digit of a 10-digit 医療機関コード.
+func medicalCodeCheckDigitOK(code string) bool {
+	cd := int(code[9] - '0')
+	if medicalCodeCheckDigit(code) == cd {
+		return true
+	}
+	// 歯科, 調剤, 訪問看護 in 埼玉・千葉・東京・神奈川: rule not confirmed.
+	return southKanto(code) && code[2] != '1' && luhnCheckDigit(code[:9]) == cd
 }
 
 // NormalizeMedicalInstitutionCode checks a 10-digit 医療機関コード (保険医療機関
@@ -131,7 +154,7 @@ func NormalizeMedicalInstitutionCode(s string) (string, error) {
 	default:
 		return "", ErrMedicalCodeKind
 	}
-	if medicalCodeCheckDigit(code) != int(code[9]-'0') {
+	if !medicalCodeCheckDigitOK(code) {
 		return "", ErrMedicalCodeCheckDigit
 	}
 	return code, nil

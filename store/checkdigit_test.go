@@ -73,10 +73,32 @@ func TestNormalizeMedicalInstitutionCode(t *testing.T) {
 		}
 	}
 	// 調剤 (4) and 訪問看護 (6) follow the same rule.
-	for _, body := range []string{"014011371", "016011371", "134011004", "136011004"} {
+	for _, body := range []string{"014011371", "016011371", "134011004", "136011004", "133011004"} {
 		code := body + strconv.Itoa(medicalCodeCheckDigit(body+"0"))
 		if err := ValidMedicalInstitutionCode(code); err != nil {
 			t.Errorf("ValidMedicalInstitutionCode(%q) = %v", code, err)
+		}
+	}
+	// In 11–14, 歯科/調剤/訪問看護 codes may also use the nine-digit rule;
+	// 医科 codes there may not, nor anything elsewhere the six-digit rule.
+	for _, tt := range []struct {
+		body string
+		ok   bool
+	}{
+		{"134011004", true}, {"133011004", true}, {"136011004", true}, {"114011004", true},
+		{"131011004", false}, {"014011371", false}, {"271011004", false},
+	} {
+		nine := tt.body + strconv.Itoa(luhnCheckDigit(tt.body))
+		six := tt.body + strconv.Itoa(luhnCheckDigit(tt.body[3:]))
+		if nine == six {
+			t.Fatalf("%s: both rules give the same digit", tt.body)
+		}
+		code := nine
+		if !southKanto(tt.body) {
+			code = six
+		}
+		if err := ValidMedicalInstitutionCode(code); (err == nil) != tt.ok {
+			t.Errorf("ValidMedicalInstitutionCode(%q) = %v, want ok=%v", code, err, tt.ok)
 		}
 	}
 	tests := []struct {
