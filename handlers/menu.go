@@ -28,3 +28,13 @@ func (s *Server) banners(c *fiber.Ctx) []views.Banner {
 	}
 	return out
 }
+
+// showComingSoon is the honest 準備中 page of a function not built yet.
+func (s *Server) showComingSoon(c *fiber.Ctx) error {
+	for _, f := range views.MenuFunctions {
+		if f.Href == c.Path() {
+			return s.render(c, f.Name, views.ComingSoon(f.Name, f.Description))
+		}
+	}
+	return fiber.ErrNotFound
+}

@@ -58,5 +58,20 @@ func (s *Server) Routes() []Route {
 
 		// Member pages.
 		{get, "/menu", Member, s.showMenu},
+
+		// Application and review (利用申込・審査・資料郵送).
+
+		// Member pages (プロフィール・申請・関連サイト) and operator administration.
+
+		// Client certificates (証明書).
+
+		// 患者様登録ソフト (PRS).
+
+		// Operations (監査ログ・バックアップ).
+
+		// Functions still being built (準備中).
+		{get, "/dms", FacilityMember, s.showComingSoon},
+		{get, "/referrals", Member, s.showComingSoon},
+		{get, "/rx", Member, s.showComingSoon},
 	}
 }

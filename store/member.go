@@ -125,21 +125,11 @@ var memberIDPattern = regexp.MustCompile(`^H[0-9]{6}$`)
 // NormalizeAccountID turns what a person types in the ID field into the
 // stored form (ほっとラインIDs upper-case, operator names lower-case).
 func NormalizeAccountID(s string) string {
-	s = strings.TrimSpace(NormalizeDigitsASCII(s))
+	s = strings.TrimSpace(NormalizeWidth(s))
 	if len(s) > 0 && (s[0] == 'h' || s[0] == 'H') && memberIDPattern.MatchString("H"+s[1:]) {
 		return "H" + s[1:]
 	}
 	return strings.ToLower(s)
-}
-
-// NormalizeDigitsASCII maps full-width ASCII (Ａ-Ｚ, ０-９ …) to ASCII.
-func NormalizeDigitsASCII(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= 0xFF01 && r <= 0xFF5E {
-			return r - 0xFEE0
-		}
-		return r
-	}, s)
 }
 
 // Member finds an account by ID.
