@@ -18,6 +18,8 @@ var migrations = []func(tx *Tx) error{
 	createBuckets("applications", "application_tokens", "members", "members_by_email",
 		"facilities", "sessions", "sessions_by_member", "certificates", "certificates_by_member",
 		"requests", "links", "login_failures", "ca"),
+	// members: requests by member (申請の履歴).
+	createBuckets("requests_by_member"),
 }
 
 // SchemaVersion is the version this build writes.
