@@ -43,6 +43,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	switch cmd {
 	case "serve":
 		return serve(args, stdout, stderr)
+	case "operator":
+		return operatorCommand(args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "hotline", versionString())
 		return nil
@@ -57,6 +59,7 @@ const usage = `usage:
   hotline [serve] [--addr :8443] [--http-addr :8080] [--db hotline.db]
                   [--client-cert required|optional|off] [--tls-cert F --tls-key F]
                   [--hostname H]... [--cert-validity 17520h] [--version]
+  hotline operator reset --db F ID   (server stopped) new initial password for operator ID
   hotline version
 `
 
@@ -203,6 +206,42 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	err = srv.Shutdown(30 * time.Second)
 	wg.Wait()
 	return err
+}
+
+// operatorCommand is "hotline operator reset --db F ID": the way back in
+// when an operator lost their password or certificate. It needs the file
+// to itself, so the server must be stopped.
+func operatorCommand(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "reset" {
+		return fmt.Errorf("usage: hotline operator reset --db F ID")
+	}
+	fs := flag.NewFlagSet("operator reset", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dbPath := fs.String("db", "hotline.db", "database file")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("usage: hotline operator reset --db F ID")
+	}
+	id := store.NormalizeAccountID(fs.Arg(0))
+	if _, err := os.Stat(*dbPath); err != nil {
+		return fmt.Errorf("データベース %s が見つかりません（--db でファイルを指定してください）", *dbPath)
+	}
+	db, err := store.Open(*dbPath, store.Options{Timeout: time.Second})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	pw := store.NewInitialPassword()
+	op, err := db.ResetOperator(id, store.HashPassword(pw))
+	if err != nil {
+		return errors.New(store.ErrorMessage(err))
+	}
+	fmt.Fprintf(stdout, "運営者 %s（%s）のパスワードを再設定しました。\n  ID: %s\n  PW: %s\n"+
+		"このパスワードは一度だけ表示されます。初回ログイン時に変更し、続けてこのPC用の証明書を発行してください。\n",
+		op.ID, op.Name, op.ID, pw)
+	return nil
 }
 
 // firstOperator creates operator "admin" on an empty database. Its password
