@@ -225,22 +225,26 @@ var kanaVuFold = map[rune]rune{'ァ': 'バ', 'ィ': 'ビ', 'ェ': 'ベ', 'ォ': 
 //   - spaces and the middle dot ・ are removed (ヤマダ タロウ → ヤマダタロウ);
 //   - voiced marks and small kana are kept: ガ ≠ カ, ッ ≠ ツ, ャ ≠ ヤ;
 //   - ヴ is folded to the バ行, however it was typed (ヴ, ゔ, ｳﾞ, ウ゛):
-//     ヴァ/ヷ → バ, ヴィ/ヸ → ビ, ヴ → ブ, ヴェ/ヹ → ベ, ヴォ/ヺ → ボ, so that
-//     ヴィクトリア and ビクトリア find each other. While typing, the key of
-//     "ヴ" (ブ) is not a prefix of the key of "ヴィ" (ビ); the next key
-//     stroke corrects it.
+//     ヴァ/ヷ → バ, ヴィ/ヸ → ビ, ヴ → ブ, ヴェ/ヹ → ベ, ヴォ/ヺ → ボ,
+//     ヴュ → ビュ, so that ヴィクトリア and ビクトリア find each other. While
+//     typing, the key of "ヴ" (ブ) is not a prefix of the key of "ヴィ"
+//     (ビ); the next key stroke corrects it.
 //   - the long vowel mark ー is kept.
 func KanaSearchKey(s string) string {
 	out, ok := normalizeKanaRunes(s)
 	if !ok {
 		return ""
 	}
-	key := make([]rune, 0, len(out))
-	for i := 0; i < len(out); i++ {
-		r := out[i]
+	compact := out[:0]
+	for _, r := range out {
+		if r != '\u3000' && r != '・' {
+			compact = append(compact, r)
+		}
+	}
+	key := make([]rune, 0, len(compact))
+	for i := 0; i < len(compact); i++ {
+		r := compact[i]
 		switch r {
-		case '\u3000', '・':
-			continue
 		case 'ヷ':
 			r = 'バ'
 		case 'ヸ':
@@ -251,10 +255,12 @@ func KanaSearchKey(s string) string {
 			r = 'ボ'
 		case 'ヴ':
 			r = 'ブ'
-			if i+1 < len(out) {
-				if f, found := kanaVuFold[out[i+1]]; found {
+			if i+1 < len(compact) {
+				if f, found := kanaVuFold[compact[i+1]]; found {
 					r = f
 					i++
+				} else if compact[i+1] == 'ュ' {
+					r = 'ビ' // ヴュ → ビュ (レヴュー / レビュー)
 				}
 			}
 		}
