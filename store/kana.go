@@ -195,9 +195,9 @@ func NormalizeKana(s string) (string, error) {
 	if invalidInputText(s) {
 		return "", ErrControlCharacter
 	}
-	// A cheap bound before any work: each output rune needs at least one
-	// input byte, and no kana input rune is longer than 3 bytes.
-	if len(s) > 3*KanaMaxLength*4 {
+	// Refuse absurd input before any work: KanaMaxLength kana of 3 bytes
+	// each, with generous room for voicing marks and spaces.
+	if len(s) > 4*3*KanaMaxLength {
 		return "", ErrKanaTooLong
 	}
 	out, ok := normalizeKanaRunes(s)
