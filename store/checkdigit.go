@@ -66,10 +66,10 @@ func luhnCheckDigit(digits string) int {
 	return (10 - sum%10) % 10
 }
 
-// codeDigits prepares a typed number: full-width digits and dashes become
+// typedCodeDigits prepares a typed number: full-width digits and dashes become
 // ASCII, and spaces and hyphens are dropped. ok is false if anything but
 // digits remains.
-func codeDigits(s string, maxLen int) (digits string, ok bool) {
+func typedCodeDigits(s string, maxLen int) (digits string, ok bool) {
 	// Typed codes are short: refuse huge input before copying it.
 	if len(s) > 4*maxLen+16 {
 		return "", false
@@ -89,7 +89,7 @@ func codeDigits(s string, maxLen int) (digits string, ok bool) {
 	return b.String(), true
 }
 
-func validPrefecture(two string) bool {
+func validPrefectureNumber(two string) bool {
 	if len(two) != 2 || two[0] < '0' || two[0] > '9' || two[1] < '0' || two[1] > '9' {
 		return false
 	}
@@ -133,10 +133,10 @@ func medicalCodeCheckDigitOK(code string) bool {
 // ErrMedicalCodeFormat, ErrMedicalCodePrefecture, ErrMedicalCodeKind,
 // ErrMedicalCodeCheckDigit. Empty input returns "" and nil.
 func NormalizeMedicalInstitutionCode(s string) (string, error) {
-	if invalidText(s) {
+	if invalidInputText(s) {
 		return "", ErrControlCharacter
 	}
-	code, ok := codeDigits(s, 10)
+	code, ok := typedCodeDigits(s, 10)
 	if !ok {
 		return "", ErrMedicalCodeFormat
 	}
@@ -146,7 +146,7 @@ func NormalizeMedicalInstitutionCode(s string) (string, error) {
 	if len(code) != 10 {
 		return "", ErrMedicalCodeFormat
 	}
-	if !validPrefecture(code[:2]) {
+	if !validPrefectureNumber(code[:2]) {
 		return "", ErrMedicalCodePrefecture
 	}
 	switch code[2] {
@@ -177,10 +177,10 @@ func ValidMedicalInstitutionCode(code string) error {
 // ErrControlCharacter, ErrInsurerNumberFormat, ErrInsurerNumberPrefecture,
 // ErrInsurerNumberCheckDigit. Empty input returns "" and nil.
 func NormalizeInsurerNumber(s string) (string, error) {
-	if invalidText(s) {
+	if invalidInputText(s) {
 		return "", ErrControlCharacter
 	}
-	n, ok := codeDigits(s, 8)
+	n, ok := typedCodeDigits(s, 8)
 	if !ok {
 		return "", ErrInsurerNumberFormat
 	}
@@ -199,7 +199,7 @@ func NormalizeInsurerNumber(s string) (string, error) {
 	default:
 		return "", ErrInsurerNumberFormat
 	}
-	if !validPrefecture(pref) {
+	if !validPrefectureNumber(pref) {
 		return "", ErrInsurerNumberPrefecture
 	}
 	if luhnCheckDigit(n[:len(n)-1]) != int(n[len(n)-1]-'0') {

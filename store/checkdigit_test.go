@@ -135,10 +135,10 @@ func TestNormalizeMedicalInstitutionCode(t *testing.T) {
 	for _, tt := range tests {
 		got, err := NormalizeMedicalInstitutionCode(tt.in)
 		if got != tt.want || !errors.Is(err, tt.err) {
-			t.Errorf("NormalizeMedicalInstitutionCode(%q) = %q, %v; want %q, %v", short(tt.in), got, err, tt.want, tt.err)
+			t.Errorf("NormalizeMedicalInstitutionCode(%q) = %q, %v; want %q, %v", shortForLog(tt.in), got, err, tt.want, tt.err)
 		}
 		if err := ValidMedicalInstitutionCode(tt.in); !errors.Is(err, tt.err) {
-			t.Errorf("ValidMedicalInstitutionCode(%q) = %v, want %v", short(tt.in), err, tt.err)
+			t.Errorf("ValidMedicalInstitutionCode(%q) = %v, want %v", shortForLog(tt.in), err, tt.err)
 		}
 	}
 }
@@ -188,7 +188,7 @@ func TestNormalizeInsurerNumber(t *testing.T) {
 	for _, tt := range tests {
 		got, err := NormalizeInsurerNumber(tt.in)
 		if got != tt.want || !errors.Is(err, tt.err) {
-			t.Errorf("NormalizeInsurerNumber(%q) = %q, %v; want %q, %v", short(tt.in), got, err, tt.want, tt.err)
+			t.Errorf("NormalizeInsurerNumber(%q) = %q, %v; want %q, %v", shortForLog(tt.in), got, err, tt.want, tt.err)
 		}
 	}
 }
@@ -210,7 +210,7 @@ func TestCheckDigitMessages(t *testing.T) {
 	}
 }
 
-func allASCIIDigits(s string) bool {
+func allDigitsForTest(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
 			return false
@@ -239,7 +239,7 @@ func FuzzMedicalInstitutionCode(f *testing.F) {
 		if got == "" {
 			return
 		}
-		if len(got) != 10 || !allASCIIDigits(got) {
+		if len(got) != 10 || !allDigitsForTest(got) {
 			t.Fatalf("output %q is not 10 ASCII digits", got)
 		}
 		again, err := NormalizeMedicalInstitutionCode(got)
@@ -267,7 +267,7 @@ func FuzzInsurerNumber(f *testing.F) {
 		if got == "" {
 			return
 		}
-		if (len(got) != 8 && len(got) != 6) || !allASCIIDigits(got) || (len(got) == 8 && got[:2] == "00") {
+		if (len(got) != 8 && len(got) != 6) || !allDigitsForTest(got) || (len(got) == 8 && got[:2] == "00") {
 			t.Fatalf("output %q is not 8 or 6 ASCII digits", got)
 		}
 		again, err := NormalizeInsurerNumber(got)
