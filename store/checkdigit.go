@@ -17,9 +17,9 @@ package store
 // computed over the 6 digits 郡市区番号 + 医療機関等番号 only, and every code
 // of every other prefecture over all 9 digits before it, prefecture and
 // 点数表 included (0110113719; the few 歯科 codes in those lists with their
-// 点数表 3). We follow the data. Those lists hold no 歯科, 調剤 or 訪問看護
-// code of 埼玉・千葉・東京・神奈川, so there, for 点数表 3, 4 and 6, either rule
-// is accepted rather than refuse a real code.
+// 点数表 3). The nine-digit rule is the one the specification gives and is
+// accepted everywhere; in 埼玉・千葉・東京・神奈川 the six-digit rule is
+// accepted as well, so no real code there is refused.
 
 import (
 	"errors"
@@ -116,14 +116,15 @@ func medicalCodeCheckDigit(code string) int {
 	return luhnCheckDigit(code[:9])
 }
 
-// medicalCodeCheckDigitOK checks the last digit of a 10-digit 医療機関コード.
+// medicalCodeCheckDigitOK checks the last digit of a 10-digit 医療機関コード:
+// the nine-digit rule holds everywhere; 埼玉・千葉・東京・神奈川 codes in the
+// published lists use the six-digit rule, so there either is accepted.
 func medicalCodeCheckDigitOK(code string) bool {
 	cd := int(code[9] - '0')
-	if medicalCodeCheckDigit(code) == cd {
+	if luhnCheckDigit(code[:9]) == cd {
 		return true
 	}
-	// 歯科, 調剤, 訪問看護 in 埼玉・千葉・東京・神奈川: rule not confirmed.
-	return southKanto(code) && code[2] != '1' && luhnCheckDigit(code[:9]) == cd
+	return southKanto(code) && luhnCheckDigit(code[3:9]) == cd
 }
 
 // NormalizeMedicalInstitutionCode checks a 10-digit 医療機関コード (保険医療機関

@@ -61,9 +61,10 @@ func TestNormalizeMedicalInstitutionCode(t *testing.T) {
 		if err := ValidMedicalInstitutionCode(code); err != nil {
 			t.Errorf("ValidMedicalInstitutionCode(%q) = %v", code, err)
 		}
-		// Every other last digit is refused.
+		// Every other last digit is refused (in 11–14 the nine-digit rule's
+		// digit is accepted too: it is the rule the specification gives).
 		for d := byte('0'); d <= '9'; d++ {
-			if d == code[9] {
+			if d == code[9] || (southKanto(code) && int(d-'0') == luhnCheckDigit(code[:9])) {
 				continue
 			}
 			bad := code[:9] + string(d)
@@ -79,14 +80,13 @@ func TestNormalizeMedicalInstitutionCode(t *testing.T) {
 			t.Errorf("ValidMedicalInstitutionCode(%q) = %v", code, err)
 		}
 	}
-	// In 11–14, 歯科/調剤/訪問看護 codes may also use the nine-digit rule;
-	// 医科 codes there may not, nor anything elsewhere the six-digit rule.
+	// In 11–14 codes may use either rule; elsewhere only the nine-digit one.
 	for _, tt := range []struct {
 		body string
 		ok   bool
 	}{
 		{"134011004", true}, {"133011004", true}, {"136011004", true}, {"114011004", true},
-		{"131011004", false}, {"014011371", false}, {"271011004", false},
+		{"131011004", true}, {"014011371", false}, {"271011004", false},
 	} {
 		nine := tt.body + strconv.Itoa(luhnCheckDigit(tt.body))
 		six := tt.body + strconv.Itoa(luhnCheckDigit(tt.body[3:]))
@@ -128,7 +128,8 @@ func TestNormalizeMedicalInstitutionCode(t *testing.T) {
 		{"0100113719", "", ErrMedicalCodeKind},
 		{"0110113718", "", ErrMedicalCodeCheckDigit},
 		{"0110113791", "", ErrMedicalCodeCheckDigit}, // two digits swapped
-		{"1310110042", "", ErrMedicalCodeCheckDigit}, // 東京 by the nine-digit rule
+		{"1310110042", "1310110042", nil}, // 東京 by the nine-digit rule
+		{"1310110043", "", ErrMedicalCodeCheckDigit},
 		{"0110113719\x00", "", ErrControlCharacter},
 		{"\xff0110113719", "", ErrControlCharacter},
 	}
