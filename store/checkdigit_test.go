@@ -128,7 +128,7 @@ func TestNormalizeMedicalInstitutionCode(t *testing.T) {
 		{"0100113719", "", ErrMedicalCodeKind},
 		{"0110113718", "", ErrMedicalCodeCheckDigit},
 		{"0110113791", "", ErrMedicalCodeCheckDigit}, // two digits swapped
-		{"1310110042", "1310110042", nil}, // 東京 by the nine-digit rule
+		{"1310110042", "1310110042", nil},            // 東京 by the nine-digit rule
 		{"1310110043", "", ErrMedicalCodeCheckDigit},
 		{"0110113719\x00", "", ErrControlCharacter},
 		{"\xff0110113719", "", ErrControlCharacter},
