@@ -62,6 +62,7 @@ func TestRequestsPage(t *testing.T) {
 	for _, sc := range []scenario{
 		{name: "form", path: "/requests", wantStatus: 200, wantContains: []string{"申請フォーム", `value="cert_reissue"`, `value="info_change"`, `value="withdrawal"`, `value="other"`, `data-testid="no-requests"`}},
 		{name: "preselect", path: "/requests?kind=withdrawal", wantStatus: 200, wantContains: []string{`<option value="withdrawal" selected>`}},
+		{name: "no kind", method: "POST", path: "/requests", form: url.Values{"kind": {""}, "body": {"x"}}, wantStatus: 422, wantContains: []string{"申請の種類を選択してください", `<option value="" selected>選択してください`}},
 		{name: "unknown kind", method: "POST", path: "/requests", form: url.Values{"kind": {"upgrade"}, "body": {"x"}}, wantStatus: 422, wantContains: []string{`data-testid="error-kind"`, "申請の種類を選択してください"}},
 		{name: "no body", method: "POST", path: "/requests", form: url.Values{"kind": {"info_change"}, "body": {" "}}, wantStatus: 422, wantContains: []string{`data-testid="error-body"`, "申請内容を入力してください"}},
 		{name: "long body", method: "POST", path: "/requests", form: url.Values{"kind": {"info_change"}, "body": {strings.Repeat("あ", 2001)}}, wantStatus: 422, wantContains: []string{"申請内容は2000文字以内で入力してください"}},

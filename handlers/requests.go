@@ -24,8 +24,12 @@ func (s *Server) requestsView(c *fiber.Ctx, f views.Form) (views.RequestsView, e
 		return views.RequestsView{}, err
 	}
 	f.Order, f.Labels = views.RequestFields, views.RequestLabels
-	return views.RequestsView{Form: f, Kinds: views.RequestKindOptions(requestKinds(sess)),
-		PasswordOnly: sess.PasswordOnly, Requests: mine}, nil
+	kinds := views.RequestKindOptions(requestKinds(sess))
+	if len(kinds) > 1 {
+		// The member chooses the kind deliberately.
+		kinds = append([]views.Option{{Value: "", Label: "選択してください"}}, kinds...)
+	}
+	return views.RequestsView{Form: f, Kinds: kinds, PasswordOnly: sess.PasswordOnly, Requests: mine}, nil
 }
 
 // showRequests is the 申請フォーム with the member's own requests;
