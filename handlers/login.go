@@ -39,7 +39,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err != nil && store.ErrorCode(err) != store.ENOTFOUND {
 		return err
 	}
-	if !store.VerifyPassword(m.PasswordHash, password) || len(password) > 256 {
+	if !verifyPassword(m.PasswordHash, password) || len(password) > 256 {
 		_ = s.db.Audit(store.AuditEvent{Actor: clipString(id, 40), Action: "login", Remote: c.IP(), Result: store.ResultFailed})
 		hold, err := s.db.LoginFailed(attempt)
 		if err != nil {

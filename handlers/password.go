@@ -38,7 +38,7 @@ func (s *Server) savePassword(c *fiber.Ctx) error {
 		return s.throttled(c, retry, func(err error) error {
 			return s.invalidForm(c, err, "パスワード変更", show, passwordForm())
 		}, err)
-	} else if len(current) > 256 || !store.VerifyPassword(m.PasswordHash, current) {
+	} else if len(current) > 256 || !verifyPassword(m.PasswordHash, current) {
 		_ = s.db.Audit(store.AuditEvent{Actor: m.ID, Action: "password.change", Remote: c.IP(), Result: store.ResultFailed})
 		if _, err := s.db.LoginFailed(attempt); err != nil {
 			return err
