@@ -34,6 +34,8 @@ func TestAdminDashboardAndSettings(t *testing.T) {
 		{name: "bad phone", method: "POST", path: "/admin/settings", form: settingsForm(func(v url.Values) { v.Set("phone", "12") }), wantStatus: 422, wantContains: []string{`data-testid="error-phone"`, store.ErrPhoneFormat.Error()}},
 		{name: "bad email", method: "POST", path: "/admin/settings", form: settingsForm(func(v url.Values) { v.Set("email", "x@") }), wantStatus: 422, wantContains: []string{`data-testid="error-email"`, store.ErrEmailFormat.Error()}},
 		{name: "http portal", method: "POST", path: "/admin/settings", form: settingsForm(func(v url.Values) { v.Set("portal_url", "http://x.jp/") }), wantStatus: 422, wantContains: []string{"ポータルURLは https:// で始めてください"}},
+		{name: "empty portal", method: "POST", path: "/admin/settings", form: settingsForm(func(v url.Values) { v.Set("portal_url", "") }), wantStatus: 422, wantContains: []string{`data-testid="error-portal_url"`, "ポータルURLを入力してください"}},
+		{name: "long organisation", method: "POST", path: "/admin/settings", form: settingsForm(func(v url.Values) { v.Set("organisation", strings.Repeat("あ", 101)) }), wantStatus: 422, wantContains: []string{"運営組織が長すぎます"}},
 		{name: "long site name", method: "POST", path: "/admin/settings", form: settingsForm(func(v url.Values) { v.Set("site_name", strings.Repeat("あ", 61)) }), wantStatus: 422, wantContains: []string{"サイト名が長すぎます"}},
 		{name: "save", method: "POST", path: "/admin/settings", form: settingsForm(nil), wantStatus: 303, wantLocation: "/admin/settings?done=saved"},
 		{name: "saved", path: "/admin/settings", wantStatus: 200, wantContains: []string{`value="100-0001"`}, wantAbsent: []string{`data-testid="placeholder-warning"`}},
