@@ -243,7 +243,7 @@ func (f *ApplicationForm) Validate() error {
 	}
 	f.Qualification = string(q)
 
-	if invalidText(f.LicenseNumber) {
+	if invalidInputText(f.LicenseNumber) {
 		fe.Add("license_number", ErrControlCharacter.Error())
 	} else {
 		f.LicenseNumber = normalizeLicenseNumber(f.LicenseNumber)
