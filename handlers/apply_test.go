@@ -356,7 +356,7 @@ func TestAdminApplicationReview(t *testing.T) {
 		{name: "facility info after mailing", path: "/admin/applications/A000001/letters/facility-info.pdf", wantStatus: 410},
 		{name: "letters after mailing", path: "/admin/applications/A000001/letters", wantStatus: 200,
 			wantContains: []string{"郵送済みとして記録されています", "/admin/members/" + a.MemberID + "/reset-password", "/admin/facilities/" + a.CreatedFacilityOID + "/reset-password"},
-			wantAbsent: []string{".pdf\"", "/mailed\""}},
+			wantAbsent:   []string{".pdf\"", "/mailed\""}},
 		{name: "detail after mailing", path: "/admin/applications/A000001", wantStatus: 200, wantContains: []string{"郵送済", a.MemberID, a.CreatedFacilityOID}},
 	} {
 		sc.run(t, op)
