@@ -201,6 +201,18 @@ func TestApplyAndReceipt(t *testing.T) {
 		sc.run(t, c)
 	}
 
+	// The receipt follows the review.
+	if _, err := env.db.MarkApplicationReceived("A000001", "admin", ""); err != nil {
+		t.Fatal(err)
+	}
+	scenario{name: "receipt, received", path: receipt, wantStatus: 200, wantContains: []string{"書類受付済", "現在審査中", "member.pdf"}}.run(t, c)
+	if _, err := env.db.ApproveApplication("A000001", "admin", ""); err != nil {
+		t.Fatal(err)
+	}
+	scenario{name: "receipt, approved", path: receipt, wantStatus: 200, wantContains: []string{"承認", "利用開始案内"},
+		wantAbsent: []string{"member.pdf", "H000002"}}.run(t, c)
+	scenario{name: "form after approval", path: receipt + "/member.pdf", wantStatus: 409}.run(t, c)
+
 	// After the review, the receipt shows the outcome and no forms.
 	if _, err := env.db.RejectApplication("A000002", "書類不備", "admin", ""); err != nil {
 		t.Fatal(err)

@@ -344,6 +344,14 @@ func (f *ApplicationForm) validateNewFacility(fe FieldErrors) {
 // the local part's case, but no two people are told apart by it.
 func emailIndexKey(email string) []byte { return []byte(strings.ToLower(email)) }
 
+// memberEmailTakenTx reports whether a member uses the address.
+// members_by_email holds one key per member: lower-case address, 0, ID.
+func memberEmailTakenTx(tx *Tx, email string) bool {
+	prefix := append(indexKey(strings.ToLower(email)), 0)
+	k, _ := tx.bucket(bucketMembersByEmail).Cursor().Seek(prefix)
+	return k != nil && hasPrefix(k, prefix)
+}
+
 // tokenKey is the stored form of a receipt token: its hash, so the file
 // (and its backups) never holds a working receipt URL.
 func tokenKey(token string) []byte {
@@ -366,7 +374,7 @@ func (db *DB) CreateApplication(f ApplicationForm, remote string) (Application, 
 		fe := FieldErrors{}
 		if tx.bucket(bucketApplicationsByEmail).Get(emailIndexKey(f.Email)) != nil {
 			fe.Add("email", MsgApplicationEmailPending)
-		} else if tx.bucket(bucketMembersByEmail).Get(emailIndexKey(f.Email)) != nil {
+		} else if memberEmailTakenTx(tx, f.Email) {
 			fe.Add("email", MsgApplicationEmailMember)
 		}
 		if f.FacilityChoice == FacilityChoiceExisting {
@@ -721,7 +729,7 @@ func (db *DB) ApproveApplication(number, actor, remote string) (Approval, error)
 		if a.IsNewFacility() != out.NewFacility {
 			return Errorf(EINTERNAL, "application %s changed its facility during approval", number)
 		}
-		if tx.bucket(bucketMembersByEmail).Get(emailIndexKey(a.Email)) != nil {
+		if memberEmailTakenTx(tx, a.Email) {
 			return Errorf(ECONFLICT, "受付番号 %s：メールアドレス %s は既に別の会員が使用しています。申込者に確認し、この申込は却下してください。", a.Number, a.Email)
 		}
 		var fac Facility
@@ -770,7 +778,7 @@ func (db *DB) ApproveApplication(number, actor, remote string) (Approval, error)
 		if err := putMemberTx(tx, m); err != nil {
 			return err
 		}
-		if err := tx.bucket(bucketMembersByEmail).Put(emailIndexKey(m.Email), []byte(m.ID)); err != nil {
+		if err := tx.bucket(bucketMembersByEmail).Put(indexKey(strings.ToLower(m.Email), m.ID), nil); err != nil {
 			return err
 		}
 		if err := AppendAudit(tx, AuditEvent{Actor: actor, Action: "member.create", Object: "member:" + id, Remote: remote, Detail: "application:" + a.Number}); err != nil {
