@@ -64,10 +64,10 @@ func (c PatientAccessCard) Render() ([]byte, error) {
 	d.titleRow(titleAccessCard)
 	d.space(3)
 	if n := strings.TrimSpace(c.PatientName); n != "" {
-		d.paragraph(n+"　様", style{size: 13}, 0)
+		d.paragraph(n+"　様", style{size: 13})
 		d.space(1)
 	}
-	d.paragraph(site+"の患者様ページで、あなたの記録のうち開示されたものと、その閲覧の記録をご覧いただけます。下のカードを点線に沿って切り取り、大切に保管してください。", body, 0)
+	d.paragraph(site+"の患者様ページで、あなたの記録のうち開示されたものと、その閲覧の記録をご覧いただけます。下のカードを点線に沿って切り取り、大切に保管してください。", body)
 	d.space(5)
 
 	card, err := d.card(c, site, url)
@@ -113,7 +113,7 @@ func (d *doc) card(c PatientAccessCard, site, url string) ([]core.Component, err
 	)
 	var cs []core.Component
 	head := style{size: tiny, color: colorMuted}
-	cs = append(cs, d.text(site+"　"+titleAccessCard, head, 3))
+	cs = append(cs, d.text(d.truncate(site+"　"+titleAccessCard, head, cardW, 1)[0], head, 3))
 
 	if n := strings.TrimSpace(c.PatientName); n != "" {
 		// The whole name is on the sheet above the card; on the card a

@@ -55,7 +55,7 @@ func (f ApplicationMemberForm) Render() ([]byte, error) {
 		return nil, err
 	}
 	d.formHead(titleMemberForm, f.Number, f.AppliedOn, f.Operator)
-	d.paragraph("私は、"+siteName(f.Operator)+"の利用規約に同意のうえ、下記のとおり加入を申し込みます。", body, 0)
+	d.paragraph("私は、"+siteName(f.Operator)+"の利用規約に同意のうえ、下記のとおり加入を申し込みます。", body)
 	d.space(3)
 
 	d.sectionHeading("申込者")
@@ -76,7 +76,7 @@ func (f ApplicationMemberForm) Render() ([]byte, error) {
 
 	d.sectionHeading("署名・押印")
 	d.signature("署名（自署）")
-	d.paragraph("※ 申込者ご本人が自署し、押印してください。", muted, 0)
+	d.paragraph("※ 申込者ご本人が自署し、押印してください。", muted)
 	d.space(4)
 
 	d.mailTo(f.Operator, "この申込書を印刷し、記載内容をご確認のうえ署名・押印して、下記の送付先へ郵送してください。")
@@ -91,7 +91,7 @@ func (f ApplicationFacilityForm) Render() ([]byte, error) {
 		return nil, err
 	}
 	d.formHead(titleFacilityForm, f.Number, f.AppliedOn, f.Operator)
-	d.paragraph("下記の施設について、"+siteName(f.Operator)+"の利用規約に同意のうえ、施設登録を申し込みます。", body, 0)
+	d.paragraph("下記の施設について、"+siteName(f.Operator)+"の利用規約に同意のうえ、施設登録を申し込みます。", body)
 	d.space(3)
 
 	d.sectionHeading("施設")
@@ -113,7 +113,7 @@ func (f ApplicationFacilityForm) Render() ([]byte, error) {
 
 	d.sectionHeading("施設管理者の署名・押印")
 	d.signature("施設管理者\n署名（自署）")
-	d.paragraph("※ 施設の管理者（院長・開設者など）が自署し、押印してください。", muted, 0)
+	d.paragraph("※ 施設の管理者（院長・開設者など）が自署し、押印してください。", muted)
 	d.space(4)
 
 	d.mailTo(f.Operator, "この申込書を印刷し、記載内容をご確認のうえ署名・押印して、「"+titleMemberForm+"」と一緒に下記の送付先へ郵送してください。")
@@ -141,7 +141,7 @@ func (d *doc) formHead(title, number, appliedOn string, op Operator) {
 	)
 	d.space(3)
 	if o := oneLine(op.Organisation); o != "" {
-		d.paragraph(o+"　御中", heading, 0)
+		d.paragraph(o+"　御中", heading)
 		d.space(1)
 	}
 }
@@ -157,7 +157,7 @@ func (d *doc) signature(what string) {
 // mailTo adds the instruction to mail the form and the operator's address.
 func (d *doc) mailTo(op Operator, instruction string) {
 	d.sectionHeading("郵送先")
-	d.paragraph(instruction, body, 0)
+	d.paragraph(instruction, body)
 	d.space(1.5)
 	d.tableRow(10, lab(labelW, "送付先"), cell{w: contentW - labelW, text: mailingLines(op), st: style{size: 11}})
 	var ask []string

@@ -370,3 +370,38 @@ func TestFinishPDFRejectsBrokenOutput(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderLongOperatorSettings: the operator's address and names wrap
+// in every document too.
+func TestRenderLongOperatorSettings(t *testing.T) {
+	op := sampleOperator()
+	op.Address = longAddress
+	op.Organisation = "一般社団法人" + strings.Repeat("ほっとライン地域医療連携推進協議会", 3)
+	op.Department = strings.Repeat("広報・医療情報課", 4) + "ほっとライン係"
+	m, f, g, i, c := sampleMemberForm(), sampleFacilityForm(), sampleStartGuide(), sampleFacilityInfo(), sampleAccessCard()
+	m.Operator, f.Operator, g.Operator, i.Operator, c.Operator = op, op, op, op, op
+	for name, doc := range map[string]interface{ Render() ([]byte, error) }{
+		"member": m, "facility": f, "guide": g, "info": i, "card": c,
+	} {
+		out, err := doc.Render()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		file := filepath.Join(t.TempDir(), name+".pdf")
+		if err := os.WriteFile(file, out, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		raw := squeeze(runTool(t, "pdftotext", "-raw", "-enc", "UTF-8", file, "-"))
+		want := []string{op.Organisation, op.Address, op.Department}
+		if name == "card" {
+			// The card sheet names the issuing facility; the operator is
+			// only in the one-line footer.
+			want = []string{op.SiteName}
+		}
+		for _, w := range want {
+			if !strings.Contains(raw, squeeze(w)) {
+				t.Errorf("%s: text lacks %q", name, w)
+			}
+		}
+	}
+}

@@ -229,23 +229,17 @@ func (d *doc) titleRow(title string) {
 	d.add(row.New(12).Add(col.New(contentW).Add(d.lines([]string{title}, st, 12)...)))
 }
 
-// line adds one line of text across the page in a row of height h.
+// line adds s across the page in rows of height h, one per line (a
+// single one unless s is too long).
 func (d *doc) line(s string, st style, h float64) {
-	d.add(row.New(h).Add(col.New(contentW).Add(d.lines([]string{s}, st, h)...)))
+	for _, l := range d.wrap(s, st, contentW) {
+		d.add(row.New(h).Add(col.New(contentW).Add(d.lines([]string{l}, st, h)...)))
+	}
 }
 
 // paragraph adds s as running text, one row per line so that a long text
-// may continue on the next page; indent is in millimetres.
-func (d *doc) paragraph(s string, st style, indent int) {
-	for _, l := range d.wrap(s, st, float64(contentW-indent)) {
-		var cols []core.Col
-		if indent > 0 {
-			cols = append(cols, col.New(indent))
-		}
-		cols = append(cols, col.New(contentW-indent).Add(d.lines([]string{l}, st, st.pitch())...))
-		d.add(row.New(st.pitch()).Add(cols...))
-	}
-}
+// may continue on the next page.
+func (d *doc) paragraph(s string, st style) { d.line(s, st, st.pitch()) }
 
 // list adds items with a marker hanging in front of each (・, ①, …).
 func (d *doc) list(markers []string, items []string, st style) {

@@ -51,13 +51,13 @@ func (g StartGuide) Render() ([]byte, error) {
 	d.letterHead(g.IssuedOn, g.FacilityName, strings.TrimSpace(g.Name)+"　様", g.Operator)
 	d.titleRow(titleStartGuide)
 	d.space(3)
-	d.paragraph("このたびは"+site+"にご加入いただき、ありがとうございます。ご利用に必要なIDと初期パスワード（PW）をお知らせします。", body, 0)
+	d.paragraph("このたびは"+site+"にご加入いただき、ありがとうございます。ご利用に必要なIDと初期パスワード（PW）をお知らせします。", body)
 	d.space(3)
 	if err := d.credentials("ID", g.MemberID, "PW", g.Password); err != nil {
 		return nil, err
 	}
 	d.space(1.5)
-	d.paragraph("※ パスワードは英字の大文字と小文字を区別します。初回ログイン時に必ず変更していただきます。", muted, 0)
+	d.paragraph("※ パスワードは英字の大文字と小文字を区別します。初回ログイン時に必ず変更していただきます。", muted)
 	d.space(4)
 
 	d.sectionHeading("初回ログインの手順")
@@ -102,14 +102,14 @@ func (f FacilityInfo) Render() ([]byte, error) {
 	d.letterHead(f.IssuedOn, "", strings.TrimSpace(f.FacilityName)+"　御中", f.Operator)
 	d.titleRow(titleFacilityInfo)
 	d.space(3)
-	d.paragraph("貴施設の施設登録が完了しました。施設ID（OID）と施設パスワード（PW）をお知らせします。", body, 0)
+	d.paragraph("貴施設の施設登録が完了しました。施設ID（OID）と施設パスワード（PW）をお知らせします。", body)
 	d.space(3)
 	d.tableRow(10, lab(labelW, "施設名"), cell{w: contentW - labelW, text: f.FacilityName, st: style{size: 11}})
 	if err := d.credentials("OID", f.FacilityID, "PW", f.Password); err != nil {
 		return nil, err
 	}
 	d.space(1.5)
-	d.paragraph("※ パスワードは英字の大文字と小文字を区別します。", muted, 0)
+	d.paragraph("※ パスワードは英字の大文字と小文字を区別します。", muted)
 	d.space(4)
 
 	d.sectionHeading("ご利用について")
@@ -143,9 +143,9 @@ func (d *doc) letterHead(date, addresseeLine, addressee string, op Operator) {
 	}
 	d.space(2)
 	if addresseeLine != "" {
-		d.paragraph(addresseeLine, style{size: 10.5}, 0)
+		d.paragraph(addresseeLine, style{size: 10.5})
 	}
-	d.paragraph(addressee, style{size: 13}, 0)
+	d.paragraph(addressee, style{size: 13})
 	d.space(2)
 	for _, l := range []string{oneLine(op.Organisation), oneLine(op.Department)} {
 		if l != "" {
