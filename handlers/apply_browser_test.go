@@ -236,3 +236,63 @@ func checkPDF(t *testing.T, name string, data []byte, want []string) string {
 	run("qpdf", "--check")
 	return text
 }
+
+// TestApplyWithoutJavaScript: the form works as plain HTML, a mistake comes
+// back as 422 with the message beside the field, a registered facility is
+// named by its OID only.
+func TestApplyWithoutJavaScript(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	env := newTestEnv(t, CertOff)
+	m := env.addMember(t, "会員 一郎", "member-Pass-2345")
+	origin := env.listen(t)
+	caPEM, err := env.db.ServerCAPEM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := browsertest.New(t, browsertest.Options{Origin: origin, ServerCAPEM: caPEM, NoJavaScript: true})
+	if status, err := browsertest.NavigateStatus(ctx, origin+"/apply"); err != nil || status != 200 {
+		t.Fatalf("apply form: %d %v", status, err)
+	}
+	fill := []chromedp.Action[chromedp.Void]{
+		chromedp.SetValue("#name", "佐藤 花子"),
+		chromedp.SetValue("#name_kana", "サトウ ハナコ"),
+		chromedp.SetValue("#qualification", "pharmacist"),
+		chromedp.SetValue("#license_number", "654321"),
+		chromedp.SetValue("#email", "hanako@example.jp"),
+		chromedp.SetValue("#phone", "090-1234-5678"),
+		chromedp.Click("#facility_choice"),
+		chromedp.SetValue("#facility_oid", "F999999"),
+	}
+	if err := chromedp.Do(ctx, fill...); err != nil {
+		t.Fatal(err)
+	}
+	status, err := browsertest.ActionStatus(ctx, chromedp.Click(`form[action="/apply"] button[type=submit]`))
+	if err != nil || status != 422 {
+		t.Fatalf("unknown OID: %d %v", status, err)
+	}
+	msg, err := chromedp.Run(ctx, chromedp.Text(`[data-testid="error-facility_oid"]`))
+	if err != nil || !strings.Contains(msg, "登録されていないか") {
+		t.Fatalf("message beside the OID: %q %v", msg, err)
+	}
+	// The values came back; only the OID needs fixing.
+	if err := chromedp.Do(ctx, chromedp.SetValue("#facility_oid", strings.ToLower(m.FacilityOID))); err != nil {
+		t.Fatal(err)
+	}
+	status, err = browsertest.ActionStatus(ctx, chromedp.Click(`form[action="/apply"] button[type=submit]`))
+	if err != nil || status != 200 {
+		t.Fatalf("apply: %d %v", status, err)
+	}
+	number, err := chromedp.Run(ctx, chromedp.Text(`[data-testid="application-number"]`))
+	if err != nil || number != "A000001" {
+		t.Fatalf("receipt: %q %v", number, err)
+	}
+	if n, _ := chromedp.Run(ctx, chromedp.Nodes(`[data-testid="pdf-facility"]`, chromedp.AtLeast(0))); len(n) != 0 {
+		t.Fatal("a registered facility was offered the facility form")
+	}
+	a, err := env.db.Application("A000001")
+	if err != nil || a.FacilityOID != m.FacilityOID || a.Name != "佐藤 花子" || a.Qualification != "pharmacist" {
+		t.Fatalf("stored: %+v %v", a, err)
+	}
+}
