@@ -387,6 +387,8 @@ func TestAdminApplicationReview(t *testing.T) {
 	if n := env.srv.letters().size(); n != 0 {
 		t.Fatalf("vault holds %d letters after expiry", n)
 	}
+	scenario{name: "detail after expiry", path: "/admin/applications/A000002", wantStatus: 200,
+		wantContains: []string{"資料の印刷・郵送（再発行）", "未郵送"}}.run(t, op)
 
 	// Every action is in the audit log.
 	page, _ := env.db.ListAudit(store.AuditFilter{Actor: "admin", Limit: 500})
