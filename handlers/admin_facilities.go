@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"regexp"
+
 	"github.com/gofiber/fiber/v2"
 
 	"hotline/store"
@@ -49,10 +51,13 @@ func (s *Server) showFacility(c *fiber.Ctx) error {
 		Facility: f, Members: members, LettersHeld: held})))
 }
 
+// oidParam is an OID as URLs carry it.
+var oidParam = regexp.MustCompile(`^F[0-9]{6}$`)
+
 // facilityParam loads the facility named by :oid (404 for anything else).
 func (s *Server) facilityParam(c *fiber.Ctx) (store.Facility, error) {
-	oid, ok := store.NormalizeFacilityOID(c.Params("oid"))
-	if !ok || oid != c.Params("oid") {
+	oid := c.Params("oid")
+	if !oidParam.MatchString(oid) {
 		return store.Facility{}, store.NotFound()
 	}
 	return s.db.Facility(oid)

@@ -164,7 +164,7 @@ const (
 )
 
 var (
-	facilityOIDPattern   = regexp.MustCompile(`^F[0-9]{6}$`)
+	typedOIDPattern      = regexp.MustCompile(`^F[0-9]{6}$`)
 	applicationNumberPat = regexp.MustCompile(`^A[0-9]{6}$`)
 	licenseNumberPattern = regexp.MustCompile(`^[0-9]{1,10}$`)
 )
@@ -172,12 +172,11 @@ var (
 // ValidApplicationNumber reports whether s looks like a 受付番号.
 func ValidApplicationNumber(s string) bool { return applicationNumberPat.MatchString(s) }
 
-// NormalizeFacilityOID turns a typed OID (f000123, Ｆ０００１２３) into the
+// typedFacilityOID turns a typed OID (f000123, Ｆ０００１２３) into the
 // stored form; ok is false when it is not F + 6 digits.
-func NormalizeFacilityOID(s string) (string, bool) {
-	s = strings.TrimSpace(NormalizeWidth(NormalizeDigits(s)))
-	s = strings.ToUpper(s)
-	return s, facilityOIDPattern.MatchString(s)
+func typedFacilityOID(s string) (string, bool) {
+	s = strings.ToUpper(strings.TrimSpace(NormalizeWidth(s)))
+	return s, typedOIDPattern.MatchString(s)
 }
 
 // normalizeLicenseNumber accepts digits of any width, with spaces, commas
@@ -282,7 +281,7 @@ func (f *ApplicationForm) Validate() error {
 		f.FacilityPostal, f.FacilityAddress, f.FacilityPhone = "", "", ""
 		if strings.TrimSpace(f.FacilityOID) == "" {
 			fe.Add("facility_oid", "所属医療機関の施設ID（OID）を入力してください（例：F000123）")
-		} else if oid, ok := NormalizeFacilityOID(f.FacilityOID); !ok {
+		} else if oid, ok := typedFacilityOID(f.FacilityOID); !ok {
 			fe.Add("facility_oid", "OIDは F で始まる7文字（例：F000123）で入力してください")
 		} else {
 			f.FacilityOID = oid
