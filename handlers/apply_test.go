@@ -33,7 +33,7 @@ func existingFacilityForm(email, oid string) url.Values {
 	}
 }
 
-func with(v url.Values, kv ...string) url.Values {
+func formWith(v url.Values, kv ...string) url.Values {
 	out := url.Values{}
 	for k, vs := range v {
 		out[k] = append([]string(nil), vs...)
@@ -84,43 +84,43 @@ func TestApplyValidation(t *testing.T) {
 			`name="facility_postal"`, `name="facility_address"`, `name="facility_phone"`, `name="_csrf"`,
 			`<option value="doctor"`, `<option value="dentist"`, `<option value="pharmacist"`, `<option value="nurse"`, `<option value="other"`,
 			`<option value="clinic"`, `<option value="hospital"`, `<option value="pharmacy"`}},
-		invalid("name missing", with(base, "name", ""), "name", "氏名を入力してください"),
-		invalid("kana missing", with(base, "name_kana", ""), "name_kana", "フリガナを入力してください"),
-		invalid("kana not kana", with(base, "name_kana", "Yamada"), "name_kana", "フリガナはカナ（カタカナまたはひらがな）で入力してください"),
-		invalid("qualification missing", with(base, "qualification", ""), "qualification", "資格を選択してください"),
-		invalid("qualification unknown", with(base, "qualification", "vet"), "qualification", "資格を選択してください"),
-		invalid("licence missing", with(base, "license_number", ""), "license_number", "免許番号（登録番号）を入力してください"),
-		invalid("licence letters", with(base, "license_number", "A-12"), "license_number", "免許番号は数字10桁以内で入力してください"),
-		invalid("email missing", with(base, "email", ""), "email", "メールアドレスを入力してください"),
-		invalid("email bad", with(base, "email", "taro@@example.jp"), "email", "メールアドレスの形式が正しくありません"),
-		invalid("phone missing", with(base, "phone", ""), "phone", "電話番号を入力してください"),
-		invalid("phone bad", with(base, "phone", "123"), "phone", "電話番号は 03-1234-5678 のように入力してください"),
-		invalid("no facility at all", with(base, "facility_choice", "<delete>", "facility_name", "", "facility_code", "", "facility_postal", "",
+		invalid("name missing", formWith(base, "name", ""), "name", "氏名を入力してください"),
+		invalid("kana missing", formWith(base, "name_kana", ""), "name_kana", "フリガナを入力してください"),
+		invalid("kana not kana", formWith(base, "name_kana", "Yamada"), "name_kana", "フリガナはカナ（カタカナまたはひらがな）で入力してください"),
+		invalid("qualification missing", formWith(base, "qualification", ""), "qualification", "資格を選択してください"),
+		invalid("qualification unknown", formWith(base, "qualification", "vet"), "qualification", "資格を選択してください"),
+		invalid("licence missing", formWith(base, "license_number", ""), "license_number", "免許番号（登録番号）を入力してください"),
+		invalid("licence letters", formWith(base, "license_number", "A-12"), "license_number", "免許番号は数字10桁以内で入力してください"),
+		invalid("email missing", formWith(base, "email", ""), "email", "メールアドレスを入力してください"),
+		invalid("email bad", formWith(base, "email", "taro@@example.jp"), "email", "メールアドレスの形式が正しくありません"),
+		invalid("phone missing", formWith(base, "phone", ""), "phone", "電話番号を入力してください"),
+		invalid("phone bad", formWith(base, "phone", "123"), "phone", "電話番号は 03-1234-5678 のように入力してください"),
+		invalid("no facility at all", formWith(base, "facility_choice", "<delete>", "facility_name", "", "facility_code", "", "facility_postal", "",
 			"facility_address", "", "facility_phone", ""), "facility_choice", "所属医療機関が施設登録済みか、新規に施設登録するかを選んでください"),
-		invalid("both without a choice", with(base, "facility_choice", "<delete>", "facility_oid", fac.OID), "facility_choice", "どちらか一方だけを入力してください"),
-		invalid("existing without OID", with(base, "facility_choice", "existing"), "facility_oid", "施設ID（OID）を入力してください"),
-		invalid("OID format", with(base, "facility_choice", "existing", "facility_oid", "123"), "facility_oid", "OIDは F で始まる7文字"),
-		invalid("OID unknown", with(base, "facility_choice", "existing", "facility_oid", "F999999"), "facility_oid", "このOIDの施設は登録されていないか"),
-		invalid("facility name", with(base, "facility_name", ""), "facility_name", "施設名を入力してください"),
-		invalid("facility kind", with(base, "facility_kind", ""), "facility_kind", "施設区分を選択してください"),
-		invalid("code missing", with(base, "facility_code", ""), "facility_code", "医療機関コード（10桁）を入力してください"),
-		invalid("code length", with(base, "facility_code", "011011371"), "facility_code", "医療機関コードは10桁の数字で入力してください"),
-		invalid("code prefecture", with(base, "facility_code", "4810113719"), "facility_code", "都道府県番号"),
-		invalid("code table", with(base, "facility_code", "0120113719"), "facility_code", "点数表番号"),
-		invalid("code check digit", with(base, "facility_code", "0110113718"), "facility_code", "検証番号"),
-		invalid("pharmacy code", with(base, "facility_kind", "pharmacy"), "facility_code", "薬局の医療機関コードは3桁目"),
-		invalid("postal missing", with(base, "facility_postal", ""), "facility_postal", "郵便番号を入力してください"),
-		invalid("postal bad", with(base, "facility_postal", "100"), "facility_postal", "郵便番号は 123-4567 のように7桁で入力してください"),
-		invalid("address missing", with(base, "facility_address", ""), "facility_address", "所在地を入力してください"),
-		invalid("facility phone missing", with(base, "facility_phone", ""), "facility_phone", "施設の電話番号を入力してください"),
-		invalid("facility phone bad", with(base, "facility_phone", "0"), "facility_phone", "電話番号は 03-1234-5678 のように入力してください"),
+		invalid("both without a choice", formWith(base, "facility_choice", "<delete>", "facility_oid", fac.OID), "facility_choice", "どちらか一方だけを入力してください"),
+		invalid("existing without OID", formWith(base, "facility_choice", "existing"), "facility_oid", "施設ID（OID）を入力してください"),
+		invalid("OID format", formWith(base, "facility_choice", "existing", "facility_oid", "123"), "facility_oid", "OIDは F で始まる7文字"),
+		invalid("OID unknown", formWith(base, "facility_choice", "existing", "facility_oid", "F999999"), "facility_oid", "このOIDの施設は登録されていないか"),
+		invalid("facility name", formWith(base, "facility_name", ""), "facility_name", "施設名を入力してください"),
+		invalid("facility kind", formWith(base, "facility_kind", ""), "facility_kind", "施設区分を選択してください"),
+		invalid("code missing", formWith(base, "facility_code", ""), "facility_code", "医療機関コード（10桁）を入力してください"),
+		invalid("code length", formWith(base, "facility_code", "011011371"), "facility_code", "医療機関コードは10桁の数字で入力してください"),
+		invalid("code prefecture", formWith(base, "facility_code", "4810113719"), "facility_code", "都道府県番号"),
+		invalid("code table", formWith(base, "facility_code", "0120113719"), "facility_code", "点数表番号"),
+		invalid("code check digit", formWith(base, "facility_code", "0110113718"), "facility_code", "検証番号"),
+		invalid("pharmacy code", formWith(base, "facility_kind", "pharmacy"), "facility_code", "薬局の医療機関コードは3桁目"),
+		invalid("postal missing", formWith(base, "facility_postal", ""), "facility_postal", "郵便番号を入力してください"),
+		invalid("postal bad", formWith(base, "facility_postal", "100"), "facility_postal", "郵便番号は 123-4567 のように7桁で入力してください"),
+		invalid("address missing", formWith(base, "facility_address", ""), "facility_address", "所在地を入力してください"),
+		invalid("facility phone missing", formWith(base, "facility_phone", ""), "facility_phone", "施設の電話番号を入力してください"),
+		invalid("facility phone bad", formWith(base, "facility_phone", "0"), "facility_phone", "電話番号は 03-1234-5678 のように入力してください"),
 		{name: "no CSRF token", method: http.MethodPost, path: "/apply", form: base, noCSRF: true, wantStatus: 403},
 	} {
 		sc.run(t, c)
 	}
 	// Several problems at once: every message beside its field and in the
 	// summary, the values kept.
-	res := c.post("/apply", with(base, "email", "x", "facility_postal", "1", "name_kana", "漢字"))
+	res := c.post("/apply", formWith(base, "email", "x", "facility_postal", "1", "name_kana", "漢字"))
 	if res.Status != 422 || !strings.Contains(res.Body, `data-testid="error-summary"`) ||
 		strings.Count(res.Body, `class="field-error"`) != 3 || !strings.Contains(res.Body, `value="山田内科クリニック"`) {
 		t.Fatalf("several errors: %d\n%s", res.Status, snippet(res.Body))
@@ -131,7 +131,7 @@ func TestApplyValidation(t *testing.T) {
 
 	// A pending application with the same e-mail: a clear message.
 	apply(t, c, base)
-	sc := scenario{name: "same e-mail pending", method: http.MethodPost, path: "/apply", form: with(base, "email", "TARO@example.jp"),
+	sc := scenario{name: "same e-mail pending", method: http.MethodPost, path: "/apply", form: formWith(base, "email", "TARO@example.jp"),
 		wantStatus: 422, wantContains: []string{store.MsgApplicationEmailPending}}
 	sc.run(t, c)
 	if apps, _ := env.db.Applications(""); len(apps) != 1 {
@@ -165,7 +165,7 @@ func TestApplyAndReceipt(t *testing.T) {
 		!strings.Contains(pdfRes.Header.Get("Content-Disposition"), "filename*=UTF-8''") {
 		t.Fatalf("member form: %d %v", pdfRes.Status, pdfRes.Header)
 	}
-	text := pdfText(t, []byte(pdfRes.Body))
+	text := pdfLayoutText(t, []byte(pdfRes.Body))
 	for _, want := range []string{"加入申込書", "A000001", "佐藤 花子", "サトウ", "ハナコ", "看護師", "7654321", "hanako@example.jp", fac.OID, "佐藤病院"} {
 		if text != "" && !strings.Contains(text, want) {
 			t.Errorf("member form lacks %q:\n%s", want, text)
@@ -180,7 +180,7 @@ func TestApplyAndReceipt(t *testing.T) {
 	if facRes.Status != 200 || facRes.Header.Get("Content-Type") != "application/pdf" {
 		t.Fatalf("facility form: %d", facRes.Status)
 	}
-	text = pdfText(t, []byte(facRes.Body))
+	text = pdfLayoutText(t, []byte(facRes.Body))
 	for _, want := range []string{"加入申込書（施設用）", "A000002", "山田内科クリニック", "0110113719", "100-0001", "山田 太郎"} {
 		if text != "" && !strings.Contains(text, want) {
 			t.Errorf("facility form lacks %q:\n%s", want, text)
@@ -188,7 +188,7 @@ func TestApplyAndReceipt(t *testing.T) {
 	}
 
 	// A client posting only the contract's names for a new facility.
-	contractOnly := with(newFacilityForm("jiro@example.jp"), "facility_choice", "<delete>", "facility_code", "", "facility_kind", "other")
+	contractOnly := formWith(newFacilityForm("jiro@example.jp"), "facility_choice", "<delete>", "facility_code", "", "facility_kind", "other")
 	apply(t, c, contractOnly)
 
 	for _, sc := range []scenario{
@@ -222,9 +222,9 @@ func TestApplyAndReceipt(t *testing.T) {
 	scenario{name: "form after rejection", path: receipt2 + "/member.pdf", wantStatus: 409, wantContains: []string{"審査は終了しています"}}.run(t, c)
 }
 
-// pdfText is the pdftotext -layout output of a PDF, "" when poppler is not
+// pdfLayoutText is the pdftotext -layout output of a PDF, "" when poppler is not
 // installed (then CI fails).
-func pdfText(t testing.TB, data []byte) string {
+func pdfLayoutText(t testing.TB, data []byte) string {
 	t.Helper()
 	if _, err := exec.LookPath("pdftotext"); err != nil {
 		if os.Getenv("CI") != "" {
@@ -329,7 +329,7 @@ func TestAdminApplicationReview(t *testing.T) {
 	if guide.Status != 200 || guide.Header.Get("Content-Type") != "application/pdf" || !strings.Contains(guide.Header.Get("Content-Disposition"), "start-guide-"+a.MemberID+".pdf") {
 		t.Fatalf("start guide: %d %v", guide.Status, guide.Header)
 	}
-	if text := pdfText(t, []byte(guide.Body)); text != "" {
+	if text := pdfLayoutText(t, []byte(guide.Body)); text != "" {
 		id, pw := credentialsOf(t, text, idLine)
 		m, _ := env.db.Member(id)
 		if id != a.MemberID || !store.VerifyPassword(m.PasswordHash, pw) {
@@ -340,7 +340,7 @@ func TestAdminApplicationReview(t *testing.T) {
 	if info.Status != 200 {
 		t.Fatalf("facility info: %d", info.Status)
 	}
-	if text := pdfText(t, []byte(info.Body)); text != "" {
+	if text := pdfLayoutText(t, []byte(info.Body)); text != "" {
 		oid, pw := credentialsOf(t, text, oidLine)
 		f, _ := env.db.Facility(oid)
 		if oid != a.CreatedFacilityOID || !store.VerifyPassword(f.PasswordHash, pw) {
@@ -428,7 +428,7 @@ func TestOperatorPasswordResets(t *testing.T) {
 	if guide.Status != 200 || guide.Header.Get("Content-Type") != "application/pdf" {
 		t.Fatalf("start guide: %d", guide.Status)
 	}
-	if text := pdfText(t, []byte(guide.Body)); text != "" {
+	if text := pdfLayoutText(t, []byte(guide.Body)); text != "" {
 		id, pw := credentialsOf(t, text, idLine)
 		if id != m.ID {
 			t.Fatalf("ID %s", id)
@@ -465,7 +465,7 @@ func TestOperatorPasswordResets(t *testing.T) {
 	if info.Status != 200 {
 		t.Fatalf("facility info: %d", info.Status)
 	}
-	if text := pdfText(t, []byte(info.Body)); text != "" {
+	if text := pdfLayoutText(t, []byte(info.Body)); text != "" {
 		got, pw := credentialsOf(t, text, oidLine)
 		f, _ := env.db.Facility(oid)
 		if got != oid || !store.VerifyPassword(f.PasswordHash, pw) {
