@@ -237,10 +237,10 @@ func checkPDF(t *testing.T, name string, data []byte, want []string) string {
 	return text
 }
 
-// TestApplyWithoutJavaScript: the form works as plain HTML, a mistake comes
+// TestApplyWithoutJavaScriptInBrowser: the form works as plain HTML, a mistake comes
 // back as 422 with the message beside the field, a registered facility is
 // named by its OID only.
-func TestApplyWithoutJavaScript(t *testing.T) {
+func TestApplyWithoutJavaScriptInBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
 	}
