@@ -322,9 +322,15 @@ func IssueServerCert(caCert *x509.Certificate, caKey *ecdsa.PrivateKey, hosts []
 	if err != nil {
 		return tls.Certificate{}, err
 	}
+	// The CN is informative only (browsers read the SANs): the first
+	// configured DNS name, else localhost.
+	cn := dns[0]
+	if len(dns) > 1 {
+		cn = dns[1]
+	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: dns[0]},
+		Subject:               pkix.Name{CommonName: cn},
 		NotBefore:             now.Add(-pkiCertBackdate),
 		NotAfter:              pkiNotAfter(caCert, now, validity),
 		KeyUsage:              x509.KeyUsageDigitalSignature,

@@ -394,10 +394,18 @@ func (b *tailBuffer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// String returns the kept output less the lines about D-Bus, which a
+// headless browser without a session bus prints in plenty.
 func (b *tailBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return string(b.buf)
+	var out strings.Builder
+	for line := range strings.Lines(string(b.buf)) {
+		if !strings.Contains(line, "dbus") {
+			out.WriteString(line)
+		}
+	}
+	return out.String()
 }
 
 // hint explains the usual cause of a navigation that never ends.

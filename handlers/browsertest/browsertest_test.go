@@ -319,6 +319,7 @@ func TestDownload(t *testing.T) {
 		{"attachment by form", chromedp.Click("#issuebtn"), "hotline-H000123.p12", testP12Body},
 		{"attachment by navigation", chromedp.Navigate(origin + "/member.p12"), "hotline-H000123.p12", testP12Body},
 		{"inline PDF by link", chromedp.Click("#pdflink"), "doc.pdf", testPDF},
+		{"inline PDF by navigation", chromedp.Navigate(origin + "/doc.pdf"), "doc.pdf", testPDF},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			name, data, err := browsertest.Download(ctx, tc.action)
@@ -438,6 +439,7 @@ func TestPolicyAcrossProcesses(t *testing.T) {
 	origin := startServer(t, p)
 	ctx := browsertest.New(t, browsertest.Options{
 		Origin: origin, ServerCAPEM: p.serverCAPEM, ClientP12: p.p12, ClientP12Pass: p.pass,
+		Timeout: 2 * browsertest.DefaultTimeout, // it waits for another process
 	})
 	expectCN(t, ctx, origin+"/", "親 太郎")
 
