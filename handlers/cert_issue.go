@@ -56,7 +56,9 @@ func (s *Server) certView(c *fiber.Ctx, m *store.Member, sess *store.Session, o 
 	if o.current != nil {
 		row := views.CertificateRowOf(*o.current, s.db.Now(), o.current.Serial)
 		v.Current = &row
-	} else if s.cfg.CertMode != CertOff {
+	} else if s.cfg.CertMode != CertOff && (o.st.Presented || !o.issue) {
+		// Why this PC cannot go on: said when a certificate was presented
+		// but is of no use, and on the 403 page.
 		v.Reason = certReason(o.st, m)
 	}
 	switch {
@@ -192,7 +194,7 @@ func (s *Server) sendCertificate(c *fiber.Ctx, m *store.Member, sess *store.Sess
 		}
 	}
 	if tok := c.FormValue("download_token"); downloadTokenPattern.MatchString(tok) {
-		c.Cookie(&fiber.Cookie{Name: "hotline_dl", Value: tok, Path: "/cert", MaxAge: 120,
+		c.Cookie(&fiber.Cookie{Name: "hotline_dl", Value: tok, Path: "/", MaxAge: 120,
 			Secure: true, SameSite: fiber.CookieSameSiteStrictMode})
 	}
 	ascii, full := p12FileNames(m.ID, issued.Record.Device)
@@ -205,7 +207,7 @@ func (s *Server) sendCertificate(c *fiber.Ctx, m *store.Member, sess *store.Sess
 // showCertDone is what to do after the download (public: the password-only
 // session ended with it).
 func (s *Server) showCertDone(c *fiber.Ctx) error {
-	return s.render(c, "証明書の取り込みと再ログイン", views.CertDone(views.CertDoneView{}))
+	return s.render(c, "証明書の取り込みと再ログイン", views.CertDone(views.CertDoneView{Renewal: c.Query("renewal") == "1"}))
 }
 
 // p12FileNames names the file after its holder and PC:

@@ -111,7 +111,17 @@ func ValidityLabel(d time.Duration) string {
 }
 
 // CertDoneView is the page after the download.
-type CertDoneView struct{}
+type CertDoneView struct {
+	Renewal bool // the certificate in use was renewed (the session goes on)
+}
+
+// certDoneURL is where the page's script goes once the download began.
+func certDoneURL(mode CertMode) string {
+	if mode == CertModeRenew {
+		return "/cert/done?renewal=1"
+	}
+	return "/cert/done"
+}
 
 // MyCertificatesView is the member's 端末（証明書） page.
 type MyCertificatesView struct {

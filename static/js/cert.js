@@ -30,7 +30,7 @@
       tries += 1;
       if (document.cookie.split("; ").indexOf("hotline_dl=" + token) >= 0) {
         window.clearInterval(timer);
-        document.cookie = "hotline_dl=; Max-Age=0; Path=/cert; Secure; SameSite=Strict";
+        document.cookie = "hotline_dl=; Max-Age=0; Path=/; Secure; SameSite=Strict";
         window.location.assign(next);
       } else if (tries > 480) { // two minutes
         window.clearInterval(timer);
