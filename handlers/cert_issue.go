@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"fmt"
 	"regexp"
 	"strings"
 	"unicode"
@@ -199,7 +198,7 @@ func (s *Server) sendCertificate(c *fiber.Ctx, m *store.Member, sess *store.Sess
 	}
 	ascii, full := p12FileNames(m.ID, issued.Record.Device)
 	c.Set(fiber.HeaderContentType, "application/x-pkcs12")
-	c.Set(fiber.HeaderContentDisposition, contentDisposition(ascii, full))
+	c.Set(fiber.HeaderContentDisposition, contentDisposition("attachment", ascii, full))
 	c.Status(fiber.StatusOK)
 	return c.Send(issued.P12)
 }
@@ -243,28 +242,4 @@ func isPlainASCII(s string) bool {
 		}
 	}
 	return true
-}
-
-// contentDisposition is an attachment with an ASCII filename and, when the
-// name is not plain ASCII, the RFC 5987 filename* in UTF-8.
-func contentDisposition(ascii, full string) string {
-	v := `attachment; filename="` + ascii + `"`
-	if full != ascii {
-		v += "; filename*=UTF-8''" + rfc5987Escape(full)
-	}
-	return v
-}
-
-// rfc5987Escape percent-encodes all but RFC 5987's attr-char.
-func rfc5987Escape(s string) string {
-	const attr = "!#$&+-.^_`|~"
-	var b strings.Builder
-	for _, c := range []byte(s) {
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(attr, c) >= 0 {
-			b.WriteByte(c)
-		} else {
-			fmt.Fprintf(&b, "%%%02X", c)
-		}
-	}
-	return b.String()
 }
