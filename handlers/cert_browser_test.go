@@ -21,7 +21,7 @@ import (
 // operator's own first certificate is issued with JavaScript off.
 func TestCertificateInBrowser(t *testing.T) {
 	if testing.Short() {
-		t.Skip("browser test")
+		t.Skip("browser test skipped in -short mode")
 	}
 	env := newTestEnv(t, CertRequired)
 	base := env.listen(t)

@@ -163,7 +163,9 @@ func (cc *certChecker) touch(certs []*x509.Certificate) {
 	}
 	cc.mu.Unlock()
 	if due {
-		go cc.db.TouchCertificate(e.serial, now)
+		// In the request, at most every ten minutes per certificate; a
+		// failed write only leaves an older last-use time.
+		_ = cc.db.TouchCertificate(e.serial, now)
 	}
 }
 
