@@ -424,6 +424,11 @@ func TestCertificateReissueOverTLS(t *testing.T) {
 	op.expect("grant", op.post("/admin/members/"+m.ID+"/grant-reissue", nil), 303)
 	op.expect("after grant", op.get("/admin/members/"+m.ID+"/certificates?done=granted"), 200, "再発行を許可しました", `data-testid="allowance">1<`)
 
+	// On the first PC the page says to issue on the new one.
+	pc1 := env.certBrowser(t, base, first)
+	pc1.login(m.ID, "member-Pass-2345", "/menu")
+	pc1.expect("cert page on the first PC after grant", pc1.get("/cert"), 200, `data-testid="cert-other-pc"`, `action="/cert/issue"`)
+
 	// The member's new PC.
 	pc2 := env.certBrowser(t, base, nil)
 	pc2.login(m.ID, "member-Pass-2345", "/cert")
@@ -433,8 +438,6 @@ func TestCertificateReissueOverTLS(t *testing.T) {
 	pc2.login(m.ID, "member-Pass-2345", "/menu")
 	pc2.expect("menu on the second PC", pc2.get("/menu"), 200)
 
-	pc1 := env.certBrowser(t, base, first)
-	pc1.login(m.ID, "member-Pass-2345", "/menu")
 	pc1.expect("menu on the first PC", pc1.get("/menu"), 200)
 	pc1.expect("list", pc1.get("/certificates"), 200, "受付PC", "診察室PC")
 
@@ -537,7 +540,8 @@ func TestCertificateRenewalOverTLS(t *testing.T) {
 	}
 	// The full session goes on with the current certificate.
 	b.expect("menu after renewal", b.get("/menu"), 200, "更新した証明書ファイルを取り込み")
-	b.expect("cert page after renewal", b.get("/cert"), 200, "このPCの証明書はすでに更新されています")
+	b.expect("cert page after renewal", b.get("/cert"), 200, "このPCの証明書はすでに更新されています", `href="/cert/done?renewal=1"`)
+	b.expect("done page after renewal", b.get("/cert/done?renewal=1"), 200, "新しい証明書でログインするまで使えます")
 	b.expect("second renewal", b.post("/cert/issue", url.Values{"device_name": {"受付PC"}, "passphrase": {"12345678"}, "passphrase_confirm": {"12345678"}}), 403)
 	if a, _ := env.db.Member(m.ID); a.CertAllowance != 0 {
 		t.Errorf("renewal used an allowance: %d", a.CertAllowance)

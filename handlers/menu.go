@@ -50,7 +50,7 @@ func (s *Server) certExpiryBanner(c *fiber.Ctx, m *store.Member) (views.Banner, 
 	when := "このPCの証明書（" + st.Record.Device + "）の有効期限は " + views.DateTime(st.Record.ExpiresAt) + " です（あと" + strconv.Itoa(days) + "日）。"
 	if next, err := s.db.CertificateRenewedBy(st.Serial); err == nil && next != "" {
 		return views.Banner{Kind: "info", Text: when + "更新した証明書ファイルを取り込み、ブラウザを起動し直してログインしてください。",
-			Link: "/cert/done", LinkText: "取り込み方法"}, true
+			Link: "/cert/done?renewal=1", LinkText: "取り込み方法"}, true
 	}
 	return views.Banner{Kind: "warn", Text: when + "期限が切れるとこのPCから利用できなくなります。今の証明書を使って更新できます。",
 		Link: "/cert", LinkText: "証明書を更新する"}, true
