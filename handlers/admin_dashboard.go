@@ -30,10 +30,15 @@ func (s *Server) showDashboard(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var counts []views.DashboardCount
-	// Applications (利用申込): the review screens add their counts here,
-	// e.g. from db.CountApplications(), as DashboardCount entries with
-	// Waiting set for applications that wait for the operator.
+	applications, err := s.db.CountApplications()
+	if err != nil {
+		return err
+	}
+	// Applications (利用申込) first: they wait for the operator's review.
+	counts := []views.DashboardCount{
+		{Key: "applications-pending", Label: "申込書の到着待ち", Count: applications[store.ApplicationPending], Href: "/admin/applications?status=pending", Waiting: true},
+		{Key: "applications-received", Label: "審査待ちの利用申込", Count: applications[store.ApplicationReceived], Href: "/admin/applications?status=received", Waiting: true},
+	}
 	counts = append(counts,
 		views.DashboardCount{Key: "inquiries-open", Label: "未対応の問合せ", Count: inquiries[store.InquiryOpen], Href: "/admin/inquiries?status=open", Waiting: true},
 		views.DashboardCount{Key: "inquiries-in-progress", Label: "対応中の問合せ", Count: inquiries[store.InquiryInProgress], Href: "/admin/inquiries?status=in_progress", Waiting: true},

@@ -24,7 +24,7 @@ func TestAdminDashboardAndSettings(t *testing.T) {
 	env := newTestEnv(t, CertOff)
 	op := env.loginOperator(t)
 	for _, sc := range []scenario{
-		{name: "dashboard", path: "/admin", wantStatus: 200, wantContains: []string{`data-testid="admin-nav"`, `data-testid="placeholder-warning"`, "運営組織", `data-testid="certoff-warning"`, `data-testid="count-inquiries-open"`, `data-testid="count-requests-open"`, `data-testid="count-members-total"`, `data-testid="count-members-active"`, `data-testid="no-holds"`}},
+		{name: "dashboard", path: "/admin", wantStatus: 200, wantContains: []string{`data-testid="admin-nav"`, `data-testid="placeholder-warning"`, "運営組織", `data-testid="certoff-warning"`, `data-testid="count-applications-pending"`, `data-testid="count-applications-received"`, `data-testid="count-inquiries-open"`, `data-testid="count-requests-open"`, `data-testid="count-members-total"`, `data-testid="count-members-active"`, `data-testid="no-holds"`}},
 		{name: "settings form", path: "/admin/settings", wantStatus: 200, wantContains: []string{`name="organisation"`, `value="（未設定）運営組織名"`, `data-testid="placeholder-warning"`}},
 		{name: "empty organisation", method: "POST", path: "/admin/settings", form: settingsForm(func(v url.Values) { v.Set("organisation", "") }), wantStatus: 422, wantContains: []string{`data-testid="error-organisation"`, "運営組織を入力してください"}},
 		{name: "empty site name", method: "POST", path: "/admin/settings", form: settingsForm(func(v url.Values) { v.Set("site_name", "") }), wantStatus: 422, wantContains: []string{"サイト名を入力してください"}},

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -140,15 +139,6 @@ func BenchmarkLoginWhileBrowsing(b *testing.B) {
 	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/login")
 	b.ReportMetric(float64(cpu)/float64(elapsed), "cores-used")
 	b.ReportMetric(0, "ns/op")
-}
-
-// processCPU is the user and system CPU time of this process so far.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 var loadCSRF = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
