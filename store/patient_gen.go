@@ -62,8 +62,8 @@ func GeneratedPatientForm(seed int64, i int) PatientForm {
 		InsurerNumber: insurer, InsuredSymbol: fmt.Sprintf("%d", 100+r.IntN(900)),
 		InsuredNumber: fmt.Sprintf("%d", 1000+r.IntN(9000)), InsuredBranch: fmt.Sprintf("%02d", r.IntN(5)),
 		Postal: fmt.Sprintf("1%02d-%04d", r.IntN(100), r.IntN(10000)), Address: "東京都千代田区千代田1-1",
-		Phone:     fmt.Sprintf("03-%04d-%04d", r.IntN(10000), r.IntN(10000)),
-		Allergies: []string{"", "", "", "ペニシリン", "卵", "造影剤"}[r.IntN(6)],
+		Phone:            fmt.Sprintf("03-%04d-%04d", r.IntN(10000), r.IntN(10000)),
+		Allergies:        []string{"", "", "", "ペニシリン", "卵", "造影剤"}[r.IntN(6)],
 		ConfirmDuplicate: true,
 	}
 }

@@ -34,7 +34,7 @@ var (
 // patient_links_by_facility the live ones (oid, id) → seq.
 
 func pxKana(oid, kanaKey, id string) []byte { return indexKey(oid, "k", kanaKey, id) }
-func pxChart(oid, chart string) []byte     { return indexKey(oid, "c", chart) }
+func pxChart(oid, chart string) []byte      { return indexKey(oid, "c", chart) }
 func pxBirth(oid string, birth time.Time, kanaKey, id string) []byte {
 	return indexKey(oid, "b", birth.Format("20060102"), kanaKey, id)
 }
