@@ -66,6 +66,24 @@ func (s *Server) Routes() []Route {
 		// Client certificates (証明書).
 
 		// 患者様登録ソフト (PRS).
+		{get, "/prs", FacilityMember, s.prs(s.showPatientList)},
+		{get, "/prs/login", FacilityMember, s.showPRSLogin},
+		{post, "/prs/login", FacilityMember, s.prsLogin},
+		{post, "/prs/lock", FacilityMember, s.prsLock},
+		{get, "/prs/facility", FacilityMember, s.prs(s.showPRSFacility)},
+		{post, "/prs/facility", FacilityMember, s.prs(s.savePRSFacility)},
+		{get, "/prs/linked", FacilityMember, s.prs(s.showLinkedPatients)},
+		{get, "/prs/patients", FacilityMember, s.prs(s.showPatientList)},
+		{post, "/prs/patients", FacilityMember, s.prs(s.savePatient)},
+		{get, "/prs/patients/new", FacilityMember, s.prs(s.showNewPatient)},
+		{get, "/prs/patients/:id", FacilityMember, s.prs(s.showPatient)},
+		{get, "/prs/patients/:id/edit", FacilityMember, s.prs(s.showEditPatient)},
+		{post, "/prs/patients/:id/edit", FacilityMember, s.prs(s.updatePatient)},
+		{post, "/prs/patients/:id/deactivate", FacilityMember, s.prs(s.setPatientActive(false))},
+		{post, "/prs/patients/:id/reactivate", FacilityMember, s.prs(s.setPatientActive(true))},
+		{post, "/prs/patients/:id/links", FacilityMember, s.prs(s.savePatientLink)},
+		{post, "/prs/patients/:id/links/:oid/revoke", FacilityMember, s.prs(s.revokePatientLink)},
+		{post, "/prs/patients/:id/card", FacilityMember, s.prs(s.printPatientCard)},
 
 		// Operations (監査ログ・バックアップ).
 

@@ -19,33 +19,50 @@ import (
 // PatientCard is a freshly issued card: the clear code exists only here,
 // on its way to the PDF.
 type PatientCard struct {
-	Patient      Patient
-	FacilityName string
-	Code         string // XXXX-XXXX-XXXX
-	IssuedAt     time.Time
-	Number       int // how many cards this patient has had, this one included
+	Patient       Patient
+	FacilityName  string
+	FacilityPhone string
+	Code          string // XXXX-XXXX-XXXX
+	IssuedAt      time.Time
+	Number        int // how many cards this patient has had, this one included
 }
 
 // IssuePatientAccessCard makes a new access code for a patient of the
-// actor's facility and stores its hash, which invalidates every earlier
-// card.
-func (db *DB) IssuePatientAccessCard(a PRSActor, id string) (PatientCard, error) {
+// actor's facility, hands the card to print (which renders it; nil: no
+// printing) and only then stores the code's hash, which invalidates every
+// earlier card. If print fails nothing changes: the old card still works.
+func (db *DB) IssuePatientAccessCard(a PRSActor, id string, print func(PatientCard) error) (PatientCard, error) {
 	if err := a.check(); err != nil {
 		return PatientCard{}, err
 	}
 	// Refuse strangers before spending a hash on them.
+	var card PatientCard
 	if err := db.View(func(tx *Tx) error {
 		p, err := homePatientTx(tx, a, id)
-		if err == nil && !p.Active() {
-			err = errPatientInactive
+		if err != nil {
+			return err
 		}
-		return err
+		if !p.Active() {
+			return errPatientInactive
+		}
+		f, err := facilityTx(tx, p.FacilityOID)
+		if err != nil {
+			return err
+		}
+		p.AccessCodeHash = ""
+		card = PatientCard{Patient: p, FacilityName: f.Name, FacilityPhone: f.Phone, Number: p.CardsIssued + 1}
+		return nil
 	}); err != nil {
 		return PatientCard{}, err
 	}
-	code := NewAccessCode()
-	hash := HashPassword(code)
-	var card PatientCard
+	card.Code = NewAccessCode()
+	card.IssuedAt = db.Now()
+	hash := HashPassword(card.Code)
+	if print != nil {
+		if err := print(card); err != nil {
+			return PatientCard{}, err
+		}
+	}
 	err := db.Update(func(tx *Tx) error {
 		p, err := homePatientTx(tx, a, id)
 		if err != nil {
@@ -56,15 +73,10 @@ func (db *DB) IssuePatientAccessCard(a PRSActor, id string) (PatientCard, error)
 		}
 		p.AccessCodeHash, p.AccessCodeIssuedAt = hash, tx.Now
 		p.CardsIssued++
+		card.Number = p.CardsIssued
 		if err := putPatientTx(tx, p); err != nil {
 			return err
 		}
-		f, err := facilityTx(tx, p.FacilityOID)
-		if err != nil {
-			return err
-		}
-		p.AccessCodeHash = ""
-		card = PatientCard{Patient: p, FacilityName: f.Name, Code: code, IssuedAt: tx.Now, Number: p.CardsIssued}
 		return AppendAudit(tx, a.audit("patient.card", p.ID, "card:"+itoa(p.CardsIssued)))
 	})
 	if err != nil {

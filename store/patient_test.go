@@ -331,7 +331,7 @@ func TestDeactivatePatient(t *testing.T) {
 	if _, err := fx.db.UpdatePatient(fx.a, p.ID, 0, FormFromPatient(p)); ErrorCode(err) != ECONFLICT {
 		t.Fatalf("edit inactive: %v", err)
 	}
-	if _, err := fx.db.IssuePatientAccessCard(fx.a, p.ID); ErrorCode(err) != ECONFLICT {
+	if _, err := fx.db.IssuePatientAccessCard(fx.a, p.ID, nil); ErrorCode(err) != ECONFLICT {
 		t.Fatalf("card for inactive: %v", err)
 	}
 	p3, err := fx.db.SetPatientActive(fx.a, p.ID, true, "")
@@ -653,7 +653,7 @@ func TestPatientLinks(t *testing.T) {
 	if _, err := fx.db.LinkPatient(fx.b, p.ID, LinkForm{FacilityOID: fx.fb.OID, Consent: "on", ConsentMethod: "verbal"}); ErrorCode(err) != EFORBIDDEN {
 		t.Fatalf("linked link: %v", err)
 	}
-	if _, err := fx.db.IssuePatientAccessCard(fx.b, p.ID); ErrorCode(err) != EFORBIDDEN {
+	if _, err := fx.db.IssuePatientAccessCard(fx.b, p.ID, nil); ErrorCode(err) != EFORBIDDEN {
 		t.Fatalf("linked card: %v", err)
 	}
 	if err := fx.db.UnlinkPatient(fx.b, p.ID, fx.fb.OID, ""); ErrorCode(err) != EFORBIDDEN {
@@ -744,7 +744,7 @@ func TestAccessCardRotation(t *testing.T) {
 	if _, err := fx.db.VerifyPatientAccess(p.ID, "ABCD-EFGH-JKLM"); ErrorCode(err) != EUNAUTHORIZED {
 		t.Fatalf("no card yet: %v", err)
 	}
-	c1, err := fx.db.IssuePatientAccessCard(fx.a, p.ID)
+	c1, err := fx.db.IssuePatientAccessCard(fx.a, p.ID, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -766,7 +766,7 @@ func TestAccessCardRotation(t *testing.T) {
 	if err != nil || got.ID != p.ID || got.AccessCodeHash != "" || got.Name != p.Name {
 		t.Fatalf("verify: %+v %v", got, err)
 	}
-	c2, err := fx.db.IssuePatientAccessCard(fx.a, p.ID)
+	c2, err := fx.db.IssuePatientAccessCard(fx.a, p.ID, nil)
 	if err != nil || c2.Number != 2 || c2.Code == c1.Code {
 		t.Fatalf("second card %+v %v", c2, err)
 	}
@@ -775,6 +775,17 @@ func TestAccessCardRotation(t *testing.T) {
 	}
 	if _, err := fx.db.VerifyPatientAccess(p.ID, c2.Code); err != nil {
 		t.Fatalf("new code: %v", err)
+	}
+	// A card that could not be printed changes nothing.
+	var printed PatientCard
+	if _, err := fx.db.IssuePatientAccessCard(fx.a, p.ID, func(c PatientCard) error { printed = c; return errors.New("printer") }); err == nil {
+		t.Fatal("print failure not reported")
+	}
+	if _, err := fx.db.VerifyPatientAccess(p.ID, c2.Code); err != nil || printed.Number != 3 {
+		t.Fatalf("failed print rotated the code: %v (card %d)", err, printed.Number)
+	}
+	if _, err := fx.db.VerifyPatientAccess(p.ID, printed.Code); ErrorCode(err) != EUNAUTHORIZED {
+		t.Fatalf("unprinted code works: %v", err)
 	}
 	other := mustRegister(t, fx.db, fx.a, PatientForm{Name: "別人", NameKana: "ベツジン", BirthDate: "2000-01-01", Sex: "male"})
 	for _, tc := range [][2]string{{other.ID, c2.Code}, {"P123", c2.Code}, {"", c2.Code}, {p.ID, ""}, {p.ID, "not a code"}, {NewPatientID(), c2.Code}} {
@@ -790,7 +801,7 @@ func TestAccessCardRotation(t *testing.T) {
 		t.Fatalf("inactive patient: %v", err)
 	}
 	// Strangers cannot print cards.
-	if _, err := fx.db.IssuePatientAccessCard(fx.b, other.ID); ErrorCode(err) != ENOTFOUND {
+	if _, err := fx.db.IssuePatientAccessCard(fx.b, other.ID, nil); ErrorCode(err) != ENOTFOUND {
 		t.Fatalf("stranger card: %v", err)
 	}
 }
