@@ -88,7 +88,7 @@ type Patient struct {
 	// AccessCodeHash is the Argon2id hash of the code printed on the newest
 	// access card; a new card replaces it, so older codes stop working.
 	AccessCodeHash     string    `json:"access_code_hash,omitempty"`
-	AccessCodeIssuedAt time.Time `json:"access_code_issued_at,omitempty"`
+	AccessCodeIssuedAt time.Time `json:"access_code_issued_at,omitzero"`
 	CardsIssued        int       `json:"cards_issued,omitempty"`
 }
 

@@ -102,3 +102,54 @@ func (db *DB) GeneratePatients(oid, memberID string, seed int64, first, n int) e
 	}
 	return nil
 }
+
+// Credentials of the generated data set's member and facility.
+const (
+	PRSDatasetPassword         = "dataset-Member-2345"
+	PRSDatasetFacilityPassword = "dataset-Facility-2345"
+)
+
+// EnsurePRSDataset opens path and makes sure it holds at least n generated
+// patients in the data set's facility, returning the member and facility.
+func EnsurePRSDataset(path string, n int, seed int64, logf func(string, ...any)) (*DB, Member, Facility, error) {
+	db, err := Open(path, Options{Timeout: 5 * time.Second})
+	if err != nil {
+		return nil, Member{}, Facility{}, err
+	}
+	var m Member
+	var f Facility
+	members, err := db.Members(func(x Member) bool { return x.Name == "データセット 医師" })
+	if err != nil {
+		db.Close()
+		return nil, Member{}, Facility{}, err
+	}
+	if len(members) == 0 {
+		m, f, err = db.CreateTestMember(TestMemberSpec{Name: "データセット 医師", Password: PRSDatasetPassword,
+			FacilityPassword: PRSDatasetFacilityPassword, FacilityName: "データセット総合病院", FacilityKind: FacilityHospital})
+	} else {
+		m = members[0]
+		f, err = db.Facility(m.FacilityOID)
+	}
+	if err != nil {
+		db.Close()
+		return nil, Member{}, Facility{}, err
+	}
+	have, err := db.CountPatients(f.OID)
+	if err != nil {
+		db.Close()
+		return nil, Member{}, Facility{}, err
+	}
+	if have < n {
+		start := time.Now()
+		if err := db.GeneratePatients(f.OID, m.ID, seed, have, n-have); err != nil {
+			db.Close()
+			return nil, Member{}, Facility{}, err
+		}
+		if logf != nil {
+			d := time.Since(start)
+			logf("generated %d patients in %v (%.0f/s)", n-have, d.Round(time.Millisecond), float64(n-have)/d.Seconds())
+		}
+	}
+	return db, m, f, nil
+}
+

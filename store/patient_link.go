@@ -48,7 +48,7 @@ type PatientLink struct {
 	ConsentMethod ConsentMethod `json:"consent_method"`
 	LinkedAt      time.Time     `json:"linked_at"`
 	LinkedBy      string        `json:"linked_by"`
-	RevokedAt     time.Time     `json:"revoked_at,omitempty"`
+	RevokedAt     time.Time     `json:"revoked_at,omitzero"`
 	RevokedBy     string        `json:"revoked_by,omitempty"`
 	RevokeReason  string        `json:"revoke_reason,omitempty"`
 }
