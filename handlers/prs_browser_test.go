@@ -153,4 +153,3 @@ func TestPRSInBrowser(t *testing.T) {
 		t.Fatalf("B's view of the patient: %q", s)
 	}
 }
-

@@ -51,8 +51,8 @@ type timingLog struct {
 }
 
 func (h *timingLog) Enabled(context.Context, slog.Level) bool { return true }
-func (h *timingLog) WithAttrs([]slog.Attr) slog.Handler        { return h }
-func (h *timingLog) WithGroup(string) slog.Handler             { return h }
+func (h *timingLog) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *timingLog) WithGroup(string) slog.Handler            { return h }
 func (h *timingLog) Handle(_ context.Context, r slog.Record) error {
 	var path string
 	var d time.Duration
@@ -235,7 +235,9 @@ func TestPRSLoad(t *testing.T) {
 	sequential("漢字 substring search, common (山田)", 300, func(int) string { return "/prs/patients?q=" + url.QueryEscape("山田") }, htmx)
 	sequential("漢字 substring search, rare (長谷川 翔太)", 100, func(int) string { return "/prs/patients?q=" + url.QueryEscape("長谷川 翔太") }, htmx)
 	sequential("漢字 substring search, no match (scans all)", 100, func(int) string { return "/prs/patients?q=" + url.QueryEscape("該当者なし") }, htmx)
-	sequential("生年月日 search", 300, func(i int) string { return "/prs/patients?q=" + url.QueryEscape(fmt.Sprintf("S%d.%d.%d", 10+i%50, 1+i%12, 1+i%28)) }, htmx)
+	sequential("生年月日 search", 300, func(i int) string {
+		return "/prs/patients?q=" + url.QueryEscape(fmt.Sprintf("S%d.%d.%d", 10+i%50, 1+i%12, 1+i%28))
+	}, htmx)
 	sequential("カルテ番号 search", 300, func(i int) string { return "/prs/patients?q=" + url.QueryEscape(fmt.Sprintf("G1-%07d", 1+i*97)) }, htmx)
 
 	conns := *flagPRSLoadConns

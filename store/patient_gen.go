@@ -152,4 +152,3 @@ func EnsurePRSDataset(path string, n int, seed int64, logf func(string, ...any))
 	}
 	return db, m, f, nil
 }
-
