@@ -386,13 +386,13 @@ func (db *DB) SetPatientActive(a PRSActor, id string, active bool, reason string
 	reason = strings.TrimSpace(normalizeNewlines(reason))
 	fe := FieldErrors{}
 	checkMultiline(fe, "reason", "理由", reason, false, 500)
-	if err := fe.Err(); err != nil {
-		return Patient{}, err
-	}
 	var out Patient
 	err := db.Update(func(tx *Tx) error {
 		p, err := homePatientTx(tx, a, id)
 		if err != nil {
+			return err
+		}
+		if err := fe.Err(); err != nil {
 			return err
 		}
 		if p.Active() == active {

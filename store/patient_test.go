@@ -961,3 +961,36 @@ func TestPRSActorRequired(t *testing.T) {
 		t.Fatalf("search without actor: %v", err)
 	}
 }
+
+func FuzzNormalizePatientID(f *testing.F) {
+	for _, s := range []string{"", NewPatientID(), FormatPatientID(NewPatientID()), "p-abcd-efgh-jkln", "Ｐ１２３", "P\xff", "P0000000000000"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		id, err := NormalizePatientID(s)
+		if err != nil {
+			return
+		}
+		if id != "" && !ValidPatientID(id) {
+			t.Fatalf("%q → invalid %q", s, id)
+		}
+		if again, err := NormalizePatientID(FormatPatientID(id)); err != nil || again != id {
+			t.Fatalf("%q does not round-trip: %q %v", id, again, err)
+		}
+	})
+}
+
+func FuzzClassifyPatientQuery(f *testing.F) {
+	for _, s := range []string{"", "やまだ", "ﾔﾏﾀﾞ", "山田", "S45.4.1", "1970-04-01", "A-100", NewPatientID(), "\x00", "ヴ", "123"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		mode, key := ClassifyPatientQuery(s)
+		if (mode == SearchAll) != (key == "") {
+			t.Fatalf("%q: mode %s with key %q", s, mode, key)
+		}
+		if strings.ContainsRune(key, 0) {
+			t.Fatalf("%q: key %q has a separator", s, key)
+		}
+	})
+}
