@@ -13,12 +13,14 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -42,6 +44,7 @@ var (
 	flagPRSLoadN     = flag.Int("prs.load.n", 100000, "patients in a generated PRS load data set")
 	flagPRSLoadConns = flag.Int("prs.load.conns", 20, "concurrent connections in the PRS load test")
 	flagPRSLoadTime  = flag.Duration("prs.load.duration", 10*time.Second, "length of each concurrent PRS load phase")
+	flagPRSLoadWrk   = flag.Bool("prs.load.wrk", true, "use wrk (when installed) for the concurrent phases")
 )
 
 // timingLog collects the server's request durations from its request log.
@@ -285,26 +288,138 @@ func TestPRSLoad(t *testing.T) {
 		t.Logf("%s: client %v", name, client)
 		return int(okN.Load()), elapsed
 	}
-	concurrent("patient list page", func(_, _ int, lc *loadClient) (bool, error) {
-		st, body, err := lc.do("GET", "/prs/patients", nil, nil)
-		return st == 200 && strings.Contains(body, "patient-row"), err
-	})
-	before, _ := db.CountPatients(m.FacilityOID)
-	created, elapsed := concurrent("registration (durable, db.Batch)", func(w, i int, lc *loadClient) (bool, error) {
-		f := store.GeneratedPatientForm(int64(1000+w), i)
-		form := url.Values{"name": {f.Name}, "name_kana": {f.NameKana}, "birth_date": {f.BirthDate}, "sex": {f.Sex},
-			"chart_number": {fmt.Sprintf("L%d-%d-%d", rand.IntN(1<<30), w, i)}, "insurer_number": {f.InsurerNumber},
-			"insured_symbol": {f.InsuredSymbol}, "insured_number": {f.InsuredNumber}, "insured_branch": {f.InsuredBranch},
-			"postal": {f.Postal}, "address": {f.Address}, "phone": {f.Phone}, "allergies": {f.Allergies}, "confirm_duplicate": {"1"}}
-		st, _, err := lc.do("POST", "/prs/patients", form, nil)
-		return st == 303, err
-	})
-	after, _ := db.CountPatients(m.FacilityOID)
-	if after-before != created {
-		t.Errorf("acknowledged %d registrations, stored %d", created, after-before)
+	useWrk := *flagPRSLoadWrk
+	if _, err := exec.LookPath("wrk"); err != nil {
+		useWrk = false
 	}
-	t.Logf("registrations: %d acknowledged and stored in %v = %.0f durable creates/s", created, elapsed.Round(time.Millisecond), float64(created)/elapsed.Seconds())
+	before, _ := db.CountPatients(m.FacilityOID)
+	var created int
+	var elapsed time.Duration
+	if useWrk {
+		// wrk runs in its own process: the server's CPU is measured alone.
+		u, _ := url.Parse(base)
+		var cookie string
+		for _, ck := range first.hc.Jar.Cookies(u) {
+			cookie += ck.Name + "=" + ck.Value + "; "
+		}
+		wrkRun(t, timings, "patient list page", base+"/prs/patients", conns, *flagPRSLoadTime, cookie, "")
+		body := url.Values{"_csrf": {first.csrf}, "name": {"負荷 試験"}, "name_kana": {"フカ シケン"}, "birth_date": {"1980-01-02"},
+			"sex": {"female"}, "insurer_number": {"01130012"}, "insured_symbol": {"12"}, "insured_number": {"345"},
+			"postal": {"100-0001"}, "address": {"東京都千代田区千代田1-1"}, "phone": {"03-1234-5678"}, "confirm_duplicate": {"1"}}.Encode()
+		script := `counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("POST", "/prs/patients", {["Content-Type"] = "application/x-www-form-urlencoded", ["Cookie"] = "` + cookie + `"},
+    "` + body + `&chart_number=W" .. math.random(1, 1000000000) .. "-" .. counter)
+end
+`
+		created, elapsed = wrkRun(t, timings, "registration (durable, db.Batch)", base+"/prs/patients", conns, *flagPRSLoadTime, cookie, script)
+		after, _ := db.CountPatients(m.FacilityOID)
+		if after-before < created {
+			t.Errorf("acknowledged %d registrations, stored %d", created, after-before)
+		}
+		t.Logf("registrations: %d acknowledged (%d stored, requests still in flight when wrk stopped included) in %v = %.0f durable creates/s",
+			created, after-before, elapsed.Round(time.Millisecond), float64(created)/elapsed.Seconds())
+	} else {
+		concurrent("patient list page", func(_, _ int, lc *loadClient) (bool, error) {
+			st, body, err := lc.do("GET", "/prs/patients", nil, nil)
+			return st == 200 && strings.Contains(body, "patient-row"), err
+		})
+		created, elapsed = concurrent("registration (durable, db.Batch)", func(w, i int, lc *loadClient) (bool, error) {
+			f := store.GeneratedPatientForm(int64(1000+w), i)
+			form := url.Values{"name": {f.Name}, "name_kana": {f.NameKana}, "birth_date": {f.BirthDate}, "sex": {f.Sex},
+				"chart_number": {fmt.Sprintf("L%d-%d-%d", rand.IntN(1<<30), w, i)}, "insurer_number": {f.InsurerNumber},
+				"insured_symbol": {f.InsuredSymbol}, "insured_number": {f.InsuredNumber}, "insured_branch": {f.InsuredBranch},
+				"postal": {f.Postal}, "address": {f.Address}, "phone": {f.Phone}, "allergies": {f.Allergies}, "confirm_duplicate": {"1"}}
+			st, _, err := lc.do("POST", "/prs/patients", form, nil)
+			return st == 303, err
+		})
+		after, _ := db.CountPatients(m.FacilityOID)
+		if after-before != created {
+			t.Errorf("acknowledged %d registrations, stored %d", created, after-before)
+		}
+		t.Logf("registrations: %d acknowledged and stored in %v = %.0f durable creates/s", created, elapsed.Round(time.Millisecond), float64(created)/elapsed.Seconds())
+	}
 	t.Logf("file after the run: %.1f MiB", float64(db.FileSize())/(1<<20))
+}
+
+// cpuTime is the CPU time (user + system) this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+var (
+	wrkRequests = regexp.MustCompile(`(\d+) requests in ([0-9.]+)(us|ms|s|m)`)
+	wrkBad      = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`)
+	wrkErrors   = regexp.MustCompile(`Socket errors: .*`)
+	wrkPct      = regexp.MustCompile(`(?m)^\s+(50|75|90|99)%\s+(\S+)`)
+)
+
+// wrkRun runs wrk against u (a GET, or the requests of a Lua script) and
+// reports its latency distribution, the server's own request times and
+// the server's CPU time per request. It returns the good responses and
+// the time taken.
+func wrkRun(t *testing.T, timings *timingLog, name, u string, conns int, d time.Duration, cookie, script string) (int, time.Duration) {
+	t.Helper()
+	args := []string{"-t1", fmt.Sprintf("-c%d", conns), fmt.Sprintf("-d%ds", int(d.Seconds())), "--latency", "-H", "Cookie: " + cookie}
+	if script != "" {
+		f := filepath.Join(t.TempDir(), "load.lua")
+		if err := os.WriteFile(f, []byte(script), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, "-s", f)
+	}
+	args = append(args, u)
+	timings.take()
+	cpu0 := cpuTime()
+	out, err := exec.Command("wrk", args...).CombinedOutput()
+	cpu := cpuTime() - cpu0
+	if err != nil {
+		t.Fatalf("wrk: %v\n%s", err, out)
+	}
+	text := string(out)
+	m := wrkRequests.FindStringSubmatch(text)
+	if m == nil {
+		t.Fatalf("wrk output:\n%s", text)
+	}
+	var n int
+	var secs float64
+	fmt.Sscan(m[1], &n)
+	fmt.Sscan(m[2], &secs)
+	switch m[3] {
+	case "us":
+		secs /= 1e6
+	case "ms":
+		secs /= 1e3
+	case "m":
+		secs *= 60
+	}
+	bad := 0
+	if b := wrkBad.FindStringSubmatch(text); b != nil {
+		fmt.Sscan(b[1], &bad)
+		t.Errorf("%s: %d responses other than 2xx/3xx", name, bad)
+	}
+	if e := wrkErrors.FindString(text); e != "" {
+		t.Logf("%s: wrk %s", name, e)
+	}
+	var pcts []string
+	for _, p := range wrkPct.FindAllStringSubmatch(text, -1) {
+		pcts = append(pcts, "p"+p[1]+"="+p[2])
+	}
+	server := latencies(timings.take())
+	elapsed := time.Duration(secs * float64(time.Second))
+	t.Logf("%s (wrk, %d connections, %v): %d responses, %.0f req/s", name, conns, elapsed.Round(time.Millisecond), n, float64(n)/secs)
+	t.Logf("%s: client (wrk) %s", name, strings.Join(pcts, " "))
+	t.Logf("%s: server %v", name, server)
+	if len(server) > 0 {
+		t.Logf("%s: server CPU %v per request (%v over the run, %d requests)", name, (cpu / time.Duration(len(server))).Round(time.Microsecond),
+			cpu.Round(time.Millisecond), len(server))
+	}
+	return n - bad, elapsed
 }
 
 func copyFile(t *testing.T, from, to string) {

@@ -1,9 +1,12 @@
 package store
 
 import (
+	"bytes"
 	"encoding/base64"
 	"strings"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // PatientPageSize is how many patients a list or search page shows.
@@ -47,7 +50,10 @@ type PatientQuery struct {
 
 // PatientPage is one page of results.
 type PatientPage struct {
-	Mode     PatientSearchMode
+	Mode PatientSearchMode
+	// Patients hold the list fields only (ID, name, kana, birth date, sex,
+	// カルテ番号, status), read from the list rows; a linked patient found
+	// by ID holds what a linked facility may see.
 	Patients []Patient
 	Next     string // cursor for the next page, "" when none
 	// Total is the facility's number of patients (SearchAll only).
@@ -113,7 +119,7 @@ func (db *DB) SearchPatients(a PRSActor, q PatientQuery) (PatientPage, error) {
 	var page PatientPage
 	err := db.View(func(tx *Tx) error {
 		page = PatientPage{Mode: mode}
-		s := patientScan{tx: tx, oid: a.FacilityOID, limit: q.Limit, page: &page}
+		s := patientScan{idx: tx.bucket(bucketPatientIndex), oid: a.FacilityOID, limit: q.Limit, page: &page}
 		switch mode {
 		case SearchAll:
 			if v := tx.bucket(bucketPatientIndex).Get(pxCount(a.FacilityOID)); len(v) == 8 {
@@ -124,12 +130,12 @@ func (db *DB) SearchPatients(a PRSActor, q PatientQuery) (PatientPage, error) {
 			return s.backward(indexKey(a.FacilityOID, "o"), cursor, key)
 		case SearchKana:
 			// indexKey(oid, "k", key) without the trailing separator: a prefix.
-			return s.forward(indexKey(a.FacilityOID, "k", key), len(indexKey(a.FacilityOID, "k"))+1, cursor, idFromKeyTail)
+			return s.forward(indexKey(a.FacilityOID, "k", key), len(indexKey(a.FacilityOID, "k"))+1, cursor, seqFromValue)
 		case SearchBirth:
 			page.Birth, _ = time.Parse("20060102", key)
-			return s.forward(append(indexKey(a.FacilityOID, "b", key), 0), len(indexKey(a.FacilityOID, "b"))+1, cursor, idFromKeyTail)
+			return s.forward(append(indexKey(a.FacilityOID, "b", key), 0), len(indexKey(a.FacilityOID, "b"))+1, cursor, seqFromValue)
 		case SearchChart:
-			return s.forward(indexKey(a.FacilityOID, "c", key), len(indexKey(a.FacilityOID, "c"))+1, cursor, idFromValue)
+			return s.forward(indexKey(a.FacilityOID, "c", key), len(indexKey(a.FacilityOID, "c"))+1, cursor, seqFromChart)
 		case SearchID:
 			p, _, err := patientAccessTx(tx, a, key)
 			if ErrorCode(err) == ENOTFOUND {
@@ -150,40 +156,41 @@ func (db *DB) SearchPatients(a PRSActor, q PatientQuery) (PatientPage, error) {
 }
 
 type patientScan struct {
-	tx    *Tx
+	idx   *bolt.Bucket
 	oid   string
 	limit int
 	page  *PatientPage
 }
 
-// idFromKeyTail: the patient ID is the key's last PatientIDLength bytes.
-func idFromKeyTail(k, _ []byte) string {
-	if len(k) < PatientIDLength {
-		return ""
+// seqFromValue: the value is the patient's sequence number.
+func seqFromValue(v []byte) []byte { return v }
+
+// seqFromChart: the value is the patient ID and its sequence number.
+func seqFromChart(v []byte) []byte {
+	if len(v) < PatientIDLength {
+		return nil
 	}
-	return string(k[len(k)-PatientIDLength:])
+	return v[PatientIDLength:]
 }
 
-// idFromValue: the value is the patient ID.
-func idFromValue(_, v []byte) string { return string(v) }
-
-// add loads a patient of the facility into the page.
-func (s *patientScan) add(id string) error {
-	p, found, err := patientTx(s.tx, id)
-	if err != nil {
-		return err
+// addRow adds the list row of the patient with sequence number seq.
+func (s *patientScan) addRow(seq []byte) {
+	if len(seq) != 8 {
+		return
 	}
-	if found && p.FacilityOID == s.oid {
-		p.AccessCodeHash = ""
+	s.addEncoded(btoi(seq), s.idx.Get(pxOrder(s.oid, btoi(seq))))
+}
+
+func (s *patientScan) addEncoded(seq uint64, row []byte) {
+	if p, ok := decodePatientRow(s.oid, seq, row); ok {
 		s.page.Patients = append(s.page.Patients, p)
 	}
-	return nil
 }
 
 // forward walks keys under prefix in order, from just after the cursor
 // (the key tail after base, as the previous page gave it).
-func (s *patientScan) forward(prefix []byte, base int, cursor []byte, idOf func(k, v []byte) string) error {
-	c := s.tx.bucket(bucketPatientIndex).Cursor()
+func (s *patientScan) forward(prefix []byte, base int, cursor []byte, seqOf func(v []byte) []byte) error {
+	c := s.idx.Cursor()
 	var k, v []byte
 	if cursor != nil {
 		start := append(append([]byte{}, prefix[:base]...), cursor...)
@@ -203,9 +210,7 @@ func (s *patientScan) forward(prefix []byte, base int, cursor []byte, idOf func(
 			s.page.Next = cursorEnc.EncodeToString(last[base:])
 			return nil
 		}
-		if err := s.add(idOf(k, v)); err != nil {
-			return err
-		}
+		s.addRow(seqOf(v))
 		last = append(last[:0], k...)
 	}
 	return nil
@@ -221,25 +226,26 @@ func (s *patientScan) backward(prefix0 []byte, cursor []byte, nameKey string) er
 	if len(cursor) == 8 {
 		start = append(append([]byte{}, prefix...), cursor...)
 	}
-	c := s.tx.bucket(bucketPatientIndex).Cursor()
+	c := s.idx.Cursor()
 	k, v := c.Seek(start)
 	if k == nil {
 		k, v = c.Last() // every key sorts before start
 	} else {
 		k, v = c.Prev()
 	}
+	key := []byte(nameKey)
 	var last []byte
 	for ; k != nil && hasPrefix(k, prefix); k, v = c.Prev() {
-		id, name, _ := strings.Cut(string(v), "\x00")
-		if nameKey != "" && !strings.Contains(name, nameKey) {
+		// The row is compared in place, without a copy.
+		if len(key) > 0 && !bytes.Contains(rowNameKey(v), key) {
 			continue
 		}
 		if len(s.page.Patients) == s.limit {
 			s.page.Next = cursorEnc.EncodeToString(last[len(prefix):])
 			return nil
 		}
-		if err := s.add(id); err != nil {
-			return err
+		if len(k) == len(prefix)+8 {
+			s.addEncoded(btoi(k[len(prefix):]), v)
 		}
 		last = append(last[:0], k...)
 	}

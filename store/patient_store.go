@@ -19,15 +19,17 @@ var (
 )
 
 // The patient_index bucket holds, per facility, the keys every PRS screen
-// reads (parts joined by indexKey's 0x00):
+// reads (parts joined by indexKey's 0x00; seq is the patient's 8-byte
+// registration number):
 //
-//	oid k kanaKey id     → ""       カナ prefix search, 五十音順
-//	oid c chart          → id       カルテ番号: unique in the facility, prefix search
-//	oid b YYYYMMDD kanaKey id → ""  生年月日, 五十音順 within the day
-//	oid o seq(8 bytes)   → id 0x00 nameKey   registration order (list pages,
-//	                                 newest first) and 漢字 substring scans
-//	                                 that never decode a record
-//	oid #                → count (8 bytes)
+//	oid k kanaKey id          → seq        カナ prefix search, 五十音順
+//	oid b YYYYMMDD kanaKey id → seq        生年月日, 五十音順 within the day
+//	oid c chart               → id seq     カルテ番号: unique in the facility, prefix search
+//	oid o seq                 → list row   registration order (list pages, newest
+//	                                       first); the row (patient_row.go) is all a
+//	                                       list shows, and holds the name key that
+//	                                       漢字 substring scans compare in place
+//	oid #                     → count (8 bytes)
 //
 // patients holds the records by patient ID; patient_versions the history
 // (id, version); patient_links every link ever made (id, seq) and
@@ -158,18 +160,19 @@ func updatePatientIndexTx(tx *Tx, old *Patient, cur Patient) error {
 			}
 		}
 	}
-	if err := idx.Put(pxKana(oid, kana, cur.ID), nil); err != nil {
+	seq := itob(cur.Seq)
+	if err := idx.Put(pxKana(oid, kana, cur.ID), seq); err != nil {
 		return err
 	}
-	if err := idx.Put(pxBirth(oid, birth, kana, cur.ID), nil); err != nil {
+	if err := idx.Put(pxBirth(oid, birth, kana, cur.ID), seq); err != nil {
 		return err
 	}
 	if cur.ChartNumber != "" {
-		if err := idx.Put(pxChart(oid, cur.ChartNumber), []byte(cur.ID)); err != nil {
+		if err := idx.Put(pxChart(oid, cur.ChartNumber), append([]byte(cur.ID), seq...)); err != nil {
 			return err
 		}
 	}
-	return idx.Put(pxOrder(oid, cur.Seq), []byte(cur.ID+"\x00"+nameSearchKey(cur.Name)))
+	return idx.Put(pxOrder(oid, cur.Seq), encodePatientRow(cur))
 }
 
 func putPatientVersionTx(tx *Tx, id string, v PatientVersion) error {
@@ -181,8 +184,8 @@ func checkChartTx(tx *Tx, oid, chart, self string) error {
 	if chart == "" {
 		return nil
 	}
-	if v := tx.bucket(bucketPatientIndex).Get(pxChart(oid, chart)); v != nil && string(v) != self {
-		return Invalid("chart_number", "このカルテ番号は既に別の患者様（患者ID "+FormatPatientID(string(v))+"）に登録されています")
+	if v := tx.bucket(bucketPatientIndex).Get(pxChart(oid, chart)); len(v) >= PatientIDLength && string(v[:PatientIDLength]) != self {
+		return Invalid("chart_number", "このカルテ番号は既に別の患者様（患者ID "+FormatPatientID(string(v[:PatientIDLength]))+"）に登録されています")
 	}
 	return nil
 }
@@ -411,6 +414,9 @@ func (db *DB) SetPatientActive(a PRSActor, id string, active bool, reason string
 		cur.Version = p.Version + 1
 		cur.UpdatedAt, cur.UpdatedBy = tx.Now, a.MemberID
 		if err := putPatientTx(tx, cur); err != nil {
+			return err
+		}
+		if err := updatePatientIndexTx(tx, &p, cur); err != nil {
 			return err
 		}
 		v := PatientVersion{Version: cur.Version, Time: tx.Now, Actor: a.MemberID, ActorName: memberNameTx(tx, a.MemberID),

@@ -541,17 +541,23 @@ func TestIndexesStayConsistent(t *testing.T) {
 					continue
 				}
 				var id string
+				var seq uint64
 				switch kind {
 				case "k", "b":
-					id = string(k[len(k)-PatientIDLength:])
+					id, seq = string(k[len(k)-PatientIDLength:]), btoi(v)
 				case "c":
-					id = string(v)
+					id, seq = string(v[:PatientIDLength]), btoi(v[PatientIDLength:])
 				case "o":
-					id, _, _ = strings.Cut(string(v), "\x00")
+					row, ok := decodePatientRow(fx.fa.OID, btoi(k[len(k)-8:]), v)
+					if !ok {
+						t.Errorf("bad row %q", v)
+						continue
+					}
+					id, seq = row.ID, row.Seq
 				}
 				p, found, _ := patientTx(tx, id)
-				if !found {
-					t.Errorf("index %s points at missing %s", kind, id)
+				if !found || p.Seq != seq {
+					t.Errorf("index %s points at %s/%d: found %v seq %d", kind, id, seq, found, p.Seq)
 					continue
 				}
 				switch kind {
@@ -560,7 +566,7 @@ func TestIndexesStayConsistent(t *testing.T) {
 						t.Errorf("stale kana entry for %s", id)
 					}
 				case "b":
-					if !strings.Contains(string(k), p.BirthDate.Format("20060102")) {
+					if !strings.Contains(string(k), p.BirthDate.Format("20060102")+"\x00"+KanaSearchKey(p.NameKana)+"\x00") {
 						t.Errorf("stale birth entry for %s", id)
 					}
 				case "c":
@@ -568,8 +574,11 @@ func TestIndexesStayConsistent(t *testing.T) {
 						t.Errorf("stale chart entry for %s", id)
 					}
 				case "o":
-					if !strings.HasSuffix(string(v), nameSearchKey(p.Name)) {
-						t.Errorf("stale name in order entry for %s", id)
+					row, _ := decodePatientRow(fx.fa.OID, seq, v)
+					want := Patient{ID: p.ID, FacilityOID: p.FacilityOID, Seq: p.Seq, Status: p.Status, Name: p.Name, NameKana: p.NameKana,
+						BirthDate: p.BirthDate, Sex: p.Sex, ChartNumber: p.ChartNumber}
+					if row != want || string(rowNameKey(v)) != nameSearchKey(p.Name) {
+						t.Errorf("stale row for %s: %+v", id, row)
 					}
 				}
 				counts[kind+id]++
