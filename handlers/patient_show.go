@@ -20,8 +20,9 @@ func (s *Server) showPatient(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	today := s.db.Now().In(store.Tokyo).Format("2006-01-02")
 	return s.render(c, rec.Patient.Name+" 様", views.PatientPage(views.PatientView{Nav: s.prsNav(c, "patients"), Rec: rec,
-		LinkForm: linkForm(map[string]string{}), Flash: prsFlash(c), Now: s.db.Now()}))
+		LinkForm: linkForm(map[string]string{"consent_date": today}), Flash: prsFlash(c), Now: s.db.Now()}))
 }
 
 // savePatientLink links the patient to another facility with the
