@@ -291,20 +291,9 @@ func (db *DB) RegisterPatient(a PRSActor, f PatientForm) (Patient, error) {
 	if err := f.validate(db.Now()); err != nil {
 		return Patient{}, err
 	}
-	id := NewPatientID()
-	var out Patient
-	err := db.Batch(func(tx *Tx) error {
-		if _, err := facilityTx(tx, a.FacilityOID); err != nil {
-			return err
-		}
-		p, err := createPatientTx(tx, a, id, f, !f.ConfirmDuplicate)
-		out = p
-		return err
-	})
-	if err != nil {
-		return Patient{}, err
-	}
-	return out, nil
+	// Committed with the registrations that arrive meanwhile, through
+	// db.Batch (patient_register.go).
+	return db.register(a, NewPatientID(), f)
 }
 
 // UpdatePatient saves an edit by the registering facility as a new

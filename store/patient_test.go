@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -1002,4 +1003,76 @@ func FuzzClassifyPatientQuery(f *testing.F) {
 			t.Fatalf("%q: key %q has a separator", s, key)
 		}
 	})
+}
+
+func TestGroupedRegistrations(t *testing.T) {
+	fx := newPRSFixture(t)
+	const n = 40
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	ids := make([]string, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f := GeneratedPatientForm(5, i)
+			f.ChartNumber = fmt.Sprintf("GR-%d", i)
+			if i == n-1 {
+				f.ChartNumber = "GR-0" // taken by patient 0, whichever commits first
+			}
+			a := fx.a
+			if i%10 == 9 {
+				a = PRSActor{MemberID: fx.a.MemberID, FacilityOID: "F999999"} // no such facility
+			}
+			p, err := fx.db.RegisterPatient(a, f)
+			errs[i], ids[i] = err, p.ID
+		}()
+	}
+	wg.Wait()
+	ok, chartRefused, noFacility := 0, 0, 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+			if !ValidPatientID(ids[i]) {
+				t.Errorf("%d: id %q", i, ids[i])
+			}
+		case ErrorFields(err)["chart_number"] != "":
+			chartRefused++
+		case ErrorCode(err) == ENOTFOUND:
+			noFacility++
+		default:
+			t.Errorf("%d: %v", i, err)
+		}
+	}
+	// The actors without a facility (9, 19, 29, 39) fail alone; 39's
+	// clashing chart number is never looked at. Everyone else is stored.
+	if noFacility != 4 || chartRefused != 0 || ok != n-4 {
+		t.Fatalf("ok %d, chart refused %d, no facility %d", ok, chartRefused, noFacility)
+	}
+	if c, _ := fx.db.CountPatients(fx.fa.OID); c != n-4 {
+		t.Fatalf("stored %d", c)
+	}
+	// A clash inside one group: exactly one of two wins.
+	var r1, r2 error
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		f := GeneratedPatientForm(6, 1)
+		f.ChartNumber = "SAME"
+		_, r1 = fx.db.RegisterPatient(fx.a, f)
+	}()
+	go func() {
+		defer wg.Done()
+		f := GeneratedPatientForm(6, 2)
+		f.ChartNumber = "SAME"
+		_, r2 = fx.db.RegisterPatient(fx.a, f)
+	}()
+	wg.Wait()
+	if (r1 == nil) == (r2 == nil) {
+		t.Fatalf("same chart number twice: %v / %v", r1, r2)
+	}
+	if v, _ := fx.db.VerifyAudit(); !v.OK {
+		t.Fatalf("audit chain: %+v", v)
+	}
 }
