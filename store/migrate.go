@@ -18,7 +18,10 @@ var migrations = []func(tx *Tx) error{
 	createBuckets("applications", "application_tokens", "members", "members_by_email",
 		"facilities", "sessions", "sessions_by_member", "certificates", "certificates_by_member",
 		"requests", "links", "login_failures", "ca"),
-	// 3: 患者様登録ソフト (PRS): patients, their history, indexes and links.
+	// Application review (利用申込・審査): applications by status, open
+	// applications by e-mail.
+	createBuckets("applications_by_status", "applications_by_email"),
+	// 患者様登録ソフト (PRS): patients, their history, indexes and links.
 	createBuckets("patients", "patient_versions", "patient_index", "patient_links", "patient_links_by_facility"),
 }
 

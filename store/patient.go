@@ -283,7 +283,7 @@ func (f *PatientForm) validate(now time.Time) error {
 	fe := FieldErrors{}
 
 	f.Name = normalizeSpaces(f.Name)
-	if invalidText(f.Name) {
+	if invalidInputText(f.Name) {
 		fe.Add("name", ErrControlCharacter.Error())
 	}
 	checkText(fe, "name", "氏名", f.Name, true, maxPatientName)
@@ -315,7 +315,7 @@ func (f *PatientForm) validate(now time.Time) error {
 		fe.Add("sex", "性別は「男」または「女」を選択してください")
 	}
 
-	if invalidText(f.ChartNumber) {
+	if invalidInputText(f.ChartNumber) {
 		fe.Add("chart_number", ErrControlCharacter.Error())
 	} else if chart, ok := NormalizeChartNumber(f.ChartNumber); !ok {
 		fe.Add("chart_number", "カルテ番号は英数字とハイフンで入力してください")
@@ -332,12 +332,12 @@ func (f *PatientForm) validate(now time.Time) error {
 	}
 	f.InsuredSymbol = normalizeSpaces(NormalizeWidth(NormalizeDigits(f.InsuredSymbol)))
 	checkText(fe, "insured_symbol", "記号", f.InsuredSymbol, false, maxInsuredSymbol)
-	if invalidText(f.InsuredSymbol) {
+	if invalidInputText(f.InsuredSymbol) {
 		fe.Add("insured_symbol", ErrControlCharacter.Error())
 	}
 	f.InsuredNumber = normalizeSpaces(NormalizeWidth(NormalizeDigits(f.InsuredNumber)))
 	checkText(fe, "insured_number", "番号", f.InsuredNumber, false, maxInsuredNumber)
-	if invalidText(f.InsuredNumber) {
+	if invalidInputText(f.InsuredNumber) {
 		fe.Add("insured_number", ErrControlCharacter.Error())
 	}
 	f.InsuredBranch = strings.TrimSpace(NormalizeWidth(f.InsuredBranch))
@@ -363,7 +363,7 @@ func (f *PatientForm) validate(now time.Time) error {
 	}
 	f.Address = strings.TrimSpace(f.Address)
 	checkText(fe, "address", "住所", f.Address, false, maxAddress)
-	if invalidText(f.Address) {
+	if invalidInputText(f.Address) {
 		fe.Add("address", ErrControlCharacter.Error())
 	}
 	if p, err := NormalizePhone(f.Phone); err != nil {

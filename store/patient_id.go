@@ -24,7 +24,7 @@ var ErrPatientIDFormat = errors.New("患者IDは「P」と12文字の英数字�
 
 // NewPatientID returns a fresh random patient ID.
 func NewPatientID() string {
-	body := randomString(accessCodeAlphabet, PatientIDLength-2)
+	body := randomFromAlphabet(accessCodeAlphabet, PatientIDLength-2)
 	return "P" + body + string(luhn32Check(body))
 }
 
@@ -59,7 +59,7 @@ func ValidPatientID(id string) bool {
 // Errors: ErrControlCharacter, ErrPatientIDFormat. Empty input returns ""
 // and nil.
 func NormalizePatientID(s string) (string, error) {
-	if invalidText(s) {
+	if invalidInputText(s) {
 		return "", ErrControlCharacter
 	}
 	if len(s) > 128 {

@@ -86,7 +86,7 @@ func NormalizeFacilityOID(s string) (string, bool) {
 // validate checks the form; now gives today in Japan for the default date.
 func (f *LinkForm) validate(now time.Time) (time.Time, error) {
 	fe := FieldErrors{}
-	if invalidText(f.FacilityOID) {
+	if invalidInputText(f.FacilityOID) {
 		fe.Add("facility_oid", ErrControlCharacter.Error())
 	} else if oid, ok := NormalizeFacilityOID(f.FacilityOID); oid == "" {
 		fe.Add("facility_oid", "連携先の施設ID（OID）を入力してください")

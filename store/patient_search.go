@@ -72,7 +72,7 @@ type PatientPage struct {
 //   - anything else (漢字) → substring of 氏名, spaces ignored.
 func ClassifyPatientQuery(q string) (PatientSearchMode, string) {
 	q = strings.TrimSpace(q)
-	if q == "" || invalidText(q) || len(q) > 200 {
+	if q == "" || invalidInputText(q) || len(q) > 200 {
 		return SearchAll, ""
 	}
 	if id, err := NormalizePatientID(q); err == nil && id != "" {

@@ -120,7 +120,7 @@ func FacilityInfoFormFrom(f Facility) FacilityInfoForm {
 func (f *FacilityInfoForm) Validate() error {
 	fe := FieldErrors{}
 	f.Name = normalizeSpaces(f.Name)
-	if invalidText(f.Name) {
+	if invalidInputText(f.Name) {
 		fe.Add("name", ErrControlCharacter.Error())
 	}
 	checkText(fe, "name", "施設名", f.Name, true, maxFacilityName)
@@ -132,7 +132,7 @@ func (f *FacilityInfoForm) Validate() error {
 		f.Postal = p
 	}
 	f.Address = strings.TrimSpace(f.Address)
-	if invalidText(f.Address) {
+	if invalidInputText(f.Address) {
 		fe.Add("address", ErrControlCharacter.Error())
 	}
 	checkText(fe, "address", "所在地", f.Address, true, maxAddress)
@@ -143,7 +143,7 @@ func (f *FacilityInfoForm) Validate() error {
 	} else {
 		f.Phone = p
 	}
-	if invalidText(strings.NewReplacer("\r", "", "\n", "").Replace(f.Departments)) {
+	if invalidInputText(strings.NewReplacer("\r", "", "\n", "").Replace(f.Departments)) {
 		fe.Add("departments", ErrControlCharacter.Error())
 	} else {
 		deps := ParseDepartments(f.Departments)

@@ -2,13 +2,21 @@
 // present a TLS client certificate, as a member's browser does.
 //
 //	ctx := browsertest.New(t, browsertest.Options{
-//		Origin:        srv.URL,          // https://localhost:PORT (not 127.0.0.1)
-//		ServerCAPEM:   serverCAPEM,      // trusted in the browser's NSS db
-//		ClientP12:     p12,              // imported into the NSS db
+//		Origin:        "https://localhost:" + port, // the host the test navigates to
+//		ServerCAPEM:   serverCAPEM,                 // trusted in the browser's NSS db
+//		ClientP12:     p12,                         // imported into the NSS db
 //		ClientP12Pass: "passphrase",
 //	})
-//	status, err := browsertest.NavigateStatus(ctx, srv.URL+"/menu")
+//	status, err := browsertest.NavigateStatus(ctx, "https://localhost:"+port+"/menu")
 //	text, err := chromedp.Run(ctx, chromedp.Text("#x"))
+//	name, data, err := browsertest.Download(ctx, chromedp.Click("#issue"))
+//
+// Each New has its own HOME (NSS db) and --user-data-dir; NoJavaScript
+// blocks the page's scripts (content setting and Emulation), while chromedp's
+// own queries still work. Downloads (attachments, and PDFs, which the
+// profile saves instead of showing) go to a directory of the test: Download
+// returns the file; Fetch GETs a URL with the browser's cookies and
+// certificate, outside the page.
 //
 // How Chromium is made to present the certificate (measured): the .p12 is
 // imported into $HOME/.pki/nssdb of a HOME made for the test (an NSS db
@@ -18,15 +26,17 @@
 // policy lives in /etc/chromium/policies/managed, so this needs root.
 //
 // Chromium reads every file of that directory and, for a policy set by
-// several files, takes the value of one file only (lists are not merged).
-// Tests of several packages run in parallel, so there is one policy file,
-// hotline-browsertest.json, that lists the patterns of every live browser:
-// each New adds its own entry (one pattern per origin, so per port) and
-// removes it in t.Cleanup. The entries are kept in a state file that is
-// flock'ed around each read-modify-write, carry the PID of their test
-// process (entries of dead processes are dropped), and the policy file is
-// replaced by an atomic rename, so a running Chromium that reloads it never
-// loses its own entry.
+// several files, takes the value of the file whose name sorts last (lists
+// are not merged); a running Chromium reloads the directory some 5–8 s after
+// a change (both measured). Tests of several packages run in parallel, so
+// there is one policy file, hotline-browsertest.json, that lists the rules
+// of every live browser: each New adds its own entry (one pattern per
+// origin, so per port) and removes it in t.Cleanup. The entries are kept in
+// the lock file, flock'ed around each read-modify-write; they carry the PID
+// of their test process (entries of dead processes are dropped at the next
+// change); and the policy file is replaced by an atomic rename, so a running
+// Chromium that reloads it never loses its own rule. New fails if another
+// file that sorts later sets the same policy.
 //
 // Chromium offers only certificates issued by a CA that the server names in
 // its certificate request (tls.Config.ClientCAs): to such a server a foreign
@@ -394,10 +404,18 @@ func (b *tailBuffer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// String returns the kept output less the lines about D-Bus, which a
+// headless browser without a session bus prints in plenty.
 func (b *tailBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return string(b.buf)
+	var out strings.Builder
+	for line := range strings.Lines(string(b.buf)) {
+		if !strings.Contains(line, "dbus") {
+			out.WriteString(line)
+		}
+	}
+	return out.String()
 }
 
 // hint explains the usual cause of a navigation that never ends.

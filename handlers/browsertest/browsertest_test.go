@@ -275,27 +275,37 @@ func TestJavaScriptOff(t *testing.T) {
 		{false, "changed by script"},
 		{true, "original"},
 	} {
-		ctx := browsertest.New(t, browsertest.Options{ServerCAPEM: p.serverCAPEM, NoJavaScript: tc.noJS})
-		for i := range 2 { // also after a second navigation
-			if _, err := browsertest.NavigateStatus(ctx, fmt.Sprintf("%s/js?n=%d", origin, i)); err != nil {
+		t.Run(fmt.Sprintf("NoJavaScript=%v", tc.noJS), func(t *testing.T) {
+			ctx := browsertest.New(t, browsertest.Options{ServerCAPEM: p.serverCAPEM, NoJavaScript: tc.noJS})
+			for i := range 2 { // also after a second navigation
+				if _, err := browsertest.NavigateStatus(ctx, fmt.Sprintf("%s/js?n=%d", origin, i)); err != nil {
+					t.Fatal(err)
+				}
+				got, err := chromedp.Run(ctx, chromedp.Text("#x"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got != tc.want {
+					t.Errorf("%q, want %q", got, tc.want)
+				}
+				// <noscript> content is markup only when scripts are off.
+				ns, err := chromedp.Run(ctx, chromedp.Nodes("#ns", chromedp.AtLeast(0)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if (len(ns) == 1) != tc.noJS {
+					t.Errorf("%d <noscript> elements", len(ns))
+				}
+			}
+			// A plain form posts without scripts.
+			if _, err := browsertest.NavigateStatus(ctx, origin+"/files"); err != nil {
 				t.Fatal(err)
 			}
-			got, err := chromedp.Run(ctx, chromedp.Text("#x"))
-			if err != nil {
-				t.Fatal(err)
+			status, err := browsertest.ActionStatus(ctx, chromedp.Click("#postbtn"))
+			if err != nil || status != http.StatusForbidden {
+				t.Errorf("form POST: status %d, %v", status, err)
 			}
-			if got != tc.want {
-				t.Errorf("NoJavaScript=%v: %q, want %q", tc.noJS, got, tc.want)
-			}
-			// <noscript> content is markup only when scripts are off.
-			ns, err := chromedp.Run(ctx, chromedp.Nodes("#ns", chromedp.AtLeast(0)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if (len(ns) == 1) != tc.noJS {
-				t.Errorf("NoJavaScript=%v: %d <noscript> elements", tc.noJS, len(ns))
-			}
-		}
+		})
 	}
 }
 
@@ -319,6 +329,7 @@ func TestDownload(t *testing.T) {
 		{"attachment by form", chromedp.Click("#issuebtn"), "hotline-H000123.p12", testP12Body},
 		{"attachment by navigation", chromedp.Navigate(origin + "/member.p12"), "hotline-H000123.p12", testP12Body},
 		{"inline PDF by link", chromedp.Click("#pdflink"), "doc.pdf", testPDF},
+		{"inline PDF by navigation", chromedp.Navigate(origin + "/doc.pdf"), "doc.pdf", testPDF},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			name, data, err := browsertest.Download(ctx, tc.action)
@@ -438,6 +449,7 @@ func TestPolicyAcrossProcesses(t *testing.T) {
 	origin := startServer(t, p)
 	ctx := browsertest.New(t, browsertest.Options{
 		Origin: origin, ServerCAPEM: p.serverCAPEM, ClientP12: p.p12, ClientP12Pass: p.pass,
+		Timeout: 2 * browsertest.DefaultTimeout, // it waits for another process
 	})
 	expectCN(t, ctx, origin+"/", "親 太郎")
 
@@ -505,21 +517,24 @@ func TestPolicyChild(t *testing.T) {
 func TestSameOriginTwoCAs(t *testing.T) {
 	t.Parallel()
 	for _, advertise := range []bool{true, false} {
-		p := newPKI(t, "山田 太郎")
-		foreign := newPKI(t, "外部 次郎")
-		origin := startServerCAs(t, p, advertise)
-		ours := browsertest.New(t, browsertest.Options{
-			Origin: origin, ServerCAPEM: p.serverCAPEM, ClientP12: p.p12, ClientP12Pass: p.pass,
+		// A subtest each, so that its two browsers end with it.
+		t.Run(fmt.Sprintf("advertise=%v", advertise), func(t *testing.T) {
+			p := newPKI(t, "山田 太郎")
+			foreign := newPKI(t, "外部 次郎")
+			origin := startServerCAs(t, p, advertise)
+			ours := browsertest.New(t, browsertest.Options{
+				Origin: origin, ServerCAPEM: p.serverCAPEM, ClientP12: p.p12, ClientP12Pass: p.pass,
+			})
+			theirs := browsertest.New(t, browsertest.Options{
+				Origin: origin, ServerCAPEM: p.serverCAPEM, ClientP12: foreign.p12, ClientP12Pass: foreign.pass,
+			})
+			want := "none"
+			if !advertise {
+				want = "invalid: この証明書はこのシステムで発行されたものではありません"
+			}
+			expectCN(t, ours, origin+"/", "山田 太郎")
+			expectCN(t, theirs, origin+"/", want)
+			expectCN(t, ours, origin+"/?again", "山田 太郎")
 		})
-		theirs := browsertest.New(t, browsertest.Options{
-			Origin: origin, ServerCAPEM: p.serverCAPEM, ClientP12: foreign.p12, ClientP12Pass: foreign.pass,
-		})
-		want := "none"
-		if !advertise {
-			want = "invalid: この証明書はこのシステムで発行されたものではありません"
-		}
-		expectCN(t, ours, origin+"/", "山田 太郎")
-		expectCN(t, theirs, origin+"/", want)
-		expectCN(t, ours, origin+"/?again", "山田 太郎")
 	}
 }
