@@ -1076,3 +1076,21 @@ func TestGroupedRegistrations(t *testing.T) {
 		t.Fatalf("audit chain: %+v", v)
 	}
 }
+
+func TestRelockPRSSessions(t *testing.T) {
+	fx := newPRSFixture(t)
+	tok, _, _ := fx.db.NewSession(Session{Kind: SessionMember, MemberID: fx.a.MemberID, PRSFacility: fx.fa.OID})
+	tokB, _, _ := fx.db.NewSession(Session{Kind: SessionMember, MemberID: fx.b.MemberID, PRSFacility: fx.fb.OID})
+	if s, _ := fx.db.SessionByToken(tok); s.PRSFacility != fx.fa.OID {
+		t.Fatal("not unlocked")
+	}
+	if err := fx.db.RelockPRSSessions(fx.fa.OID); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := fx.db.SessionByToken(tok); s.PRSFacility != "" {
+		t.Fatal("still unlocked after relock")
+	}
+	if s, _ := fx.db.SessionByToken(tokB); s.PRSFacility != fx.fb.OID {
+		t.Fatal("another facility's session relocked")
+	}
+}

@@ -261,33 +261,64 @@ func (db *DB) PRSChangeFacilityPassword(a PRSActor, form FacilityPasswordForm, k
 			return err
 		}
 		// Sessions that unlocked PRS with the old password lock again.
-		sessions := tx.bucket(bucketSessions)
-		var relock []Session
-		if err := sessions.ForEach(func(k, v []byte) error {
-			var s Session
-			if json.Unmarshal(v, &s) == nil && s.PRSFacility == f.OID && s.ID != keepSession {
-				relock = append(relock, s)
-			}
-			return nil
-		}); err != nil {
+		if dropped, err = relockPRSTx(tx, f.OID, keepSession); err != nil {
 			return err
 		}
-		for _, s := range relock {
-			s.PRSFacility = ""
-			if err := putSessionTx(tx, s); err != nil {
-				return err
-			}
-			dropped = append(dropped, s.ID)
-		}
 		return AppendAudit(tx, AuditEvent{Actor: a.MemberID, Action: "facility.password", Object: "facility:" + f.OID,
-			Remote: a.Remote, Detail: "relocked:" + itoa(len(relock))})
+			Remote: a.Remote, Detail: "relocked:" + itoa(len(dropped))})
 	})
 	if err != nil {
 		return err
 	}
-	// Reloaded from the file on their next request.
-	for _, id := range dropped {
+	db.forgetSessions(dropped)
+	return nil
+}
+
+// relockPRSTx ends the PRS unlock of every session unlocked for facility
+// oid except keep, and returns their IDs.
+func relockPRSTx(tx *Tx, oid, keep string) ([]string, error) {
+	var relock []Session
+	if err := tx.bucket(bucketSessions).ForEach(func(k, v []byte) error {
+		var s Session
+		if json.Unmarshal(v, &s) == nil && s.PRSFacility == oid && s.ID != keep {
+			relock = append(relock, s)
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(relock))
+	for _, s := range relock {
+		s.PRSFacility = ""
+		if err := putSessionTx(tx, s); err != nil {
+			return nil, err
+		}
+		ids = append(ids, s.ID)
+	}
+	return ids, nil
+}
+
+// forgetSessions drops sessions from the cache: they are read again from
+// the file on their next request.
+func (db *DB) forgetSessions(ids []string) {
+	for _, id := range ids {
 		db.sessions.drop(id)
 	}
-	return nil
+}
+
+// RelockPRSSessions makes every session that unlocked 患者様登録ソフト for
+// facility oid unlock it again: to be called whenever the facility
+// password changes other than through 施設情報修正 (e.g. an operator's
+// reset), so the old password's unlocks end with it.
+func (db *DB) RelockPRSSessions(oid string) error {
+	var dropped []string
+	err := db.Update(func(tx *Tx) error {
+		var err error
+		dropped, err = relockPRSTx(tx, oid, "")
+		return err
+	})
+	if err == nil {
+		db.forgetSessions(dropped)
+	}
+	return err
 }
