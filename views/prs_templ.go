@@ -324,7 +324,7 @@ func PatientList(v PatientListView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "\" maxlength=\"100\" autocomplete=\"off\" placeholder=\"フリガナ・氏名・生年月日・カルテ番号・患者ID\" hx-get=\"/prs/patients\" hx-trigger=\"input changed delay:300ms, search\" hx-target=\"#patient-results\" hx-push-url=\"true\" hx-sync=\"this:replace\" hx-indicator=\"#search-indicator\" aria-describedby=\"q-hint\" aria-controls=\"patient-results\" data-testid=\"patient-search\"> <button type=\"submit\">検索</button> <span id=\"search-indicator\" class=\"htmx-indicator small muted\">検索中…</span></form><p class=\"hint small muted\" id=\"q-hint\">フリガナは前方一致（ひらがな・カタカナ・半角カナ可）、氏名（漢字）は部分一致。生年月日は 1970-04-01 や S45.4.1、昭和45年4月1日 の形で入力してください。</p><div id=\"patient-results\" aria-live=\"polite\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "\" maxlength=\"100\" autocomplete=\"off\" placeholder=\"フリガナ・氏名・生年月日・カルテ番号・患者ID\" hx-get=\"/prs/patients\" hx-trigger=\"input changed delay:300ms, search\" hx-target=\"#patient-results\" hx-replace-url=\"true\" hx-sync=\"this:replace\" hx-indicator=\"#search-indicator\" aria-describedby=\"q-hint\" aria-controls=\"patient-results\" data-testid=\"patient-search\"> <button type=\"submit\">検索</button> <span id=\"search-indicator\" class=\"htmx-indicator small muted\">検索中…</span></form><p class=\"hint small muted\" id=\"q-hint\">フリガナは前方一致（ひらがな・カタカナ・半角カナ可）、氏名（漢字）は部分一致。生年月日は 1970-04-01 や S45.4.1、昭和45年4月1日 の形で入力してください。</p><div id=\"patient-results\" aria-live=\"polite\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
