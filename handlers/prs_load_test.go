@@ -47,6 +47,7 @@ var (
 	flagPRSLoadTime   = flag.Duration("prs.load.duration", 10*time.Second, "length of each concurrent PRS load phase")
 	flagPRSLoadWrk    = flag.Bool("prs.load.wrk", true, "use wrk (when installed) for the concurrent phases")
 	flagPRSLoadBinary = flag.Bool("prs.load.binary", true, "also time the start of the built binary on the data set")
+	flagPRSLoadPhases = flag.String("prs.load.phases", "search,list,register", "phases of the PRS load test to run")
 )
 
 // timingLog collects the server's request durations from its request log.
@@ -218,7 +219,11 @@ func TestPRSLoad(t *testing.T) {
 	t.Logf("start: store.Open %v, to first page served %v", openTime.Round(time.Microsecond), startTime.Round(time.Microsecond))
 
 	htmx := map[string]string{"HX-Request": "true", "HX-Target": "patient-results", "HX-Current-URL": base + "/prs"}
+	phase := func(name string) bool { return slices.Contains(strings.Split(*flagPRSLoadPhases, ","), name) }
 	sequential := func(name string, n int, path func(i int) string, headers map[string]string) {
+		if !phase("search") {
+			return
+		}
 		var client latencies
 		for i := 0; i < n; i++ {
 			t0 := time.Now()
@@ -307,7 +312,12 @@ func TestPRSLoad(t *testing.T) {
 		for _, ck := range first.hc.Jar.Cookies(u) {
 			cookie += ck.Name + "=" + ck.Value + "; "
 		}
-		wrkRun(t, timings, "patient list page", base+"/prs/patients", conns, *flagPRSLoadTime, cookie, "")
+		if phase("list") {
+			wrkRun(t, timings, "patient list page", base+"/prs/patients", conns, *flagPRSLoadTime, cookie, "")
+		}
+		if !phase("register") {
+			return
+		}
 		body := url.Values{"_csrf": {first.csrf}, "name": {"負荷 試験"}, "name_kana": {"フカ シケン"}, "birth_date": {"1980-01-02"},
 			"sex": {"female"}, "insurer_number": {"01130012"}, "insured_symbol": {"12"}, "insured_number": {"345"},
 			"postal": {"100-0001"}, "address": {"東京都千代田区千代田1-1"}, "phone": {"03-1234-5678"}, "confirm_duplicate": {"1"}}.Encode()
