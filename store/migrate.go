@@ -22,7 +22,7 @@ var migrations = []func(tx *Tx) error{
 	// applications by e-mail.
 	createBuckets("applications_by_status", "applications_by_email"),
 	// 患者様登録ソフト (PRS): patients, their history, indexes and links.
-	createBuckets("patients", "patient_versions", "patient_index", "patient_links", "patient_links_by_facility"),
+	createBuckets("patients", "patient_ids", "patient_versions", "patient_index", "patient_links", "patient_links_by_facility"),
 }
 
 // SchemaVersion is the version this build writes.

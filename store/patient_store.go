@@ -12,6 +12,7 @@ import (
 
 var (
 	bucketPatients         = []byte("patients")
+	bucketPatientIDs       = []byte("patient_ids")
 	bucketPatientVersions  = []byte("patient_versions")
 	bucketPatientIndex     = []byte("patient_index")
 	bucketPatientLinks     = []byte("patient_links")
@@ -31,9 +32,14 @@ var (
 //	                                       漢字 substring scans compare in place
 //	oid #                     → count (8 bytes)
 //
-// patients holds the records by patient ID; patient_versions the history
-// (id, version); patient_links every link ever made (id, seq) and
-// patient_links_by_facility the live ones (oid, id) → seq.
+// patients holds the records by seq and patient_ids maps patient IDs to
+// seq: IDs are random, so records keyed by them would land on a random
+// page each, and a registration would rewrite a random page of the big
+// records bucket (and of the history) besides the small ID map. Keyed by
+// seq, new records and their first versions are appended to the last
+// pages, which are kept full. patient_versions holds the history (seq,
+// version); patient_links every link ever made (id, link seq) and
+// patient_links_by_facility the live ones (oid, id) → link seq.
 
 func pxKana(oid, kanaKey, id string) []byte { return indexKey(oid, "k", kanaKey, id) }
 func pxChart(oid, chart string) []byte      { return indexKey(oid, "c", chart) }
@@ -92,11 +98,19 @@ func AsDuplicate(err error) (*DuplicatePatientError, bool) {
 }
 
 func patientTx(tx *Tx, id string) (Patient, bool, error) {
-	var p Patient
 	if !ValidPatientID(id) {
-		return p, false, nil
+		return Patient{}, false, nil
 	}
-	found, err := getJSON(tx.bucket(bucketPatients), []byte(id), &p)
+	seq := tx.bucket(bucketPatientIDs).Get([]byte(id))
+	if len(seq) != 8 {
+		return Patient{}, false, nil
+	}
+	return patientBySeqTx(tx, btoi(seq))
+}
+
+func patientBySeqTx(tx *Tx, seq uint64) (Patient, bool, error) {
+	var p Patient
+	found, err := getJSON(tx.bucket(bucketPatients), itob(seq), &p)
 	return p, found, err
 }
 
@@ -133,8 +147,12 @@ func homePatientTx(tx *Tx, a PRSActor, id string) (Patient, error) {
 }
 
 func putPatientTx(tx *Tx, p Patient) error {
-	return putJSON(tx.bucket(bucketPatients), []byte(p.ID), p)
+	return putJSON(tx.bucket(bucketPatients), itob(p.Seq), p)
 }
+
+// appendFill is the fill of buckets whose new keys come last (records and
+// histories by seq): their pages are written full, not half.
+const appendFill = 0.95
 
 // updatePatientIndexTx moves a patient's index entries from old (nil for a
 // new patient) to cur.
@@ -175,8 +193,8 @@ func updatePatientIndexTx(tx *Tx, old *Patient, cur Patient) error {
 	return idx.Put(pxOrder(oid, cur.Seq), encodePatientRow(cur))
 }
 
-func putPatientVersionTx(tx *Tx, id string, v PatientVersion) error {
-	return putJSON(tx.bucket(bucketPatientVersions), indexKey(id, string(itob(uint64(v.Version)))), v)
+func putPatientVersionTx(tx *Tx, seq uint64, v PatientVersion) error {
+	return putJSON(tx.bucket(bucketPatientVersions), append(itob(seq), itob(uint64(v.Version))...), v)
 }
 
 // checkChartTx reports a カルテ番号 already used by another patient.
@@ -196,12 +214,11 @@ func likelyDuplicatesTx(tx *Tx, oid, kanaKey string, birth time.Time, self strin
 	prefix := append(indexKey(oid, "k", kanaKey), 0)
 	var out []Patient
 	c := tx.bucket(bucketPatientIndex).Cursor()
-	for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, _ = c.Next() {
-		id := string(k[len(prefix):])
-		if id == self {
+	for k, v := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, v = c.Next() {
+		if string(k[len(prefix):]) == self || len(v) != 8 {
 			continue
 		}
-		p, found, err := patientTx(tx, id)
+		p, found, err := patientBySeqTx(tx, btoi(v))
 		if err != nil {
 			return nil, err
 		}
@@ -232,8 +249,8 @@ func memberNameTx(tx *Tx, id string) string {
 
 // createPatientTx stores a new patient from a validated form.
 func createPatientTx(tx *Tx, a PRSActor, id string, f PatientForm, checkDuplicates bool) (Patient, error) {
-	patients := tx.bucket(bucketPatients)
-	for patients.Get([]byte(id)) != nil {
+	patients, ids := tx.bucket(bucketPatients), tx.bucket(bucketPatientIDs)
+	for ids.Get([]byte(id)) != nil {
 		id = NewPatientID() // 55 random bits: practically never
 	}
 	if err := checkChartTx(tx, a.FacilityOID, f.ChartNumber, id); err != nil {
@@ -256,6 +273,10 @@ func createPatientTx(tx *Tx, a PRSActor, id string, f PatientForm, checkDuplicat
 		return Patient{}, err
 	}
 	p.Seq = seq
+	if err := ids.Put([]byte(id), itob(seq)); err != nil {
+		return Patient{}, err
+	}
+	patients.FillPercent = appendFill
 	if err := putPatientTx(tx, p); err != nil {
 		return Patient{}, err
 	}
@@ -266,7 +287,8 @@ func createPatientTx(tx *Tx, a PRSActor, id string, f PatientForm, checkDuplicat
 		return Patient{}, err
 	}
 	v := PatientVersion{Version: 1, Time: tx.Now, Actor: a.MemberID, ActorName: memberNameTx(tx, a.MemberID), Action: "create"}
-	if err := putPatientVersionTx(tx, id, v); err != nil {
+	tx.bucket(bucketPatientVersions).FillPercent = appendFill
+	if err := putPatientVersionTx(tx, seq, v); err != nil {
 		return Patient{}, err
 	}
 	return p, AppendAudit(tx, a.audit("patient.create", id, ""))
@@ -348,7 +370,7 @@ func (db *DB) UpdatePatient(a PRSActor, id string, baseVersion int, f PatientFor
 		}
 		v := PatientVersion{Version: cur.Version, Time: tx.Now, Actor: a.MemberID, ActorName: memberNameTx(tx, a.MemberID),
 			Action: "update", Changes: changes}
-		if err := putPatientVersionTx(tx, p.ID, v); err != nil {
+		if err := putPatientVersionTx(tx, p.Seq, v); err != nil {
 			return err
 		}
 		out = cur
@@ -410,7 +432,7 @@ func (db *DB) SetPatientActive(a PRSActor, id string, active bool, reason string
 		}
 		v := PatientVersion{Version: cur.Version, Time: tx.Now, Actor: a.MemberID, ActorName: memberNameTx(tx, a.MemberID),
 			Action: action, Changes: []PatientChange{change}, Reason: reason}
-		if err := putPatientVersionTx(tx, p.ID, v); err != nil {
+		if err := putPatientVersionTx(tx, p.Seq, v); err != nil {
 			return err
 		}
 		out = cur
@@ -479,7 +501,7 @@ func patientRecordTx(tx *Tx, a PRSActor, id string) (PatientRecord, error) {
 	}
 	if home {
 		rec.Links = links
-		rec.Versions, err = patientVersionsTx(tx, p.ID)
+		rec.Versions, err = patientVersionsTx(tx, p.Seq)
 		if err != nil {
 			return rec, err
 		}
@@ -495,14 +517,14 @@ func patientRecordTx(tx *Tx, a PRSActor, id string) (PatientRecord, error) {
 	return rec, nil
 }
 
-func patientVersionsTx(tx *Tx, id string) ([]PatientVersion, error) {
-	prefix := append(indexKey(id), 0)
+func patientVersionsTx(tx *Tx, seq uint64) ([]PatientVersion, error) {
+	prefix := itob(seq)
 	var out []PatientVersion
 	c := tx.bucket(bucketPatientVersions).Cursor()
 	for k, v := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, v = c.Next() {
 		var pv PatientVersion
 		if err := json.Unmarshal(v, &pv); err != nil {
-			return nil, Errorf(EINTERNAL, "patient version %q: %v", k, err)
+			return nil, Errorf(EINTERNAL, "patient version %x: %v", k, err)
 		}
 		out = append(out, pv)
 	}
@@ -516,11 +538,11 @@ func patientVersionsTx(tx *Tx, id string) ([]PatientVersion, error) {
 func (db *DB) PatientVersions(a PRSActor, id string) ([]PatientVersion, error) {
 	var out []PatientVersion
 	err := db.View(func(tx *Tx) error {
-		if _, err := homePatientTx(tx, a, id); err != nil {
+		p, err := homePatientTx(tx, a, id)
+		if err != nil {
 			return err
 		}
-		var err error
-		out, err = patientVersionsTx(tx, id)
+		out, err = patientVersionsTx(tx, p.Seq)
 		return err
 	})
 	return out, err

@@ -461,7 +461,7 @@ func TestSearchPagination(t *testing.T) {
 		want := 0
 		_ = fx.db.View(func(tx *Tx) error {
 			return tx.bucket(bucketPatients).ForEach(func(k, v []byte) error {
-				p, _, _ := patientTx(tx, string(k))
+				p, _, _ := patientBySeqTx(tx, btoi(k))
 				if p.FacilityOID != fx.fa.OID {
 					return nil
 				}
@@ -587,13 +587,20 @@ func TestIndexesStayConsistent(t *testing.T) {
 			n := 0
 			_ = tx.bucket(bucketPatients).ForEach(func(k, _ []byte) error {
 				n++
+				p, _, _ := patientBySeqTx(tx, btoi(k))
+				if seq := tx.bucket(bucketPatientIDs).Get([]byte(p.ID)); len(seq) != 8 || btoi(seq) != p.Seq {
+					t.Errorf("%s: ID map points at %x", p.ID, seq)
+				}
 				for _, kind := range []string{"k", "b", "c", "o"} {
-					if counts[kind+string(k)] != 1 {
-						t.Errorf("%s has %d %s entries", k, counts[kind+string(k)], kind)
+					if counts[kind+p.ID] != 1 {
+						t.Errorf("%s has %d %s entries", p.ID, counts[kind+p.ID], kind)
 					}
 				}
 				return nil
 			})
+			if ids := tx.bucket(bucketPatientIDs).Stats().KeyN; ids != n {
+				t.Errorf("%d IDs for %d patients", ids, n)
+			}
 			if n != 120 {
 				t.Errorf("%d patients", n)
 			}
@@ -766,7 +773,7 @@ func TestAccessCardRotation(t *testing.T) {
 	}
 	// Only a hash is stored.
 	_ = fx.db.View(func(tx *Tx) error {
-		raw := string(tx.bucket(bucketPatients).Get([]byte(p.ID)))
+		raw := string(tx.bucket(bucketPatients).Get(itob(p.Seq)))
 		if strings.Contains(raw, c1.Code) || strings.Contains(raw, strings.ReplaceAll(c1.Code, "-", "")) || !strings.Contains(raw, "$argon2id$") {
 			t.Errorf("stored record: %s", raw)
 		}
