@@ -118,7 +118,7 @@ func (db *DB) SearchPatients(a PRSActor, q PatientQuery) (PatientPage, error) {
 	}
 	var page PatientPage
 	err := db.View(func(tx *Tx) error {
-		page = PatientPage{Mode: mode}
+		page = PatientPage{Mode: mode, Patients: make([]Patient, 0, q.Limit)}
 		s := patientScan{idx: tx.bucket(bucketPatientIndex), oid: a.FacilityOID, limit: q.Limit, page: &page}
 		switch mode {
 		case SearchAll:
