@@ -110,6 +110,9 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	if !mode.Valid() {
 		return fmt.Errorf("--client-cert must be required, optional or off, not %q", cfg.certMode)
 	}
+	if cfg.certValidity < time.Hour || cfg.certValidity > store.CAValidity {
+		return fmt.Errorf("--cert-validity must be between 1h and %v, not %v", store.CAValidity, cfg.certValidity)
+	}
 	if (cfg.tlsCert == "") != (cfg.tlsKey == "") {
 		return errors.New("--tls-cert and --tls-key go together")
 	}

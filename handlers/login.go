@@ -54,6 +54,12 @@ func (s *Server) login(c *fiber.Ctx) error {
 			// mix identities.
 			_ = s.db.Audit(store.AuditEvent{Actor: m.ID, Action: "login", Remote: c.IP(), Result: store.ResultDenied, Detail: "certificate of " + st.Record.MemberID})
 			return &errorPage{view: certErrorView("この証明書は別のアカウントのものです。")}
+		case st.Presented:
+			// Expired, revoked, foreign: the login goes on without it
+			// (password-only with required), and the log says why.
+			detail = "certificate not used: " + st.Err.Error() + " serial=" + st.Serial
+		default:
+			detail = "no certificate"
 		}
 	}
 	sess.PasswordOnly = m.MustChangePassword || (s.cfg.CertMode == CertRequired && sess.CertSerial == "")
@@ -65,6 +71,13 @@ func (s *Server) login(c *fiber.Ctx) error {
 	}
 	if sess.CertSerial != "" {
 		s.certs.touch(peerCertificates(c))
+		// The first login with a renewed certificate retires the one it
+		// renewed.
+		if st := s.clientCert(c); st.Record.RenewalOf != "" {
+			if _, err := s.db.RetireRenewedCertificate(st.Serial, c.IP()); err != nil {
+				return err
+			}
+		}
 	}
 	switch {
 	case m.MustChangePassword:

@@ -89,6 +89,14 @@ func (s *Server) Routes() []Route {
 		// Member pages (プロフィール・申請・関連サイト) and operator administration.
 
 		// Client certificates (証明書).
+		{get, "/cert", Pending, s.showCertPage},
+		{post, "/cert/issue", Pending, s.issueCertificate},
+		{get, "/cert/done", Public, s.showCertDone},
+		{get, "/certificates", Member, s.showMyCertificates},
+		{post, "/certificates/:serial/revoke", Member, s.revokeMyCertificate},
+		{get, "/admin/members/:id/certificates", Operator, s.showMemberCertificates},
+		{post, "/admin/members/:id/grant-reissue", Operator, s.grantCertificateReissue},
+		{post, "/admin/certificates/:serial/revoke", Operator, s.revokeCertificateByOperator},
 
 		// 患者様登録ソフト (PRS).
 		{get, "/prs", FacilityMember, s.prs(s.showPatientList)},
