@@ -41,10 +41,20 @@ func (s *Server) prs(h fiber.Handler) fiber.Handler {
 			return redirect(c, to)
 		}
 		m := memberOf(c)
+		f, err := s.db.Facility(m.FacilityOID)
+		if err != nil {
+			return err
+		}
+		if !f.Active {
+			return store.Errorf(store.EFORBIDDEN, "この施設（%s）は利用停止中のため、患者様登録ソフトは利用できません。運営者にお問い合わせください。", f.OID)
+		}
 		c.Locals(localPRS, &store.PRSActor{MemberID: m.ID, FacilityOID: m.FacilityOID, Remote: c.IP()})
+		c.Locals(localPRSFacility, f.Name)
 		return h(c)
 	}
 }
+
+const localPRSFacility = "prs-facility"
 
 // prsActor is who acts in a PRS handler (set by prs).
 func prsActor(c *fiber.Ctx) store.PRSActor {
@@ -54,12 +64,8 @@ func prsActor(c *fiber.Ctx) store.PRSActor {
 
 // prsNav is the PRS header for the actor's facility.
 func (s *Server) prsNav(c *fiber.Ctx, active string) views.PRSNav {
-	a := prsActor(c)
-	n := views.PRSNav{Active: active, FacilityOID: a.FacilityOID}
-	if f, err := s.db.Facility(a.FacilityOID); err == nil {
-		n.FacilityName = f.Name
-	}
-	return n
+	name, _ := c.Locals(localPRSFacility).(string)
+	return views.PRSNav{Active: active, FacilityOID: prsActor(c).FacilityOID, FacilityName: name}
 }
 
 // renderPartial answers an htmx request with a fragment only (no layout).

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"os"
@@ -544,5 +545,35 @@ func TestPRSAuthorizationMatrix(t *testing.T) {
 				t.Errorf("%s %s as %s: shows another facility's patient", r.method, r.path, cl.role)
 			}
 		}
+	}
+}
+
+func TestPRSSuspendedFacility(t *testing.T) {
+	pe := newPRSEnv(t)
+	c := pe.unlocked(t, pe.ma)
+	id := register(t, c, patientValues())
+	// The operator suspends the facility (written directly here).
+	err := pe.db.Update(func(tx *store.Tx) error {
+		b := tx.Bucket([]byte("facilities"))
+		var f store.Facility
+		if err := json.Unmarshal(b.Get([]byte(pe.fa.OID)), &f); err != nil {
+			return err
+		}
+		f.Active = false
+		data, _ := json.Marshal(f)
+		return b.Put([]byte(f.OID), data)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/prs", "/prs/patients/" + id} {
+		if res := c.get(p); res.Status != 403 || !strings.Contains(res.Body, "利用停止中") || strings.Contains(res.Body, "山田") {
+			t.Errorf("%s of a suspended facility: %d", p, res.Status)
+		}
+	}
+	// Nor can it be unlocked again.
+	c2 := pe.loginAs(t, pe.ma.ID, prsMemberPassword)
+	if res := c2.post("/prs/login", url.Values{"oid": {pe.fa.OID}, "password": {prsFacilityPassword}}); res.Status != 401 {
+		t.Errorf("unlock of a suspended facility: %d", res.Status)
 	}
 }
