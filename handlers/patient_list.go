@@ -18,6 +18,13 @@ func (s *Server) showPatientList(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	ids := make([]string, len(page.Patients))
+	for i, p := range page.Patients {
+		ids[i] = p.ID
+	}
+	if err := s.db.AuditPatientsShown(a, "patient.list", ids); err != nil {
+		return err
+	}
 	v := views.PatientListView{Nav: s.prsNav(c, "patients"), Query: q, Page: page, First: after != "",
 		Flash: prsFlash(c), Now: s.db.Now()}
 	if c.Get("HX-Request") == "true" && c.Get("HX-Target") == "patient-results" {
@@ -30,8 +37,16 @@ func (s *Server) showPatientList(c *fiber.Ctx) error {
 // this one.
 func (s *Server) showLinkedPatients(c *fiber.Ctx) error {
 	after := c.Query("after")
-	page, err := s.db.LinkedPatients(prsActor(c), after, 0)
+	a := prsActor(c)
+	page, err := s.db.LinkedPatients(a, after, 0)
 	if err != nil {
+		return err
+	}
+	ids := make([]string, len(page.Patients))
+	for i, p := range page.Patients {
+		ids[i] = p.Patient.ID
+	}
+	if err := s.db.AuditPatientsShown(a, "patient.linked_list", ids); err != nil {
 		return err
 	}
 	return s.render(c, "連携患者", views.LinkedList(views.LinkedListView{Nav: s.prsNav(c, "linked"), Page: page,

@@ -577,3 +577,25 @@ func TestPRSSuspendedFacility(t *testing.T) {
 		t.Errorf("unlock of a suspended facility: %d", res.Status)
 	}
 }
+
+// Lists and searches are accesses to patient data too: each page is one
+// audit line naming the patients shown.
+func TestPatientListsAreAudited(t *testing.T) {
+	pe := newPRSEnv(t)
+	c := pe.unlocked(t, pe.ma)
+	id := register(t, c, patientValues())
+	if res := c.get("/prs/patients?q=" + url.QueryEscape("やまだ")); res.Status != http.StatusOK {
+		t.Fatalf("search: %d", res.Status)
+	}
+	page, err := pe.db.ListAudit(store.AuditFilter{Actor: pe.ma.ID, Action: "patient.list"})
+	if err != nil || len(page.Events) == 0 || !strings.Contains(page.Events[0].Detail, id) {
+		t.Fatalf("search not audited with the patient shown: %+v %v", page.Events, err)
+	}
+	// A search that shows nobody writes nothing.
+	before := len(page.Events)
+	c.get("/prs/patients?q=" + url.QueryEscape("ワタナベ"))
+	page, _ = pe.db.ListAudit(store.AuditFilter{Actor: pe.ma.ID, Action: "patient.list"})
+	if len(page.Events) != before {
+		t.Fatal("an empty result was audited")
+	}
+}

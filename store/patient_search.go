@@ -251,3 +251,14 @@ func (s *patientScan) backward(prefix0 []byte, cursor []byte, nameKey string) er
 	}
 	return nil
 }
+
+// AuditPatientsShown records that a list or search showed these patients to
+// the actor: every access to patient data is in the audit log, lists
+// included (one line per page, naming the patients on it).
+func (db *DB) AuditPatientsShown(a PRSActor, action string, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return db.Audit(AuditEvent{Actor: a.MemberID, Action: action, Object: "facility:" + a.FacilityOID,
+		Remote: a.Remote, Detail: strings.Join(ids, " ")})
+}
