@@ -6,11 +6,11 @@ import (
 	"hotline/views"
 )
 
-// showLinks is 関連サイト.
-func (s *Server) showLinks(c *fiber.Ctx) error {
-	links, err := s.db.Links()
+// showSiteLinks is 関連サイト.
+func (s *Server) showSiteLinks(c *fiber.Ctx) error {
+	links, err := s.db.SiteLinks()
 	if err != nil {
 		return err
 	}
-	return s.render(c, "関連サイト", views.Links(links))
+	return s.render(c, "関連サイト", views.SiteLinks(links))
 }

@@ -141,7 +141,7 @@ func BenchmarkLoginWhileBrowsing(b *testing.B) {
 	b.ReportMetric(0, "ns/op")
 }
 
-var loadCSRF = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+var loginLoadCSRF = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
 
 // loadLogin fetches the login form and posts the credentials; it expects
 // 303 to the menu.
@@ -152,7 +152,7 @@ func loadLogin(hc *http.Client, base, id, password string) error {
 	}
 	body, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	m := loadCSRF.FindSubmatch(body)
+	m := loginLoadCSRF.FindSubmatch(body)
 	if m == nil {
 		return fmt.Errorf("no CSRF token on /login (%d)", res.StatusCode)
 	}

@@ -49,7 +49,7 @@ func TestLinksPage(t *testing.T) {
 	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
 	c := env.loginAs(t, m.ID, "member-Pass-2345")
 	scenario{name: "empty", path: "/links", wantStatus: 200, wantContains: []string{"関連サイト", `data-testid="no-links"`}}.run(t, c)
-	if _, err := env.db.SaveLink("", store.LinkForm{Title: "厚生労働省", URL: "https://www.mhlw.go.jp/", Description: "通知・統計"}, "admin", ""); err != nil {
+	if _, err := env.db.SaveSiteLink("", store.SiteLinkForm{Title: "厚生労働省", URL: "https://www.mhlw.go.jp/", Description: "通知・統計"}, "admin", ""); err != nil {
 		t.Fatal(err)
 	}
 	scenario{name: "listed", path: "/links", wantStatus: 200, wantContains: []string{`href="https://www.mhlw.go.jp/"`, "厚生労働省", "通知・統計", `rel="noopener noreferrer"`}}.run(t, c)

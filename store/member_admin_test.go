@@ -243,44 +243,44 @@ func TestResetOperator(t *testing.T) {
 func TestLinks(t *testing.T) {
 	db, _ := mustOpen(t)
 	for _, tc := range []struct {
-		form  LinkForm
+		form  SiteLinkForm
 		field string
 		msg   string
 	}{
-		{LinkForm{Title: "", URL: "https://example.jp/"}, "title", "サイト名を入力してください"},
-		{LinkForm{Title: "x", URL: ""}, "url", "URLを入力してください"},
-		{LinkForm{Title: "x", URL: "javascript:alert(1)"}, "url", "URLは https://example.jp/ のように入力してください"},
-		{LinkForm{Title: "x", URL: "ftp://example.jp/"}, "url", "URLは http:// または https:// で始めてください"},
-		{LinkForm{Title: "x", URL: "https://user:pw@example.jp/"}, "url", "URLは https://example.jp/ のように入力してください"},
-		{LinkForm{Title: "x", URL: "https://example.jp/", Order: "abc"}, "order", "表示順は0〜9999の数字で入力してください"},
+		{SiteLinkForm{Title: "", URL: "https://example.jp/"}, "title", "サイト名を入力してください"},
+		{SiteLinkForm{Title: "x", URL: ""}, "url", "URLを入力してください"},
+		{SiteLinkForm{Title: "x", URL: "javascript:alert(1)"}, "url", "URLは https://example.jp/ のように入力してください"},
+		{SiteLinkForm{Title: "x", URL: "ftp://example.jp/"}, "url", "URLは http:// または https:// で始めてください"},
+		{SiteLinkForm{Title: "x", URL: "https://user:pw@example.jp/"}, "url", "URLは https://example.jp/ のように入力してください"},
+		{SiteLinkForm{Title: "x", URL: "https://example.jp/", Order: "abc"}, "order", "表示順は0〜9999の数字で入力してください"},
 	} {
-		_, err := db.SaveLink("", tc.form, "admin", "")
+		_, err := db.SaveSiteLink("", tc.form, "admin", "")
 		if got := ErrorFields(err)[tc.field]; got != tc.msg {
 			t.Errorf("%+v: %s = %q, want %q", tc.form, tc.field, got, tc.msg)
 		}
 	}
-	l1, err := db.SaveLink("", LinkForm{Title: "厚生労働省", URL: "https://www.mhlw.go.jp/", Order: "２"}, "admin", "")
+	l1, err := db.SaveSiteLink("", SiteLinkForm{Title: "厚生労働省", URL: "https://www.mhlw.go.jp/", Order: "２"}, "admin", "")
 	if err != nil || l1.Order != 2 {
 		t.Fatalf("%+v %v", l1, err)
 	}
-	l2, _ := db.SaveLink("", LinkForm{Title: "医師会", URL: "http://example.jp/", Order: "1"}, "admin", "")
-	links, _ := db.Links()
+	l2, _ := db.SaveSiteLink("", SiteLinkForm{Title: "医師会", URL: "http://example.jp/", Order: "1"}, "admin", "")
+	links, _ := db.SiteLinks()
 	if len(links) != 2 || links[0].ID != l2.ID {
 		t.Fatalf("order: %+v", links)
 	}
-	if _, err := db.SaveLink(l1.ID, LinkForm{Title: "厚労省", URL: "https://www.mhlw.go.jp/"}, "admin", ""); err != nil {
+	if _, err := db.SaveSiteLink(l1.ID, SiteLinkForm{Title: "厚労省", URL: "https://www.mhlw.go.jp/"}, "admin", ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.SaveLink("L999999", LinkForm{Title: "x", URL: "https://x.jp/"}, "admin", ""); ErrorCode(err) != ENOTFOUND {
+	if _, err := db.SaveSiteLink("L999999", SiteLinkForm{Title: "x", URL: "https://x.jp/"}, "admin", ""); ErrorCode(err) != ENOTFOUND {
 		t.Fatalf("update unknown: %v", err)
 	}
-	if err := db.DeleteLink(l2.ID, "admin", ""); err != nil {
+	if err := db.DeleteSiteLink(l2.ID, "admin", ""); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.DeleteLink(l2.ID, "admin", ""); ErrorCode(err) != ENOTFOUND {
+	if err := db.DeleteSiteLink(l2.ID, "admin", ""); ErrorCode(err) != ENOTFOUND {
 		t.Fatalf("delete twice: %v", err)
 	}
-	links, _ = db.Links()
+	links, _ = db.SiteLinks()
 	if len(links) != 1 || links[0].Title != "厚労省" {
 		t.Fatalf("after: %+v", links)
 	}

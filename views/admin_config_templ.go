@@ -16,13 +16,13 @@ import (
 	"hotline/store"
 )
 
-// LinkFields are the 関連サイト form fields in form order.
-var LinkFields = []string{"title", "url", "description", "order"}
+// SiteLinkFields are the 関連サイト form fields in form order.
+var SiteLinkFields = []string{"title", "url", "description", "order"}
 
-// LinkLabels name the fields in the error summary.
-var LinkLabels = map[string]string{"title": "サイト名", "url": "URL", "description": "説明", "order": "表示順"}
+// SiteLinkLabels name the fields in the error summary.
+var SiteLinkLabels = map[string]string{"title": "サイト名", "url": "URL", "description": "説明", "order": "表示順"}
 
-func AdminLinks(links []store.Link) templ.Component {
+func AdminSiteLinks(links []store.SiteLink) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -141,13 +141,13 @@ func AdminLinks(links []store.Link) templ.Component {
 	})
 }
 
-// LinkFormView creates (ID "") or edits a link.
-type LinkFormView struct {
+// SiteLinkFormView creates (ID "") or edits a link.
+type SiteLinkFormView struct {
 	ID   string
 	Form Form
 }
 
-func AdminLinkForm(v LinkFormView) templ.Component {
+func AdminSiteLinkForm(v SiteLinkFormView) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {

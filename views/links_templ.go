@@ -11,8 +11,8 @@ import templruntime "github.com/a-h/templ/runtime"
 
 import "hotline/store"
 
-// Links is 関連サイト, the operator's list of useful sites.
-func Links(links []store.Link) templ.Component {
+// SiteLinks is 関連サイト, the operator's list of useful sites.
+func SiteLinks(links []store.SiteLink) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {

@@ -9,11 +9,11 @@ import (
 	"time"
 )
 
-var bucketLinks = []byte("links")
+var bucketSiteLinks = []byte("links")
 
-// Link is one entry of 関連サイト, the list of useful sites the operator
+// SiteLink is one entry of 関連サイト, the list of useful sites the operator
 // keeps for members. Links are not medical data: they may be deleted.
-type Link struct {
+type SiteLink struct {
 	ID          string    `json:"id"` // L000001
 	Title       string    `json:"title"`
 	URL         string    `json:"url"`
@@ -23,8 +23,8 @@ type Link struct {
 	UpdatedAt   time.Time `json:"updated_at"`
 }
 
-// LinkForm is what the operator posts.
-type LinkForm struct {
+// SiteLinkForm is what the operator posts.
+type SiteLinkForm struct {
 	Title       string
 	URL         string
 	Description string
@@ -32,7 +32,7 @@ type LinkForm struct {
 }
 
 // Validate checks the form; the URL must be http(s) with a host.
-func (f *LinkForm) Validate() (Link, error) {
+func (f *SiteLinkForm) Validate() (SiteLink, error) {
 	fe := FieldErrors{}
 	f.Title = strings.TrimSpace(f.Title)
 	f.URL = strings.TrimSpace(NormalizeWidth(f.URL))
@@ -58,15 +58,15 @@ func (f *LinkForm) Validate() (Link, error) {
 		}
 		order = n
 	}
-	return Link{Title: f.Title, URL: f.URL, Description: f.Description, Order: order}, fe.Err()
+	return SiteLink{Title: f.Title, URL: f.URL, Description: f.Description, Order: order}, fe.Err()
 }
 
-// Links lists the links in display order.
-func (db *DB) Links() ([]Link, error) {
-	var out []Link
+// SiteLinks lists the links in display order.
+func (db *DB) SiteLinks() ([]SiteLink, error) {
+	var out []SiteLink
 	err := db.View(func(tx *Tx) error {
-		return tx.bucket(bucketLinks).ForEach(func(k, v []byte) error {
-			var l Link
+		return tx.bucket(bucketSiteLinks).ForEach(func(k, v []byte) error {
+			var l SiteLink
 			if err := json.Unmarshal(v, &l); err != nil {
 				return Errorf(EINTERNAL, "link %s: %v", k, err)
 			}
@@ -78,11 +78,11 @@ func (db *DB) Links() ([]Link, error) {
 	return out, err
 }
 
-// Link finds one link.
-func (db *DB) Link(id string) (Link, error) {
-	var l Link
+// SiteLink finds one link.
+func (db *DB) SiteLink(id string) (SiteLink, error) {
+	var l SiteLink
 	err := db.View(func(tx *Tx) error {
-		found, err := getJSON(tx.bucket(bucketLinks), []byte(id), &l)
+		found, err := getJSON(tx.bucket(bucketSiteLinks), []byte(id), &l)
 		if err == nil && !found {
 			return NotFound()
 		}
@@ -91,14 +91,14 @@ func (db *DB) Link(id string) (Link, error) {
 	return l, err
 }
 
-// SaveLink creates (id "") or updates a link, audited as actor.
-func (db *DB) SaveLink(id string, f LinkForm, actor, remote string) (Link, error) {
+// SaveSiteLink creates (id "") or updates a link, audited as actor.
+func (db *DB) SaveSiteLink(id string, f SiteLinkForm, actor, remote string) (SiteLink, error) {
 	l, err := f.Validate()
 	if err != nil {
-		return Link{}, err
+		return SiteLink{}, err
 	}
 	err = db.Update(func(tx *Tx) error {
-		b := tx.bucket(bucketLinks)
+		b := tx.bucket(bucketSiteLinks)
 		action := "link.update"
 		if id == "" {
 			seq, err := b.NextSequence()
@@ -108,7 +108,7 @@ func (db *DB) SaveLink(id string, f LinkForm, actor, remote string) (Link, error
 			l.ID, l.CreatedAt = sequenceID("L", seq), tx.Now
 			action = "link.create"
 		} else {
-			var old Link
+			var old SiteLink
 			found, err := getJSON(b, []byte(id), &old)
 			if err != nil {
 				return err
@@ -127,11 +127,11 @@ func (db *DB) SaveLink(id string, f LinkForm, actor, remote string) (Link, error
 	return l, err
 }
 
-// DeleteLink removes a link, audited with its URL.
-func (db *DB) DeleteLink(id, actor, remote string) error {
+// DeleteSiteLink removes a link, audited with its URL.
+func (db *DB) DeleteSiteLink(id, actor, remote string) error {
 	return db.Update(func(tx *Tx) error {
-		b := tx.bucket(bucketLinks)
-		var l Link
+		b := tx.bucket(bucketSiteLinks)
+		var l SiteLink
 		found, err := getJSON(b, []byte(id), &l)
 		if err != nil {
 			return err
