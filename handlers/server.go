@@ -47,6 +47,7 @@ type Server struct {
 	app     *fiber.App
 	csrfKey []byte
 	certs   *certChecker
+	public  publicPages
 }
 
 // New builds the server and its routes.
