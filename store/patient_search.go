@@ -259,6 +259,6 @@ func (db *DB) AuditPatientsShown(a PRSActor, action string, ids []string) error 
 	if len(ids) == 0 {
 		return nil
 	}
-	return db.Audit(AuditEvent{Actor: a.MemberID, Action: action, Object: "facility:" + a.FacilityOID,
+	return db.AuditSoon(AuditEvent{Actor: a.MemberID, Action: action, Object: "facility:" + a.FacilityOID,
 		Remote: a.Remote, Detail: strings.Join(ids, " ")})
 }

@@ -34,6 +34,9 @@ type DB struct {
 	// throttle counts failed logins (throttle.go); made at first use.
 	throttleOnce sync.Once
 	throttle     *loginThrottle
+
+	// auditQ writes audit lines of list and search views (audit_queue.go).
+	auditQ *auditQueue
 }
 
 // CertificateGeneration is bumped by every certificate change.
@@ -82,12 +85,19 @@ func Open(path string, opt Options) (*DB, error) {
 			bdb.Close()
 			return nil, err
 		}
+		db.startAuditQueue()
 	}
 	return db, nil
 }
 
 // Close closes the file.
-func (db *DB) Close() error { return db.bolt.Close() }
+func (db *DB) Close() error {
+	if db.auditQ != nil {
+		db.auditQ.close()
+		db.auditQ = nil
+	}
+	return db.bolt.Close()
+}
 
 // Path is the file the database lives in.
 func (db *DB) Path() string { return db.path }

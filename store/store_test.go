@@ -202,3 +202,45 @@ func TestInquiryLifecycle(t *testing.T) {
 		t.Fatalf("missing: %v", err)
 	}
 }
+
+func TestAuditSoonIsWrittenAndSurvivesClose(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hotline.db")
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 50; i++ {
+		if err := db.AuditSoon(AuditEvent{Actor: "H000001", Action: "patient.list", Detail: "P1"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Written within the flush interval…
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		page, _ := db.ListAudit(AuditFilter{Action: "patient.list", Limit: 100})
+		if len(page.Events) == 50 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("queued lines not written: %d", len(page.Events))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// …and Close writes what is still queued.
+	for i := 0; i < 10; i++ {
+		_ = db.AuditSoon(AuditEvent{Actor: "H000001", Action: "patient.search", Detail: "P2"})
+	}
+	db.Close()
+	db, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	page, _ := db.ListAudit(AuditFilter{Action: "patient.search", Limit: 100})
+	if len(page.Events) != 10 {
+		t.Fatalf("after close: %d lines", len(page.Events))
+	}
+	if v, _ := db.VerifyAudit(); !v.OK {
+		t.Fatalf("chain: %+v", v)
+	}
+}
