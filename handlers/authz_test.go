@@ -1,0 +1,256 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"hotline/static"
+	"hotline/store"
+)
+
+// The authorization matrix: every route of the route table, for every role,
+// with the answer it must get. It runs with --client-cert required over
+// real TLS, the production setting, so the certificate is part of every
+// role: the member, the member of another facility and the operator present
+// their own certificates (issued through the store, unpacked from the
+// PKCS#12 file); the password-only colleague has none yet; the anonymous
+// visitor has neither session nor certificate.
+//
+// A route without a row fails the test, and so does a row without a route.
+// Add one line per route to authzMatrix (and, when the path names an
+// object, a fixture to authzFixtures that creates it).
+
+// Outcomes besides exact HTTP statuses.
+const (
+	// login: the guard sends the visitor to log in — 303 to /login?next=
+	// for a GET, 401 for anything else.
+	login = -1
+)
+
+// authzRow is the expected answer of one route for each role.
+type authzRow struct {
+	// path is the URL to request, with {name} replaced by a fixture; empty
+	// means the route's own path (which then must have no parameters).
+	path string
+	// form is posted with the role's CSRF token.
+	form url.Values
+	// anon: no session; pending: password-only session (no certificate
+	// yet); member: full session with certificate; other: a member of
+	// another facility; operator: the operator with certificate.
+	anon, pending, member, other, operator int
+}
+
+// allRoles is a row where every role gets the same answer.
+func allRoles(status int) authzRow {
+	return authzRow{anon: status, pending: status, member: status, other: status, operator: status}
+}
+
+// operatorOnly is a row of an operator page answering status to the
+// operator.
+func operatorOnly(status int) authzRow {
+	return authzRow{anon: login, pending: 403, member: 403, other: 403, operator: status}
+}
+
+// authzMatrix is keyed by "METHOD path" exactly as in Routes().
+var authzMatrix = map[string]authzRow{
+	// Public pages.
+	"GET /":                       allRoles(200),
+	"GET /guide":                  allRoles(200),
+	"GET /guide/:topic":           with(allRoles(200), "/guide/flow"),
+	"GET /inquiry":                allRoles(200),
+	"POST /inquiry":               allRoles(422), // empty form
+	"GET /inquiry/thanks/:number": with(allRoles(200), "/inquiry/thanks/{inquiry}"),
+	"GET /ca.crt":                 allRoles(200),
+	"GET /static/*":               with(allRoles(200), "{asset}"),
+
+	// Login and the first-login steps.
+	"GET /login":     {anon: 200, pending: 200, member: 303, other: 303, operator: 303},
+	"POST /login":    allRoles(401), // empty form: wrong ID or password
+	"POST /logout":   {anon: login, pending: 303, member: 303, other: 303, operator: 303},
+	"GET /password":  {anon: login, pending: 200, member: 200, other: 200, operator: 200},
+	"POST /password": {anon: login, pending: 422, member: 422, other: 422, operator: 422},
+
+	// Member pages.
+	"GET /menu": {anon: login, pending: 403, member: 200, other: 200, operator: 200},
+
+	// Application and review (利用申込・審査・資料郵送).
+
+	// Member pages (プロフィール・申請・関連サイト) and operator administration.
+
+	// Client certificates (証明書).
+
+	// 患者様登録ソフト (PRS).
+
+	// Operations (監査ログ・バックアップ).
+	"GET /admin/audit":           operatorOnly(200),
+	"GET /admin/audit.csv":       operatorOnly(200),
+	"GET /admin/backup":          operatorOnly(200),
+	"GET /admin/backup/download": operatorOnly(200),
+	"POST /admin/backup/run":     operatorOnly(409), // no --backup-dir in the test
+	"GET /admin/health":          operatorOnly(200),
+
+	// Functions still being built (準備中).
+	"GET /dms":       {anon: login, pending: 403, member: 200, other: 200, operator: 403},
+	"GET /referrals": {anon: login, pending: 403, member: 200, other: 200, operator: 200},
+	"GET /rx":        {anon: login, pending: 403, member: 200, other: 200, operator: 200},
+}
+
+// with sets a row's concrete path.
+func with(r authzRow, path string) authzRow {
+	r.path = path
+	return r
+}
+
+// authzWorld is the cast: Member and Colleague belong to Facility; Other
+// to OtherFacility.
+type authzWorld struct {
+	DB                             *store.DB
+	Member, Colleague, Other       store.Member
+	Operator                       string
+	Facility, OtherFacility        string
+	memberPW, colleaguePW, otherPW string
+}
+
+// authzFixtures create the objects rows name as {name}. Objects that belong
+// to a facility belong to w.Facility (the member's), so the member of
+// another facility must not reach them.
+var authzFixtures = []func(t testing.TB, w *authzWorld) map[string]string{
+	func(t testing.TB, w *authzWorld) map[string]string {
+		q, err := w.DB.CreateInquiry(store.InquiryForm{Name: "問合 太郎", Email: "q@example.jp", Subject: "件名", Body: "本文"}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return map[string]string{"inquiry": q.Number, "asset": static.Path("css/app.css")}
+	},
+}
+
+var placeholder = regexp.MustCompile(`\{[a-z_]+\}`)
+
+func TestAuthorizationMatrix(t *testing.T) {
+	env := newTestEnv(t, CertRequired)
+	base := env.listen(t)
+	w := &authzWorld{DB: env.db, Operator: "admin", memberPW: "member-Pass-2345", colleaguePW: "colleague-Pass-2345", otherPW: "other-Pass-2345"}
+	var f store.Facility
+	var err error
+	if w.Member, f, err = env.db.CreateTestMember(store.TestMemberSpec{Name: "会員 一郎", Password: w.memberPW}); err != nil {
+		t.Fatal(err)
+	}
+	w.Facility = f.OID
+	if w.Colleague, _, err = env.db.CreateTestMember(store.TestMemberSpec{Name: "同僚 二郎", Password: w.colleaguePW, FacilityOID: f.OID}); err != nil {
+		t.Fatal(err)
+	}
+	if w.Other, f, err = env.db.CreateTestMember(store.TestMemberSpec{Name: "他院 三郎", Password: w.otherPW}); err != nil {
+		t.Fatal(err)
+	}
+	w.OtherFacility = f.OID
+	if _, err := env.db.EnsureFirstOperator(operatorPassword, false); err != nil {
+		t.Fatal(err)
+	}
+	fixtures := map[string]string{}
+	for _, fx := range authzFixtures {
+		for k, v := range fx(t, w) {
+			fixtures[k] = v
+		}
+	}
+	roles := []*opsRole{
+		env.opsRole(t, base, "anon", "", "", nil),
+		env.opsRole(t, base, "pending", w.Colleague.ID, w.colleaguePW, nil),
+		env.opsRole(t, base, "member", w.Member.ID, w.memberPW, opsIssueCert(t, env.db, w.Member.ID)),
+		env.opsRole(t, base, "other", w.Other.ID, w.otherPW, opsIssueCert(t, env.db, w.Other.ID)),
+		env.opsRole(t, base, "operator", w.Operator, operatorPassword, opsIssueCert(t, env.db, w.Operator)),
+	}
+
+	// The table and the route table agree.
+	seen := map[string]bool{}
+	var keys []string
+	for _, r := range env.srv.Routes() {
+		key := r.Method + " " + r.Path
+		if seen[key] {
+			t.Errorf("route %s is in the route table twice", key)
+		}
+		seen[key] = true
+		keys = append(keys, key)
+		if _, ok := authzMatrix[key]; !ok {
+			t.Errorf("route %q (%s) has no row in authzMatrix: add the answer each role must get", key, r.Access)
+		}
+	}
+	for key := range authzMatrix {
+		if !seen[key] {
+			t.Errorf("authzMatrix row %q names no route", key)
+		}
+	}
+	sort.Strings(keys)
+
+	var failures []string
+	for _, key := range keys {
+		row, ok := authzMatrix[key]
+		if !ok {
+			continue
+		}
+		method, routePath, _ := strings.Cut(key, " ")
+		path := row.path
+		if path == "" {
+			if strings.ContainsAny(routePath, ":*") {
+				t.Errorf("%s: the row needs a concrete path", key)
+				continue
+			}
+			path = routePath
+		}
+		path = placeholder.ReplaceAllStringFunc(path, func(p string) string {
+			v, ok := fixtures[p[1:len(p)-1]]
+			if !ok {
+				t.Errorf("%s: no fixture makes %s", key, p)
+			}
+			return v
+		})
+		// Refused roles go first, so an allowed state change cannot hide
+		// a refusal.
+		for i, want := range []int{row.anon, row.pending, row.member, row.other, row.operator} {
+			role := roles[i]
+			role.ensureSession(t)
+			var res testResponse
+			if method == http.MethodGet {
+				res = role.do(t, method, path, nil, "")
+			} else {
+				form := url.Values{}
+				for k, v := range row.form {
+					form[k] = v
+				}
+				form.Set("_csrf", role.csrf)
+				res = role.do(t, method, path, strings.NewReader(form.Encode()), "application/x-www-form-urlencoded")
+			}
+			if got := outcome(method, res); got != want {
+				failures = append(failures, fmt.Sprintf("%-32s %-8s got %s, want %s", key, role.name, describe(got, res), describe(want, res)))
+			}
+		}
+	}
+	if len(failures) > 0 {
+		t.Errorf("authorization matrix (%d mismatches):\n%s", len(failures), strings.Join(failures, "\n"))
+	}
+}
+
+// outcome maps a response to the matrix's vocabulary.
+func outcome(method string, res testResponse) int {
+	if method == http.MethodGet && res.Status == http.StatusSeeOther && strings.HasPrefix(res.Location, "/login?next=") {
+		return login
+	}
+	if method != http.MethodGet && res.Status == http.StatusUnauthorized && strings.Contains(res.Body, "ログインしてください") {
+		return login
+	}
+	return res.Status
+}
+
+func describe(o int, res testResponse) string {
+	switch {
+	case o == login:
+		return "login"
+	case o == http.StatusSeeOther:
+		return "303 → " + res.Location
+	}
+	return fmt.Sprint(o)
+}
