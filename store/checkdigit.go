@@ -17,9 +17,9 @@ package store
 // computed over the 6 digits 郡市区番号 + 医療機関等番号 only, and every code
 // of every other prefecture over all 9 digits before it, prefecture and
 // 点数表 included (0110113719; the few 歯科 codes in those lists with their
-// 点数表 3). We follow the data. Those lists hold no 歯科, 調剤 or 訪問看護
-// code of 埼玉・千葉・東京・神奈川, so there, for 点数表 3, 4 and 6, either rule
-// is accepted rather than refuse a real code.
+// 点数表 3). The nine-digit rule is the one the specification gives and is
+// accepted everywhere; in 埼玉・千葉・東京・神奈川 the six-digit rule is
+// accepted as well, so no real code there is refused.
 
 import (
 	"errors"
@@ -66,10 +66,10 @@ func luhnCheckDigit(digits string) int {
 	return (10 - sum%10) % 10
 }
 
-// codeDigits prepares a typed number: full-width digits and dashes become
+// typedCodeDigits prepares a typed number: full-width digits and dashes become
 // ASCII, and spaces and hyphens are dropped. ok is false if anything but
 // digits remains.
-func codeDigits(s string, maxLen int) (digits string, ok bool) {
+func typedCodeDigits(s string, maxLen int) (digits string, ok bool) {
 	// Typed codes are short: refuse huge input before copying it.
 	if len(s) > 4*maxLen+16 {
 		return "", false
@@ -89,7 +89,7 @@ func codeDigits(s string, maxLen int) (digits string, ok bool) {
 	return b.String(), true
 }
 
-func validPrefecture(two string) bool {
+func validPrefectureNumber(two string) bool {
 	if len(two) != 2 || two[0] < '0' || two[0] > '9' || two[1] < '0' || two[1] > '9' {
 		return false
 	}
@@ -116,14 +116,15 @@ func medicalCodeCheckDigit(code string) int {
 	return luhnCheckDigit(code[:9])
 }
 
-// medicalCodeCheckDigitOK checks the last digit of a 10-digit 医療機関コード.
+// medicalCodeCheckDigitOK checks the last digit of a 10-digit 医療機関コード:
+// the nine-digit rule holds everywhere; 埼玉・千葉・東京・神奈川 codes in the
+// published lists use the six-digit rule, so there either is accepted.
 func medicalCodeCheckDigitOK(code string) bool {
 	cd := int(code[9] - '0')
-	if medicalCodeCheckDigit(code) == cd {
+	if luhnCheckDigit(code[:9]) == cd {
 		return true
 	}
-	// 歯科, 調剤, 訪問看護 in 埼玉・千葉・東京・神奈川: rule not confirmed.
-	return southKanto(code) && code[2] != '1' && luhnCheckDigit(code[:9]) == cd
+	return southKanto(code) && luhnCheckDigit(code[3:9]) == cd
 }
 
 // NormalizeMedicalInstitutionCode checks a 10-digit 医療機関コード (保険医療機関
@@ -133,10 +134,10 @@ func medicalCodeCheckDigitOK(code string) bool {
 // ErrMedicalCodeFormat, ErrMedicalCodePrefecture, ErrMedicalCodeKind,
 // ErrMedicalCodeCheckDigit. Empty input returns "" and nil.
 func NormalizeMedicalInstitutionCode(s string) (string, error) {
-	if invalidText(s) {
+	if invalidInputText(s) {
 		return "", ErrControlCharacter
 	}
-	code, ok := codeDigits(s, 10)
+	code, ok := typedCodeDigits(s, 10)
 	if !ok {
 		return "", ErrMedicalCodeFormat
 	}
@@ -146,7 +147,7 @@ func NormalizeMedicalInstitutionCode(s string) (string, error) {
 	if len(code) != 10 {
 		return "", ErrMedicalCodeFormat
 	}
-	if !validPrefecture(code[:2]) {
+	if !validPrefectureNumber(code[:2]) {
 		return "", ErrMedicalCodePrefecture
 	}
 	switch code[2] {
@@ -177,10 +178,10 @@ func ValidMedicalInstitutionCode(code string) error {
 // ErrControlCharacter, ErrInsurerNumberFormat, ErrInsurerNumberPrefecture,
 // ErrInsurerNumberCheckDigit. Empty input returns "" and nil.
 func NormalizeInsurerNumber(s string) (string, error) {
-	if invalidText(s) {
+	if invalidInputText(s) {
 		return "", ErrControlCharacter
 	}
-	n, ok := codeDigits(s, 8)
+	n, ok := typedCodeDigits(s, 8)
 	if !ok {
 		return "", ErrInsurerNumberFormat
 	}
@@ -199,7 +200,7 @@ func NormalizeInsurerNumber(s string) (string, error) {
 	default:
 		return "", ErrInsurerNumberFormat
 	}
-	if !validPrefecture(pref) {
+	if !validPrefectureNumber(pref) {
 		return "", ErrInsurerNumberPrefecture
 	}
 	if luhnCheckDigit(n[:len(n)-1]) != int(n[len(n)-1]-'0') {

@@ -61,9 +61,10 @@ func TestNormalizeMedicalInstitutionCode(t *testing.T) {
 		if err := ValidMedicalInstitutionCode(code); err != nil {
 			t.Errorf("ValidMedicalInstitutionCode(%q) = %v", code, err)
 		}
-		// Every other last digit is refused.
+		// Every other last digit is refused (in 11–14 the nine-digit rule's
+		// digit is accepted too: it is the rule the specification gives).
 		for d := byte('0'); d <= '9'; d++ {
-			if d == code[9] {
+			if d == code[9] || (southKanto(code) && int(d-'0') == luhnCheckDigit(code[:9])) {
 				continue
 			}
 			bad := code[:9] + string(d)
@@ -79,14 +80,13 @@ func TestNormalizeMedicalInstitutionCode(t *testing.T) {
 			t.Errorf("ValidMedicalInstitutionCode(%q) = %v", code, err)
 		}
 	}
-	// In 11–14, 歯科/調剤/訪問看護 codes may also use the nine-digit rule;
-	// 医科 codes there may not, nor anything elsewhere the six-digit rule.
+	// In 11–14 codes may use either rule; elsewhere only the nine-digit one.
 	for _, tt := range []struct {
 		body string
 		ok   bool
 	}{
 		{"134011004", true}, {"133011004", true}, {"136011004", true}, {"114011004", true},
-		{"131011004", false}, {"014011371", false}, {"271011004", false},
+		{"131011004", true}, {"014011371", false}, {"271011004", false},
 	} {
 		nine := tt.body + strconv.Itoa(luhnCheckDigit(tt.body))
 		six := tt.body + strconv.Itoa(luhnCheckDigit(tt.body[3:]))
@@ -128,17 +128,18 @@ func TestNormalizeMedicalInstitutionCode(t *testing.T) {
 		{"0100113719", "", ErrMedicalCodeKind},
 		{"0110113718", "", ErrMedicalCodeCheckDigit},
 		{"0110113791", "", ErrMedicalCodeCheckDigit}, // two digits swapped
-		{"1310110042", "", ErrMedicalCodeCheckDigit}, // 東京 by the nine-digit rule
+		{"1310110042", "1310110042", nil},            // 東京 by the nine-digit rule
+		{"1310110043", "", ErrMedicalCodeCheckDigit},
 		{"0110113719\x00", "", ErrControlCharacter},
 		{"\xff0110113719", "", ErrControlCharacter},
 	}
 	for _, tt := range tests {
 		got, err := NormalizeMedicalInstitutionCode(tt.in)
 		if got != tt.want || !errors.Is(err, tt.err) {
-			t.Errorf("NormalizeMedicalInstitutionCode(%q) = %q, %v; want %q, %v", short(tt.in), got, err, tt.want, tt.err)
+			t.Errorf("NormalizeMedicalInstitutionCode(%q) = %q, %v; want %q, %v", shortForLog(tt.in), got, err, tt.want, tt.err)
 		}
 		if err := ValidMedicalInstitutionCode(tt.in); !errors.Is(err, tt.err) {
-			t.Errorf("ValidMedicalInstitutionCode(%q) = %v, want %v", short(tt.in), err, tt.err)
+			t.Errorf("ValidMedicalInstitutionCode(%q) = %v, want %v", shortForLog(tt.in), err, tt.err)
 		}
 	}
 }
@@ -188,7 +189,7 @@ func TestNormalizeInsurerNumber(t *testing.T) {
 	for _, tt := range tests {
 		got, err := NormalizeInsurerNumber(tt.in)
 		if got != tt.want || !errors.Is(err, tt.err) {
-			t.Errorf("NormalizeInsurerNumber(%q) = %q, %v; want %q, %v", short(tt.in), got, err, tt.want, tt.err)
+			t.Errorf("NormalizeInsurerNumber(%q) = %q, %v; want %q, %v", shortForLog(tt.in), got, err, tt.want, tt.err)
 		}
 	}
 }
@@ -210,7 +211,7 @@ func TestCheckDigitMessages(t *testing.T) {
 	}
 }
 
-func allASCIIDigits(s string) bool {
+func allDigitsForTest(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
 			return false
@@ -239,7 +240,7 @@ func FuzzMedicalInstitutionCode(f *testing.F) {
 		if got == "" {
 			return
 		}
-		if len(got) != 10 || !allASCIIDigits(got) {
+		if len(got) != 10 || !allDigitsForTest(got) {
 			t.Fatalf("output %q is not 10 ASCII digits", got)
 		}
 		again, err := NormalizeMedicalInstitutionCode(got)
@@ -267,7 +268,7 @@ func FuzzInsurerNumber(f *testing.F) {
 		if got == "" {
 			return
 		}
-		if (len(got) != 8 && len(got) != 6) || !allASCIIDigits(got) || (len(got) == 8 && got[:2] == "00") {
+		if (len(got) != 8 && len(got) != 6) || !allDigitsForTest(got) || (len(got) == 8 && got[:2] == "00") {
 			t.Fatalf("output %q is not 8 or 6 ASCII digits", got)
 		}
 		again, err := NormalizeInsurerNumber(got)

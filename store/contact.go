@@ -19,9 +19,9 @@ var (
 	ErrPostalFormat = errors.New("郵便番号は 123-4567 のように7桁で入力してください")
 )
 
-// MaxEmailLength is the longest address a mail server must accept (RFC 5321
+// EmailMaxLength is the longest address a mail server must accept (RFC 5321
 // path limit less the angle brackets).
-const MaxEmailLength = 254
+const EmailMaxLength = 254
 
 // NormalizeEmail checks a practical e-mail address and returns it trimmed,
 // with the domain in lower case (the local part keeps its case).
@@ -39,24 +39,24 @@ const MaxEmailLength = 254
 // Errors: ErrControlCharacter, ErrEmailFormat, ErrEmailTooLong. Empty
 // input returns "" and nil.
 func NormalizeEmail(s string) (string, error) {
-	if invalidText(s) {
+	if invalidInputText(s) {
 		return "", ErrControlCharacter
 	}
-	if len(s) > 4*MaxEmailLength {
+	if len(s) > 4*EmailMaxLength {
 		return "", ErrEmailTooLong
 	}
 	s = strings.TrimSpace(NormalizeWidth(s))
 	if s == "" {
 		return "", nil
 	}
-	if len(s) > MaxEmailLength {
+	if len(s) > EmailMaxLength {
 		return "", ErrEmailTooLong
 	}
 	at := strings.IndexByte(s, '@')
 	if at < 0 || strings.IndexByte(s[at+1:], '@') >= 0 {
 		return "", ErrEmailFormat
 	}
-	local, domain := s[:at], asciiLower(s[at+1:])
+	local, domain := s[:at], emailASCIILower(s[at+1:])
 	if !validEmailLocal(local) || !validEmailDomain(domain) {
 		return "", ErrEmailFormat
 	}
@@ -71,9 +71,9 @@ func NormalizeEmail(s string) (string, error) {
 	return addr, nil
 }
 
-// asciiLower lowers A–Z only, so that no non-ASCII letter turns into an
+// emailASCIILower lowers A–Z only, so that no non-ASCII letter turns into an
 // ASCII one (strings.ToLower maps the Kelvin sign to k).
-func asciiLower(s string) string {
+func emailASCIILower(s string) string {
 	b := []byte(s)
 	for i, c := range b {
 		if c >= 'A' && c <= 'Z' {
@@ -140,7 +140,7 @@ func validEmailDomain(domain string) bool {
 // their digits only (strip '-'). Errors: ErrControlCharacter,
 // ErrPhoneFormat. Empty input returns "" and nil.
 func NormalizePhone(s string) (string, error) {
-	if invalidText(s) {
+	if invalidInputText(s) {
 		return "", ErrControlCharacter
 	}
 	if len(s) > 80 {
@@ -210,7 +210,7 @@ func validPhoneDigits(d string) bool {
 // or no hyphen at all (1234567). Errors: ErrControlCharacter,
 // ErrPostalFormat. Empty input returns "" and nil.
 func NormalizePostal(s string) (string, error) {
-	if invalidText(s) {
+	if invalidInputText(s) {
 		return "", ErrControlCharacter
 	}
 	if len(s) > 64 {

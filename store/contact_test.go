@@ -70,7 +70,7 @@ func TestNormalizeEmail(t *testing.T) {
 	for _, tt := range tests {
 		got, err := NormalizeEmail(tt.in)
 		if got != tt.want || !errors.Is(err, tt.err) {
-			t.Errorf("NormalizeEmail(%q) = %q, %v; want %q, %v", short(tt.in), got, err, tt.want, tt.err)
+			t.Errorf("NormalizeEmail(%q) = %q, %v; want %q, %v", shortForLog(tt.in), got, err, tt.want, tt.err)
 		}
 	}
 }
@@ -129,7 +129,7 @@ func TestNormalizePhone(t *testing.T) {
 	for _, tt := range tests {
 		got, err := NormalizePhone(tt.in)
 		if got != tt.want || !errors.Is(err, tt.err) {
-			t.Errorf("NormalizePhone(%q) = %q, %v; want %q, %v", short(tt.in), got, err, tt.want, tt.err)
+			t.Errorf("NormalizePhone(%q) = %q, %v; want %q, %v", shortForLog(tt.in), got, err, tt.want, tt.err)
 		}
 	}
 }
@@ -167,7 +167,7 @@ func TestNormalizePostal(t *testing.T) {
 	for _, tt := range tests {
 		got, err := NormalizePostal(tt.in)
 		if got != tt.want || !errors.Is(err, tt.err) {
-			t.Errorf("NormalizePostal(%q) = %q, %v; want %q, %v", short(tt.in), got, err, tt.want, tt.err)
+			t.Errorf("NormalizePostal(%q) = %q, %v; want %q, %v", shortForLog(tt.in), got, err, tt.want, tt.err)
 		}
 	}
 }
@@ -186,8 +186,9 @@ func TestContactMessages(t *testing.T) {
 	}
 }
 
-// fuzzIdempotent checks the invariants shared by the string normalisers.
-func fuzzIdempotent(t *testing.T, name string, normalize func(string) (string, error), s string) string {
+// fuzzNormalizerIdempotent checks the invariants shared by the string
+// normalisers.
+func fuzzNormalizerIdempotent(t *testing.T, name string, normalize func(string) (string, error), s string) string {
 	t.Helper()
 	got, err := normalize(s)
 	if err != nil {
@@ -196,7 +197,7 @@ func fuzzIdempotent(t *testing.T, name string, normalize func(string) (string, e
 		}
 		return ""
 	}
-	if !utf8.ValidString(got) || invalidText(got) {
+	if !utf8.ValidString(got) || invalidInputText(got) {
 		t.Fatalf("%s(%q) = %q: invalid text", name, s, got)
 	}
 	again, err := normalize(got)
@@ -215,11 +216,11 @@ func FuzzNormalizeEmail(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got := fuzzIdempotent(t, "NormalizeEmail", NormalizeEmail, s)
+		got := fuzzNormalizerIdempotent(t, "NormalizeEmail", NormalizeEmail, s)
 		if got == "" {
 			return
 		}
-		if len(got) > MaxEmailLength || strings.Count(got, "@") != 1 {
+		if len(got) > EmailMaxLength || strings.Count(got, "@") != 1 {
 			t.Fatalf("NormalizeEmail(%q) = %q", s, got)
 		}
 		for i := 0; i < len(got); i++ {
@@ -241,12 +242,12 @@ func FuzzNormalizePhone(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got := fuzzIdempotent(t, "NormalizePhone", NormalizePhone, s)
+		got := fuzzNormalizerIdempotent(t, "NormalizePhone", NormalizePhone, s)
 		if got == "" {
 			return
 		}
 		digits := strings.ReplaceAll(got, "-", "")
-		if !allASCIIDigits(digits) || !validPhoneDigits(digits) ||
+		if !allDigitsForTest(digits) || !validPhoneDigits(digits) ||
 			strings.HasPrefix(got, "-") || strings.HasSuffix(got, "-") || strings.Contains(got, "--") {
 			t.Fatalf("NormalizePhone(%q) = %q", s, got)
 		}
@@ -260,11 +261,11 @@ func FuzzNormalizePostal(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got := fuzzIdempotent(t, "NormalizePostal", NormalizePostal, s)
+		got := fuzzNormalizerIdempotent(t, "NormalizePostal", NormalizePostal, s)
 		if got == "" {
 			return
 		}
-		if len(got) != 8 || got[3] != '-' || !allASCIIDigits(got[:3]+got[4:]) {
+		if len(got) != 8 || got[3] != '-' || !allDigitsForTest(got[:3]+got[4:]) {
 			t.Fatalf("NormalizePostal(%q) = %q", s, got)
 		}
 	})

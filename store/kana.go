@@ -23,19 +23,19 @@ var (
 	ErrControlCharacter = errors.New("使用できない文字（制御文字や不正な文字コード）が含まれています")
 	// ErrKanaInvalid: the text contains something other than kana.
 	ErrKanaInvalid = errors.New("カナ（カタカナまたはひらがな）で入力してください")
-	// ErrKanaTooLong: more than MaxKanaLength characters after normalising.
+	// ErrKanaTooLong: more than KanaMaxLength characters after normalising.
 	ErrKanaTooLong = errors.New("カナは100文字以内で入力してください")
 )
 
-// MaxKanaLength is the longest kana text NormalizeKana accepts, in runes
+// KanaMaxLength is the longest kana text NormalizeKana accepts, in runes
 // after normalising. Long enough for a facility name in kana
 // (イリョウホウジンシャダン…).
-const MaxKanaLength = 100
+const KanaMaxLength = 100
 
-// invalidText reports whether s is not valid UTF-8 or contains a control
+// invalidInputText reports whether s is not valid UTF-8 or contains a control
 // character, an invisible format character or a line/paragraph separator.
 // Ordinary spaces (U+0020, U+3000) are fine.
-func invalidText(s string) bool {
+func invalidInputText(s string) bool {
 	if !utf8.ValidString(s) {
 		return true
 	}
@@ -62,7 +62,7 @@ var halfKanaRunes = []rune(halfKana)
 
 // voiced and semiVoiced give the precomposed form of a katakana followed by
 // a dakuten (゛) or handakuten (゜).
-var voiced = map[rune]rune{
+var kanaVoiced = map[rune]rune{
 	'カ': 'ガ', 'キ': 'ギ', 'ク': 'グ', 'ケ': 'ゲ', 'コ': 'ゴ',
 	'サ': 'ザ', 'シ': 'ジ', 'ス': 'ズ', 'セ': 'ゼ', 'ソ': 'ゾ',
 	'タ': 'ダ', 'チ': 'ヂ', 'ツ': 'ヅ', 'テ': 'デ', 'ト': 'ド',
@@ -70,7 +70,7 @@ var voiced = map[rune]rune{
 	'ウ': 'ヴ', 'ワ': 'ヷ', 'ヰ': 'ヸ', 'ヱ': 'ヹ', 'ヲ': 'ヺ', 'ヽ': 'ヾ',
 }
 
-var semiVoiced = map[rune]rune{
+var kanaSemiVoiced = map[rune]rune{
 	'ハ': 'パ', 'ヒ': 'ピ', 'フ': 'プ', 'ヘ': 'ペ', 'ホ': 'ポ',
 }
 
@@ -127,7 +127,7 @@ func classifyKana(r rune) (rune, kanaClass) {
 // It returns full-width katakana with runs of spaces collapsed to one
 // full-width space and trimmed; ok is false if s holds anything but kana.
 func normalizeKanaRunes(s string) (out []rune, ok bool) {
-	if invalidText(s) {
+	if invalidInputText(s) {
 		return nil, false
 	}
 	out = make([]rune, 0, utf8.RuneCountInString(s))
@@ -148,9 +148,9 @@ func normalizeKanaRunes(s string) (out []rune, ok bool) {
 			if !lastKana {
 				return nil, false
 			}
-			table := voiced
+			table := kanaVoiced
 			if class == kcSemiVoiced {
-				table = semiVoiced
+				table = kanaSemiVoiced
 			}
 			c, found := table[out[len(out)-1]]
 			if !found {
@@ -189,30 +189,30 @@ func isKatakanaLetter(r rune) bool {
 // the middle dot ・ (also ･ and ·), and spaces of any width. Runs of spaces
 // become one full-width space; leading and trailing spaces are dropped.
 // Anything else (kanji, Latin letters, digits, punctuation) gives
-// ErrKanaInvalid; more than MaxKanaLength characters gives ErrKanaTooLong.
+// ErrKanaInvalid; more than KanaMaxLength characters gives ErrKanaTooLong.
 // Empty (or only spaces) returns "" and nil.
 func NormalizeKana(s string) (string, error) {
-	if invalidText(s) {
+	if invalidInputText(s) {
 		return "", ErrControlCharacter
 	}
-	// A cheap bound before any work: each output rune needs at least one
-	// input byte, and no kana input rune is longer than 3 bytes.
-	if len(s) > 3*MaxKanaLength*4 {
+	// Refuse absurd input before any work: KanaMaxLength kana of 3 bytes
+	// each, with generous room for voicing marks and spaces.
+	if len(s) > 4*3*KanaMaxLength {
 		return "", ErrKanaTooLong
 	}
 	out, ok := normalizeKanaRunes(s)
 	if !ok {
 		return "", ErrKanaInvalid
 	}
-	if len(out) > MaxKanaLength {
+	if len(out) > KanaMaxLength {
 		return "", ErrKanaTooLong
 	}
 	return string(out), nil
 }
 
-// vuFold spells ヴ-syllables with the バ行, the common alternative spelling
+// kanaVuFold spells ヴ-syllables with the バ行, the common alternative spelling
 // (ヴァイオリン / バイオリン), for search keys only.
-var vuFold = map[rune]rune{'ァ': 'バ', 'ィ': 'ビ', 'ェ': 'ベ', 'ォ': 'ボ'}
+var kanaVuFold = map[rune]rune{'ァ': 'バ', 'ィ': 'ビ', 'ェ': 'ベ', 'ォ': 'ボ'}
 
 // KanaSearchKey turns kana input, also partial input typed for a prefix
 // search, into a key to compare with the key of stored names. It returns ""
@@ -225,22 +225,26 @@ var vuFold = map[rune]rune{'ァ': 'バ', 'ィ': 'ビ', 'ェ': 'ベ', 'ォ': 'ボ
 //   - spaces and the middle dot ・ are removed (ヤマダ タロウ → ヤマダタロウ);
 //   - voiced marks and small kana are kept: ガ ≠ カ, ッ ≠ ツ, ャ ≠ ヤ;
 //   - ヴ is folded to the バ行, however it was typed (ヴ, ゔ, ｳﾞ, ウ゛):
-//     ヴァ/ヷ → バ, ヴィ/ヸ → ビ, ヴ → ブ, ヴェ/ヹ → ベ, ヴォ/ヺ → ボ, so that
-//     ヴィクトリア and ビクトリア find each other. While typing, the key of
-//     "ヴ" (ブ) is not a prefix of the key of "ヴィ" (ビ); the next key
-//     stroke corrects it.
+//     ヴァ/ヷ → バ, ヴィ/ヸ → ビ, ヴ → ブ, ヴェ/ヹ → ベ, ヴォ/ヺ → ボ,
+//     ヴュ → ビュ, so that ヴィクトリア and ビクトリア find each other. While
+//     typing, the key of "ヴ" (ブ) is not a prefix of the key of "ヴィ"
+//     (ビ); the next key stroke corrects it.
 //   - the long vowel mark ー is kept.
 func KanaSearchKey(s string) string {
 	out, ok := normalizeKanaRunes(s)
 	if !ok {
 		return ""
 	}
-	key := make([]rune, 0, len(out))
-	for i := 0; i < len(out); i++ {
-		r := out[i]
+	compact := out[:0]
+	for _, r := range out {
+		if r != '\u3000' && r != '・' {
+			compact = append(compact, r)
+		}
+	}
+	key := make([]rune, 0, len(compact))
+	for i := 0; i < len(compact); i++ {
+		r := compact[i]
 		switch r {
-		case '\u3000', '・':
-			continue
 		case 'ヷ':
 			r = 'バ'
 		case 'ヸ':
@@ -251,10 +255,12 @@ func KanaSearchKey(s string) string {
 			r = 'ボ'
 		case 'ヴ':
 			r = 'ブ'
-			if i+1 < len(out) {
-				if f, found := vuFold[out[i+1]]; found {
+			if i+1 < len(compact) {
+				if f, found := kanaVuFold[compact[i+1]]; found {
 					r = f
 					i++
+				} else if compact[i+1] == 'ュ' {
+					r = 'ビ' // ヴュ → ビュ (レヴュー / レビュー)
 				}
 			}
 		}

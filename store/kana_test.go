@@ -92,14 +92,14 @@ func TestNormalizeKana(t *testing.T) {
 		{"ヤマダ\u2028", "", ErrControlCharacter},
 		{"\xff\xfe", "", ErrControlCharacter},
 		{"ヤ\xe3\x83", "", ErrControlCharacter},
-		{strings.Repeat("ア", MaxKanaLength), strings.Repeat("ア", MaxKanaLength), nil},
-		{strings.Repeat("ア", MaxKanaLength+1), "", ErrKanaTooLong},
+		{strings.Repeat("ア", KanaMaxLength), strings.Repeat("ア", KanaMaxLength), nil},
+		{strings.Repeat("ア", KanaMaxLength+1), "", ErrKanaTooLong},
 		{strings.Repeat("ア", 1<<20), "", ErrKanaTooLong},
 	}
 	for _, tt := range tests {
 		got, err := NormalizeKana(tt.in)
 		if got != tt.want || !errors.Is(err, tt.err) {
-			t.Errorf("NormalizeKana(%q) = %q, %v; want %q, %v", short(tt.in), got, err, tt.want, tt.err)
+			t.Errorf("NormalizeKana(%q) = %q, %v; want %q, %v", shortForLog(tt.in), got, err, tt.want, tt.err)
 		}
 	}
 }
@@ -141,7 +141,9 @@ func TestKanaSearchKey(t *testing.T) {
 		{"ヴ", "ブ"},
 		{"ヴェ", "ベ"},
 		{"ヴォ", "ボ"},
-		{"ヴュ", "ブュ"},
+		{"ヴュ", "ビュ"},
+		{"レヴュー", "レビュー"},
+		{"ヴ ュ", "ビュ"},
 		{"ラ-メン", "ラーメン"},
 		{"山田", ""},
 		{"ヤマダ1", ""},
@@ -215,7 +217,7 @@ func TestNormalizeWidth(t *testing.T) {
 }
 
 // short shortens huge test inputs in messages.
-func short(s string) string {
+func shortForLog(s string) string {
 	if len(s) > 60 {
 		return s[:60] + "…"
 	}

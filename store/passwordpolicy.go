@@ -24,8 +24,8 @@ var (
 
 // Password length limits, in characters (runes).
 const (
-	MinPasswordLength = 12
-	MaxPasswordLength = 128
+	PasswordMinLength = 12
+	PasswordMaxLength = 128
 )
 
 // commonPasswordsText is the embedded list; its header names its sources
@@ -60,13 +60,13 @@ var commonPasswords = func() map[string]struct{} {
 //     a run along the alphabet, the digits or a keyboard row
 //     (123456789012, abcdefghijkl, qwertyuiopas, backwards too).
 func CheckPassword(id, password string) error {
-	if invalidText(password) {
+	if invalidInputText(password) {
 		return ErrControlCharacter
 	}
-	if len(password) > 4*MaxPasswordLength {
+	if len(password) > 4*PasswordMaxLength {
 		return ErrPasswordLength
 	}
-	if n := utf8.RuneCountInString(password); n < MinPasswordLength || n > MaxPasswordLength {
+	if n := utf8.RuneCountInString(password); n < PasswordMinLength || n > PasswordMaxLength {
 		return ErrPasswordLength
 	}
 	lower := strings.ToLower(password)
@@ -74,19 +74,20 @@ func CheckPassword(id, password string) error {
 	if utf8.RuneCountInString(id) >= 3 && strings.Contains(lower, id) {
 		return ErrPasswordContainsID
 	}
-	if guessable(lower) {
+	if passwordGuessable(lower) {
 		return ErrPasswordCommon
 	}
 	return nil
 }
 
-// guessable reports whether the lower-cased password is common or trivial.
-func guessable(p string) bool {
-	if isCommonWord(p) || isSequence(p) {
+// passwordGuessable reports whether the lower-cased password is common or
+// trivial.
+func passwordGuessable(p string) bool {
+	if isCommonPassword(p) || passwordIsSequence(p) {
 		return true
 	}
-	if unit := repeatedUnit(p); unit != "" &&
-		(utf8.RuneCountInString(unit) <= 4 || isCommonWord(unit) || isSequence(unit)) {
+	if unit := passwordRepeatedUnit(p); unit != "" &&
+		(utf8.RuneCountInString(unit) <= 4 || isCommonPassword(unit) || passwordIsSequence(unit)) {
 		return true
 	}
 	// A common word or a run with digits and ASCII symbols around it:
@@ -94,26 +95,26 @@ func guessable(p string) bool {
 	core := strings.TrimFunc(p, func(r rune) bool {
 		return r < 0x80 && !(r >= 'a' && r <= 'z')
 	})
-	if core != p && (isCommonWord(core) || (len(core) >= 4 && isSequence(core))) {
+	if core != p && (isCommonPassword(core) || (len(core) >= 4 && passwordIsSequence(core))) {
 		return true
 	}
 	return false
 }
 
-// leetI and leetL undo the common letter substitutions, reading 1 as i or
-// as l.
+// passwordLeetI and passwordLeetL undo the common letter substitutions,
+// reading 1 as i or as l.
 var (
-	leetI = strings.NewReplacer("@", "a", "4", "a", "0", "o", "3", "e", "$", "s", "5", "s", "7", "t", "+", "t", "!", "i", "|", "l", "1", "i")
-	leetL = strings.NewReplacer("@", "a", "4", "a", "0", "o", "3", "e", "$", "s", "5", "s", "7", "t", "+", "t", "!", "i", "|", "l", "1", "l")
+	passwordLeetI = strings.NewReplacer("@", "a", "4", "a", "0", "o", "3", "e", "$", "s", "5", "s", "7", "t", "+", "t", "!", "i", "|", "l", "1", "i")
+	passwordLeetL = strings.NewReplacer("@", "a", "4", "a", "0", "o", "3", "e", "$", "s", "5", "s", "7", "t", "+", "t", "!", "i", "|", "l", "1", "l")
 )
 
-// isCommonWord reports whether w is on the list, also after undoing letter
+// isCommonPassword reports whether w is on the list, also after undoing letter
 // substitutions (p@ssw0rd).
-func isCommonWord(w string) bool {
+func isCommonPassword(w string) bool {
 	if len(w) < 3 {
 		return false
 	}
-	for _, c := range []string{w, leetI.Replace(w), leetL.Replace(w)} {
+	for _, c := range []string{w, passwordLeetI.Replace(w), passwordLeetL.Replace(w)} {
 		if _, ok := commonPasswords[c]; ok {
 			return true
 		}
@@ -121,9 +122,9 @@ func isCommonWord(w string) bool {
 	return false
 }
 
-// repeatedUnit returns the shortest u such that p is u repeated twice or
-// more (a partial repetition at the end counts: abcabcab), or "".
-func repeatedUnit(p string) string {
+// passwordRepeatedUnit returns the shortest u such that p is u repeated
+// twice or more (a partial repetition at the end counts: abcabcab), or "".
+func passwordRepeatedUnit(p string) string {
 	r := []rune(p)
 	for period := 1; period <= len(r)/2; period++ {
 		ok := true
@@ -140,10 +141,10 @@ func repeatedUnit(p string) string {
 	return ""
 }
 
-// sequences are the runs people type: each char of a password that is a
+// passwordSequences are the runs people type: each char of a password that is a
 // run must follow the previous one in one of these, cyclically, forwards
 // or backwards.
-var sequences = []string{
+var passwordSequences = []string{
 	"0123456789",
 	"abcdefghijklmnopqrstuvwxyz",
 	"qwertyuiopasdfghjklzxcvbnm",
@@ -153,15 +154,15 @@ var sequences = []string{
 	"zaq1xsw2cde3vfr4bgt5nhy6mju7",
 }
 
-// isSequence reports whether p (3 or more characters) walks along one of
-// the sequences, one step at a time in the same direction.
-func isSequence(p string) bool {
+// passwordIsSequence reports whether p (3 or more characters) walks along
+// one of the sequences, one step at a time in the same direction.
+func passwordIsSequence(p string) bool {
 	if len(p) < 3 {
 		return false
 	}
-	for _, seq := range sequences {
+	for _, seq := range passwordSequences {
 		for _, dir := range []int{1, -1} {
-			if walks(p, seq, dir) {
+			if passwordWalks(p, seq, dir) {
 				return true
 			}
 		}
@@ -169,7 +170,7 @@ func isSequence(p string) bool {
 	return false
 }
 
-func walks(p, seq string, dir int) bool {
+func passwordWalks(p, seq string, dir int) bool {
 	n := len(seq)
 	pos := strings.IndexByte(seq, p[0])
 	if pos < 0 {
@@ -198,9 +199,9 @@ const (
 // 14 characters of a 55-character alphabet, about 80 bits.
 const InitialPasswordLength = 14
 
-// randomString draws n characters from alphabet with crypto/rand, without
+// randomFromAlphabet draws n characters from alphabet with crypto/rand, without
 // modulo bias.
-func randomString(alphabet string, n int) string {
+func randomFromAlphabet(alphabet string, n int) string {
 	limit := 256 - 256%len(alphabet)
 	out := make([]byte, 0, n)
 	buf := make([]byte, 2*n)
@@ -223,7 +224,7 @@ func randomString(alphabet string, n int) string {
 // and accepted by CheckPassword.
 func NewInitialPassword() string {
 	for {
-		p := randomString(passwordUpper+passwordLower+passwordDigit, InitialPasswordLength)
+		p := randomFromAlphabet(passwordUpper+passwordLower+passwordDigit, InitialPasswordLength)
 		if strings.ContainsAny(p, passwordUpper) && strings.ContainsAny(p, passwordLower) &&
 			strings.ContainsAny(p, passwordDigit) && CheckPassword("", p) == nil {
 			return p
@@ -237,7 +238,7 @@ func NewInitialPassword() string {
 // compare codes in this form, after NormalizeAccessCode on what people
 // type.
 func NewAccessCode() string {
-	c := randomString(accessCodeAlphabet, 12)
+	c := randomFromAlphabet(accessCodeAlphabet, 12)
 	return c[:4] + "-" + c[4:8] + "-" + c[8:]
 }
 
@@ -248,7 +249,7 @@ func NewAccessCode() string {
 // alphabet does not have, such as O, 0, I, 1). Empty input returns "" and
 // nil.
 func NormalizeAccessCode(s string) (string, error) {
-	if invalidText(s) {
+	if invalidInputText(s) {
 		return "", ErrControlCharacter
 	}
 	if len(s) > 128 {

@@ -86,7 +86,7 @@ func TestCheckPassword(t *testing.T) {
 	}
 	for _, tt := range tests {
 		if err := CheckPassword(tt.id, tt.pw); !errors.Is(err, tt.err) {
-			t.Errorf("CheckPassword(%q, %q) = %v, want %v", tt.id, short(tt.pw), err, tt.err)
+			t.Errorf("CheckPassword(%q, %q) = %v, want %v", tt.id, shortForLog(tt.pw), err, tt.err)
 		}
 	}
 }
@@ -197,7 +197,7 @@ func TestNormalizeAccessCode(t *testing.T) {
 	for _, tt := range tests {
 		got, err := NormalizeAccessCode(tt.in)
 		if got != tt.want || !errors.Is(err, tt.err) {
-			t.Errorf("NormalizeAccessCode(%q) = %q, %v; want %q, %v", short(tt.in), got, err, tt.want, tt.err)
+			t.Errorf("NormalizeAccessCode(%q) = %q, %v; want %q, %v", shortForLog(tt.in), got, err, tt.want, tt.err)
 		}
 	}
 }
@@ -217,7 +217,7 @@ func FuzzCheckPassword(f *testing.F) {
 		}
 		switch err {
 		case nil:
-			if n := utf8.RuneCountInString(pw); n < MinPasswordLength || n > MaxPasswordLength || invalidText(pw) {
+			if n := utf8.RuneCountInString(pw); n < PasswordMinLength || n > PasswordMaxLength || invalidInputText(pw) {
 				t.Fatalf("accepted %q", pw)
 			}
 			if lid := strings.ToLower(strings.TrimSpace(id)); utf8.RuneCountInString(lid) >= 3 &&
@@ -239,7 +239,7 @@ func FuzzNormalizeAccessCode(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got := fuzzIdempotent(t, "NormalizeAccessCode", NormalizeAccessCode, s)
+		got := fuzzNormalizerIdempotent(t, "NormalizeAccessCode", NormalizeAccessCode, s)
 		if got == "" {
 			return
 		}

@@ -43,18 +43,18 @@ type eraRangeError struct{ msg string }
 func (e *eraRangeError) Error() string { return e.msg }
 func (e *eraRangeError) Unwrap() error { return ErrDateOutsideEra }
 
-type era struct {
+type warekiEra struct {
 	name   string // 令和
 	letter byte   // R
 	square rune   // ㋿
-	first  civilDate
-	last   civilDate // zero: still running
-	span   string    // message for days outside
+	first  warekiDate
+	last   warekiDate // zero: still running
+	span   string     // message for days outside
 }
 
-type civilDate struct{ y, m, d int }
+type warekiDate struct{ y, m, d int }
 
-func (c civilDate) before(o civilDate) bool {
+func (c warekiDate) before(o warekiDate) bool {
 	if c.y != o.y {
 		return c.y < o.y
 	}
@@ -64,19 +64,19 @@ func (c civilDate) before(o civilDate) bool {
 	return c.d < o.d
 }
 
-// firstSupported is 明治6年1月1日, see the file comment.
-var firstSupported = civilDate{1873, 1, 1}
+// warekiFirstSupported is 明治6年1月1日, see the file comment.
+var warekiFirstSupported = warekiDate{1873, 1, 1}
 
-// eras, newest first. On the days an emperor died and the era changed the
+// warekiEras, newest first. On the days an emperor died and the era changed the
 // same day (1912-07-30, 1926-12-25) both era names are correct: 大正15年
 // 12月25日 and 昭和元年12月25日 are the same day. 平成 and 令和 began the day
 // after the previous era's last day.
-var eras = []era{
-	{"令和", 'R', '㋿', civilDate{2019, 5, 1}, civilDate{}, "令和は元年5月1日からです"},
-	{"平成", 'H', '㍻', civilDate{1989, 1, 8}, civilDate{2019, 4, 30}, "平成は元年1月8日から31年4月30日までです"},
-	{"昭和", 'S', '㍼', civilDate{1926, 12, 25}, civilDate{1989, 1, 7}, "昭和は元年12月25日から64年1月7日までです"},
-	{"大正", 'T', '㍽', civilDate{1912, 7, 30}, civilDate{1926, 12, 25}, "大正は元年7月30日から15年12月25日までです"},
-	{"明治", 'M', '㍾', civilDate{1868, 1, 25}, civilDate{1912, 7, 30}, "明治は45年7月30日までです"},
+var warekiEras = []warekiEra{
+	{"令和", 'R', '㋿', warekiDate{2019, 5, 1}, warekiDate{}, "令和は元年5月1日からです"},
+	{"平成", 'H', '㍻', warekiDate{1989, 1, 8}, warekiDate{2019, 4, 30}, "平成は元年1月8日から31年4月30日までです"},
+	{"昭和", 'S', '㍼', warekiDate{1926, 12, 25}, warekiDate{1989, 1, 7}, "昭和は元年12月25日から64年1月7日までです"},
+	{"大正", 'T', '㍽', warekiDate{1912, 7, 30}, warekiDate{1926, 12, 25}, "大正は元年7月30日から15年12月25日までです"},
+	{"明治", 'M', '㍾', warekiDate{1868, 1, 25}, warekiDate{1912, 7, 30}, "明治は45年7月30日までです"},
 }
 
 // ParseDate parses a calendar date and returns midnight UTC of that day.
@@ -94,10 +94,10 @@ var eras = []era{
 // Anything else is ErrDateFormat; control characters ErrControlCharacter.
 // Empty input (or only spaces) returns the zero time and nil.
 func ParseDate(s string) (time.Time, error) {
-	if invalidText(s) {
+	if invalidInputText(s) {
 		return time.Time{}, ErrControlCharacter
 	}
-	if len(s) > 64 {
+	if len(s) > 128 {
 		return time.Time{}, ErrDateFormat
 	}
 	s = NormalizeWidth(NormalizeDigits(s))
@@ -110,7 +110,7 @@ func ParseDate(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	p := dateParser{s: s}
+	p := warekiParser{s: s}
 	e := p.era()
 	var year int
 	if e != nil {
@@ -127,7 +127,7 @@ func ParseDate(s string) (time.Time, error) {
 		n, digits := p.number(8)
 		switch {
 		case digits == 8 && p.done():
-			return validDate(civilDate{n / 10000, n / 100 % 100, n % 100}, nil, 0)
+			return warekiValidDate(warekiDate{n / 10000, n / 100 % 100, n % 100}, nil, 0)
 		case digits != 4:
 			return time.Time{}, ErrDateFormat
 		}
@@ -160,34 +160,34 @@ func ParseDate(s string) (time.Time, error) {
 	if !p.done() {
 		return time.Time{}, ErrDateFormat
 	}
-	return validDate(civilDate{year, month, day}, e, year)
+	return warekiValidDate(warekiDate{year, month, day}, e, year)
 }
 
-// validDate checks a parsed date. For an era date, c.y is the era year and
-// is converted here.
-func validDate(c civilDate, e *era, eraYear int) (time.Time, error) {
+// warekiValidDate checks a parsed date. For an era date, c.y is the era
+// year and is converted here.
+func warekiValidDate(c warekiDate, e *warekiEra, eraYear int) (time.Time, error) {
 	if e != nil {
 		if eraYear < 1 {
 			return time.Time{}, &eraRangeError{e.span}
 		}
 		c.y = e.first.y + eraYear - 1
 	}
-	if c.m < 1 || c.m > 12 || c.d < 1 || c.d > daysIn(c.y, c.m) {
+	if c.m < 1 || c.m > 12 || c.d < 1 || c.d > warekiDaysIn(c.y, c.m) {
 		return time.Time{}, ErrDateNotExist
 	}
-	if e != nil && (c.before(e.first) || (e.last != civilDate{} && e.last.before(c))) {
-		if c.before(firstSupported) {
+	if e != nil && (c.before(e.first) || (e.last != warekiDate{} && e.last.before(c))) {
+		if c.before(warekiFirstSupported) {
 			return time.Time{}, ErrDateTooEarly
 		}
 		return time.Time{}, &eraRangeError{e.span}
 	}
-	if c.before(firstSupported) {
+	if c.before(warekiFirstSupported) {
 		return time.Time{}, ErrDateTooEarly
 	}
 	return time.Date(c.y, time.Month(c.m), c.d, 0, 0, 0, 0, time.UTC), nil
 }
 
-func daysIn(y, m int) int {
+func warekiDaysIn(y, m int) int {
 	switch m {
 	case 2:
 		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
@@ -200,14 +200,14 @@ func daysIn(y, m int) int {
 	return 31
 }
 
-type dateParser struct {
+type warekiParser struct {
 	s string
 	i int
 }
 
-func (p *dateParser) done() bool { return p.i == len(p.s) }
+func (p *warekiParser) done() bool { return p.i == len(p.s) }
 
-func (p *dateParser) take(tok string) bool {
+func (p *warekiParser) take(tok string) bool {
 	if strings.HasPrefix(p.s[p.i:], tok) {
 		p.i += len(tok)
 		return true
@@ -217,7 +217,7 @@ func (p *dateParser) take(tok string) bool {
 
 // number reads up to max ASCII digits; it reports how many it read, and
 // fails (0 digits) if more follow.
-func (p *dateParser) number(max int) (n, digits int) {
+func (p *warekiParser) number(max int) (n, digits int) {
 	for p.i < len(p.s) && p.s[p.i] >= '0' && p.s[p.i] <= '9' {
 		if digits == max {
 			return 0, 0
@@ -230,10 +230,10 @@ func (p *dateParser) number(max int) (n, digits int) {
 }
 
 // era reads an era name, square sign or letter, if there is one.
-func (p *dateParser) era() *era {
+func (p *warekiParser) era() *warekiEra {
 	rest := p.s[p.i:]
-	for i := range eras {
-		e := &eras[i]
+	for i := range warekiEras {
+		e := &warekiEras[i]
 		if strings.HasPrefix(rest, e.name) {
 			p.i += len(e.name)
 			return e
@@ -250,15 +250,15 @@ func (p *dateParser) era() *era {
 	return nil
 }
 
-// eraOf returns the era used to write day c (the newer one on a day that
+// warekiEraOf returns the era used to write day c (the newer one on a day that
 // belongs to two), or nil before 明治6年.
-func eraOf(c civilDate) *era {
-	if c.before(firstSupported) {
+func warekiEraOf(c warekiDate) *warekiEra {
+	if c.before(warekiFirstSupported) {
 		return nil
 	}
-	for i := range eras {
-		if !c.before(eras[i].first) {
-			return &eras[i]
+	for i := range warekiEras {
+		if !c.before(warekiEras[i].first) {
+			return &warekiEras[i]
 		}
 	}
 	return nil
@@ -269,7 +269,7 @@ func eraOf(c civilDate) *era {
 // Days before 1873-01-01 are written in the Western calendar, 1872年12月31日.
 func FormatWareki(t time.Time) string {
 	y, m, d := t.Date()
-	e := eraOf(civilDate{y, int(m), d})
+	e := warekiEraOf(warekiDate{y, int(m), d})
 	if e == nil {
 		return fmt.Sprintf("%d年%d月%d日", y, m, d)
 	}
@@ -285,16 +285,16 @@ func FormatWareki(t time.Time) string {
 // 平成元年). Days before 1873-01-01 are written as 1872-12-31.
 func FormatWarekiShort(t time.Time) string {
 	y, m, d := t.Date()
-	e := eraOf(civilDate{y, int(m), d})
+	e := warekiEraOf(warekiDate{y, int(m), d})
 	if e == nil {
 		return t.Format("2006-01-02")
 	}
 	return fmt.Sprintf("%c%d.%d.%d", e.letter, y-e.first.y+1, m, d)
 }
 
-// jst is Japan Standard Time. Japan has had no daylight saving time since
+// warekiJST is Japan Standard Time. Japan has had no daylight saving time since
 // 1951, so a fixed zone gives today's date without the zone database.
-var jst = time.FixedZone("JST", 9*60*60)
+var warekiJST = time.FixedZone("JST", 9*60*60)
 
 // ParseBirthDate is ParseDate for 生年月日: format errors read
 // ErrBirthDateFormat, and a day after today in Japan (now is the current
@@ -308,7 +308,7 @@ func ParseBirthDate(s string, now time.Time) (time.Time, error) {
 	if err != nil || t.IsZero() {
 		return t, err
 	}
-	y, m, d := now.In(jst).Date()
+	y, m, d := now.In(warekiJST).Date()
 	if t.After(time.Date(y, m, d, 0, 0, 0, 0, time.UTC)) {
 		return time.Time{}, ErrBirthDateFuture
 	}

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-func day(y, m, d int) time.Time { return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC) }
+func civilDay(y, m, d int) time.Time { return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC) }
 
 func TestParseDate(t *testing.T) {
 	tests := []struct {
@@ -19,57 +19,57 @@ func TestParseDate(t *testing.T) {
 		{"   ", time.Time{}, nil},
 		{"\u3000", time.Time{}, nil},
 		// Western
-		{"2025-11-25", day(2025, 11, 25), nil},
-		{"2025/11/25", day(2025, 11, 25), nil},
-		{"2025.11.25", day(2025, 11, 25), nil},
-		{"2025-1-5", day(2025, 1, 5), nil},
-		{"2025年11月25日", day(2025, 11, 25), nil},
-		{"2025年1月5日", day(2025, 1, 5), nil},
-		{"2025年01月05日", day(2025, 1, 5), nil},
-		{"2025年1月5", day(2025, 1, 5), nil},
-		{"20251125", day(2025, 11, 25), nil},
-		{"２０２５－１１－２５", day(2025, 11, 25), nil},
-		{"２０２５／１１／２５", day(2025, 11, 25), nil},
-		{"２０２５年　１１月 ２５日", day(2025, 11, 25), nil},
-		{" 2025 - 11 - 25 ", day(2025, 11, 25), nil},
-		{"2025ー11ー25", day(2025, 11, 25), nil},
-		{"2024-02-29", day(2024, 2, 29), nil},
-		{"2000-02-29", day(2000, 2, 29), nil},
-		{"1873-01-01", day(1873, 1, 1), nil},
-		{"9999-12-31", day(9999, 12, 31), nil},
+		{"2025-11-25", civilDay(2025, 11, 25), nil},
+		{"2025/11/25", civilDay(2025, 11, 25), nil},
+		{"2025.11.25", civilDay(2025, 11, 25), nil},
+		{"2025-1-5", civilDay(2025, 1, 5), nil},
+		{"2025年11月25日", civilDay(2025, 11, 25), nil},
+		{"2025年1月5日", civilDay(2025, 1, 5), nil},
+		{"2025年01月05日", civilDay(2025, 1, 5), nil},
+		{"2025年1月5", civilDay(2025, 1, 5), nil},
+		{"20251125", civilDay(2025, 11, 25), nil},
+		{"２０２５－１１－２５", civilDay(2025, 11, 25), nil},
+		{"２０２５／１１／２５", civilDay(2025, 11, 25), nil},
+		{"２０２５年　１１月 ２５日", civilDay(2025, 11, 25), nil},
+		{" 2025 - 11 - 25 ", civilDay(2025, 11, 25), nil},
+		{"2025ー11ー25", civilDay(2025, 11, 25), nil},
+		{"2024-02-29", civilDay(2024, 2, 29), nil},
+		{"2000-02-29", civilDay(2000, 2, 29), nil},
+		{"1873-01-01", civilDay(1873, 1, 1), nil},
+		{"9999-12-31", civilDay(9999, 12, 31), nil},
 		// 和暦
-		{"昭和45年4月1日", day(1970, 4, 1), nil},
-		{"昭和45年04月01日", day(1970, 4, 1), nil},
-		{"昭和４５年４月１日", day(1970, 4, 1), nil},
-		{"昭和 45 年 4 月 1 日", day(1970, 4, 1), nil},
-		{"S45.4.1", day(1970, 4, 1), nil},
-		{"S45/4/1", day(1970, 4, 1), nil},
-		{"S45-4-1", day(1970, 4, 1), nil},
-		{"s45.4.1", day(1970, 4, 1), nil},
-		{"Ｓ４５．４．１", day(1970, 4, 1), nil},
-		{"S45年4月1日", day(1970, 4, 1), nil},
-		{"昭和45.4.1", day(1970, 4, 1), nil},
-		{"㍼45年4月1日", day(1970, 4, 1), nil},
-		{"H1.1.8", day(1989, 1, 8), nil},
-		{"h01.01.08", day(1989, 1, 8), nil},
-		{"平成元年1月8日", day(1989, 1, 8), nil},
-		{"H元.1.8", day(1989, 1, 8), nil},
-		{"㍻31年4月30日", day(2019, 4, 30), nil},
-		{"令和7年11月25日", day(2025, 11, 25), nil},
-		{"R7.11.25", day(2025, 11, 25), nil},
-		{"r7/11/25", day(2025, 11, 25), nil},
-		{"㋿7年11月25日", day(2025, 11, 25), nil},
-		{"令和元年5月1日", day(2019, 5, 1), nil},
-		{"大正15年12月25日", day(1926, 12, 25), nil},
-		{"昭和元年12月25日", day(1926, 12, 25), nil},
-		{"T15.12.25", day(1926, 12, 25), nil},
-		{"大正元年7月30日", day(1912, 7, 30), nil},
-		{"明治45年7月30日", day(1912, 7, 30), nil},
-		{"M45.7.29", day(1912, 7, 29), nil},
-		{"明治6年1月1日", day(1873, 1, 1), nil},
-		{"昭和64年1月7日", day(1989, 1, 7), nil},
-		{"平成31年4月30日", day(2019, 4, 30), nil},
-		{"令和100年1月1日", day(2118, 1, 1), nil},
+		{"昭和45年4月1日", civilDay(1970, 4, 1), nil},
+		{"昭和45年04月01日", civilDay(1970, 4, 1), nil},
+		{"昭和４５年４月１日", civilDay(1970, 4, 1), nil},
+		{"昭和 45 年 4 月 1 日", civilDay(1970, 4, 1), nil},
+		{"S45.4.1", civilDay(1970, 4, 1), nil},
+		{"S45/4/1", civilDay(1970, 4, 1), nil},
+		{"S45-4-1", civilDay(1970, 4, 1), nil},
+		{"s45.4.1", civilDay(1970, 4, 1), nil},
+		{"Ｓ４５．４．１", civilDay(1970, 4, 1), nil},
+		{"S45年4月1日", civilDay(1970, 4, 1), nil},
+		{"昭和45.4.1", civilDay(1970, 4, 1), nil},
+		{"㍼45年4月1日", civilDay(1970, 4, 1), nil},
+		{"H1.1.8", civilDay(1989, 1, 8), nil},
+		{"h01.01.08", civilDay(1989, 1, 8), nil},
+		{"平成元年1月8日", civilDay(1989, 1, 8), nil},
+		{"H元.1.8", civilDay(1989, 1, 8), nil},
+		{"㍻31年4月30日", civilDay(2019, 4, 30), nil},
+		{"令和7年11月25日", civilDay(2025, 11, 25), nil},
+		{"R7.11.25", civilDay(2025, 11, 25), nil},
+		{"r7/11/25", civilDay(2025, 11, 25), nil},
+		{"㋿7年11月25日", civilDay(2025, 11, 25), nil},
+		{"令和元年5月1日", civilDay(2019, 5, 1), nil},
+		{"大正15年12月25日", civilDay(1926, 12, 25), nil},
+		{"昭和元年12月25日", civilDay(1926, 12, 25), nil},
+		{"T15.12.25", civilDay(1926, 12, 25), nil},
+		{"大正元年7月30日", civilDay(1912, 7, 30), nil},
+		{"明治45年7月30日", civilDay(1912, 7, 30), nil},
+		{"M45.7.29", civilDay(1912, 7, 29), nil},
+		{"明治6年1月1日", civilDay(1873, 1, 1), nil},
+		{"昭和64年1月7日", civilDay(1989, 1, 7), nil},
+		{"平成31年4月30日", civilDay(2019, 4, 30), nil},
+		{"令和100年1月1日", civilDay(2118, 1, 1), nil},
 		// era boundaries
 		{"昭和64年1月8日", time.Time{}, ErrDateOutsideEra},
 		{"平成元年1月7日", time.Time{}, ErrDateOutsideEra},
@@ -128,7 +128,7 @@ func TestParseDate(t *testing.T) {
 	for _, tt := range tests {
 		got, err := ParseDate(tt.in)
 		if !got.Equal(tt.want) || !errors.Is(err, tt.err) {
-			t.Errorf("ParseDate(%q) = %v, %v; want %v, %v", short(tt.in), got, err, tt.want, tt.err)
+			t.Errorf("ParseDate(%q) = %v, %v; want %v, %v", shortForLog(tt.in), got, err, tt.want, tt.err)
 		}
 		if err == nil && !got.IsZero() && got.Location() != time.UTC {
 			t.Errorf("ParseDate(%q) not in UTC", tt.in)
@@ -172,19 +172,19 @@ func TestFormatWareki(t *testing.T) {
 		t          time.Time
 		long, shrt string
 	}{
-		{day(2025, 11, 25), "令和7年11月25日", "R7.11.25"},
-		{day(2019, 5, 1), "令和元年5月1日", "R1.5.1"},
-		{day(2019, 4, 30), "平成31年4月30日", "H31.4.30"},
-		{day(1989, 1, 8), "平成元年1月8日", "H1.1.8"},
-		{day(1989, 1, 7), "昭和64年1月7日", "S64.1.7"},
-		{day(1970, 4, 1), "昭和45年4月1日", "S45.4.1"},
-		{day(1926, 12, 25), "昭和元年12月25日", "S1.12.25"}, // also 大正15年: the new era wins
-		{day(1926, 12, 24), "大正15年12月24日", "T15.12.24"},
-		{day(1912, 7, 30), "大正元年7月30日", "T1.7.30"},
-		{day(1912, 7, 29), "明治45年7月29日", "M45.7.29"},
-		{day(1873, 1, 1), "明治6年1月1日", "M6.1.1"},
-		{day(1872, 12, 31), "1872年12月31日", "1872-12-31"},
-		{time.Date(2025, 11, 25, 23, 59, 0, 0, jst), "令和7年11月25日", "R7.11.25"}, // t's own calendar day
+		{civilDay(2025, 11, 25), "令和7年11月25日", "R7.11.25"},
+		{civilDay(2019, 5, 1), "令和元年5月1日", "R1.5.1"},
+		{civilDay(2019, 4, 30), "平成31年4月30日", "H31.4.30"},
+		{civilDay(1989, 1, 8), "平成元年1月8日", "H1.1.8"},
+		{civilDay(1989, 1, 7), "昭和64年1月7日", "S64.1.7"},
+		{civilDay(1970, 4, 1), "昭和45年4月1日", "S45.4.1"},
+		{civilDay(1926, 12, 25), "昭和元年12月25日", "S1.12.25"}, // also 大正15年: the new era wins
+		{civilDay(1926, 12, 24), "大正15年12月24日", "T15.12.24"},
+		{civilDay(1912, 7, 30), "大正元年7月30日", "T1.7.30"},
+		{civilDay(1912, 7, 29), "明治45年7月29日", "M45.7.29"},
+		{civilDay(1873, 1, 1), "明治6年1月1日", "M6.1.1"},
+		{civilDay(1872, 12, 31), "1872年12月31日", "1872-12-31"},
+		{time.Date(2025, 11, 25, 23, 59, 0, 0, warekiJST), "令和7年11月25日", "R7.11.25"}, // t's own calendar day
 	}
 	for _, tt := range tests {
 		if got := FormatWareki(tt.t); got != tt.long {
@@ -205,8 +205,8 @@ func TestParseBirthDate(t *testing.T) {
 		err  error
 	}{
 		{"", time.Time{}, nil},
-		{"S45.4.1", day(1970, 4, 1), nil},
-		{"2025-11-25", day(2025, 11, 25), nil}, // today in Japan
+		{"S45.4.1", civilDay(1970, 4, 1), nil},
+		{"2025-11-25", civilDay(2025, 11, 25), nil}, // today in Japan
 		{"令和7年11月26日", time.Time{}, ErrBirthDateFuture},
 		{"2026-01-01", time.Time{}, ErrBirthDateFuture},
 		{"昭和45年", time.Time{}, ErrBirthDateFormat},
@@ -246,7 +246,7 @@ func FuzzParseDate(f *testing.F) {
 		if got.Location() != time.UTC || got.Hour() != 0 || got.Minute() != 0 || got.Second() != 0 || got.Nanosecond() != 0 {
 			t.Fatalf("ParseDate(%q) = %v, not midnight UTC", s, got)
 		}
-		if got.Before(day(1873, 1, 1)) {
+		if got.Before(civilDay(1873, 1, 1)) {
 			t.Fatalf("ParseDate(%q) = %v, before 1873", s, got)
 		}
 		for _, text := range []string{got.Format("2006-01-02"), FormatWareki(got), FormatWarekiShort(got)} {

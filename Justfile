@@ -1,0 +1,63 @@
+# hotline — conveniences. Neither `go run .` nor `go test ./...` needs just.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+# Start the portal on the defaults (https://localhost:8443, hotline.db here).
+run *ARGS:
+    go run . {{ARGS}}
+
+# The test command of the README (what CI runs, with CI=true).
+test:
+    go test ./...
+
+# Regenerate templ code (from the repository root).
+gen:
+    go tool templ generate
+
+# Formatting, vet and generated-code freshness.
+lint:
+    test -z "$(gofmt -l $(git ls-files '*.go'))"
+    go vet ./...
+    go tool templ generate >/dev/null && test -z "$(git status --porcelain -- '*_templ.go')"
+
+# Browser tests only (real headless Chromium).
+e2e:
+    CI=true go test -run 'Browser|Chromium|E2E' -v ./...
+
+# Go benchmarks (PDF, certificate check, store, start-up).
+bench:
+    go test -run '^$' -bench . -benchmem ./store/ ./handlers/ ./views/pdf/
+    go test -run '^$' -bench StartToFirstAnswer -benchtime 10x .
+
+# Release build: one stripped binary.
+build:
+    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=$(git describe --tags --always --dirty 2>/dev/null || echo dev)" -o hotline .
+    ls -l hotline
+
+# Every fuzz target for a while (default 30s each).
+fuzz TIME="30s":
+    .ci/fuzz {{TIME}}
+
+# Load test of the portal top over TLS with keep-alive (wrk, 50 connections),
+# beside a hello-world Fiber handler in the same run; RSS idle and under load;
+# stripped binary size. Needs wrk (Debian package).
+bench-http SECONDS="20":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    dir=$(mktemp -d)
+    trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$dir"' EXIT
+    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$dir/hotline" .
+    go build -o "$dir/hello" ./handlers/internal/hello
+    echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(go version | cut -d' ' -f3)"
+    echo "stripped binary: $(stat -c %s "$dir/hotline") bytes"
+    (cd "$dir" && HOTLINE_OPERATOR_PASSWORD=bench-operator-pass-1 ./hotline --addr :18443 --http-addr "" >/dev/null 2>&1 &)
+    "$dir/hello" --addr :18444 >/dev/null 2>&1 &
+    for i in $(seq 100); do curl -ksf https://localhost:18443/ >/dev/null && curl -ksf https://localhost:18444/ >/dev/null && break; sleep 0.1; done
+    pid=$(pgrep -f "$dir/hotline" | head -1)
+    sleep 2
+    echo "hotline RSS idle: $(grep VmRSS /proc/$pid/status | awk '{print $2}') kB"
+    echo "== hello-world Fiber handler"
+    wrk -t2 -c50 -d{{SECONDS}}s --latency https://localhost:18444/ | grep -E 'Requests/sec|99%|Latency  '
+    echo "== hotline portal top"
+    wrk -t2 -c50 -d{{SECONDS}}s --latency https://localhost:18443/ | grep -E 'Requests/sec|99%|Latency  '
+    echo "hotline RSS after load: $(grep VmRSS /proc/$pid/status | awk '{print $2}') kB, peak $(grep VmHWM /proc/$pid/status | awk '{print $2}') kB"
