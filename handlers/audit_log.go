@@ -42,10 +42,11 @@ func (s *Server) showAuditLog(c *fiber.Ctx) error {
 	filter, err := q.Filter()
 	values, query := auditValues(q)
 	v := views.AuditLogView{Form: views.Form{Values: values, Order: store.AuditQueryFields, Labels: views.AuditLabels}}
-	var verr error
-	if v.Verification, v.VerifiedAt, verr = s.auditChain.result(s.db); verr != nil {
-		return verr
+	chain, err2 := s.auditChain.result(s.db)
+	if err2 != nil {
+		return err2
 	}
+	v.Verification, v.VerifiedAt, v.FullyVerifiedAt = chain.Result, chain.At, chain.FullAt
 	status := fiber.StatusOK
 	if err != nil {
 		if store.ErrorCode(err) != store.EINVALID {
@@ -65,27 +66,64 @@ func (s *Server) showAuditLog(c *fiber.Ctx) error {
 	return s.renderStatus(c, status, "監査ログ", views.Admin("audit", views.AuditLog(v)))
 }
 
-// auditChainCache keeps the last verification of the whole chain for a
-// minute: a page view should not walk a log of millions of events each
-// time. hotline check always walks it all.
+// auditChainCache verifies the audit chain for its page without walking
+// millions of events on every view: each view verifies only what was
+// appended since the last verified event (and that event itself), and the
+// whole chain is walked again in the background once it is older than
+// auditFullEvery. hotline check always walks it all.
 type auditChainCache struct {
-	mu  sync.Mutex
-	at  time.Time
-	res store.AuditVerification
+	mu          sync.Mutex
+	res         store.AuditVerification
+	mark        store.AuditMark
+	fullAt      time.Time // when the whole chain was last walked
+	at          time.Time // when the result was last brought up to date
+	fullRunning bool
 }
 
-const auditVerifyEvery = time.Minute
+const auditFullEvery = time.Hour
 
-func (a *auditChainCache) result(db *store.DB) (store.AuditVerification, time.Time, error) {
+// auditChainState is the verification as the page shows it.
+type auditChainState struct {
+	Result store.AuditVerification
+	FullAt time.Time
+	At     time.Time
+}
+
+func (a *auditChainCache) result(db *store.DB) (auditChainState, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	now := db.Now()
-	if a.at.IsZero() || now.Sub(a.at) > auditVerifyEvery || now.Before(a.at) {
-		res, err := db.VerifyAudit()
+	switch {
+	case a.fullAt.IsZero():
+		res, mark, err := db.VerifyAuditFrom(store.AuditMark{})
 		if err != nil {
-			return res, now, err
+			return auditChainState{}, err
 		}
-		a.res, a.at = res, now
+		a.res, a.mark, a.fullAt, a.at = res, mark, now, now
+	case a.res.OK:
+		res, mark, err := db.VerifyAuditFrom(a.mark)
+		if err != nil {
+			return auditChainState{}, err
+		}
+		a.res, a.mark, a.at = res, mark, now
 	}
-	return a.res, a.at, nil
+	if now.Sub(a.fullAt) > auditFullEvery && !a.fullRunning {
+		a.fullRunning = true
+		go a.walkAll(db)
+	}
+	return auditChainState{Result: a.res, FullAt: a.fullAt, At: a.at}, nil
+}
+
+// walkAll verifies the whole chain again and keeps the result, unless a
+// newer result already found the chain broken.
+func (a *auditChainCache) walkAll(db *store.DB) {
+	started := db.Now()
+	res, mark, err := db.VerifyAuditFrom(store.AuditMark{})
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.fullRunning = false
+	if err != nil || !a.res.OK && res.OK {
+		return
+	}
+	a.res, a.mark, a.fullAt, a.at = res, mark, started, started
 }
