@@ -35,7 +35,7 @@ func (s *Server) exportAuditLog(c *fiber.Ctx) error {
 		cw := csv.NewWriter(w)
 		cw.UseCRLF = true
 		_ = cw.Write(auditCSVHeader)
-		err := db.EachAudit(filter, func(e store.AuditEvent) error {
+		err := db.StreamAudit(filter, func(e store.AuditEvent) error {
 			return cw.Write([]string{strconv.FormatUint(e.Seq, 10), views.AuditTime(e.Time), csvCell(e.Actor), csvCell(e.Action),
 				csvCell(e.Object), csvCell(e.Patient), store.AuditResultLabel(e.Result), csvCell(e.Remote), csvCell(e.Detail), e.Prev, e.Hash})
 		})

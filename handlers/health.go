@@ -46,7 +46,7 @@ func (s *Server) showHealth(c *fiber.Ctx) error {
 		NumGC:          ms.NumGC,
 		DBSizeBytes:    s.db.FileSize(),
 		DBOpenReadTx:   s.db.Stats().OpenTxN,
-		BackupRunning:  s.cfg.Backups.Status().Running,
+		BackupRunning:  s.cfg.Backups.Running(),
 	})
 }
 

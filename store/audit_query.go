@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"strings"
 	"time"
 )
@@ -95,4 +96,62 @@ func AuditResultLabel(result string) string {
 		return "失敗"
 	}
 	return result
+}
+
+// Chunk sizes of StreamAudit: events handed over, and events looked at, per
+// read transaction.
+const (
+	streamAuditChunk = 500
+	streamAuditScan  = 5000
+)
+
+// StreamAudit calls fn for every event matching f, oldest first, like
+// EachAudit, but reads in short transactions and calls fn between them: a
+// slow consumer (a download) never holds a read transaction open, which
+// would hold up writes that need the file to grow. It ends at the event
+// that was newest when it began.
+func (db *DB) StreamAudit(f AuditFilter, fn func(e AuditEvent) error) error {
+	var head uint64
+	if err := db.View(func(tx *Tx) error {
+		head = tx.bucket(bucketAudit).Sequence()
+		return nil
+	}); err != nil {
+		return err
+	}
+	for after := uint64(0); after < head; {
+		var chunk []AuditEvent
+		err := db.View(func(tx *Tx) error {
+			chunk = chunk[:0]
+			c := tx.bucket(bucketAudit).Cursor()
+			k, v := c.Seek(itob(after + 1))
+			for scanned := 0; k != nil && scanned < streamAuditScan && len(chunk) < streamAuditChunk; k, v = c.Next() {
+				seq := btoi(k)
+				if seq > head {
+					break
+				}
+				after = seq
+				scanned++
+				var e AuditEvent
+				if err := json.Unmarshal(v, &e); err != nil {
+					return Errorf(EINTERNAL, "audit %d: %v", seq, err)
+				}
+				if f.match(e) {
+					chunk = append(chunk, e)
+				}
+			}
+			if k == nil || btoi(k) > head {
+				after = head
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, e := range chunk {
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

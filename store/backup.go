@@ -51,33 +51,27 @@ func (db *DB) WriteBackup(w io.Writer) (int64, error) {
 }
 
 // BackupStream returns a consistent copy of the database as a stream of
-// known size. The read transaction stays open until the stream is read to
-// the end or closed: the caller must Close it.
+// known size, for a download. The copy is first written to an unlinked
+// temporary file beside the database (so nothing is left behind, even after
+// a crash), and the read transaction ends before the transfer begins: a
+// read transaction held open while a slow client downloads would hold up
+// every write that needs the file to grow. It needs free space the size of
+// the database there. The caller must Close the stream.
 func (db *DB) BackupStream() (io.ReadCloser, int64, error) {
-	pr, pw := io.Pipe()
-	type start struct {
-		size int64
-		err  error
+	f, err := os.CreateTemp(filepath.Dir(db.path), tempPrefix+"*"+tempSuffix)
+	if err != nil {
+		return nil, 0, err
 	}
-	started := make(chan start, 1)
-	go func() {
-		sent := false
-		err := db.bolt.View(func(tx *bolt.Tx) error {
-			started <- start{size: tx.Size()}
-			sent = true
-			_, err := tx.WriteTo(pw)
-			return err
-		})
-		if !sent {
-			started <- start{err: err}
-		}
-		pw.CloseWithError(err)
-	}()
-	s := <-started
-	if s.err != nil {
-		return nil, 0, s.err
+	_ = os.Remove(f.Name())
+	n, err := db.WriteBackup(f)
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
 	}
-	return pr, s.size, nil
+	if err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	return f, n, nil
 }
 
 // BackupToFile writes a verified copy of the database to path: to a
@@ -306,6 +300,13 @@ func (b *Backups) Status() BackupStatus {
 		st.Generations = gens
 	}
 	return st
+}
+
+// Running says what backup runs now ("" when none).
+func (b *Backups) Running() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.running
 }
 
 // acquire takes the backup slot or refuses.

@@ -16,6 +16,16 @@ func seedForCheck(t testing.TB, db *DB) Member {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The members branch keeps members_by_email when an address is set.
+	if err := db.Update(func(tx *Tx) error {
+		m.Email = "Kensa@example.jp"
+		if err := putMemberTx(tx, m); err != nil {
+			return err
+		}
+		return tx.bucket(bucketMembersByEmail).Put(indexKey("kensa@example.jp", m.ID), nil)
+	}); err != nil {
+		t.Fatal(err)
+	}
 	if _, _, err := db.NewSession(Session{Kind: SessionMember, MemberID: m.ID}); err != nil {
 		t.Fatal(err)
 	}

@@ -1,5 +1,7 @@
 package store
 
+import "strings"
+
 // The index checks of the foundation's entities (see registerIndex in
 // check.go). A new entity registers its indexes next to its own code with
 // one registerIndex call each.
@@ -9,6 +11,13 @@ var (
 		func(_ []byte, s *Session, add func(k, v []byte)) {
 			if s.MemberID != "" {
 				add(indexKey(s.MemberID, s.ID), nil)
+			}
+		}))
+
+	_ = registerIndex(indexOf("members_by_email", "members",
+		func(_ []byte, m *Member, add func(k, v []byte)) {
+			if m.Email != "" {
+				add(indexKey(strings.ToLower(m.Email), m.ID), nil)
 			}
 		}))
 
