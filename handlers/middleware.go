@@ -54,7 +54,7 @@ func (s *Server) logRequest(c *fiber.Ctx) error {
 	}
 	attrs := []slog.Attr{
 		slog.String("method", c.Method()),
-		slog.String("path", c.Path()),
+		slog.String("path", logPath(c.Path())),
 		slog.Int("status", status),
 		slog.Duration("duration", time.Since(start)),
 		slog.String("remote", c.IP()),
@@ -68,6 +68,20 @@ func (s *Server) logRequest(c *fiber.Ctx) error {
 	}
 	s.log.LogAttrs(c.UserContext(), level, "request", attrs...)
 	return nil
+}
+
+// logPath keeps secrets out of the log: receipt URLs carry the token that
+// grants access to an application.
+func logPath(p string) string {
+	const receipt = "/apply/receipt/"
+	if strings.HasPrefix(p, receipt) {
+		rest := p[len(receipt):]
+		if i := strings.IndexByte(rest, '/'); i >= 0 {
+			return receipt + "…" + rest[i:]
+		}
+		return receipt + "…"
+	}
+	return p
 }
 
 // securityHeaders go on every response; private pages are never cached.

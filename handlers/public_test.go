@@ -166,3 +166,15 @@ func TestHTMXFragment(t *testing.T) {
 		t.Fatalf("boosted request should get the page fragment: %s", snippet(res.Body))
 	}
 }
+
+func TestLogPathHidesReceiptTokens(t *testing.T) {
+	for in, want := range map[string]string{
+		"/apply/receipt/abc123":            "/apply/receipt/…",
+		"/apply/receipt/abc123/member.pdf": "/apply/receipt/…/member.pdf",
+		"/guide":                           "/guide",
+	} {
+		if got := logPath(in); got != want {
+			t.Errorf("logPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -60,6 +60,31 @@ func (s *Server) Routes() []Route {
 		{get, "/menu", Member, s.showMenu},
 
 		// Application and review (利用申込・審査・資料郵送).
+		{get, "/apply", Public, s.showApplyForm},
+		{post, "/apply", Public, s.saveApplication},
+		{get, "/apply/receipt/:token", Public, s.showApplicationReceipt},
+		{get, "/apply/receipt/:token/member.pdf", Public, s.downloadApplicationMemberForm},
+		{get, "/apply/receipt/:token/facility.pdf", Public, s.downloadApplicationFacilityForm},
+		{get, "/admin/applications", Operator, s.showApplicationList},
+		{get, "/admin/applications/:number", Operator, s.showApplication},
+		{post, "/admin/applications/:number/received", Operator, s.receiveApplication},
+		{post, "/admin/applications/:number/approve", Operator, s.approveApplication},
+		{post, "/admin/applications/:number/reject", Operator, s.rejectApplication},
+		{post, "/admin/applications/:number/notes", Operator, s.addApplicationNote},
+		{post, "/admin/applications/:number/mailed", Operator, s.markApplicationMailed},
+		{get, "/admin/applications/:number/letters", Operator, s.showApplicationLetters},
+		{get, "/admin/applications/:number/letters/start-guide.pdf", Operator, s.downloadApplicationStartGuide},
+		{get, "/admin/applications/:number/letters/facility-info.pdf", Operator, s.downloadApplicationFacilityInfo},
+		{post, "/admin/members/:id/reset-password", Operator, s.resetMemberPassword},
+		{get, "/admin/members/:id/letters", Operator, s.showMemberLetters},
+		{get, "/admin/members/:id/letters/start-guide.pdf", Operator, s.downloadMemberStartGuide},
+		{post, "/admin/members/:id/letters/mailed", Operator, s.markMemberLettersMailed},
+		{get, "/admin/facilities", Operator, s.showFacilityList},
+		{get, "/admin/facilities/:oid", Operator, s.showFacility},
+		{post, "/admin/facilities/:oid/reset-password", Operator, s.resetFacilityPassword},
+		{get, "/admin/facilities/:oid/letters", Operator, s.showFacilityLetters},
+		{get, "/admin/facilities/:oid/letters/facility-info.pdf", Operator, s.downloadFacilityInfo},
+		{post, "/admin/facilities/:oid/letters/mailed", Operator, s.markFacilityLettersMailed},
 
 		// Member pages (プロフィール・申請・関連サイト) and operator administration.
 

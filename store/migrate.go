@@ -18,6 +18,9 @@ var migrations = []func(tx *Tx) error{
 	createBuckets("applications", "application_tokens", "members", "members_by_email",
 		"facilities", "sessions", "sessions_by_member", "certificates", "certificates_by_member",
 		"requests", "links", "login_failures", "ca"),
+	// Application review (利用申込・審査): applications by status, open
+	// applications by e-mail.
+	createBuckets("applications_by_status", "applications_by_email"),
 }
 
 // SchemaVersion is the version this build writes.

@@ -18,8 +18,9 @@ package store
 //	SERIALNUMBER the ほっとラインID (e.g. H123456) — read it with ClientCertMemberID
 //	OU           the device name the member gave (e.g. 診察室PC) — ClientCertDevice
 //
-// Its certificate serial number is 128 random bits; the store keeps it to know
-// whose certificate it is and whether it was revoked (see ClientCertSerialHex).
+// Its certificate serial number is 128 random bits, by which the application
+// can tell whose certificate it is and whether it was revoked
+// (ClientCertSerialHex gives it as text).
 
 import (
 	"crypto"
@@ -322,9 +323,15 @@ func IssueServerCert(caCert *x509.Certificate, caKey *ecdsa.PrivateKey, hosts []
 	if err != nil {
 		return tls.Certificate{}, err
 	}
+	// The CN is informative only (browsers read the SANs): the first
+	// configured DNS name, else localhost.
+	cn := dns[0]
+	if len(dns) > 1 {
+		cn = dns[1]
+	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: dns[0]},
+		Subject:               pkix.Name{CommonName: cn},
 		NotBefore:             now.Add(-pkiCertBackdate),
 		NotAfter:              pkiNotAfter(caCert, now, validity),
 		KeyUsage:              x509.KeyUsageDigitalSignature,
@@ -471,7 +478,7 @@ func ClientCertDevice(cert *x509.Certificate) string {
 }
 
 // ClientCertSerialHex returns the serial number of a certificate as lowercase
-// hex without leading zeros (the form the store keys certificates by).
+// hex without leading zeros, a compact key for the certificate.
 func ClientCertSerialHex(cert *x509.Certificate) string {
 	if cert == nil || cert.SerialNumber == nil {
 		return ""

@@ -167,6 +167,9 @@ func TestServerCertNameConstraints(t *testing.T) {
 	if leaf.IsCA {
 		t.Error("server certificate is a CA")
 	}
+	if leaf.Subject.CommonName != "clinic.example.jp" {
+		t.Errorf("CN %q", leaf.Subject.CommonName)
+	}
 	if got := leaf.NotAfter.Sub(pkiTestNow); got != ServerCertValidity {
 		t.Errorf("validity %v", got)
 	}

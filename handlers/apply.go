@@ -1,0 +1,164 @@
+package handlers
+
+import (
+	"github.com/a-h/templ"
+	"github.com/gofiber/fiber/v2"
+
+	"hotline/store"
+	"hotline/views"
+	"hotline/views/pdf"
+)
+
+func applyForm(values map[string]string) views.Form {
+	return views.Form{Values: values, Order: views.ApplyFields, Labels: views.ApplyLabels}
+}
+
+// showApplyForm is the public 利用申込 (仮登録) form.
+func (s *Server) showApplyForm(c *fiber.Ctx) error {
+	st, err := s.db.Settings()
+	if err != nil {
+		return err
+	}
+	return s.render(c, "利用申込", views.ApplyForm(views.ApplyView{Form: applyForm(nil), Settings: st}))
+}
+
+// saveApplication stores the application and sends the applicant to the
+// receipt page, whose URL holds the unguessable receipt token.
+func (s *Server) saveApplication(c *fiber.Ctx) error {
+	values := formValues(c, views.ApplyFields...)
+	a, token, err := s.db.CreateApplication(store.ApplicationForm{
+		Name: values["name"], NameKana: values["name_kana"], Qualification: values["qualification"],
+		LicenseNumber: values["license_number"], Email: values["email"], Phone: values["phone"],
+		FacilityChoice: values["facility_choice"], FacilityOID: values["facility_oid"],
+		FacilityName: values["facility_name"], FacilityKind: values["facility_kind"], FacilityCode: values["facility_code"],
+		FacilityPostal: values["facility_postal"], FacilityAddress: values["facility_address"], FacilityPhone: values["facility_phone"],
+	}, c.IP())
+	if err != nil {
+		st, serr := s.db.Settings()
+		if serr != nil {
+			return serr
+		}
+		return s.invalidForm(c, err, "利用申込", func(f views.Form) templ.Component {
+			return views.ApplyForm(views.ApplyView{Form: f, Settings: st})
+		}, applyForm(values))
+	}
+	s.log.Info("application received", "number", a.Number)
+	return redirect(c, receiptPath(token))
+}
+
+func receiptPath(token string) string { return "/apply/receipt/" + token }
+
+// applicationOfReceipt finds the application of the receipt URL; unknown
+// tokens are 404. The page is the applicant's alone: no search engine, no
+// Referer beyond the site.
+func (s *Server) applicationOfReceipt(c *fiber.Ctx) (store.Application, error) {
+	c.Set("X-Robots-Tag", "noindex, nofollow")
+	c.Set("Referrer-Policy", "no-referrer")
+	return s.db.ApplicationByToken(c.Params("token"))
+}
+
+// showApplicationReceipt is the receipt page: 受付番号, status, the next
+// steps and the forms to print while the review is open.
+func (s *Server) showApplicationReceipt(c *fiber.Ctx) error {
+	a, err := s.applicationOfReceipt(c)
+	if err != nil {
+		return err
+	}
+	st, err := s.db.Settings()
+	if err != nil {
+		return err
+	}
+	v := views.ApplyReceiptView{Number: a.Number, Status: a.Status, AppliedAt: a.CreatedAt,
+		NewFacility: a.IsNewFacility(), Settings: st}
+	if a.Status.Open() {
+		base := receiptPath(c.Params("token"))
+		v.MemberPDF = base + "/member.pdf"
+		if a.IsNewFacility() {
+			v.FacilityPDF = base + "/facility.pdf"
+		}
+	}
+	return s.render(c, "利用申込の受付", views.ApplyReceipt(v))
+}
+
+// receiptFormsClosed answers a form download after the review ended.
+func receiptFormsClosed(a store.Application) error {
+	return store.Errorf(store.ECONFLICT, "受付番号 %s の審査は終了しています（%s）。加入申込書を印刷する必要はありません。", a.Number, a.Status.Label())
+}
+
+// downloadApplicationMemberForm is 「加入申込書（医療関係者用）」 as PDF.
+func (s *Server) downloadApplicationMemberForm(c *fiber.Ctx) error {
+	a, err := s.applicationOfReceipt(c)
+	if err != nil {
+		return err
+	}
+	if !a.Status.Open() {
+		return receiptFormsClosed(a)
+	}
+	doc, err := s.applicationMemberForm(a)
+	if err != nil {
+		return err
+	}
+	data, err := doc.Render()
+	if err != nil {
+		return err
+	}
+	return sendPDF(c, data, "application-"+a.Number+"-member.pdf", "加入申込書（医療関係者用）"+a.Number+".pdf")
+}
+
+// downloadApplicationFacilityForm is 「加入申込書（施設用）」 as PDF, for an
+// application that registers a new facility (else 404).
+func (s *Server) downloadApplicationFacilityForm(c *fiber.Ctx) error {
+	a, err := s.applicationOfReceipt(c)
+	if err != nil {
+		return err
+	}
+	if !a.IsNewFacility() {
+		return store.NotFound()
+	}
+	if !a.Status.Open() {
+		return receiptFormsClosed(a)
+	}
+	st, err := s.db.Settings()
+	if err != nil {
+		return err
+	}
+	data, err := applicationFacilityForm(a, st).Render()
+	if err != nil {
+		return err
+	}
+	return sendPDF(c, data, "application-"+a.Number+"-facility.pdf", "加入申込書（施設用）"+a.Number+".pdf")
+}
+
+// applicationMemberForm fills 「加入申込書（医療関係者用）」 from an application.
+func (s *Server) applicationMemberForm(a store.Application) (pdf.ApplicationMemberForm, error) {
+	st, err := s.db.Settings()
+	if err != nil {
+		return pdf.ApplicationMemberForm{}, err
+	}
+	doc := pdf.ApplicationMemberForm{
+		Operator: pdfOperator(st), Number: a.Number, AppliedOn: warekiDate(a.CreatedAt),
+		Name: a.Name, NameKana: a.NameKana, Qualification: a.Qualification.Label(), LicenseNumber: a.LicenseNumber,
+		Email: a.Email, Phone: a.Phone,
+	}
+	if a.IsNewFacility() {
+		doc.FacilityName = a.NewFacility.Name
+	} else {
+		doc.FacilityOID = a.FacilityOID
+		if f, err := s.db.Facility(a.FacilityOID); err == nil {
+			doc.FacilityName = f.Name
+		} else if store.ErrorCode(err) != store.ENOTFOUND {
+			return doc, err
+		}
+	}
+	return doc, nil
+}
+
+// applicationFacilityForm fills 「加入申込書（施設用）」.
+func applicationFacilityForm(a store.Application, st store.Settings) pdf.ApplicationFacilityForm {
+	nf := a.NewFacility
+	return pdf.ApplicationFacilityForm{
+		Operator: pdfOperator(st), Number: a.Number, AppliedOn: warekiDate(a.CreatedAt),
+		FacilityName: nf.Name, FacilityKind: nf.Kind.Label(), FacilityCode: nf.Code,
+		Postal: nf.Postal, Address: nf.Address, Phone: nf.Phone, ApplicantName: a.Name,
+	}
+}
