@@ -78,7 +78,35 @@ var authzMatrix = map[string]authzRow{
 	// Member pages.
 	"GET /menu": {anon: login, pending: 403, member: 200, other: 200, operator: 200},
 
-	// Application and review (利用申込・審査・資料郵送).
+	// Application and review (利用申込・審査・資料郵送). Keys run in
+	// order, so approve (409: not received yet) comes before received, and
+	// the letters (410: none held, 409: nothing to mark mailed) before the
+	// password resets that would make them.
+	"GET /apply":                                                allRoles(200),
+	"POST /apply":                                               allRoles(422),
+	"GET /apply/receipt/:token":                                 with(allRoles(200), "/apply/receipt/{receipt}"),
+	"GET /apply/receipt/:token/member.pdf":                      with(allRoles(200), "/apply/receipt/{receipt}/member.pdf"),
+	"GET /apply/receipt/:token/facility.pdf":                    with(allRoles(200), "/apply/receipt/{receipt}/facility.pdf"),
+	"GET /admin/applications":                                   operatorOnly(200),
+	"GET /admin/applications/:number":                           with(operatorOnly(200), "/admin/applications/{application}"),
+	"POST /admin/applications/:number/received":                 with(operatorOnly(303), "/admin/applications/{application}/received"),
+	"POST /admin/applications/:number/approve":                  with(operatorOnly(409), "/admin/applications/{application}/approve"),
+	"POST /admin/applications/:number/reject":                   with(operatorOnly(422), "/admin/applications/{application}/reject"),
+	"POST /admin/applications/:number/notes":                    with(operatorOnly(422), "/admin/applications/{application}/notes"),
+	"POST /admin/applications/:number/mailed":                   with(operatorOnly(409), "/admin/applications/{application}/mailed"),
+	"GET /admin/applications/:number/letters":                   with(operatorOnly(409), "/admin/applications/{application}/letters"),
+	"GET /admin/applications/:number/letters/start-guide.pdf":   with(operatorOnly(409), "/admin/applications/{application}/letters/start-guide.pdf"),
+	"GET /admin/applications/:number/letters/facility-info.pdf": with(operatorOnly(409), "/admin/applications/{application}/letters/facility-info.pdf"),
+	"POST /admin/members/:id/reset-password":                    with(operatorOnly(303), "/admin/members/{subject}/reset-password"),
+	"GET /admin/members/:id/letters":                            with(operatorOnly(200), "/admin/members/{subject}/letters"),
+	"GET /admin/members/:id/letters/start-guide.pdf":            with(operatorOnly(410), "/admin/members/{subject}/letters/start-guide.pdf"),
+	"POST /admin/members/:id/letters/mailed":                    with(operatorOnly(409), "/admin/members/{subject}/letters/mailed"),
+	"GET /admin/facilities":                                     operatorOnly(200),
+	"GET /admin/facilities/:oid":                                with(operatorOnly(200), "/admin/facilities/{subject_facility}"),
+	"POST /admin/facilities/:oid/reset-password":                with(operatorOnly(303), "/admin/facilities/{subject_facility}/reset-password"),
+	"GET /admin/facilities/:oid/letters":                        with(operatorOnly(200), "/admin/facilities/{subject_facility}/letters"),
+	"GET /admin/facilities/:oid/letters/facility-info.pdf":      with(operatorOnly(410), "/admin/facilities/{subject_facility}/letters/facility-info.pdf"),
+	"POST /admin/facilities/:oid/letters/mailed":                with(operatorOnly(409), "/admin/facilities/{subject_facility}/letters/mailed"),
 
 	// Member pages (プロフィール・申請・関連サイト) and operator administration.
 
@@ -118,14 +146,30 @@ type authzWorld struct {
 
 // authzFixtures create the objects rows name as {name}. Objects that belong
 // to a facility belong to w.Facility (the member's), so the member of
-// another facility must not reach them.
+// another facility must not reach them. {subject} and {subject_facility}
+// are a member and a facility the operator administers that are none of
+// the roles (resetting a role's password would end the test).
 var authzFixtures = []func(t testing.TB, w *authzWorld) map[string]string{
 	func(t testing.TB, w *authzWorld) map[string]string {
 		q, err := w.DB.CreateInquiry(store.InquiryForm{Name: "問合 太郎", Email: "q@example.jp", Subject: "件名", Body: "本文"}, "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		return map[string]string{"inquiry": q.Number, "asset": static.Path("css/app.css")}
+		subject, f, err := w.DB.CreateTestMember(store.TestMemberSpec{Name: "対象 四郎", Password: "subject-Pass-2345"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return map[string]string{"inquiry": q.Number, "asset": static.Path("css/app.css"), "subject": subject.ID, "subject_facility": f.OID}
+	},
+	// An application for a new facility, as submitted (not yet received).
+	func(t testing.TB, w *authzWorld) map[string]string {
+		a, token, err := w.DB.CreateApplication(store.ApplicationForm{Name: "申込 五郎", NameKana: "モウシコミ ゴロウ", Qualification: "doctor", LicenseNumber: "123456",
+			Email: "goro@example.jp", Phone: "03-1234-5678", FacilityChoice: "new", FacilityName: "申込内科", FacilityKind: "clinic",
+			FacilityCode: "0110113719", FacilityPostal: "100-0001", FacilityAddress: "東京都千代田区千代田1-1", FacilityPhone: "03-1234-0001"}, "")
+		if err != nil {
+			t.Fatal(err, store.ErrorFields(err))
+		}
+		return map[string]string{"application": a.Number, "receipt": token}
 	},
 }
 

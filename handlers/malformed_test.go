@@ -247,13 +247,15 @@ func formCorpus(anon, member *opsRole) []badRequest {
 		path   string
 		fields url.Values
 		// spoil makes the form invalid however the field under test is
-		// mangled: a field set to a value that always fails.
-		spoil string
+		// mangled: it is set to "\xff", or, when it is the field under
+		// test, alt is emptied.
+		spoil, alt string
 	}
 	forms := []form{
-		{anon, "/inquiry", url.Values{"name": {"山田 花子"}, "email": {"hanako@example.jp"}, "subject": {"件名"}, "body": {"本文"}}, "email"},
-		{anon, "/login", url.Values{"id": {"H999999"}, "password": {"wrong-password"}}, ""},
-		{member, "/password", url.Values{"current": {"member-Pass-2345"}, "new": {"short"}, "confirm": {"short"}}, "new"},
+		{anon, "/inquiry", url.Values{"name": {"山田 花子"}, "email": {"hanako@example.jp"}, "subject": {"件名"}, "body": {"本文"}}, "email", "name"},
+		{anon, "/apply", newFacilityForm("taro@example.jp"), "email", "name"},
+		{anon, "/login", url.Values{"id": {"H999999"}, "password": {"wrong-password"}}, "", ""},
+		{member, "/password", url.Values{"current": {"member-Pass-2345"}, "new": {"short"}, "confirm": {"short"}}, "new", "confirm"},
 	}
 	junk := []struct{ name, value string }{
 		{"invalid UTF-8", "\xff\xfe\xfd"},
@@ -275,11 +277,12 @@ func formCorpus(anon, member *opsRole) []badRequest {
 					v[k] = vals
 				}
 				v.Set(field, j.value)
-				if f.spoil != "" && f.spoil != field {
+				switch {
+				case f.spoil == "":
+				case f.spoil != field:
 					v.Set(f.spoil, "\xff")
-				}
-				if f.spoil == field && f.path == "/inquiry" {
-					v.Set("name", "")
+				default:
+					v.Set(f.alt, "")
 				}
 				v.Set("_csrf", f.as.csrf)
 				out = append(out, badRequest{name: f.path + " " + field + ": " + j.name, as: roleOrNil(f.as), method: http.MethodPost,
@@ -324,7 +327,7 @@ func formCorpus(anon, member *opsRole) []badRequest {
 			if f.path == "/login" {
 				b.body += "&id=H999999"
 			}
-			if f.path == "/inquiry" || f.path == "/password" {
+			if f.spoil != "" {
 				b.body += "&" + f.spoil + "=%FF"
 			}
 			out = append(out, badRequest{name: f.path + " " + b.name, as: roleOrNil(f.as), method: http.MethodPost,
