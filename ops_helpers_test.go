@@ -74,6 +74,7 @@ func opsStart(tb testing.TB, bin, db string, wait bool, args ...string) *opsServ
 	addr := freeAddr(tb)
 	cmd := exec.Command(bin, append([]string{"serve", "--db", db, "--addr", addr, "--http-addr", ""}, args...)...)
 	cmd.Env = append(os.Environ(), "HOTLINE_OPERATOR_PASSWORD="+opsOperatorPassword)
+	cmd.SysProcAttr = childProcAttr()
 	s := &opsServer{cmd: cmd, base: "https://" + addr, out: &lockedBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = s.out, s.out
 	if err := cmd.Start(); err != nil {

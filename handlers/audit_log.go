@@ -38,16 +38,16 @@ func auditValues(q store.AuditQuery) (map[string]string, string) {
 // action and dates (Japan time), newest first, a page at a time, with the
 // chain verification on top. Nothing on it edits the log.
 func (s *Server) showAuditLog(c *fiber.Ctx) error {
-	q := auditQueryOf(c)
-	filter, err := q.Filter()
-	values, query := auditValues(q)
-	v := views.AuditLogView{Form: views.Form{Values: values, Order: store.AuditQueryFields, Labels: views.AuditLabels}}
-	chain, err2 := s.auditChain.result(s.db)
-	if err2 != nil {
-		return err2
+	chain, err := s.auditChain.result(s.db)
+	if err != nil {
+		return err
 	}
-	v.Verification, v.VerifiedAt, v.FullyVerifiedAt = chain.Result, chain.At, chain.FullAt
+	q := auditQueryOf(c)
+	values, query := auditValues(q)
+	v := views.AuditLogView{Form: views.Form{Values: values, Order: store.AuditQueryFields, Labels: views.AuditLabels},
+		Verification: chain.Result, VerifiedAt: chain.At, FullyVerifiedAt: chain.FullAt}
 	status := fiber.StatusOK
+	filter, err := q.Filter()
 	if err != nil {
 		if store.ErrorCode(err) != store.EINVALID {
 			return err
