@@ -47,6 +47,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return backup(args, stdout, stderr)
 	case "check":
 		return check(args, stdout, stderr)
+	case "operator":
+		return operatorCommand(args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "hotline", versionString())
 		return nil
@@ -64,6 +66,7 @@ const usage = `usage:
                   [--backup-dir D --backup-every 24h --backup-keep 5]
   hotline backup --db hotline.db OUT     (server stopped; OUT may be a directory)
   hotline check --db hotline.db          (read-only; exit status 1 when anything is wrong)
+  hotline operator reset --db F ID   (server stopped) new initial password for operator ID
   hotline version
 `
 
@@ -120,6 +123,9 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	mode := handlers.CertMode(cfg.certMode)
 	if !mode.Valid() {
 		return fmt.Errorf("--client-cert must be required, optional or off, not %q", cfg.certMode)
+	}
+	if cfg.certValidity < time.Hour || cfg.certValidity > store.CAValidity {
+		return fmt.Errorf("--cert-validity must be between 1h and %v, not %v", store.CAValidity, cfg.certValidity)
 	}
 	if (cfg.tlsCert == "") != (cfg.tlsKey == "") {
 		return errors.New("--tls-cert and --tls-key go together")
@@ -284,6 +290,42 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 		rest = append(rest, args[0])
 		args = args[1:]
 	}
+}
+
+// operatorCommand is "hotline operator reset --db F ID": the way back in
+// when an operator lost their password or certificate. It needs the file
+// to itself, so the server must be stopped.
+func operatorCommand(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "reset" {
+		return fmt.Errorf("usage: hotline operator reset --db F ID")
+	}
+	fs := flag.NewFlagSet("operator reset", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dbPath := fs.String("db", "hotline.db", "database file")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("usage: hotline operator reset --db F ID")
+	}
+	id := store.NormalizeAccountID(fs.Arg(0))
+	if _, err := os.Stat(*dbPath); err != nil {
+		return fmt.Errorf("データベース %s が見つかりません（--db でファイルを指定してください）", *dbPath)
+	}
+	db, err := store.Open(*dbPath, store.Options{Timeout: time.Second})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	pw := store.NewInitialPassword()
+	op, err := db.ResetOperator(id, store.HashPassword(pw))
+	if err != nil {
+		return errors.New(store.ErrorMessage(err))
+	}
+	fmt.Fprintf(stdout, "運営者 %s（%s）のパスワードを再設定しました。\n  ID: %s\n  PW: %s\n"+
+		"このパスワードは一度だけ表示されます。初回ログイン時に変更し、続けてこのPC用の証明書を発行してください。\n",
+		op.ID, op.Name, op.ID, pw)
+	return nil
 }
 
 // firstOperator creates operator "admin" on an empty database. Its password

@@ -77,6 +77,11 @@ func (s *Server) checkSessionCert(c *fiber.Ctx, sess *store.Session, m *store.Me
 	}
 	st := s.clientCert(c)
 	if sess.CertSerial == "" {
+		// A full session without a certificate was made while the server
+		// ran with optional or off: with required it is over.
+		if s.cfg.CertMode == CertRequired && !sess.PasswordOnly {
+			return s.certRefused(c, m, st, true)
+		}
 		// Not bound (password-only, or optional mode without a certificate):
 		// a presented certificate must still not be someone else's.
 		if st.Presented && st.Err == nil && st.Record.MemberID != m.ID {
@@ -95,14 +100,28 @@ func (s *Server) checkSessionCert(c *fiber.Ctx, sess *store.Session, m *store.Me
 // the way to a reissue, audits the refusal, and ends the session when asked.
 func (s *Server) certRefused(c *fiber.Ctx, m *store.Member, st certState, end bool) error {
 	reason := certReason(st, m)
+	detail := reason
+	if st.Serial != "" {
+		detail += " serial=" + st.Serial
+	}
+	if end {
+		detail += " (session ended)"
+	}
 	_ = s.db.Audit(store.AuditEvent{Actor: m.ID, Action: "cert.refused", Object: "path:" + c.Path(),
-		Remote: c.IP(), Result: store.ResultDenied, Detail: reason})
+		Remote: c.IP(), Result: store.ResultDenied, Detail: detail})
+	view := certErrorView(reason)
 	if end {
 		if err := s.endSession(c); err != nil {
 			return err
 		}
+		// The page is rendered for nobody: no name, no banners.
+		c.Locals(localViewer, nil)
+		c.Locals(localMember, nil)
+	} else if m.CertAllowance > 0 && !m.MustChangePassword {
+		// A password-only session that may still issue its certificate.
+		view.Links = append([]views.Link{{Href: "/cert", Text: "このPC用の証明書を発行する"}}, view.Links...)
 	}
-	return &errorPage{view: certErrorView(reason)}
+	return &errorPage{view: view}
 }
 
 func certReason(st certState, m *store.Member) string {

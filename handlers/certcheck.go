@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"hotline/store"
+	"hotline/views"
 )
 
 // certChecker verifies the client certificate of a request in the
@@ -24,7 +25,7 @@ type certChecker struct {
 }
 
 type certEntry struct {
-	chainErr  error // result of the chain/usage check (expiry is checked per request)
+	chainErr  error // the chain/usage check at a moment the leaf was valid (validity is checked per request)
 	notAfter  time.Time
 	notBefore time.Time
 	serial    string
@@ -75,8 +76,18 @@ func (cc *certChecker) check(certs []*x509.Certificate) certState {
 	e, ok := cc.entries[key]
 	cc.mu.Unlock()
 	if !ok {
+		chainErr := store.VerifyClientCert(leaf, certs[1:], cc.pool, now)
+		if outside := now.After(leaf.NotAfter) || now.Before(leaf.NotBefore); outside && errors.Is(chainErr, store.ErrClientCertExpired) {
+			// The validity is checked on every request below; cache the
+			// chain's own verdict, taken at a moment the leaf was valid.
+			at := leaf.NotAfter
+			if now.Before(leaf.NotBefore) {
+				at = leaf.NotBefore
+			}
+			chainErr = store.VerifyClientCert(leaf, certs[1:], cc.pool, at)
+		}
 		e = &certEntry{
-			chainErr:  store.VerifyClientCert(leaf, certs[1:], cc.pool, now),
+			chainErr:  chainErr,
 			notAfter:  leaf.NotAfter,
 			notBefore: leaf.NotBefore,
 			serial:    store.ClientCertSerialHex(leaf),
@@ -92,12 +103,12 @@ func (cc *certChecker) check(certs []*x509.Certificate) certState {
 		cc.mu.Unlock()
 	}
 	st := certState{Presented: true, Serial: e.serial}
-	if e.chainErr != nil && !errors.Is(e.chainErr, store.ErrClientCertExpired) {
+	if e.chainErr != nil {
 		st.Err = e.chainErr
 		return st
 	}
 	if now.After(e.notAfter) || now.Before(e.notBefore) {
-		st.Err = store.ErrClientCertExpired
+		st.Err = certExpiredError{notBefore: e.notBefore, notAfter: e.notAfter, now: now}
 		return st
 	}
 	cc.mu.Lock()
@@ -106,9 +117,11 @@ func (cc *certChecker) check(certs []*x509.Certificate) certState {
 	cc.mu.Unlock()
 	if !fresh {
 		rec, recErr = cc.db.Certificate(e.serial)
-		cc.mu.Lock()
-		e.record, e.recErr, e.gen = rec, recErr, gen
-		cc.mu.Unlock()
+		if recErr == nil || store.ErrorCode(recErr) == store.ENOTFOUND {
+			cc.mu.Lock()
+			e.record, e.recErr, e.gen = rec, recErr, gen
+			cc.mu.Unlock()
+		}
 	}
 	st.Record = rec
 	switch {
@@ -117,10 +130,23 @@ func (cc *certChecker) check(certs []*x509.Certificate) certState {
 	case rec.Revoked():
 		st.Err = errCertRevoked
 	case !rec.Usable(now):
-		st.Err = store.ErrClientCertExpired
+		st.Err = certExpiredError{notBefore: e.notBefore, notAfter: rec.ExpiresAt, now: now}
 	}
 	return st
 }
+
+// certExpiredError says when the certificate was (or will be) valid; it
+// matches store.ErrClientCertExpired.
+type certExpiredError struct{ notBefore, notAfter, now time.Time }
+
+func (e certExpiredError) Error() string {
+	if e.now.Before(e.notBefore) {
+		return "証明書の有効期間がまだ始まっていません（" + views.DateTime(e.notBefore) + " から有効。PCの時計を確認してください）"
+	}
+	return "証明書の有効期限が切れています（" + views.DateTime(e.notAfter) + " まで有効でした）"
+}
+
+func (e certExpiredError) Unwrap() error { return store.ErrClientCertExpired }
 
 // touch records the certificate's last use, at most every ten minutes.
 func (cc *certChecker) touch(certs []*x509.Certificate) {
@@ -137,7 +163,9 @@ func (cc *certChecker) touch(certs []*x509.Certificate) {
 	}
 	cc.mu.Unlock()
 	if due {
-		go cc.db.TouchCertificate(e.serial, now)
+		// In the request, at most every ten minutes per certificate; a
+		// failed write only leaves an older last-use time.
+		_ = cc.db.TouchCertificate(e.serial, now)
 	}
 }
 

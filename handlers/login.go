@@ -29,14 +29,31 @@ func (s *Server) login(c *fiber.Ctx) error {
 		return s.renderStatus(c, statusOf(store.ErrorCode(err)), "ログイン", views.Login(views.LoginView{
 			Form: views.Form{Values: map[string]string{"id": rawID}, Message: store.ErrorMessage(err)}, Next: next}))
 	}
+	// Throttling comes before the password is even looked at: a held
+	// address gets 429 whatever it sends, and costs no hash.
+	attempt := store.LoginAttempt{Account: clipString(id, 40), Addr: c.IP(), Trusted: s.presentsCertOf(c, id)}
+	if retry, err := s.db.CheckLogin(attempt); err != nil {
+		return s.throttled(c, retry, fail, err)
+	}
 	m, err := s.db.Member(id)
 	if err != nil && store.ErrorCode(err) != store.ENOTFOUND {
 		return err
 	}
-	if !store.VerifyPassword(m.PasswordHash, password) || len(password) > 256 {
+	if !verifyPassword(m.PasswordHash, password) || len(password) > 256 {
 		_ = s.db.Audit(store.AuditEvent{Actor: clipString(id, 40), Action: "login", Remote: c.IP(), Result: store.ResultFailed})
+		hold, err := s.db.LoginFailed(attempt)
+		if err != nil {
+			return err
+		}
+		if hold != nil {
+			// This failure started a hold: say so now rather than at the
+			// next try.
+			retry, err := s.db.CheckLogin(attempt)
+			return s.throttled(c, retry, fail, err)
+		}
 		return fail(store.Errorf(store.EUNAUTHORIZED, loginFailed))
 	}
+	s.db.LoginSucceeded(attempt)
 	if !m.Active() {
 		_ = s.db.Audit(store.AuditEvent{Actor: m.ID, Action: "login", Remote: c.IP(), Result: store.ResultDenied, Detail: string(m.Status)})
 		return fail(store.Errorf(store.EFORBIDDEN, "このアカウントは現在利用できません（%s）。運営者にお問い合わせください。", m.Status.Label()))
@@ -54,6 +71,12 @@ func (s *Server) login(c *fiber.Ctx) error {
 			// mix identities.
 			_ = s.db.Audit(store.AuditEvent{Actor: m.ID, Action: "login", Remote: c.IP(), Result: store.ResultDenied, Detail: "certificate of " + st.Record.MemberID})
 			return &errorPage{view: certErrorView("この証明書は別のアカウントのものです。")}
+		case st.Presented:
+			// Expired, revoked, foreign: the login goes on without it
+			// (password-only with required), and the log says why.
+			detail = "certificate not used: " + st.Err.Error() + " serial=" + st.Serial
+		default:
+			detail = "no certificate"
 		}
 	}
 	sess.PasswordOnly = m.MustChangePassword || (s.cfg.CertMode == CertRequired && sess.CertSerial == "")
@@ -65,6 +88,13 @@ func (s *Server) login(c *fiber.Ctx) error {
 	}
 	if sess.CertSerial != "" {
 		s.certs.touch(peerCertificates(c))
+		// The first login with a renewed certificate retires the one it
+		// renewed.
+		if st := s.clientCert(c); st.Record.RenewalOf != "" {
+			if _, err := s.db.RetireRenewedCertificate(st.Serial, c.IP()); err != nil {
+				return err
+			}
+		}
 	}
 	switch {
 	case m.MustChangePassword:

@@ -1,8 +1,12 @@
 package handlers
 
 import (
+	"math"
+	"strconv"
+
 	"github.com/gofiber/fiber/v2"
 
+	"hotline/store"
 	"hotline/views"
 )
 
@@ -22,11 +26,34 @@ func (s *Server) banners(c *fiber.Ctx) []views.Banner {
 	if m.IsOperator() && s.cfg.CertMode == CertOff {
 		out = append(out, views.Banner{Kind: "error", Text: "証明書の確認が無効（--client-cert off）で動作しています。開発用の設定です。本番では required にしてください。"})
 	}
-	if st := s.clientCert(c); st.Presented && st.Err == nil && st.Record.MemberID == m.ID && st.Record.ExpiresSoon(s.db.Now()) {
-		out = append(out, views.Banner{Kind: "warn", Text: "このPCの証明書の有効期限が " + views.Date(st.Record.ExpiresAt) + " に切れます。",
-			Link: "/cert", LinkText: "証明書を更新する"})
+	if b, ok := s.certExpiryBanner(c, m); ok {
+		out = append(out, b)
 	}
 	return out
+}
+
+// certExpiryBanner warns in the last 30 days of this PC's certificate and
+// leads to the renewal, which uses that certificate (so only a full
+// session presenting it gets the link); once renewed, it says to import the
+// new file instead.
+func (s *Server) certExpiryBanner(c *fiber.Ctx, m *store.Member) (views.Banner, bool) {
+	sess := sessionOf(c)
+	if s.cfg.CertMode == CertOff || sess == nil || sess.PasswordOnly {
+		return views.Banner{}, false
+	}
+	st := s.clientCert(c)
+	now := s.db.Now()
+	if !st.Presented || st.Err != nil || st.Record.MemberID != m.ID || !st.Record.ExpiresSoon(now) {
+		return views.Banner{}, false
+	}
+	days := int(math.Ceil(st.Record.ExpiresAt.Sub(now).Hours() / 24))
+	when := "このPCの証明書（" + st.Record.Device + "）の有効期限は " + views.DateTime(st.Record.ExpiresAt) + " です（あと" + strconv.Itoa(days) + "日）。"
+	if next, err := s.db.CertificateRenewedBy(st.Serial); err == nil && next != "" {
+		return views.Banner{Kind: "info", Text: when + "更新した証明書ファイルを取り込み、ブラウザを起動し直してログインしてください。",
+			Link: "/cert/done?renewal=1", LinkText: "取り込み方法"}, true
+	}
+	return views.Banner{Kind: "warn", Text: when + "期限が切れるとこのPCから利用できなくなります。今の証明書を使って更新できます。",
+		Link: "/cert", LinkText: "証明書を更新する"}, true
 }
 
 // showComingSoon is the honest 準備中 page of a function not built yet.

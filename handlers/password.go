@@ -24,11 +24,25 @@ func (s *Server) savePassword(c *fiber.Ctx) error {
 	m := memberOf(c)
 	sess := sessionOf(c)
 	current, next, confirm := c.FormValue("current"), c.FormValue("new"), c.FormValue("confirm")
+	show := func(f views.Form) templ.Component {
+		return views.Password(views.PasswordView{Form: f, Initial: m.MustChangePassword})
+	}
 	fe := store.FieldErrors{}
+	// Guessing the current password from a session counts like failed
+	// logins of this account from this address (the holds apply; the
+	// account-wide slow-down does not: the session holder is the member).
+	attempt := store.LoginAttempt{Account: m.ID, Addr: c.IP(), Trusted: true}
 	if current == "" {
 		fe.Add("current", "現在のパスワードを入力してください")
-	} else if len(current) > 256 || !store.VerifyPassword(m.PasswordHash, current) {
+	} else if retry, err := s.db.CheckLogin(attempt); err != nil {
+		return s.throttled(c, retry, func(err error) error {
+			return s.invalidForm(c, err, "パスワード変更", show, passwordForm())
+		}, err)
+	} else if len(current) > 256 || !verifyPassword(m.PasswordHash, current) {
 		_ = s.db.Audit(store.AuditEvent{Actor: m.ID, Action: "password.change", Remote: c.IP(), Result: store.ResultFailed})
+		if _, err := s.db.LoginFailed(attempt); err != nil {
+			return err
+		}
 		fe.Add("current", "現在のパスワードが正しくありません")
 	}
 	fe.AddErr("new", store.CheckPassword(m.ID, next))
@@ -39,9 +53,7 @@ func (s *Server) savePassword(c *fiber.Ctx) error {
 		fe.Add("confirm", "確認用のパスワードが一致しません")
 	}
 	if err := fe.Err(); err != nil {
-		return s.invalidForm(c, err, "パスワード変更", func(f views.Form) templ.Component {
-			return views.Password(views.PasswordView{Form: f, Initial: m.MustChangePassword})
-		}, passwordForm())
+		return s.invalidForm(c, err, "パスワード変更", show, passwordForm())
 	}
 	if err := s.db.ChangePassword(m.ID, store.HashPassword(next), sess.ID, c.IP()); err != nil {
 		return err

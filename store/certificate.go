@@ -116,9 +116,14 @@ func (db *DB) IssueCertificate(memberID string, req CertificateRequest, validity
 		}
 		action := "cert.issue"
 		if req.Renew != "" {
+			// A renewal replaces the certificate of this PC once, in its
+			// last 30 days: it is no way to more certificates.
 			cur, err := certificateTx(tx, req.Renew)
-			if err != nil || cur.MemberID != memberID || !cur.Usable(tx.Now) {
-				return Errorf(EFORBIDDEN, "更新できる証明書がありません")
+			if err != nil || cur.MemberID != memberID || !cur.ExpiresSoon(tx.Now) {
+				return Errorf(EFORBIDDEN, "更新できる証明書がありません（更新は有効期限の30日前から、使用中の証明書で行えます）")
+			}
+			if next := renewalOfTx(tx, cur); next != "" {
+				return Errorf(EFORBIDDEN, "この証明書はすでに更新されています。更新後の証明書ファイルを取り込んでください。紛失した場合は、申請フォームから証明書の再発行を申請してください。")
 			}
 			action = "cert.renew"
 		} else {
@@ -148,9 +153,91 @@ func (db *DB) IssueCertificate(memberID string, req CertificateRequest, validity
 			return err
 		}
 		out = IssuedCertificate{Record: rec, P12: p12}
-		return AppendAudit(tx, AuditEvent{Actor: m.ID, Action: action, Object: "cert:" + rec.Serial, Remote: remote, Detail: req.Device})
+		if err := AppendAudit(tx, AuditEvent{Actor: m.ID, Action: action, Object: "cert:" + rec.Serial, Remote: remote,
+			Detail: "device=" + req.Device + " expires=" + rec.ExpiresAt.Format(time.RFC3339) + renewalDetail(req.Renew)}); err != nil {
+			return err
+		}
+		// The file is handed out by the caller of this transaction and
+		// never again: its download is part of the same record.
+		encoding := "modern"
+		if req.Legacy {
+			encoding = "legacy"
+		}
+		return AppendAudit(tx, AuditEvent{Actor: m.ID, Action: "cert.download", Object: "cert:" + rec.Serial, Remote: remote,
+			Detail: "pkcs12 " + encoding})
 	})
 	return out, err
+}
+
+func renewalDetail(serial string) string {
+	if serial == "" {
+		return ""
+	}
+	return " renews=" + serial
+}
+
+// renewalOfTx is the serial of the certificate that renewed cur, or "".
+func renewalOfTx(tx *Tx, cur Certificate) string {
+	for _, c := range memberCertificatesTx(tx, cur.MemberID) {
+		if c.RenewalOf == cur.Serial {
+			return c.Serial
+		}
+	}
+	return ""
+}
+
+// CertificateRenewedBy is the serial of the certificate that renewed the
+// given one, or "" when it was not renewed.
+func (db *DB) CertificateRenewedBy(serial string) (string, error) {
+	var out string
+	err := db.View(func(tx *Tx) error {
+		cur, err := certificateTx(tx, serial)
+		if err != nil {
+			return err
+		}
+		out = renewalOfTx(tx, cur)
+		return nil
+	})
+	return out, err
+}
+
+// RetireRenewedCertificate revokes the certificate that serial renewed, the
+// first time the renewal is used to log in: one PC keeps one certificate. It
+// reports whether it revoked one.
+func (db *DB) RetireRenewedCertificate(serial, remote string) (bool, error) {
+	var prev string
+	err := db.View(func(tx *Tx) error {
+		c, err := certificateTx(tx, serial)
+		if err != nil || c.RenewalOf == "" {
+			return err
+		}
+		if old, err := certificateTx(tx, c.RenewalOf); err == nil && !old.Revoked() {
+			prev = old.Serial
+		}
+		return nil
+	})
+	if err != nil || prev == "" {
+		return false, err
+	}
+	done := false
+	err = db.Update(func(tx *Tx) error {
+		c, err := certificateTx(tx, serial)
+		if err != nil {
+			return err
+		}
+		old, err := certificateTx(tx, prev)
+		if err != nil || old.Revoked() || old.MemberID != c.MemberID {
+			return err
+		}
+		old.RevokedAt, old.RevokedBy = tx.Now, c.MemberID
+		if err := putCertificateTx(tx, old); err != nil {
+			return err
+		}
+		done = true
+		return AppendAudit(tx, AuditEvent{Actor: c.MemberID, Action: "cert.revoke", Object: "cert:" + old.Serial, Remote: remote,
+			Detail: "renewed by " + c.Serial})
+	})
+	return done, err
 }
 
 func putCertificateTx(tx *Tx, c Certificate) error {
@@ -261,6 +348,13 @@ func (db *DB) TouchCertificate(serial string, at time.Time) error {
 // PC), audited as the operator.
 func (db *DB) GrantCertificateReissue(memberID, operator, remote string) error {
 	return db.Update(func(tx *Tx) error {
+		m, err := memberTx(tx, memberID)
+		if err != nil {
+			return err
+		}
+		if !m.Active() {
+			return Errorf(ECONFLICT, "この会員は%sのため、証明書の再発行を許可できません", m.Status.Label())
+		}
 		return grantReissueTx(tx, memberID, operator, remote)
 	})
 }

@@ -75,6 +75,7 @@ func (db *DB) ResetFacilityPassword(oid, actor, remote string) (Facility, string
 	}
 	password := NewInitialPassword()
 	hash := HashPassword(password)
+	var dropped []string
 	err = db.Update(func(tx *Tx) error {
 		cur, err := facilityTx(tx, oid)
 		if err != nil {
@@ -91,12 +92,17 @@ func (db *DB) ResetFacilityPassword(oid, actor, remote string) (Facility, string
 		if err := AppendAudit(tx, AuditEvent{Actor: actor, Action: "facility.password_reset", Object: "facility:" + oid, Remote: remote}); err != nil {
 			return err
 		}
+		// Sessions unlocked with the old facility password must unlock again.
+		if dropped, err = relockPRSTx(tx, oid, ""); err != nil {
+			return err
+		}
 		f = cur
 		return nil
 	})
 	if err != nil {
 		return Facility{}, "", err
 	}
+	db.forgetSessions(dropped)
 	return f, password, nil
 }
 

@@ -187,19 +187,21 @@ func (db *DB) Members(match func(Member) bool) ([]Member, error) {
 // EnsureFirstOperator creates the operator "admin" on a database that has no
 // operator yet. It returns true when it created one.
 func (db *DB) EnsureFirstOperator(password string, mustChange bool) (bool, error) {
+	var exists bool
+	if err := db.View(func(tx *Tx) error {
+		var err error
+		exists, err = hasOperatorTx(tx)
+		return err
+	}); err != nil || exists {
+		return false, err
+	}
+	// Hashed only on the first start: it costs tens of milliseconds.
 	hash := HashPassword(password)
 	created := false
 	err := db.Update(func(tx *Tx) error {
 		created = false
-		c := tx.bucket(bucketMembers).Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
-			var m Member
-			if err := json.Unmarshal(v, &m); err != nil {
-				return err
-			}
-			if m.IsOperator() {
-				return nil
-			}
+		if exists, err := hasOperatorTx(tx); err != nil || exists {
+			return err
 		}
 		m := Member{ID: "admin", Role: RoleOperator, Status: MemberActive, Name: "運営管理者",
 			PasswordHash: hash, MustChangePassword: mustChange, CertAllowance: 1, CreatedAt: tx.Now}
@@ -210,6 +212,20 @@ func (db *DB) EnsureFirstOperator(password string, mustChange bool) (bool, error
 		return AppendAudit(tx, AuditEvent{Actor: "system", Action: "operator.create", Object: "member:admin"})
 	})
 	return created, err
+}
+
+func hasOperatorTx(tx *Tx) (bool, error) {
+	c := tx.bucket(bucketMembers).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		var m Member
+		if err := json.Unmarshal(v, &m); err != nil {
+			return false, err
+		}
+		if m.IsOperator() {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // ChangePassword sets a new password chosen by the member, ends their other

@@ -21,6 +21,10 @@ var migrations = []func(tx *Tx) error{
 	// Application review (利用申込・審査): applications by status, open
 	// applications by e-mail.
 	createBuckets("applications_by_status", "applications_by_email"),
+	// 患者様登録ソフト (PRS): patients, their history, indexes and links.
+	createBuckets("patients", "patient_ids", "patient_versions", "patient_index", "patient_links", "patient_links_by_facility"),
+	// members: requests by member (申請の履歴).
+	createBuckets("requests_by_member"),
 }
 
 // SchemaVersion is the version this build writes.

@@ -30,6 +30,10 @@ type DB struct {
 	// certGen changes whenever a certificate record changes, so callers
 	// caching records know when to reload (revocation is immediate).
 	certGen atomic.Uint64
+
+	// throttle counts failed logins (throttle.go); made at first use.
+	throttleOnce sync.Once
+	throttle     *loginThrottle
 }
 
 // CertificateGeneration is bumped by every certificate change.

@@ -1,0 +1,59 @@
+package handlers
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"hotline/store"
+	"hotline/views"
+)
+
+// showMemberCertificates is the operator's list of one member's
+// certificates, with revocation and a direct reissue grant.
+func (s *Server) showMemberCertificates(c *fiber.Ctx) error {
+	m, err := s.db.Member(c.Params("id"))
+	if err != nil {
+		return err
+	}
+	certs, err := s.db.MemberCertificates(m.ID)
+	if err != nil {
+		return err
+	}
+	v := views.AdminCertificatesView{MemberID: m.ID, Name: m.Name, Status: m.Status.Label(), Active: m.Active(),
+		Allowance: m.CertAllowance, Rows: views.CertificateRows(certs, s.db.Now(), "")}
+	if c.Query("done") == "granted" {
+		v.Notice = "証明書の再発行を許可しました。会員は次にログインしたとき、そのPC用の証明書を発行できます。"
+	}
+	return s.render(c, "端末（証明書） "+m.Name, views.Admin("members", views.AdminCertificates(v)))
+}
+
+// grantCertificateReissue lets the member issue one more certificate (for
+// a new PC); the older ones stay valid until revoked.
+func (s *Server) grantCertificateReissue(c *fiber.Ctx) error {
+	op := memberOf(c)
+	m, err := s.db.Member(c.Params("id"))
+	if err != nil {
+		return err
+	}
+	if err := s.db.GrantCertificateReissue(m.ID, op.ID, c.IP()); err != nil {
+		return err
+	}
+	return redirect(c, "/admin/members/"+m.ID+"/certificates?done=granted")
+}
+
+// revokeCertificateByOperator revokes any member's certificate; it takes
+// effect on that member's next request.
+func (s *Server) revokeCertificateByOperator(c *fiber.Ctx) error {
+	op := memberOf(c)
+	serial, ok := store.ParseSerialHex(c.Params("serial"))
+	if !ok {
+		return store.NotFound()
+	}
+	cert, err := s.db.Certificate(serial)
+	if err != nil {
+		return err
+	}
+	if err := s.db.RevokeCertificate(serial, op.ID, true, c.IP()); err != nil {
+		return err
+	}
+	return redirect(c, "/admin/members/"+cert.MemberID+"/certificates?done=revoked")
+}

@@ -1,0 +1,74 @@
+package handlers
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"hotline/store"
+	"hotline/views"
+)
+
+// showDashboard is the operator's ダッシュボード: what waits, and warnings
+// about placeholder settings and a server running without certificates.
+func (s *Server) showDashboard(c *fiber.Ctx) error {
+	st, err := s.db.Settings()
+	if err != nil {
+		return err
+	}
+	inquiries, err := s.db.CountInquiries()
+	if err != nil {
+		return err
+	}
+	requests, err := s.db.CountRequests()
+	if err != nil {
+		return err
+	}
+	members, err := s.db.CountMembers()
+	if err != nil {
+		return err
+	}
+	holds, err := s.db.LoginHolds("")
+	if err != nil {
+		return err
+	}
+	applications, err := s.db.CountApplications()
+	if err != nil {
+		return err
+	}
+	// Applications (利用申込) first: they wait for the operator's review.
+	counts := []views.DashboardCount{
+		{Key: "applications-pending", Label: "申込書の到着待ち", Count: applications[store.ApplicationPending], Href: "/admin/applications?status=pending", Waiting: true},
+		{Key: "applications-received", Label: "審査待ちの利用申込", Count: applications[store.ApplicationReceived], Href: "/admin/applications?status=received", Waiting: true},
+	}
+	counts = append(counts,
+		views.DashboardCount{Key: "inquiries-open", Label: "未対応の問合せ", Count: inquiries[store.InquiryOpen], Href: "/admin/inquiries?status=open", Waiting: true},
+		views.DashboardCount{Key: "inquiries-in-progress", Label: "対応中の問合せ", Count: inquiries[store.InquiryInProgress], Href: "/admin/inquiries?status=in_progress", Waiting: true},
+		views.DashboardCount{Key: "requests-open", Label: "受付中の申請", Count: requests[store.RequestOpen], Href: "/admin/requests?status=open", Waiting: true},
+		views.DashboardCount{Key: "login-holds", Label: "ログイン一時停止", Count: len(holds), Href: "/admin/login-holds", Waiting: true},
+		views.DashboardCount{Key: "members-active", Label: "利用中の会員", Count: members.Active, Href: "/admin/members?status=active"},
+		views.DashboardCount{Key: "members-total", Label: "会員（全体）", Count: members.Total, Href: "/admin/members"},
+	)
+	return s.render(c, "管理", views.Admin("dashboard", views.Dashboard(views.DashboardView{
+		Placeholders: st.Placeholders(), CertOff: s.cfg.CertMode == CertOff, Counts: counts, Holds: holds,
+	})))
+}
+
+// showLoginHolds lists every login hold in force.
+func (s *Server) showLoginHolds(c *fiber.Ctx) error {
+	holds, err := s.db.LoginHolds("")
+	if err != nil {
+		return err
+	}
+	return s.render(c, "ログインの一時停止", views.Admin("dashboard", views.LoginHolds(holds)))
+}
+
+// clearLoginHold lifts one hold and returns to the page it was cleared on.
+func (s *Server) clearLoginHold(c *fiber.Ctx) error {
+	if err := s.db.ClearLoginHold(c.FormValue("key"), memberOf(c).ID, c.IP()); err != nil {
+		return err
+	}
+	back := safeNext(c.FormValue("back"))
+	if back == "" {
+		back = "/admin/login-holds"
+	}
+	return redirect(c, back+"?done=updated")
+}

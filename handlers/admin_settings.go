@@ -1,0 +1,44 @@
+package handlers
+
+import (
+	"github.com/a-h/templ"
+	"github.com/gofiber/fiber/v2"
+
+	"hotline/store"
+	"hotline/views"
+)
+
+func settingsValues(st store.Settings) map[string]string {
+	return map[string]string{
+		"site_name": st.SiteName, "organisation": st.Organisation, "department": st.Department, "postal": st.Postal,
+		"address": st.Address, "phone": st.Phone, "email": st.Email, "portal_url": st.PortalURL,
+	}
+}
+
+func settingsPage(placeholders []string) func(views.Form) templ.Component {
+	return func(f views.Form) templ.Component {
+		f.Order, f.Labels = views.SettingsFields, views.SettingsLabels
+		return views.Admin("settings", views.AdminSettings(views.SettingsView{Form: f, Placeholders: placeholders}))
+	}
+}
+
+// showSettings is the operator's 設定 form.
+func (s *Server) showSettings(c *fiber.Ctx) error {
+	st, err := s.db.Settings()
+	if err != nil {
+		return err
+	}
+	return s.render(c, "設定", settingsPage(st.Placeholders())(views.Form{Values: settingsValues(st)}))
+}
+
+// saveSettings validates and stores the settings.
+func (s *Server) saveSettings(c *fiber.Ctx) error {
+	values := formValues(c, views.SettingsFields...)
+	st := store.Settings{SiteName: values["site_name"], Organisation: values["organisation"], Department: values["department"],
+		Postal: values["postal"], Address: values["address"], Phone: values["phone"], Email: values["email"], PortalURL: values["portal_url"]}
+	if err := s.db.SaveSettings(st, memberOf(c).ID, c.IP()); err != nil {
+		cur, _ := s.db.Settings()
+		return s.invalidForm(c, err, "設定", settingsPage(cur.Placeholders()), views.Form{Values: values})
+	}
+	return redirect(c, "/admin/settings?done=saved")
+}

@@ -1,0 +1,245 @@
+package handlers
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+
+	"github.com/gofiber/fiber/v2"
+
+	"hotline/store"
+	"hotline/views"
+)
+
+// certOffer is what /cert can do for this request.
+type certOffer struct {
+	st certState
+	// current is this PC's usable certificate of this account, if any.
+	current *store.Certificate
+	// renew is set when current may be renewed now: a full session, its
+	// last 30 days, not renewed yet.
+	renew *store.Certificate
+	// renewedBy is the serial that already renewed current.
+	renewedBy string
+	// issue: an allowance remains (first certificate or a granted reissue).
+	issue bool
+}
+
+func (s *Server) certOfferFor(c *fiber.Ctx, m *store.Member, sess *store.Session) (certOffer, error) {
+	o := certOffer{st: s.clientCert(c), issue: m.CertAllowance > 0}
+	if st := o.st; st.Presented && st.Err == nil && st.Record.MemberID == m.ID {
+		rec := st.Record
+		o.current = &rec
+		if !sess.PasswordOnly && rec.ExpiresSoon(s.db.Now()) {
+			next, err := s.db.CertificateRenewedBy(rec.Serial)
+			if err != nil {
+				return o, err
+			}
+			if next == "" {
+				o.renew = &rec
+			}
+			o.renewedBy = next
+		}
+	}
+	return o, nil
+}
+
+func certIssueForm() views.Form {
+	return views.Form{Order: []string{"device_name", "passphrase", "passphrase_confirm", "encoding"}, Labels: views.CertLabels}
+}
+
+// certView builds the /cert page for the offer.
+func (s *Server) certView(c *fiber.Ctx, m *store.Member, sess *store.Session, o certOffer, f views.Form) views.CertView {
+	v := views.CertView{MemberID: m.ID, Name: m.Name, PasswordOnly: sess.PasswordOnly,
+		Validity: views.ValidityLabel(s.cfg.CertValidity), Form: f}
+	if o.current != nil {
+		row := views.CertificateRowOf(*o.current, s.db.Now(), o.current.Serial)
+		v.Current = &row
+	} else if s.cfg.CertMode != CertOff && (o.st.Presented || !o.issue) {
+		// Why this PC cannot go on: said when a certificate was presented
+		// but is of no use, and on the 403 page.
+		v.Reason = certReason(o.st, m)
+	}
+	switch {
+	case o.renew != nil:
+		v.Mode = views.CertModeRenew
+		if v.Form.Values == nil {
+			v.Form.Values = map[string]string{"device_name": o.renew.Device}
+		}
+	case o.issue:
+		v.Mode = views.CertModeIssue
+		v.OtherPC = o.current != nil
+	case o.current != nil && !sess.PasswordOnly:
+		v.Mode = views.CertModeCurrent
+		v.RenewedBy = o.renewedBy
+	default:
+		v.Mode = views.CertModeNone
+	}
+	return v
+}
+
+// showCertPage is 証明書の発行 (/cert): the first certificate after the
+// password change, a granted reissue, a renewal in the last 30 days, or a
+// 403 that explains what to do when none of these applies.
+func (s *Server) showCertPage(c *fiber.Ctx) error {
+	m, sess := memberOf(c), sessionOf(c)
+	if m.MustChangePassword {
+		return redirect(c, "/password")
+	}
+	o, err := s.certOfferFor(c, m, sess)
+	if err != nil {
+		return err
+	}
+	v := s.certView(c, m, sess, o, certIssueForm())
+	status := fiber.StatusOK
+	if v.Mode == views.CertModeNone {
+		status = fiber.StatusForbidden
+	}
+	return s.renderStatus(c, status, certPageTitle(v.Mode), views.CertPage(v))
+}
+
+func certPageTitle(mode views.CertMode) string {
+	switch mode {
+	case views.CertModeRenew:
+		return "証明書の更新"
+	case views.CertModeCurrent:
+		return "このPCの証明書"
+	case views.CertModeNone:
+		return "証明書がありません"
+	}
+	return "証明書の発行"
+}
+
+// downloadTokenPattern is the token the page's script sends to learn that
+// the download began.
+var downloadTokenPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+// issueCertificate makes the certificate for this PC and answers the
+// PKCS#12 file itself (200 application/x-pkcs12), once per allowance or
+// renewal. A password-only session ends in the same answer: the member
+// imports the file, reconnects and logs in again with it.
+func (s *Server) issueCertificate(c *fiber.Ctx) error {
+	m, sess := memberOf(c), sessionOf(c)
+	if m.MustChangePassword {
+		return store.Errorf(store.EFORBIDDEN, "初期パスワードを変更してから証明書を発行してください")
+	}
+	o, err := s.certOfferFor(c, m, sess)
+	if err != nil {
+		return err
+	}
+	req := store.CertificateRequest{
+		Device:            c.FormValue("device_name"),
+		Passphrase:        c.FormValue("passphrase"),
+		PassphraseConfirm: c.FormValue("passphrase_confirm"),
+	}
+	switch {
+	case o.renew != nil:
+		// The serial comes from the certificate this request presents,
+		// never from the form.
+		req.Renew = o.renew.Serial
+	case !o.issue:
+		_ = s.db.Audit(store.AuditEvent{Actor: m.ID, Action: "cert.issue", Remote: c.IP(), Result: store.ResultDenied,
+			Detail: "no allowance"})
+		if o.current != nil {
+			return store.Errorf(store.EFORBIDDEN, "このPCには有効な証明書があります。新しく発行できる証明書はありません（別のPCで利用するには、申請フォームから証明書の再発行を申請してください）。")
+		}
+		v := s.certView(c, m, sess, o, certIssueForm())
+		v.Mode = views.CertModeNone
+		return s.renderStatus(c, fiber.StatusForbidden, certPageTitle(v.Mode), views.CertPage(v))
+	}
+	values := map[string]string{"device_name": req.Device, "encoding": c.FormValue("encoding")}
+	fe := store.FieldErrors{}
+	switch values["encoding"] {
+	case "", "modern":
+	case "legacy":
+		req.Legacy = true
+	default:
+		fe.Add("encoding", "ファイル形式は「標準」か「旧形式」を選んでください")
+	}
+	if err := req.Validate(); err != nil {
+		for k, msg := range store.ErrorFields(err) {
+			fe.Add(k, msg)
+		}
+	}
+	if len(fe) == 0 {
+		issued, err := s.db.IssueCertificate(m.ID, req, s.cfg.CertValidity, c.IP())
+		if err == nil {
+			return s.sendCertificate(c, m, sess, issued)
+		}
+		switch store.ErrorCode(err) {
+		case store.EINVALID:
+			for k, msg := range store.ErrorFields(err) {
+				fe.Add(k, msg)
+			}
+		case store.EFORBIDDEN:
+			// The allowance went to a request that came first.
+			_ = s.db.Audit(store.AuditEvent{Actor: m.ID, Action: "cert.issue", Remote: c.IP(), Result: store.ResultDenied,
+				Detail: store.ErrorMessage(err)})
+			return err
+		default:
+			return err
+		}
+	}
+	f := certIssueForm()
+	f.Values, f.Errors = values, fe
+	return s.renderStatus(c, fiber.StatusUnprocessableEntity, certPageTitle(views.CertModeIssue), views.CertPage(s.certView(c, m, sess, o, f)))
+}
+
+// sendCertificate answers the file. The password-only session ends here.
+func (s *Server) sendCertificate(c *fiber.Ctx, m *store.Member, sess *store.Session, issued store.IssuedCertificate) error {
+	if sess.PasswordOnly {
+		if err := s.endSession(c); err != nil {
+			return err
+		}
+	}
+	if tok := c.FormValue("download_token"); downloadTokenPattern.MatchString(tok) {
+		c.Cookie(&fiber.Cookie{Name: "hotline_dl", Value: tok, Path: "/", MaxAge: 120,
+			Secure: true, SameSite: fiber.CookieSameSiteStrictMode})
+	}
+	ascii, full := p12FileNames(m.ID, issued.Record.Device)
+	c.Set(fiber.HeaderContentType, "application/x-pkcs12")
+	c.Set(fiber.HeaderContentDisposition, contentDisposition("attachment", ascii, full))
+	c.Status(fiber.StatusOK)
+	return c.Send(issued.P12)
+}
+
+// showCertDone is what to do after the download (public: the password-only
+// session ended with it).
+func (s *Server) showCertDone(c *fiber.Ctx) error {
+	return s.render(c, "証明書の取り込みと再ログイン", views.CertDone(views.CertDoneView{Renewal: c.Query("renewal") == "1"}))
+}
+
+// p12FileNames names the file after its holder and PC:
+// hotline-H000123-受付PC.p12, with an ASCII-only fallback for old clients.
+func p12FileNames(memberID, device string) (ascii, full string) {
+	var b strings.Builder
+	for _, r := range device {
+		switch {
+		case unicode.IsControl(r), strings.ContainsRune(`\/:*?"<>|%;`, r):
+			b.WriteRune('_')
+		case unicode.IsSpace(r):
+			b.WriteRune('_')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	name := strings.Trim(b.String(), "._")
+	ascii = "hotline-" + memberID + ".p12"
+	if name == "" {
+		return ascii, ascii
+	}
+	full = "hotline-" + memberID + "-" + name + ".p12"
+	if isPlainASCII(full) {
+		return full, full
+	}
+	return ascii, full
+}
+
+func isPlainASCII(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r > 0x7e {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,144 @@
+package views
+
+import (
+	"strconv"
+	"time"
+
+	"hotline/store"
+)
+
+// Client certificate screens (証明書): issue and renewal (/cert), what to do
+// after the download (/cert/done), the member's 端末（証明書） list and the
+// operator's list of a member's certificates.
+
+// CertMode is what the /cert page offers.
+type CertMode string
+
+const (
+	CertModeIssue   CertMode = "issue"   // an allowance remains: issue for this PC
+	CertModeRenew   CertMode = "renew"   // this PC's certificate expires within 30 days
+	CertModeCurrent CertMode = "current" // this PC has a usable certificate: nothing to do
+	CertModeNone    CertMode = "none"    // no certificate and no allowance (403)
+)
+
+// CertView is the 証明書の発行 page.
+type CertView struct {
+	Mode         CertMode
+	MemberID     string
+	Name         string
+	PasswordOnly bool
+	// Reason says why this PC has no usable certificate (empty when it has).
+	Reason string
+	// Current is the certificate presented by this PC (renew, current).
+	Current *CertificateRow
+	// RenewedBy is set when Current was renewed already.
+	RenewedBy string
+	// OtherPC: issuing while this PC already has a usable certificate.
+	OtherPC  bool
+	Validity string
+	Form     Form
+}
+
+// CertLabels name the fields in the error summary.
+var CertLabels = map[string]string{
+	"device_name": "端末名", "passphrase": "パスフレーズ", "passphrase_confirm": "パスフレーズ（確認）", "encoding": "ファイル形式",
+}
+
+// CertificateRow is one certificate in a list.
+type CertificateRow struct {
+	Serial     string
+	Device     string
+	IssuedAt   time.Time
+	ExpiresAt  time.Time
+	LastUsedAt time.Time
+	RevokedAt  time.Time
+	RevokedBy  string
+	Status     string // 有効, まもなく期限切れ, 期限切れ, 失効
+	StatusKind string // badge class: ok, warn, danger
+	Renewal    bool   // issued as the renewal of another
+	Current    bool   // the certificate of this request
+	Live       bool   // not revoked, not expired: may be revoked
+}
+
+// ShortSerial is the start of the serial, enough to tell certificates apart
+// on screen.
+func (r CertificateRow) ShortSerial() string {
+	if len(r.Serial) <= 12 {
+		return r.Serial
+	}
+	return r.Serial[:12] + "…"
+}
+
+// CertificateRows turns records into rows; current is the serial this
+// request presents.
+func CertificateRows(certs []store.Certificate, now time.Time, current string) []CertificateRow {
+	out := make([]CertificateRow, 0, len(certs))
+	for _, c := range certs {
+		out = append(out, CertificateRowOf(c, now, current))
+	}
+	return out
+}
+
+// CertificateRowOf is one row.
+func CertificateRowOf(c store.Certificate, now time.Time, current string) CertificateRow {
+	kind := "ok"
+	switch {
+	case !c.Usable(now):
+		kind = "danger"
+	case c.ExpiresSoon(now):
+		kind = "warn"
+	}
+	return CertificateRow{
+		Serial: c.Serial, Device: c.Device, IssuedAt: c.IssuedAt, ExpiresAt: c.ExpiresAt,
+		LastUsedAt: c.LastUsedAt, RevokedAt: c.RevokedAt, RevokedBy: c.RevokedBy,
+		Status: c.StatusLabel(now), StatusKind: kind, Renewal: c.RenewalOf != "",
+		Current: current != "" && c.Serial == current, Live: c.Usable(now),
+	}
+}
+
+// ValidityLabel says a certificate lifetime in Japanese (2年, 90日, 12時間).
+func ValidityLabel(d time.Duration) string {
+	const day = 24 * time.Hour
+	switch {
+	case d >= 365*day && d%(365*day) == 0:
+		return strconv.Itoa(int(d/(365*day))) + "年"
+	case d >= day:
+		return strconv.Itoa(int(d/day)) + "日"
+	case d >= time.Hour:
+		return strconv.Itoa(int(d/time.Hour)) + "時間"
+	}
+	return strconv.Itoa(int(d/time.Minute)) + "分"
+}
+
+// CertDoneView is the page after the download.
+type CertDoneView struct {
+	Renewal bool // the certificate in use was renewed (the session goes on)
+}
+
+// certDoneURL is where the page's script goes once the download began.
+func certDoneURL(mode CertMode) string {
+	if mode == CertModeRenew {
+		return "/cert/done?renewal=1"
+	}
+	return "/cert/done"
+}
+
+// MyCertificatesView is the member's 端末（証明書） page.
+type MyCertificatesView struct {
+	Rows []CertificateRow
+	// CurrentSerial is the certificate this PC presents ("" when none).
+	CurrentSerial string
+	Allowance     int
+	Form          Form
+}
+
+// AdminCertificatesView is the operator's list of a member's certificates.
+type AdminCertificatesView struct {
+	MemberID  string
+	Name      string
+	Status    string
+	Active    bool
+	Allowance int
+	Rows      []CertificateRow
+	Notice    string
+}
