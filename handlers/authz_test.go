@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"hotline/static"
 	"hotline/store"
@@ -39,6 +40,8 @@ type authzRow struct {
 	path string
 	// form is posted with the role's CSRF token.
 	form url.Values
+	// prs unlocks 患者様登録ソフト for the facility members first.
+	prs bool
 	// anon: no session; pending: password-only session (no certificate
 	// yet); member: full session with certificate; other: a member of
 	// another facility; operator: the operator with certificate.
@@ -109,10 +112,73 @@ var authzMatrix = map[string]authzRow{
 	"POST /admin/facilities/:oid/letters/mailed":                with(operatorOnly(409), "/admin/facilities/{subject_facility}/letters/mailed"),
 
 	// Member pages (プロフィール・申請・関連サイト) and operator administration.
+	"GET /profile":                               {anon: login, pending: 403, member: 200, other: 200, operator: 200},
+	"POST /profile":                              {anon: login, pending: 403, member: 422, other: 422, operator: 422},
+	"GET /links":                                 {anon: login, pending: 403, member: 200, other: 200, operator: 200},
+	"GET /requests":                              {anon: login, pending: 200, member: 200, other: 200, operator: 200},
+	"POST /requests":                             {anon: login, pending: 422, member: 422, other: 422, operator: 422},
+	"GET /admin":                                 operatorOnly(200),
+	"GET /admin/login-holds":                     operatorOnly(200),
+	"POST /admin/login-holds/clear":              operatorOnly(404),
+	"GET /admin/members":                         operatorOnly(200),
+	"GET /admin/members/:id":                     with(operatorOnly(200), "/admin/members/{subject}"),
+	"POST /admin/members/:id/lock":               with(operatorOnly(303), "/admin/members/{subject}/lock"),
+	"POST /admin/members/:id/unlock":             with(operatorOnly(303), "/admin/members/{subject}/unlock"),
+	"POST /admin/members/:id/withdraw":           with(operatorOnly(303), "/admin/members/{subject}/withdraw"),
+	"POST /admin/members/:id/login-limits/clear": with(operatorOnly(303), "/admin/members/{subject}/login-limits/clear"),
+	"GET /admin/inquiries":                       operatorOnly(200),
+	"GET /admin/inquiries/:number":               with(operatorOnly(200), "/admin/inquiries/{inquiry}"),
+	"POST /admin/inquiries/:number":              with(operatorOnly(422), "/admin/inquiries/{inquiry}"),
+	"GET /admin/requests":                        operatorOnly(200),
+	"GET /admin/requests/:id":                    with(operatorOnly(200), "/admin/requests/{request}"),
+	"POST /admin/requests/:id/approve":           with(operatorOnly(303), "/admin/requests/{request}/approve"),
+	"POST /admin/requests/:id/reject":            with(operatorOnly(422), "/admin/requests/{request}/reject"),
+	"GET /admin/links":                           operatorOnly(200),
+	"GET /admin/links/new":                       operatorOnly(200),
+	"POST /admin/links":                          operatorOnly(422),
+	"GET /admin/links/:id":                       with(operatorOnly(200), "/admin/links/{link}"),
+	"POST /admin/links/:id":                      with(operatorOnly(422), "/admin/links/{link}"),
+	"POST /admin/links/:id/delete":               with(operatorOnly(303), "/admin/links/{link}/delete"),
+	"GET /admin/settings":                        operatorOnly(200),
+	"POST /admin/settings":                       operatorOnly(422),
+	"GET /admin/operators":                       operatorOnly(200),
+	"POST /admin/operators":                      operatorOnly(422),
+	"POST /admin/operators/:id/lock":             with(operatorOnly(303), "/admin/operators/{operator2}/lock"),
+	"POST /admin/operators/:id/unlock":           with(operatorOnly(303), "/admin/operators/{operator2}/unlock"),
 
-	// Client certificates (証明書).
+	// Client certificates (証明書). {member_cert} is the member's second
+	// certificate (not the one the role presents); {subject_cert} the
+	// subject's.
+	"GET /cert":                               {anon: login, pending: 200, member: 200, other: 200, operator: 200},
+	"POST /cert/issue":                        {anon: login, pending: 422, member: 422, other: 422, operator: 422},
+	"GET /cert/done":                          allRoles(200),
+	"GET /certificates":                       {anon: login, pending: 403, member: 200, other: 200, operator: 200},
+	"POST /certificates/:serial/revoke":       with(authzRow{anon: login, pending: 403, member: 303, other: 404, operator: 404}, "/certificates/{member_cert}/revoke"),
+	"GET /admin/members/:id/certificates":     with(operatorOnly(200), "/admin/members/{subject}/certificates"),
+	"POST /admin/members/:id/grant-reissue":   with(operatorOnly(303), "/admin/members/{subject}/grant-reissue"),
+	"POST /admin/certificates/:serial/revoke": with(operatorOnly(303), "/admin/certificates/{subject_cert}/revoke"),
 
-	// 患者様登録ソフト (PRS).
+	// 患者様登録ソフト (PRS). prs rows run with PRS unlocked for the member
+	// and the other member (each for their own facility); {patient} is
+	// registered by the member's facility and not linked to the other's.
+	"GET /prs":                                 prsRow(200, 200, ""),
+	"GET /prs/login":                           prsRow(303, 303, ""),
+	"POST /prs/login":                          prsRow(422, 422, ""),
+	"POST /prs/lock":                           prsRow(303, 303, ""),
+	"GET /prs/facility":                        prsRow(200, 200, ""),
+	"POST /prs/facility":                       prsRow(303, 303, ""), // fields not posted keep their values
+	"GET /prs/linked":                          prsRow(200, 200, ""),
+	"GET /prs/patients":                        prsRow(200, 200, ""),
+	"POST /prs/patients":                       prsRow(422, 422, ""),
+	"GET /prs/patients/new":                    prsRow(200, 200, ""),
+	"GET /prs/patients/:id":                    prsRow(200, 404, "/prs/patients/{patient}"),
+	"GET /prs/patients/:id/edit":               prsRow(200, 404, "/prs/patients/{patient}/edit"),
+	"POST /prs/patients/:id/edit":              prsRow(422, 404, "/prs/patients/{patient}/edit"),
+	"POST /prs/patients/:id/deactivate":        prsRow(303, 404, "/prs/patients/{patient}/deactivate"),
+	"POST /prs/patients/:id/reactivate":        prsRow(303, 404, "/prs/patients/{patient}/reactivate"),
+	"POST /prs/patients/:id/links":             prsRow(422, 404, "/prs/patients/{patient}/links"),
+	"POST /prs/patients/:id/links/:oid/revoke": prsRow(404, 404, "/prs/patients/{patient}/links/{other_facility}/revoke"),
+	"POST /prs/patients/:id/card":              prsRow(200, 404, "/prs/patients/{patient}/card"),
 
 	// Operations (監査ログ・バックアップ).
 	"GET /admin/audit":           operatorOnly(200),
@@ -126,6 +192,12 @@ var authzMatrix = map[string]authzRow{
 	"GET /dms":       {anon: login, pending: 403, member: 200, other: 200, operator: 403},
 	"GET /referrals": {anon: login, pending: 403, member: 200, other: 200, operator: 200},
 	"GET /rx":        {anon: login, pending: 403, member: 200, other: 200, operator: 200},
+}
+
+// prsRow is a PRS route: facility members only (operators have no
+// facility), with PRS unlocked; other is the member of another facility.
+func prsRow(member, other int, path string) authzRow {
+	return authzRow{path: path, prs: true, anon: login, pending: 403, member: member, other: other, operator: 403}
 }
 
 // with sets a row's concrete path.
@@ -159,7 +231,51 @@ var authzFixtures = []func(t testing.TB, w *authzWorld) map[string]string{
 		if err != nil {
 			t.Fatal(err)
 		}
-		return map[string]string{"inquiry": q.Number, "asset": static.Path("css/app.css"), "subject": subject.ID, "subject_facility": f.OID}
+		op2, _, err := w.DB.CreateTestMember(store.TestMemberSpec{Name: "運営 二号", Password: "operator2-Pass-2345", Operator: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return map[string]string{"inquiry": q.Number, "asset": static.Path("css/app.css"), "subject": subject.ID,
+			"subject_facility": f.OID, "operator2": op2.ID, "other_facility": w.OtherFacility}
+	},
+	// Certificates: a second one of the member's, one of the subject's.
+	func(t testing.TB, w *authzWorld) map[string]string {
+		if err := w.DB.GrantCertificateReissue(w.Member.ID, "admin", ""); err != nil {
+			t.Fatal(err)
+		}
+		subject, err := w.DB.Members(func(m store.Member) bool { return m.Name == "対象 四郎" })
+		if err != nil || len(subject) != 1 {
+			t.Fatal("subject", err)
+		}
+		serial := func(id string) string {
+			issued, err := w.DB.IssueCertificate(id, store.CertificateRequest{Device: "予備PC", Passphrase: opsTestPassphrase, PassphraseConfirm: opsTestPassphrase}, 24*time.Hour, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return issued.Record.Serial
+		}
+		return map[string]string{"member_cert": serial(w.Member.ID), "subject_cert": serial(subject[0].ID)}
+	},
+	// A 申請 (certificate reissue) by the member, a related site link.
+	func(t testing.TB, w *authzWorld) map[string]string {
+		r, err := w.DB.CreateRequest(w.Member.ID, store.RequestForm{Kind: store.RequestCertReissue, Body: "受付PCを入れ替えました。"}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := w.DB.SaveSiteLink("", store.SiteLinkForm{Title: "医師会", URL: "https://example.jp/", Order: "1"}, "admin", "")
+		if err != nil {
+			t.Fatal(err, store.ErrorFields(err))
+		}
+		return map[string]string{"request": r.ID, "link": l.ID}
+	},
+	// A patient of the member's facility.
+	func(t testing.TB, w *authzWorld) map[string]string {
+		p, err := w.DB.RegisterPatient(store.PRSActor{MemberID: w.Member.ID, FacilityOID: w.Facility}, store.PatientForm{
+			Name: "患者 花子", NameKana: "カンジャ ハナコ", BirthDate: "1970-04-01", Sex: "female"})
+		if err != nil {
+			t.Fatal(err, store.ErrorFields(err))
+		}
+		return map[string]string{"patient": p.ID}
 	},
 	// An application for a new facility, as submitted (not yet received).
 	func(t testing.TB, w *authzWorld) map[string]string {
@@ -173,7 +289,7 @@ var authzFixtures = []func(t testing.TB, w *authzWorld) map[string]string{
 	},
 }
 
-var placeholder = regexp.MustCompile(`\{[a-z_]+\}`)
+var placeholder = regexp.MustCompile(`\{[a-z0-9_]+\}`)
 
 func TestAuthorizationMatrix(t *testing.T) {
 	env := newTestEnv(t, CertRequired)
@@ -208,6 +324,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		env.opsRole(t, base, "other", w.Other.ID, w.otherPW, opsIssueCert(t, env.db, w.Other.ID)),
 		env.opsRole(t, base, "operator", w.Operator, operatorPassword, opsIssueCert(t, env.db, w.Operator)),
 	}
+	// Test members' facility passwords are their own passwords.
+	roles[2].prsOID, roles[2].prsPW = w.Facility, w.memberPW
+	roles[3].prsOID, roles[3].prsPW = w.OtherFacility, w.otherPW
 
 	// The table and the route table agree.
 	seen := map[string]bool{}
@@ -257,6 +376,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		for i, want := range []int{row.anon, row.pending, row.member, row.other, row.operator} {
 			role := roles[i]
 			role.ensureSession(t)
+			if row.prs {
+				role.unlockPRS(t)
+			}
 			var res testResponse
 			if method == http.MethodGet {
 				res = role.do(t, method, path, nil, "")

@@ -26,6 +26,9 @@ type opsRole struct {
 	base     string
 	csrf     string
 	loggedIn bool
+	// prsOID and prsPW unlock 患者様登録ソフト for a facility member.
+	prsOID, prsPW string
+	prsOpen       bool
 }
 
 const opsTestPassphrase = "test-passphrase-1"
@@ -57,7 +60,7 @@ func (e *testEnv) opsRole(t testing.TB, base, name, id, pw string, cert *tls.Cer
 // login starts a session (anonymous roles only fetch a form's token).
 func (r *opsRole) login(t testing.TB) {
 	t.Helper()
-	r.csrf = ""
+	r.csrf, r.prsOpen = "", false
 	page := r.do(t, http.MethodGet, "/login", nil, "")
 	if r.id == "" {
 		r.csrf = csrfOf(page)
@@ -79,6 +82,20 @@ func (r *opsRole) login(t testing.TB) {
 		t.Fatalf("%s: no session token after login", r.name)
 	}
 	r.loggedIn = true
+}
+
+// unlockPRS enters the facility's OID and password once per session
+// (again after a lock or a new login).
+func (r *opsRole) unlockPRS(t testing.TB) {
+	t.Helper()
+	if r.prsOID == "" || r.prsOpen {
+		return
+	}
+	res := r.do(t, http.MethodPost, "/prs/login", strings.NewReader(url.Values{"oid": {r.prsOID}, "password": {r.prsPW}, "_csrf": {r.csrf}}.Encode()), "application/x-www-form-urlencoded")
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("%s: PRS unlock answered %d", r.name, res.Status)
+	}
+	r.prsOpen = true
 }
 
 // hasSession reports whether the browser still holds a session cookie.
@@ -114,6 +131,9 @@ func (r *opsRole) do(t testing.TB, method, path string, body io.Reader, contentT
 	}
 	defer res.Body.Close()
 	data, _ := io.ReadAll(res.Body)
+	if path == "/prs/lock" || strings.HasPrefix(res.Header.Get("Location"), "/prs/login") {
+		r.prsOpen = false
+	}
 	return testResponse{Status: res.StatusCode, Body: string(data), Header: res.Header, Location: res.Header.Get("Location")}
 }
 
