@@ -262,6 +262,9 @@ type indexSpec struct {
 	// Entries calls add for every index entry the record at key must have;
 	// a nil value means an empty one.
 	Entries func(key, value []byte, add func(k, v []byte)) error
+	// Derived, when set, adds the entries no single record calls for
+	// (totals such as a facility's patient count), in the same transaction.
+	Derived func(tx *Tx, add func(k, v []byte)) error
 }
 
 var indexSpecs []indexSpec
@@ -313,6 +316,11 @@ func (s indexSpec) check(tx *Tx, bucketsDue bool) IndexReport {
 			}
 			if err := s.Entries(rk, rv, func(k, v []byte) { fn(rk, k, v) }); err != nil {
 				problem("記録 %s を読み取れません: %v", printable(rk), err)
+			}
+		}
+		if s.Derived != nil {
+			if err := s.Derived(tx, func(k, v []byte) { fn([]byte("（集計）"), k, v) }); err != nil {
+				problem("集計を読み取れません: %v", err)
 			}
 		}
 	}

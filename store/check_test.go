@@ -8,23 +8,61 @@ import (
 	"time"
 )
 
-// seedForCheck fills every bucket that has an index: members with sessions
-// and certificates, audit events with and without patients, inquiries.
+// seedForCheck fills every bucket that has an index through the store's
+// own functions: members with an address, sessions and certificates, audit
+// events with and without patients, inquiries, requests, applications,
+// patients (one edited, one deactivated) with a live and a revoked link.
 func seedForCheck(t testing.TB, db *DB) Member {
 	t.Helper()
-	m, _, err := db.CreateTestMember(TestMemberSpec{Name: "検査 太郎", Password: "check-Pass-2345"})
+	m, fa, err := db.CreateTestMember(TestMemberSpec{Name: "検査 太郎", Password: "check-Pass-2345"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The members branch keeps members_by_email when an address is set.
-	if err := db.Update(func(tx *Tx) error {
-		m.Email = "Kensa@example.jp"
-		if err := putMemberTx(tx, m); err != nil {
-			return err
-		}
-		return tx.bucket(bucketMembersByEmail).Put(indexKey("kensa@example.jp", m.ID), nil)
-	}); err != nil {
+	_, fb, err := db.CreateTestMember(TestMemberSpec{Name: "連携 次郎", Password: "check-Pass-2345"})
+	if err != nil {
 		t.Fatal(err)
+	}
+	_, fc, err := db.CreateTestMember(TestMemberSpec{Name: "連携 三郎", Password: "check-Pass-2345"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreateRequest(m.ID, RequestForm{Kind: RequestCertReissue, Body: "PCを入れ替えました。"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.CreateApplication(validApplication("open@example.jp"), ""); err != nil {
+		t.Fatal(err)
+	}
+	closed, _, err := db.CreateApplication(validApplication("closed@example.jp"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.RejectApplication(closed.Number, "書類の不備", "admin", ""); err != nil {
+		t.Fatal(err)
+	}
+	a := PRSActor{MemberID: m.ID, FacilityOID: fa.OID}
+	p := mustRegister(t, db, a, samplePatient())
+	edited := samplePatient()
+	edited.NameKana, edited.ChartNumber = "ヤマダ タロウ", "99"
+	if _, err := db.UpdatePatient(a, p.ID, 0, edited); err != nil {
+		t.Fatal(err, ErrorFields(err))
+	}
+	q := mustRegister(t, db, a, PatientForm{Name: "佐藤 花子", NameKana: "サトウ ハナコ", BirthDate: "1980-05-06", Sex: "female"})
+	if _, err := db.SetPatientActive(a, q.ID, false, "転居"); err != nil {
+		t.Fatal(err)
+	}
+	for _, oid := range []string{fb.OID, fc.OID} {
+		if _, err := db.LinkPatient(a, p.ID, LinkForm{FacilityOID: oid, Consent: "on", ConsentMethod: "written"}); err != nil {
+			t.Fatal(err, ErrorFields(err))
+		}
+	}
+	if err := db.UnlinkPatient(a, p.ID, fc.OID, "同意の撤回"); err != nil {
+		t.Fatal(err)
+	}
+	// An address set through the profile, then changed.
+	for _, email := range []string{"Kensa@example.jp", "kensa2@example.jp"} {
+		if m, err = db.UpdateProfile(m.ID, ProfileForm{Name: m.Name, NameKana: "ケンサ タロウ", Email: email, Phone: "03-1234-5678"}, ""); err != nil {
+			t.Fatal(err, ErrorFields(err))
+		}
 	}
 	if _, _, err := db.NewSession(Session{Kind: SessionMember, MemberID: m.ID}); err != nil {
 		t.Fatal(err)
