@@ -23,7 +23,8 @@ import (
 )
 
 // The soak: mixed load against the real binary for a while — public pages
-// and the inquiry form, member pages, the operator's audit search, CSV
+// and the inquiry form, member pages, patient searches, pages and
+// registrations in 患者様登録ソフト, the operator's audit search, CSV
 // export and backup download, logins and logouts — with scheduled backups
 // running meanwhile. It must answer every request as expected, and after
 // the load the process must be back where it started: goroutines (from the
@@ -182,17 +183,40 @@ func TestSoak(t *testing.T) {
 			}
 		})
 	}
-	// Members: their pages.
+	// Members: their pages, and 患者様登録ソフト — kana searches, patient
+	// pages, registrations (writes).
+	kana := []string{"ア", "カ", "サ", "タ", "ナ", "ハ", "マ", "ヤ", "ラ", "ワ", "タイ", "シケ"}
 	for i := 0; i < 2; i++ {
 		c := newClient(true, "member")
+		_, _, token, _ := opsGet(c, srv.base+"/prs/login")
+		if status, _, err := opsPost(c, srv.base+"/prs/login", url.Values{"_csrf": {token}, "oid": {member.FacilityOID}, "password": {opsMemberPassword}}); err != nil || status != 303 {
+			t.Fatalf("PRS unlock: %d %v", status, err)
+		}
+		var patients []string
+		n := 0
 		worker(func(rng *rand.Rand) {
-			switch rng.IntN(3) {
-			case 0:
+			n++
+			switch r := rng.IntN(10); {
+			case r < 2:
 				expect(c, "member page", http.MethodGet, srv.base+"/menu", nil, 200, "メニュー")
-			case 1:
-				expect(c, "member page", http.MethodGet, srv.base+"/password", nil, 200, "パスワード")
+			case r < 3:
+				expect(c, "member page", http.MethodGet, srv.base+"/profile", nil, 200, "")
+			case r < 6:
+				expect(c, "patient search", http.MethodGet, srv.base+"/prs/patients?q="+url.QueryEscape(kana[rng.IntN(len(kana))]), nil, 200, "")
+			case r < 8 && len(patients) > 0:
+				expect(c, "patient page", http.MethodGet, srv.base+"/prs/patients/"+patients[rng.IntN(len(patients))], nil, 200, "")
 			default:
-				expect(c, "member page", http.MethodGet, srv.base+"/referrals", nil, 200, "")
+				t0 := time.Now()
+				status, loc, err := opsPost(c, srv.base+"/prs/patients", url.Values{"_csrf": {token}, "name": {"負荷 試験"},
+					"name_kana": {kana[rng.IntN(len(kana))] + "イ シケン"}, "birth_date": {"1970-04-01"}, "sex": {"female"},
+					"chart_number": {fmt.Sprintf("S%d-%d", i, n)}, "confirm_duplicate": {"1"}})
+				if err == nil && (status != 303 || !strings.HasPrefix(loc, "/prs/patients/")) {
+					err = fmt.Errorf("patient registration: %d %q", status, loc)
+				}
+				if err == nil {
+					patients = append(patients, strings.TrimPrefix(loc, "/prs/patients/"))
+				}
+				record("patient registration (write)", time.Since(t0), err)
 			}
 		})
 	}
