@@ -252,6 +252,9 @@ func TestBackupScheduledFromThePage(t *testing.T) {
 	if sum := env.srv.backupSummary(); sum.Level() != "ok" || sum.LastAt.IsZero() {
 		t.Fatalf("dashboard summary: %+v", sum)
 	}
+	if dash := op.get("/admin"); !strings.Contains(dash.Body, `data-testid="backup-summary"`) || !strings.Contains(dash.Body, "最新のバックアップ：") {
+		t.Fatalf("dashboard without the backup: %s", snippet(dash.Body))
+	}
 	// Refused while another backup runs.
 	r, _, err := b.Download("admin", "")
 	if err != nil {
