@@ -29,7 +29,9 @@ import (
 // running meanwhile. It must answer every request as expected, and after
 // the load the process must be back where it started: goroutines (from the
 // operator-only /admin/health), threads and resident memory (from
-// /proc/PID/status) are sampled before, during and after.
+// /proc/PID/status; the bound applies to the anonymous part, since the
+// memory-mapped database grows with the data) are sampled before, during
+// and after.
 //
 //	go test -run TestSoak -soak=5m .      (or: just soak 5m)
 //
@@ -41,8 +43,12 @@ type soakSample struct {
 	at         time.Duration
 	goroutines int
 	threads    int
-	rssKB      int64
-	heapMB     float64
+	// rssKB is the whole resident set; anonKB the part that is not file
+	// pages. The database is memory-mapped, so the file part grows with
+	// the data the load writes and reads; the anonymous part is the
+	// process's own memory.
+	rssKB, anonKB int64
+	heapMB        float64
 }
 
 func TestSoak(t *testing.T) {
@@ -74,7 +80,7 @@ func TestSoak(t *testing.T) {
 			res.Body.Close()
 			s.goroutines, s.heapMB = h.Goroutines, float64(h.HeapAllocBytes)/(1<<20)
 		}
-		s.rssKB, s.threads = procStatusOf(srv.pid())
+		s.rssKB, s.anonKB, s.threads = procStatusOf(srv.pid())
 		return s
 	}
 	// Let start-up settle (the first scheduled backup, TLS session caches).
@@ -316,7 +322,7 @@ func TestSoak(t *testing.T) {
 
 	slices.Sort(lat)
 	pct := func(p float64) time.Duration { return lat[int(float64(len(lat)-1)*p)].Round(100 * time.Microsecond) }
-	peak := slices.MaxFunc(samples, func(a, b soakSample) int { return int(a.rssKB - b.rssKB) })
+	peak := slices.MaxFunc(samples, func(a, b soakSample) int { return int(a.anonKB - b.anonKB) })
 	var report strings.Builder
 	fmt.Fprintf(&report, "soak %v: %d requests (%.0f/s), %d errors; latency p50 %v, p99 %v, max %v\n",
 		*soakFor, requests.Load(), float64(requests.Load())/elapsed.Seconds(), errs.Load(), pct(0.5), pct(0.99), pct(1))
@@ -328,9 +334,10 @@ func TestSoak(t *testing.T) {
 	for _, k := range kinds {
 		fmt.Fprintf(&report, "  %-45s %d\n", k, counts[k])
 	}
-	fmt.Fprintf(&report, "  %-8s %10s %8s %10s %10s\n", "time", "goroutines", "threads", "RSS", "heap")
+	fmt.Fprintf(&report, "  %-8s %10s %8s %10s %13s %10s\n", "time", "goroutines", "threads", "RSS", "RSS (anon)", "heap")
 	for _, s := range samples {
-		fmt.Fprintf(&report, "  %-8v %10d %8d %7.1f MB %7.1f MB\n", s.at, s.goroutines, s.threads, float64(s.rssKB)/1024, s.heapMB)
+		fmt.Fprintf(&report, "  %-8v %10d %8d %7.1f MB %10.1f MB %7.1f MB\n", s.at, s.goroutines, s.threads,
+			float64(s.rssKB)/1024, float64(s.anonKB)/1024, s.heapMB)
 	}
 	fmt.Fprintf(&report, "  backup generations kept: %d; database %s\n", len(gens), store.FormatBytes(fileSize(db)))
 	t.Log("\n" + report.String())
@@ -347,19 +354,22 @@ func TestSoak(t *testing.T) {
 	if after.threads > before.threads+10 {
 		t.Errorf("threads grew from %d to %d", before.threads, after.threads)
 	}
-	if limit := max(2*before.rssKB, before.rssKB+150*1024); after.rssKB > limit || peak.rssKB > 1<<20 {
-		t.Errorf("RSS not bounded: %d kB before, %d kB after, %d kB peak", before.rssKB, after.rssKB, peak.rssKB)
+	// The process's own memory comes back near where it started; the
+	// mapped database file may stay resident (the kernel reclaims it).
+	if limit := max(2*before.anonKB, before.anonKB+100*1024); after.anonKB > limit || peak.anonKB > 512*1024 {
+		t.Errorf("memory not bounded: anonymous RSS %d kB before, %d kB after, %d kB peak", before.anonKB, after.anonKB, peak.anonKB)
 	}
 	if len(gens) == 0 {
 		t.Error("no scheduled backup was written during the soak")
 	}
 }
 
-// procStatusOf reads VmRSS (kB) and Threads from /proc/PID/status.
-func procStatusOf(pid int) (rssKB int64, threads int) {
+// procStatusOf reads VmRSS, RssAnon (kB) and Threads from
+// /proc/PID/status.
+func procStatusOf(pid int) (rssKB, anonKB int64, threads int) {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0, 0
+		return 0, 0, 0
 	}
 	for _, line := range strings.Split(string(data), "\n") {
 		key, val, _ := strings.Cut(line, ":")
@@ -371,11 +381,13 @@ func procStatusOf(pid int) (rssKB int64, threads int) {
 		switch key {
 		case "VmRSS":
 			rssKB = n
+		case "RssAnon":
+			anonKB = n
 		case "Threads":
 			threads = int(n)
 		}
 	}
-	return rssKB, threads
+	return rssKB, anonKB, threads
 }
 
 func fileSize(path string) int64 {
