@@ -45,22 +45,23 @@ bench-http SECONDS="20":
     #!/usr/bin/env bash
     set -euo pipefail
     dir=$(mktemp -d)
-    trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$dir"' EXIT
     CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$dir/hotline" .
     go build -o "$dir/hello" ./handlers/internal/hello
     echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(go version | cut -d' ' -f3)"
     echo "stripped binary: $(stat -c %s "$dir/hotline") bytes"
-    (cd "$dir" && HOTLINE_OPERATOR_PASSWORD=bench-operator-pass-1 ./hotline --addr :18443 --http-addr "" >/dev/null 2>&1 &)
+    HOTLINE_OPERATOR_PASSWORD=bench-operator-pass-1 "$dir/hotline" --db "$dir/hotline.db" --addr :18443 --http-addr "" >/dev/null 2>&1 &
+    pid=$!
     "$dir/hello" --addr :18444 >/dev/null 2>&1 &
-    for i in $(seq 100); do curl -ksf https://localhost:18443/ >/dev/null && curl -ksf https://localhost:18444/ >/dev/null && break; sleep 0.1; done
-    pid=$(pgrep -f "$dir/hotline" | head -1)
+    hello=$!
+    trap 'kill $pid $hello 2>/dev/null || true; rm -rf "$dir"' EXIT
+    for i in $(seq 100); do curl -ksf -o /dev/null https://localhost:18443/ && curl -ksf -o /dev/null https://localhost:18444/ && break; sleep 0.1; done
     sleep 2
-    echo "hotline RSS idle: $(grep VmRSS /proc/$pid/status | awk '{print $2}') kB"
+    echo "hotline RSS idle: $(awk '/VmRSS/{print $2}' /proc/$pid/status) kB"
     echo "== hello-world Fiber handler"
-    wrk -t2 -c50 -d{{SECONDS}}s --latency https://localhost:18444/ | grep -E 'Requests/sec|99%|Latency  '
+    wrk -t1 -c50 -d{{SECONDS}}s --latency https://localhost:18444/ | grep -E 'Requests/sec|99%|Latency  '
     echo "== hotline portal top"
-    wrk -t2 -c50 -d{{SECONDS}}s --latency https://localhost:18443/ | grep -E 'Requests/sec|99%|Latency  '
-    echo "hotline RSS after load: $(grep VmRSS /proc/$pid/status | awk '{print $2}') kB, peak $(grep VmHWM /proc/$pid/status | awk '{print $2}') kB"
+    wrk -t1 -c50 -d{{SECONDS}}s --latency https://localhost:18443/ | grep -E 'Requests/sec|99%|Latency  '
+    echo "hotline RSS after load: $(awk '/VmRSS/{print $2}' /proc/$pid/status) kB, peak $(awk '/VmHWM/{print $2}' /proc/$pid/status) kB"
 
 # --- Operations and proof ---
 

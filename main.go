@@ -3,6 +3,8 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -130,7 +132,9 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	if (cfg.tlsCert == "") != (cfg.tlsKey == "") {
 		return errors.New("--tls-cert and --tls-key go together")
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	logOut := newLogWriter(stderr)
+	defer logOut.Close()
+	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
 	db, err := store.Open(cfg.db, store.Options{})
 	if err != nil {
@@ -407,6 +411,58 @@ func portOf(addr string) string {
 		return ""
 	}
 	return ":" + port
+}
+
+// logWriter buffers log lines and flushes them several times a second, so
+// a busy server does not pay a write system call per request line. Errors
+// and shutdown flush at once.
+type logWriter struct {
+	mu   sync.Mutex
+	w    *bufio.Writer
+	stop chan struct{}
+	done chan struct{}
+}
+
+func newLogWriter(w io.Writer) *logWriter {
+	lw := &logWriter{w: bufio.NewWriterSize(w, 64<<10), stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(lw.done)
+		t := time.NewTicker(200 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				lw.flush()
+			case <-lw.stop:
+				lw.flush()
+				return
+			}
+		}
+	}()
+	return lw
+}
+
+func (lw *logWriter) Write(p []byte) (int, error) {
+	lw.mu.Lock()
+	defer lw.mu.Unlock()
+	n, err := lw.w.Write(p)
+	if bytes.Contains(p, []byte("level=ERROR")) || bytes.Contains(p, []byte("level=WARN")) {
+		lw.w.Flush()
+	}
+	return n, err
+}
+
+func (lw *logWriter) flush() {
+	lw.mu.Lock()
+	lw.w.Flush()
+	lw.mu.Unlock()
+}
+
+// Close flushes what is left and stops the flusher.
+func (lw *logWriter) Close() error {
+	close(lw.stop)
+	<-lw.done
+	return nil
 }
 
 func purgeSessions(ctx context.Context, db *store.DB, log *slog.Logger) {

@@ -1,8 +1,12 @@
 package handlers
 
 import (
+	"sync"
+
+	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
+	"hotline/store"
 	"hotline/views"
 )
 
@@ -12,7 +16,7 @@ func (s *Server) showHome(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, "", views.Home(views.HomeView{Settings: st, LoggedIn: sessionOf(c) != nil}))
+	return s.renderPublic(c, "", views.Home(views.HomeView{Settings: st, LoggedIn: sessionOf(c) != nil}))
 }
 
 // showGuide is the サービスガイド; unknown topics are 404.
@@ -27,7 +31,7 @@ func (s *Server) showGuide(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, "サービスガイド", views.Guide(views.GuideView{Topic: topic, Settings: st}))
+	return s.renderPublic(c, "サービスガイド", views.Guide(views.GuideView{Topic: topic, Settings: st}))
 }
 
 // downloadServerCA serves the server CA certificate for clients that want
@@ -40,4 +44,48 @@ func (s *Server) downloadServerCA(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "application/x-pem-file")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="hotline-ca.crt"`)
 	return c.Send(pem)
+}
+
+// publicPages keeps the rendered portal top and guide pages for anonymous
+// visitors: they are the same for everyone until the settings change, and
+// they are the most requested pages.
+type publicPages struct {
+	mu       sync.RWMutex
+	settings store.Settings
+	pages    map[string][]byte
+}
+
+// renderPublic answers an anonymous visitor from the cache, rendering once.
+func (s *Server) renderPublic(c *fiber.Ctx, title string, content templ.Component) error {
+	if sessionOf(c) != nil || len(c.Request().URI().QueryString()) > 0 {
+		return s.render(c, title, content)
+	}
+	st, err := s.db.Settings()
+	if err != nil {
+		return err
+	}
+	key := c.Path()
+	if c.Get("HX-Request") == "true" && c.Get("HX-History-Restore-Request") != "true" {
+		key += "\x00hx"
+	}
+	pc := &s.public
+	pc.mu.RLock()
+	page, ok := pc.pages[key]
+	fresh := pc.settings == st
+	pc.mu.RUnlock()
+	if ok && fresh {
+		c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+		return c.Send(page)
+	}
+	if err := s.render(c, title, content); err != nil {
+		return err
+	}
+	page = append([]byte(nil), c.Response().Body()...)
+	pc.mu.Lock()
+	if pc.settings != st || pc.pages == nil {
+		pc.settings, pc.pages = st, map[string][]byte{}
+	}
+	pc.pages[key] = page
+	pc.mu.Unlock()
+	return nil
 }

@@ -23,7 +23,8 @@ func (s *Server) banners(c *fiber.Ctx) []views.Banner {
 		return nil
 	}
 	var out []views.Banner
-	if m.IsOperator() && s.cfg.CertMode == CertOff {
+	// The dashboard shows this warning in its own list.
+	if m.IsOperator() && s.cfg.CertMode == CertOff && c.Path() != "/admin" {
 		out = append(out, views.Banner{Kind: "error", Text: "証明書の確認が無効（--client-cert off）で動作しています。開発用の設定です。本番では required にしてください。"})
 	}
 	if b, ok := s.certExpiryBanner(c, m); ok {

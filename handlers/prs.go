@@ -71,7 +71,7 @@ func (s *Server) prsNav(c *fiber.Ctx, active string) views.PRSNav {
 // renderPartial answers an htmx request with a fragment only (no layout).
 func (s *Server) renderPartial(c *fiber.Ctx, comp templ.Component) error {
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-	ctx := views.WithCSRF(c.UserContext(), s.csrfToken(c))
+	ctx := views.WithCSRF(c.UserContext(), func() string { return s.csrfToken(c) })
 	return comp.Render(ctx, c.Response().BodyWriter())
 }
 

@@ -178,3 +178,25 @@ func TestLogPathHidesReceiptTokens(t *testing.T) {
 		}
 	}
 }
+
+// The cached anonymous portal follows the settings at once.
+func TestPortalFollowsSettings(t *testing.T) {
+	env := newTestEnv(t, CertRequired)
+	c := env.client()
+	if res := c.get("/"); !strings.Contains(res.Body, "（未設定）運営組織名") {
+		t.Fatal("placeholder missing")
+	}
+	st, _ := env.db.Settings()
+	st.Organisation = "みなと地区医師会"
+	if err := env.db.SaveSettings(st, "admin", ""); err != nil {
+		t.Fatal(err)
+	}
+	if res := c.get("/"); !strings.Contains(res.Body, "みなと地区医師会") {
+		t.Fatal("portal top still shows the old settings")
+	}
+	// A boosted request gets the fragment, not the cached full page.
+	c.headers["HX-Request"] = "true"
+	if res := c.get("/"); strings.Contains(res.Body, "<html") {
+		t.Fatal("boosted request got the full page")
+	}
+}

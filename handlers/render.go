@@ -17,7 +17,7 @@ func (s *Server) render(c *fiber.Ctx, title string, content templ.Component) err
 // for a boosted htmx request only the title and body.
 func (s *Server) renderStatus(c *fiber.Ctx, status int, title string, content templ.Component) error {
 	p := s.page(c, title)
-	ctx := views.WithCSRF(c.UserContext(), p.CSRF)
+	ctx := views.WithCSRF(c.UserContext(), func() string { return s.csrfToken(c) })
 	c.Status(status)
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	var comp templ.Component
@@ -31,7 +31,12 @@ func (s *Server) renderStatus(c *fiber.Ctx, status int, title string, content te
 
 // page builds what the layout needs for this request.
 func (s *Server) page(c *fiber.Ctx, title string) views.Page {
-	p := views.Page{Title: title, CSRF: s.csrfToken(c)}
+	p := views.Page{Title: title}
+	if sessionOf(c) != nil {
+		// Session pages carry the token for htmx requests (hx-headers);
+		// anonymous forms carry their own field.
+		p.CSRF = s.csrfToken(c)
+	}
 	if st, err := s.db.Settings(); err == nil {
 		p.SiteName = st.SiteName
 	}

@@ -50,6 +50,7 @@ type Server struct {
 	app     *fiber.App
 	csrfKey []byte
 	certs   *certChecker
+	public  publicPages
 	// auditChain caches the audit log's chain verification for its page.
 	auditChain auditChainCache
 }

@@ -159,15 +159,19 @@ func csrfHeaders(token string) string {
 
 type csrfKey struct{}
 
-// WithCSRF puts the request's CSRF token where CSRFField finds it.
-func WithCSRF(ctx context.Context, token string) context.Context {
+// WithCSRF puts the request's CSRF token where CSRFField finds it. The
+// token is made only when a form asks for it, so pages without forms cost
+// no MAC (and anonymous pages stay identical, which lets them be cached).
+func WithCSRF(ctx context.Context, token func() string) context.Context {
 	return context.WithValue(ctx, csrfKey{}, token)
 }
 
 // CSRFToken is the request's CSRF token.
 func CSRFToken(ctx context.Context) string {
-	s, _ := ctx.Value(csrfKey{}).(string)
-	return s
+	if f, ok := ctx.Value(csrfKey{}).(func() string); ok {
+		return f()
+	}
+	return ""
 }
 
 // Functions lists the menu's functions.
