@@ -62,3 +62,22 @@ bench-http SECONDS="20":
     echo "== hotline portal top"
     wrk -t1 -c50 -d{{SECONDS}}s --latency https://localhost:18443/ | grep -E 'Requests/sec|99%|Latency  '
     echo "hotline RSS after load: $(awk '/VmRSS/{print $2}' /proc/$pid/status) kB, peak $(awk '/VmHWM/{print $2}' /proc/$pid/status) kB"
+
+# --- Operations and proof ---
+
+# Crash safety, long run: kill -9 during writes ROUNDS times (CI runs 20).
+crash ROUNDS="200":
+    HOTLINE_CRASH_ROUNDS={{ROUNDS}} go test -run TestCrashSafety -count=1 -v -timeout 3h .
+
+# Soak: mixed load against the real binary; prints goroutines, threads and
+# RSS over time (REPORT=file also writes the figures there).
+soak DURATION="5m" REPORT="":
+    HOTLINE_SOAK_REPORT={{REPORT}} go test -run TestSoak -count=1 -v -timeout 3h . -soak={{DURATION}}
+
+# Consistency check of a database file (server stopped).
+check DB="hotline.db":
+    go run . check --db {{DB}}
+
+# Verified offline backup (server stopped); OUT may be a directory.
+backup OUT DB="hotline.db":
+    go run . backup --db {{DB}} {{OUT}}

@@ -45,6 +45,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	switch cmd {
 	case "serve":
 		return serve(args, stdout, stderr)
+	case "backup":
+		return backup(args, stdout, stderr)
+	case "check":
+		return check(args, stdout, stderr)
 	case "operator":
 		return operatorCommand(args, stdout, stderr)
 	case "version":
@@ -61,6 +65,9 @@ const usage = `usage:
   hotline [serve] [--addr :8443] [--http-addr :8080] [--db hotline.db]
                   [--client-cert required|optional|off] [--tls-cert F --tls-key F]
                   [--hostname H]... [--cert-validity 17520h] [--version]
+                  [--backup-dir D --backup-every 24h --backup-keep 5]
+  hotline backup --db hotline.db OUT     (server stopped; OUT may be a directory)
+  hotline check --db hotline.db          (read-only; exit status 1 when anything is wrong)
   hotline operator reset --db F ID   (server stopped) new initial password for operator ID
   hotline version
 `
@@ -89,6 +96,7 @@ type serveConfig struct {
 	addr, httpAddr, db, certMode, tlsCert, tlsKey string
 	hostnames                                     listFlag
 	certValidity                                  time.Duration
+	backups                                       store.BackupSchedule
 }
 
 func serve(args []string, stdout, stderr io.Writer) error {
@@ -103,6 +111,9 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.tlsKey, "tls-key", "", "server private key PEM")
 	fs.Var(&cfg.hostnames, "hostname", "host name for the built-in server certificate (repeatable; localhost is always included)")
 	fs.DurationVar(&cfg.certValidity, "cert-validity", 2*365*24*time.Hour, "validity of issued client certificates")
+	fs.StringVar(&cfg.backups.Dir, "backup-dir", "", "directory for scheduled backups (empty: none)")
+	fs.DurationVar(&cfg.backups.Every, "backup-every", 24*time.Hour, "interval of scheduled backups")
+	fs.IntVar(&cfg.backups.Keep, "backup-keep", 5, "backup generations to keep")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -146,8 +157,12 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	if mode == handlers.CertOff {
 		log.Warn("client certificates are OFF: development only, never with real patient data")
 	}
+	backups, err := store.NewBackups(db, cfg.backups)
+	if err != nil {
+		return err
+	}
 	srv, err := handlers.New(handlers.Config{DB: db, CertMode: mode, Logger: log, Version: versionString(),
-		ClientCAs: pool, CertValidity: cfg.certValidity})
+		ClientCAs: pool, CertValidity: cfg.certValidity, Backups: backups})
 	if err != nil {
 		return err
 	}
@@ -188,6 +203,11 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go purgeSessions(ctx, db, log)
+	backupsDone := make(chan struct{})
+	go func() { backups.Run(ctx, log); close(backupsDone) }()
+	// A backup in progress is abandoned (its temporary file removed) before
+	// the database closes.
+	defer func() { stop(); <-backupsDone }()
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.App().Listener(tlsLn) }()
@@ -213,6 +233,67 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	err = srv.Shutdown(30 * time.Second)
 	wg.Wait()
 	return err
+}
+
+// backup writes a verified copy of a database that no server is using.
+func backup(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dbPath := fs.String("db", "hotline.db", "database file")
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		return errors.New("usage: hotline backup --db hotline.db OUT")
+	}
+	res, err := store.BackupFile(*dbPath, rest[0])
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "バックアップを作成しました: %s（%s、監査ログ %d 件、検証済み）\n",
+		res.File, store.FormatBytes(res.Size), res.AuditEntries)
+	return nil
+}
+
+// check verifies a database file read-only and prints a report; problems
+// make it fail (exit status 1).
+func check(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dbPath := fs.String("db", "hotline.db", "database file")
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return errors.New("usage: hotline check --db hotline.db")
+	}
+	report, err := store.CheckFile(*dbPath)
+	if err != nil {
+		return err
+	}
+	report.WriteText(stdout)
+	if !report.OK() {
+		return fmt.Errorf("%s に %d 件の問題があります", *dbPath, len(report.Problems))
+	}
+	return nil
+}
+
+// parseInterspersed parses flags before and after positional arguments.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return rest, nil
+		}
+		rest = append(rest, args[0])
+		args = args[1:]
+	}
 }
 
 // operatorCommand is "hotline operator reset --db F ID": the way back in

@@ -3,6 +3,7 @@ package handlers
 import (
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -163,10 +164,13 @@ func (s *Server) needLogin(c *fiber.Ctx, login string) error {
 	return store.Errorf(store.EUNAUTHORIZED, "ログインしてください（一定時間操作がなかったため、ログインの有効期限が切れた可能性があります）")
 }
 
-// safeNext accepts only local paths as a post-login destination.
+// safeNext accepts only local paths as a post-login destination. Browsers
+// drop tabs and newlines from a URL and read a backslash as a slash, so
+// "/\t/evil.example" would leave the site: control characters and
+// backslashes are refused anywhere in it.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
-		strings.ContainsAny(next, "\r\n") || len(next) > 500 {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || len(next) > 500 || !utf8.ValidString(next) ||
+		strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
 		return ""
 	}
 	return next

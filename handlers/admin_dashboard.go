@@ -49,6 +49,7 @@ func (s *Server) showDashboard(c *fiber.Ctx) error {
 	)
 	return s.render(c, "管理", views.Admin("dashboard", views.Dashboard(views.DashboardView{
 		Placeholders: st.Placeholders(), CertOff: s.cfg.CertMode == CertOff, Counts: counts, Holds: holds,
+		Backup: s.backupSummary(),
 	})))
 }
 

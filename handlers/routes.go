@@ -152,6 +152,12 @@ func (s *Server) Routes() []Route {
 		{post, "/prs/patients/:id/card", FacilityMember, s.prs(s.printPatientCard)},
 
 		// Operations (監査ログ・バックアップ).
+		{get, "/admin/audit", Operator, s.showAuditLog},
+		{get, "/admin/audit.csv", Operator, s.exportAuditLog},
+		{get, "/admin/backup", Operator, s.showBackup},
+		{get, "/admin/backup/download", Operator, s.downloadBackup},
+		{post, "/admin/backup/run", Operator, s.runBackup},
+		{get, "/admin/health", Operator, s.showHealth},
 
 		// Functions still being built (準備中).
 		{get, "/dms", FacilityMember, s.showComingSoon},

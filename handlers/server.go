@@ -37,6 +37,9 @@ type Config struct {
 	CertValidity time.Duration
 	// BodyLimit bounds request bodies (attachments included).
 	BodyLimit int
+	// Backups runs hot backups (scheduled, "back up now", downloads); nil:
+	// downloads only.
+	Backups *store.Backups
 }
 
 // Server holds the Fiber app and what handlers share.
@@ -48,6 +51,8 @@ type Server struct {
 	csrfKey []byte
 	certs   *certChecker
 	public  publicPages
+	// auditChain caches the audit log's chain verification for its page.
+	auditChain auditChainCache
 }
 
 // New builds the server and its routes.
@@ -63,6 +68,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if !cfg.CertMode.Valid() {
 		cfg.CertMode = CertRequired
+	}
+	if cfg.Backups == nil {
+		cfg.Backups, _ = store.NewBackups(cfg.DB, store.BackupSchedule{})
 	}
 	key, err := cfg.DB.Secret("csrf", 32)
 	if err != nil {

@@ -128,15 +128,52 @@ func (db *DB) VerifyAudit() (AuditVerification, error) {
 }
 
 func verifyAuditTx(tx *Tx) AuditVerification {
-	v := AuditVerification{OK: true}
-	prev := auditGenesis
-	var last uint64
-	fail := func(seq uint64, msg string) AuditVerification {
+	v, _ := verifyAuditFromTx(tx, AuditMark{})
+	return v
+}
+
+// AuditMark is a verified point of the chain: the sequence number and hash
+// of its last event, and how many events lead up to it. The zero mark is
+// the start of the chain.
+type AuditMark struct {
+	Seq     uint64
+	Hash    string
+	Entries uint64
+}
+
+// VerifyAuditFrom verifies the events appended after from, a mark an
+// earlier verification returned, and that the marked event is still the
+// one verified then. Changes to older events need a full walk (the zero
+// mark, VerifyAudit, hotline check) to show.
+func (db *DB) VerifyAuditFrom(from AuditMark) (AuditVerification, AuditMark, error) {
+	var v AuditVerification
+	var mark AuditMark
+	err := db.View(func(tx *Tx) error {
+		v, mark = verifyAuditFromTx(tx, from)
+		return nil
+	})
+	return v, mark, err
+}
+
+func verifyAuditFromTx(tx *Tx, from AuditMark) (AuditVerification, AuditMark) {
+	v := AuditVerification{OK: true, Entries: from.Entries}
+	prev, last := auditGenesis, from.Seq
+	fail := func(seq uint64, msg string) (AuditVerification, AuditMark) {
 		v.OK, v.BrokenAt, v.Problem = false, seq, msg
-		return v
+		return v, from
 	}
 	c := tx.bucket(bucketAudit).Cursor()
-	for k, data := c.First(); k != nil; k, data = c.Next() {
+	k, data := c.First()
+	if from.Seq > 0 {
+		k, data = c.Seek(itob(from.Seq))
+		var e AuditEvent
+		if k == nil || btoi(k) != from.Seq || json.Unmarshal(data, &e) != nil || e.Hash != from.Hash || e.computeHash() != e.Hash {
+			return fail(from.Seq, "検証済みの記録が変更または削除されています（改ざんの可能性）")
+		}
+		prev = from.Hash
+		k, data = c.Next()
+	}
+	for ; k != nil; k, data = c.Next() {
 		seq := btoi(k)
 		var e AuditEvent
 		if err := json.Unmarshal(data, &e); err != nil {
@@ -161,7 +198,7 @@ func verifyAuditTx(tx *Tx) AuditVerification {
 	if head.Seq != last || head.Hash != prev {
 		return fail(last, "チェーンの先頭情報が最後の記録と一致しません（末尾の削除の可能性）")
 	}
-	return v
+	return v, AuditMark{Seq: last, Hash: prev, Entries: v.Entries}
 }
 
 // AuditFilter selects audit events; zero fields match everything.

@@ -74,6 +74,8 @@ func (f *InquiryForm) Validate() error {
 	checkText(fe, "name", "お名前", f.Name, true, 100)
 	if e, err := NormalizeEmail(f.Email); err != nil {
 		fe.Add("email", err.Error())
+	} else if e == "" {
+		fe.Add("email", "メールアドレスを入力してください")
 	} else {
 		f.Email = e
 	}
@@ -98,6 +100,11 @@ func checkText(fe FieldErrors, field, label, v string, required bool, max int) {
 
 // checkMultiline validates a text area (newlines and tabs allowed).
 func checkMultiline(fe FieldErrors, field, label, v string, required bool, max int) {
+	// strings.Map below would turn invalid bytes into U+FFFD: check first.
+	if !utf8.ValidString(v) {
+		fe.Add(field, label+"に使用できない文字が含まれています")
+		return
+	}
 	checkText(fe, field, label, strings.Map(func(r rune) rune {
 		if r == '\n' || r == '\r' || r == '\t' {
 			return ' '

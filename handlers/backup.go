@@ -1,0 +1,78 @@
+package handlers
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"hotline/store"
+	"hotline/views"
+)
+
+// showBackup is the operator's バックアップ page: the schedule, the last
+// result, the generations kept, a download and "back up now".
+func (s *Server) showBackup(c *fiber.Ctx) error {
+	st := s.cfg.Backups.Status()
+	return s.render(c, "バックアップ", views.Admin("backup", views.Backup(views.BackupView{
+		Summary: summarizeBackups(st, s.db.Now()), Status: st, DBPath: s.db.Path(), DBSize: s.db.FileSize(),
+	})))
+}
+
+// backupSummary is the last backup for the operator dashboard
+// (views.BackupSummaryCard shows it).
+func (s *Server) backupSummary() views.BackupSummary {
+	return summarizeBackups(s.cfg.Backups.Status(), s.db.Now())
+}
+
+func summarizeBackups(st store.BackupStatus, now time.Time) views.BackupSummary {
+	sum := views.BackupSummary{Scheduled: st.Schedule.Enabled(), Every: st.Schedule.Every, Keep: st.Schedule.Keep,
+		Running: st.Running, Next: st.Next}
+	if st.Last != nil {
+		if st.Last.OK() {
+			sum.LastAt, sum.LastFile = st.Last.Finished, st.Last.File
+		} else {
+			sum.Failed = st.Last.Err
+		}
+	}
+	if sum.LastAt.IsZero() && len(st.Generations) > 0 {
+		sum.LastAt, sum.LastFile = st.Generations[0].ModTime, st.Generations[0].Name
+	}
+	switch {
+	case !sum.Scheduled:
+		sum.Warning = "定期バックアップが設定されていません（serve --backup-dir）。"
+	case st.ListErr != "":
+		sum.Warning = "バックアップの保存先を読み取れません：" + st.ListErr
+	case sum.LastAt.IsZero():
+		sum.Warning = "まだバックアップがありません。"
+	case now.Sub(sum.LastAt) > 2*st.Schedule.Every:
+		sum.Warning = "最新のバックアップが古くなっています（" + views.DateTime(sum.LastAt) + "）。"
+	}
+	return sum
+}
+
+// runBackup writes a new generation into the backup directory now. A
+// failure shows on the page it returns to; a backup already running is 409.
+func (s *Server) runBackup(c *fiber.Ctx) error {
+	_, err := s.cfg.Backups.RunNow(c.UserContext(), memberOf(c).ID, c.IP())
+	switch {
+	case store.ErrorCode(err) == store.ECONFLICT:
+		return err
+	case err != nil:
+		s.log.Error("backup failed", "err", err)
+		return redirect(c, "/admin/backup")
+	}
+	return redirect(c, "/admin/backup?done=saved")
+}
+
+// downloadBackup streams a hot backup (a consistent copy taken while the
+// server runs) with a dated file name.
+func (s *Server) downloadBackup(c *fiber.Ctx) error {
+	r, size, err := s.cfg.Backups.Download(memberOf(c).ID, c.IP())
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEOctetStream)
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+store.BackupFileName(s.db.Now())+`"`)
+	c.Response().SetBodyStream(r, int(size))
+	return nil
+}

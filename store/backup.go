@@ -1,0 +1,452 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Backups (バックアップ). A backup is a consistent copy of the whole file
+// taken in one read transaction (bbolt Tx.WriteTo), so the server keeps
+// serving meanwhile. It holds the CA keys: files are written 0600.
+
+// BackupResult describes one backup written to a file.
+type BackupResult struct {
+	File     string // full path
+	Size     int64
+	Started  time.Time
+	Finished time.Time
+	// AuditEntries is how many audit events the verified copy holds.
+	AuditEntries uint64
+	// Err is why the backup failed; empty on success.
+	Err string
+}
+
+// OK reports whether the backup was written and verified.
+func (r BackupResult) OK() bool { return r.Err == "" }
+
+// Duration is how long the backup took.
+func (r BackupResult) Duration() time.Duration { return r.Finished.Sub(r.Started) }
+
+// WriteBackup writes a consistent copy of the database to w.
+func (db *DB) WriteBackup(w io.Writer) (int64, error) {
+	var n int64
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	return n, err
+}
+
+// BackupStream returns a consistent copy of the database as a stream of
+// known size, for a download. The copy is first written to an unlinked
+// temporary file beside the database (so nothing is left behind, even after
+// a crash), and the read transaction ends before the transfer begins: a
+// read transaction held open while a slow client downloads would hold up
+// every write that needs the file to grow. It needs free space the size of
+// the database there. The caller must Close the stream.
+func (db *DB) BackupStream() (io.ReadCloser, int64, error) {
+	f, err := os.CreateTemp(filepath.Dir(db.path), tempPrefix+"*"+tempSuffix)
+	if err != nil {
+		return nil, 0, err
+	}
+	_ = os.Remove(f.Name())
+	n, err := db.WriteBackup(f)
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	return f, n, nil
+}
+
+// BackupToFile writes a verified copy of the database to path: to a
+// temporary name in the same directory (mode 0600), synced, checked like
+// hotline check does (opened read-only: pages, schema, audit chain,
+// indexes), then renamed over path. On any failure the temporary file is
+// removed and path is untouched.
+func (db *DB) BackupToFile(ctx context.Context, path string) (BackupResult, error) {
+	res := BackupResult{File: path, Started: time.Now()}
+	fail := func(err error) (BackupResult, error) {
+		res.Finished = time.Now()
+		res.Err = err.Error()
+		return res, err
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return fail(err)
+	}
+	if src, err := filepath.Abs(db.path); err == nil && src == abs {
+		return fail(errors.New("バックアップ先がデータベースファイル自身です"))
+	}
+	dir := filepath.Dir(abs)
+	tmp, err := os.CreateTemp(dir, tempPrefix+"*"+tempSuffix)
+	if err != nil {
+		return fail(fmt.Errorf("一時ファイルを作成できません: %w", err))
+	}
+	tmpName := tmp.Name()
+	defer os.Remove(tmpName) // a no-op after the rename
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return fail(err)
+	}
+	n, err := db.WriteBackup(ctxWriter{ctx: ctx, w: tmp})
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fail(fmt.Errorf("書き込みに失敗しました: %w", err))
+	}
+	res.Size = n
+	report, err := CheckFile(tmpName)
+	if err != nil {
+		return fail(fmt.Errorf("検証のために開けません: %w", err))
+	}
+	if !report.OK() {
+		return fail(fmt.Errorf("検証に失敗しました: %s", strings.Join(report.Problems, "; ")))
+	}
+	res.AuditEntries = report.Audit.Entries
+	if err := os.Rename(tmpName, abs); err != nil {
+		return fail(err)
+	}
+	if err := syncDir(dir); err != nil {
+		return fail(err)
+	}
+	res.File = abs
+	res.Finished = time.Now()
+	return res, nil
+}
+
+const (
+	tempPrefix = ".hotline-backup-"
+	tempSuffix = ".tmp"
+)
+
+// BackupFile is the offline backup (hotline backup, server stopped): it
+// opens src read-only — refused while a server holds it — and writes a
+// verified copy to out, or into out when out is a directory.
+func BackupFile(src, out string) (BackupResult, error) {
+	if _, err := os.Stat(src); err != nil {
+		return BackupResult{}, fmt.Errorf("%s を開けません: %w", src, err)
+	}
+	db, err := Open(src, Options{ReadOnly: true, NoMigrate: true, Timeout: time.Second})
+	if err != nil {
+		return BackupResult{}, err
+	}
+	defer db.Close()
+	if fi, err := os.Stat(out); err == nil && fi.IsDir() {
+		out = filepath.Join(out, BackupFileName(time.Now()))
+	}
+	return db.BackupToFile(context.Background(), out)
+}
+
+// ctxWriter stops a long copy when its context ends.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.w.Write(p)
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
+		return err
+	}
+	return nil
+}
+
+// BackupFileName is the name of a generation written at t (Japan time, so
+// the operator reads the date they expect): hotline-20260401-030000.db.
+func BackupFileName(t time.Time) string {
+	return "hotline-" + t.In(Tokyo).Format("20060102-150405") + ".db"
+}
+
+var generationName = regexp.MustCompile(`^hotline-[0-9]{8}-[0-9]{6}\.db$`)
+
+// BackupGeneration is one backup file in the backup directory.
+type BackupGeneration struct {
+	Name    string
+	Size    int64
+	ModTime time.Time
+}
+
+// ListBackupGenerations lists the backup files in dir, newest first. Only
+// files named like BackupFileName count; nothing else there is touched.
+func ListBackupGenerations(dir string) ([]BackupGeneration, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []BackupGeneration
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !generationName.MatchString(e.Name()) {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil {
+			continue
+		}
+		out = append(out, BackupGeneration{Name: e.Name(), Size: fi.Size(), ModTime: fi.ModTime()})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name > out[j].Name })
+	return out, nil
+}
+
+// BackupSchedule configures scheduled backups (serve --backup-dir,
+// --backup-every, --backup-keep). A zero Dir means none are scheduled.
+type BackupSchedule struct {
+	Dir   string
+	Every time.Duration
+	Keep  int
+}
+
+// Enabled reports whether backups are scheduled.
+func (s BackupSchedule) Enabled() bool { return s.Dir != "" }
+
+// Backups runs the server's hot backups one at a time: the scheduled ones
+// into the backup directory, keeping Keep generations, the operator's
+// "back up now", and the operator's downloads. A second one while one runs
+// is refused (ECONFLICT): each holds a long read transaction.
+type Backups struct {
+	db  *DB
+	cfg BackupSchedule
+
+	busy chan struct{} // a slot: full while a backup runs
+
+	mu      sync.Mutex
+	last    *BackupResult
+	next    time.Time
+	running string // what runs now, for the status page
+}
+
+// NewBackups prepares backups for db. With a schedule, the directory is
+// created (0700) and leftovers of an interrupted backup are removed.
+func NewBackups(db *DB, cfg BackupSchedule) (*Backups, error) {
+	b := &Backups{db: db, cfg: cfg, busy: make(chan struct{}, 1)}
+	if !cfg.Enabled() {
+		return b, nil
+	}
+	if cfg.Every <= 0 {
+		return nil, errors.New("--backup-every は正の時間で指定してください（例: 24h）")
+	}
+	if cfg.Keep < 1 {
+		return nil, errors.New("--backup-keep は 1 以上で指定してください")
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("バックアップ先 %s を作成できません: %w", cfg.Dir, err)
+	}
+	leftovers, _ := filepath.Glob(filepath.Join(cfg.Dir, tempPrefix+"*"+tempSuffix))
+	for _, f := range leftovers {
+		_ = os.Remove(f)
+	}
+	return b, nil
+}
+
+// Schedule is the configuration.
+func (b *Backups) Schedule() BackupSchedule { return b.cfg }
+
+// BackupStatus is what the operator sees about backups.
+type BackupStatus struct {
+	Schedule    BackupSchedule
+	Running     string // "" when idle
+	Last        *BackupResult
+	Next        time.Time // zero when none is scheduled
+	Generations []BackupGeneration
+	// ListErr is why the directory could not be listed.
+	ListErr string
+}
+
+// Status reports the schedule, the last result and the generations kept.
+func (b *Backups) Status() BackupStatus {
+	b.mu.Lock()
+	st := BackupStatus{Schedule: b.cfg, Running: b.running, Next: b.next}
+	if b.last != nil {
+		last := *b.last
+		st.Last = &last
+	}
+	b.mu.Unlock()
+	if b.cfg.Enabled() {
+		gens, err := ListBackupGenerations(b.cfg.Dir)
+		if err != nil {
+			st.ListErr = err.Error()
+		}
+		st.Generations = gens
+	}
+	return st
+}
+
+// Running says what backup runs now ("" when none).
+func (b *Backups) Running() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.running
+}
+
+// acquire takes the backup slot or refuses.
+func (b *Backups) acquire(what string) error {
+	select {
+	case b.busy <- struct{}{}:
+		b.mu.Lock()
+		b.running = what
+		b.mu.Unlock()
+		return nil
+	default:
+		return Errorf(ECONFLICT, "別のバックアップを実行中です。終わってからもう一度お試しください。")
+	}
+}
+
+func (b *Backups) release() {
+	b.mu.Lock()
+	b.running = ""
+	b.mu.Unlock()
+	<-b.busy
+}
+
+// RunNow writes a new generation into the backup directory, verifies it,
+// keeps the newest Keep generations and audits the result as actor.
+func (b *Backups) RunNow(ctx context.Context, actor, remote string) (BackupResult, error) {
+	if !b.cfg.Enabled() {
+		return BackupResult{}, Errorf(ECONFLICT, "バックアップ先が設定されていません（serve --backup-dir）。")
+	}
+	if err := b.acquire("scheduled"); err != nil {
+		return BackupResult{}, err
+	}
+	defer b.release()
+	res, err := b.db.BackupToFile(ctx, filepath.Join(b.cfg.Dir, BackupFileName(b.db.Now())))
+	if err == nil {
+		err = b.prune()
+		if err != nil {
+			res.Err = "古い世代を削除できません: " + err.Error()
+		}
+	}
+	b.mu.Lock()
+	b.last = &res
+	b.mu.Unlock()
+	ev := AuditEvent{Actor: actor, Action: "backup.create", Object: "backup:" + filepath.Base(res.File), Remote: remote,
+		Detail: fmt.Sprintf("%d bytes, %s", res.Size, res.Duration().Round(time.Millisecond))}
+	if err != nil {
+		ev.Result, ev.Detail = ResultFailed, res.Err
+	}
+	if aerr := b.db.Audit(ev); aerr != nil && err == nil {
+		err = aerr
+	}
+	return res, err
+}
+
+// prune removes generations beyond the newest Keep.
+func (b *Backups) prune() error {
+	gens, err := ListBackupGenerations(b.cfg.Dir)
+	if err != nil {
+		return err
+	}
+	for i := b.cfg.Keep; i < len(gens); i++ {
+		if err := os.Remove(filepath.Join(b.cfg.Dir, gens[i].Name)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Download streams a consistent copy for the operator, audited as actor.
+// It holds the backup slot until the stream is closed.
+func (b *Backups) Download(actor, remote string) (io.ReadCloser, int64, error) {
+	if err := b.acquire("download"); err != nil {
+		return nil, 0, err
+	}
+	// Audited before the copy starts, so the copy holds its own record.
+	if err := b.db.Audit(AuditEvent{Actor: actor, Action: "backup.download", Object: "backup:download", Remote: remote}); err != nil {
+		b.release()
+		return nil, 0, err
+	}
+	r, size, err := b.db.BackupStream()
+	if err != nil {
+		b.release()
+		return nil, 0, err
+	}
+	return &releasingReader{ReadCloser: r, release: b.release}, size, nil
+}
+
+type releasingReader struct {
+	io.ReadCloser
+	once    sync.Once
+	release func()
+}
+
+func (r *releasingReader) Close() error {
+	err := r.ReadCloser.Close()
+	r.once.Do(r.release)
+	return err
+}
+
+// Run backs up every Every until ctx ends. The first run is due Every after
+// the newest generation in the directory (at once when there is none or it
+// is older), so restarts neither skip nor repeat backups.
+func (b *Backups) Run(ctx context.Context, log *slog.Logger) {
+	if !b.cfg.Enabled() {
+		return
+	}
+	next := time.Now()
+	if gens, err := ListBackupGenerations(b.cfg.Dir); err == nil && len(gens) > 0 {
+		next = gens[0].ModTime.Add(b.cfg.Every)
+	}
+	for {
+		b.mu.Lock()
+		b.next = next
+		b.mu.Unlock()
+		wait := time.Until(next)
+		if wait < 0 {
+			wait = 0
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		res, err := b.RunNow(ctx, "system", "")
+		switch {
+		case ctx.Err() != nil:
+			return
+		case ErrorCode(err) == ECONFLICT:
+			// Someone else is backing up: try again shortly.
+			next = time.Now().Add(time.Minute)
+			continue
+		case err != nil:
+			// Retried within the hour (sooner when scheduled more often).
+			log.Error("scheduled backup failed", "err", err)
+			next = time.Now().Add(min(b.cfg.Every, time.Hour))
+			continue
+		default:
+			log.Info("scheduled backup written", "file", res.File, "size", res.Size, "duration", res.Duration())
+		}
+		next = time.Now().Add(b.cfg.Every)
+	}
+}

@@ -1,0 +1,385 @@
+package store
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// CheckReport is what a consistency check found in a database file
+// (hotline check, and the verification of every backup).
+type CheckReport struct {
+	Path           string
+	Size           int64
+	SchemaVersion  int // recorded in the file
+	ProgramVersion int // what this program writes
+	// PagesChecked says whether bbolt's page consistency check ran (only on
+	// a file no one writes to).
+	PagesChecked bool
+	Audit        AuditVerification
+	Indexes      []IndexReport
+	Buckets      []BucketCount
+	// Problems lists everything that is wrong; empty means the file is good.
+	Problems []string
+	// Notes are facts worth knowing that are not faults.
+	Notes []string
+}
+
+// OK reports whether the check found nothing wrong.
+func (r CheckReport) OK() bool { return len(r.Problems) == 0 }
+
+// IndexReport is the agreement of one index bucket with its records.
+type IndexReport struct {
+	Index    string
+	Records  string
+	Entries  int // entries found in the index
+	Expected int // entries the records call for
+	Problems []string
+}
+
+// BucketCount is the number of keys in a top-level bucket.
+type BucketCount struct {
+	Name string
+	Keys int
+}
+
+// CheckOptions choose the checks that need a quiet file.
+type CheckOptions struct {
+	// Pages runs bbolt's page consistency check (tx.Check). It is only safe
+	// while no transaction writes: CheckFile uses it on a file opened
+	// read-only.
+	Pages bool
+}
+
+// maxListed bounds how many problems of one kind a report names.
+const maxListed = 20
+
+// CheckFile opens path read-only, without migrating, and checks it.
+func CheckFile(path string) (CheckReport, error) {
+	if _, err := os.Stat(path); err != nil {
+		return CheckReport{Path: path}, fmt.Errorf("%s を開けません: %w", path, err)
+	}
+	db, err := Open(path, Options{ReadOnly: true, NoMigrate: true, Timeout: time.Second})
+	if err != nil {
+		return CheckReport{Path: path}, err
+	}
+	defer db.Close()
+	return db.Check(CheckOptions{Pages: true})
+}
+
+// Check verifies the database in one read transaction: bbolt pages (when
+// asked), the schema version, the audit hash chain, and that every
+// registered index agrees with its records.
+func (db *DB) Check(opt CheckOptions) (CheckReport, error) {
+	r := CheckReport{Path: db.path, Size: db.FileSize(), ProgramVersion: SchemaVersion()}
+	err := db.View(func(tx *Tx) error {
+		// A damaged page can make bbolt panic while reading: report it
+		// instead of dying with a stack trace.
+		defer func() {
+			if p := recover(); p != nil {
+				r.Problems = append(r.Problems, fmt.Sprintf("読み取り中に異常が発生しました（ファイルが壊れています）: %v", p))
+			}
+		}()
+		if opt.Pages {
+			r.PagesChecked = true
+			n := 0
+			for err := range tx.Check() {
+				if n < maxListed {
+					r.Problems = append(r.Problems, "ページ構造: "+err.Error())
+				}
+				n++
+			}
+			if n > maxListed {
+				r.Problems = append(r.Problems, fmt.Sprintf("ページ構造: ほか %d 件", n-maxListed))
+			}
+		}
+		r.checkSchema(tx)
+		r.Buckets = bucketCounts(tx)
+		if tx.Bucket(bucketAudit) == nil || tx.Bucket(bucketMeta) == nil {
+			r.Problems = append(r.Problems, "監査ログ: バケットがありません")
+		} else {
+			r.Audit = verifyAuditTx(tx)
+			if !r.Audit.OK {
+				r.Problems = append(r.Problems, fmt.Sprintf("監査ログ: 連番 %d で検証に失敗しました（%s）", r.Audit.BrokenAt, r.Audit.Problem))
+			}
+		}
+		for _, spec := range indexSpecs {
+			ir := spec.check(tx, r.SchemaVersion == r.ProgramVersion)
+			for _, p := range ir.Problems {
+				r.Problems = append(r.Problems, "索引 "+ir.Index+": "+p)
+			}
+			r.Indexes = append(r.Indexes, ir)
+		}
+		return nil
+	})
+	return r, err
+}
+
+func (r *CheckReport) checkSchema(tx *Tx) {
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		r.Problems = append(r.Problems, "スキーマ: meta バケットがありません（hotline のデータベースではないか、初期化されていません）")
+		return
+	}
+	if v := meta.Get(keySchema); len(v) == 8 {
+		r.SchemaVersion = int(btoi(v))
+	}
+	switch {
+	case r.SchemaVersion == 0:
+		r.Problems = append(r.Problems, "スキーマ: バージョンが記録されていません")
+	case r.SchemaVersion > r.ProgramVersion:
+		r.Problems = append(r.Problems, fmt.Sprintf("スキーマ: バージョン %d はこのプログラム（%d）より新しい形式です。新しい hotline で確認してください", r.SchemaVersion, r.ProgramVersion))
+	case r.SchemaVersion < r.ProgramVersion:
+		r.Notes = append(r.Notes, fmt.Sprintf("スキーマ: バージョン %d（このプログラムは %d）。サーバーを起動すると移行されます", r.SchemaVersion, r.ProgramVersion))
+	}
+}
+
+func bucketCounts(tx *Tx) []BucketCount {
+	var out []BucketCount
+	_ = tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+		n := 0
+		c := b.Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			n++
+		}
+		out = append(out, BucketCount{Name: string(name), Keys: n})
+		return nil
+	})
+	return out
+}
+
+// WriteText writes the report for a person reading a terminal.
+func (r CheckReport) WriteText(w io.Writer) {
+	fmt.Fprintf(w, "ファイル: %s（%s）\n", r.Path, FormatBytes(r.Size))
+	fmt.Fprintf(w, "スキーマ: バージョン %d（このプログラム %d）\n", r.SchemaVersion, r.ProgramVersion)
+	if r.PagesChecked {
+		fmt.Fprintln(w, "ページ構造: 検査済み")
+	}
+	fmt.Fprintf(w, "監査ログ: %d 件", r.Audit.Entries)
+	if r.Audit.OK {
+		fmt.Fprintln(w, "、ハッシュチェーン正常")
+	} else {
+		fmt.Fprintln(w, "、ハッシュチェーン異常")
+	}
+	for _, ir := range r.Indexes {
+		state := "一致"
+		if len(ir.Problems) > 0 {
+			state = "不一致"
+		}
+		fmt.Fprintf(w, "索引 %s ↔ %s: %d 件（期待 %d 件）%s\n", ir.Index, ir.Records, ir.Entries, ir.Expected, state)
+	}
+	for _, b := range r.Buckets {
+		fmt.Fprintf(w, "  %-24s %8d\n", b.Name, b.Keys)
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintln(w, "注意: "+n)
+	}
+	if r.OK() {
+		fmt.Fprintln(w, "結果: 問題は見つかりませんでした")
+		return
+	}
+	fmt.Fprintf(w, "結果: %d 件の問題があります\n", len(r.Problems))
+	for _, p := range r.Problems {
+		fmt.Fprintln(w, "  - "+p)
+	}
+}
+
+// FormatBytes is a size for people (KB, MB, GB with one decimal).
+func FormatBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// BucketDigests returns a SHA-256 over every key and value of each
+// top-level bucket, nested buckets included. Tests compare them before and
+// after requests that must change nothing.
+func (db *DB) BucketDigests() (map[string]string, error) {
+	out := map[string]string{}
+	err := db.View(func(tx *Tx) error {
+		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+			h := sha256.New()
+			digestBucket(h, b)
+			out[string(name)] = hex.EncodeToString(h.Sum(nil))
+			return nil
+		})
+	})
+	return out, err
+}
+
+func digestBucket(h io.Writer, b *bolt.Bucket) {
+	var n [8]byte
+	write := func(p []byte) {
+		binary.BigEndian.PutUint64(n[:], uint64(len(p)))
+		h.Write(n[:])
+		h.Write(p)
+	}
+	c := b.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		write(k)
+		if v == nil {
+			h.Write([]byte{1})
+			digestBucket(h, b.Bucket(k))
+			continue
+		}
+		h.Write([]byte{0})
+		write(v)
+	}
+}
+
+// Index checks. Every index bucket the store keeps in step with a record
+// bucket registers how a record maps to its index entries, next to the
+// code that writes them (see indexes.go for the first ones):
+//
+//	var _ = registerIndex(indexOf("patients_by_kana", "patients",
+//		func(key []byte, p *Patient, add func(k, v []byte)) {
+//			add(indexKey(p.FacilityOID, KanaSearchKey(p.NameKana), p.ID), nil)
+//		}))
+//
+// hotline check then reports index entries that no record calls for
+// (dangling), entries a record calls for that are missing, and entries whose
+// value differs.
+
+// indexSpec describes one index bucket.
+type indexSpec struct {
+	Index   string
+	Records string
+	// Entries calls add for every index entry the record at key must have;
+	// a nil value means an empty one.
+	Entries func(key, value []byte, add func(k, v []byte)) error
+	// Derived, when set, adds the entries no single record calls for
+	// (totals such as a facility's patient count), in the same transaction.
+	Derived func(tx *Tx, add func(k, v []byte)) error
+}
+
+var indexSpecs []indexSpec
+
+// registerIndex adds an index to hotline check; it returns true so it can
+// initialise a package-level blank variable.
+func registerIndex(s indexSpec) bool {
+	indexSpecs = append(indexSpecs, s)
+	return true
+}
+
+// indexOf builds an indexSpec for records stored as JSON of type T.
+func indexOf[T any](index, records string, entries func(key []byte, rec *T, add func(k, v []byte))) indexSpec {
+	return indexSpec{Index: index, Records: records, Entries: func(key, value []byte, add func(k, v []byte)) error {
+		var rec T
+		if err := json.Unmarshal(value, &rec); err != nil {
+			return err
+		}
+		entries(key, &rec, add)
+		return nil
+	}}
+}
+
+// check compares the index with its records in two streaming passes; only
+// when the counts differ does it hold the expected keys in memory to name
+// the extra entries.
+func (s indexSpec) check(tx *Tx, bucketsDue bool) IndexReport {
+	ir := IndexReport{Index: s.Index, Records: s.Records}
+	idx, recs := tx.Bucket([]byte(s.Index)), tx.Bucket([]byte(s.Records))
+	if idx == nil || recs == nil {
+		if bucketsDue {
+			ir.Problems = append(ir.Problems, "バケットがありません")
+		}
+		return ir
+	}
+	listed := 0
+	problem := func(format string, args ...any) {
+		if listed < maxListed {
+			ir.Problems = append(ir.Problems, fmt.Sprintf(format, args...))
+		}
+		listed++
+	}
+	ic := idx.Cursor()
+	each := func(fn func(recKey, k, v []byte)) {
+		c := recs.Cursor()
+		for rk, rv := c.First(); rk != nil; rk, rv = c.Next() {
+			if rv == nil {
+				continue // a nested bucket is not a record
+			}
+			if err := s.Entries(rk, rv, func(k, v []byte) { fn(rk, k, v) }); err != nil {
+				problem("記録 %s を読み取れません: %v", printable(rk), err)
+			}
+		}
+		if s.Derived != nil {
+			if err := s.Derived(tx, func(k, v []byte) { fn([]byte("（集計）"), k, v) }); err != nil {
+				problem("集計を読み取れません: %v", err)
+			}
+		}
+	}
+	each(func(recKey, k, v []byte) {
+		ir.Expected++
+		got, gv := ic.Seek(k)
+		switch {
+		case !bytes.Equal(got, k):
+			problem("記録 %s の索引 %s がありません", printable(recKey), printable(k))
+		case !bytes.Equal(gv, v):
+			problem("索引 %s の値 %s が記録 %s と一致しません（期待値 %s）", printable(k), printable(gv), printable(recKey), printable(v))
+		}
+	})
+	for k, _ := ic.First(); k != nil; k, _ = ic.Next() {
+		ir.Entries++
+	}
+	if ir.Entries != ir.Expected {
+		want := make(map[string]bool, ir.Expected)
+		each(func(_, k, _ []byte) { want[string(k)] = true })
+		for k, _ := ic.First(); k != nil; k, _ = ic.Next() {
+			if !want[string(k)] {
+				problem("索引 %s に対応する記録がありません", printable(k))
+			}
+		}
+		if len(want) != ir.Expected {
+			problem("複数の記録が同じ索引を求めています（%d 件中 %d 種類）", ir.Expected, len(want))
+		}
+	}
+	if listed > maxListed {
+		ir.Problems = append(ir.Problems, fmt.Sprintf("ほか %d 件", listed-maxListed))
+	}
+	return ir
+}
+
+// printable shows a key in a report: text parts as text, the 0x00
+// separator as "|", other bytes in hex.
+func printable(b []byte) string {
+	var sb bytes.Buffer
+	for _, part := range bytes.Split(b, []byte{0}) {
+		if sb.Len() > 0 {
+			sb.WriteByte('|')
+		}
+		if isPrintableText(part) {
+			sb.Write(part)
+		} else {
+			sb.WriteString("0x" + hex.EncodeToString(part))
+		}
+	}
+	if sb.Len() > 120 {
+		return clip(sb.String(), 120) + "…"
+	}
+	return sb.String()
+}
+
+func isPrintableText(b []byte) bool {
+	for _, r := range string(b) {
+		if r < 0x20 || r == 0x7f || r == 0xfffd {
+			return false
+		}
+	}
+	return true
+}
