@@ -21,7 +21,7 @@ func TestPublicPages(t *testing.T) {
 		{name: "portal top", path: "/", wantStatus: 200, wantContains: []string{"ログイン", "利用申込", "問合せフォーム", "サービスガイド", "お問合せ先", "（未設定）運営組織名"}},
 		{name: "guide", path: "/guide", wantStatus: 200, wantContains: []string{"サービスガイド", "申し込み～接続までの流れ"}},
 		{name: "guide flow", path: "/guide/flow", wantStatus: 200, wantContains: []string{"仮登録", "申込書の印刷・郵送", "審査・ID/PW発行", "初回ログインと証明書"}},
-		{name: "guide certificate", path: "/guide/certificate", wantStatus: 200, wantContains: []string{"Windows（Google Chrome / Microsoft Edge）", "macOS（Safari / Google Chrome）", "Firefox", "1PCにつき1つ"}},
+		{name: "guide certificate", path: "/guide/certificate", wantStatus: 200, wantContains: []string{`href="/guide/certificate" aria-current="page"`, "Windows（Google Chrome / Microsoft Edge）", "macOS（Safari / Google Chrome）", "Firefox", "1PCにつき1つ"}},
 		{name: "guide menu", path: "/guide/menu", wantStatus: 200, wantContains: []string{"医療記録読書機能", "患者様登録ソフト"}},
 		{name: "unknown guide topic", path: "/guide/xyz", wantStatus: 404, wantContains: []string{"ページが見つかりません"}},
 		{name: "unknown path", path: "/no/such/page", wantStatus: 404, wantContains: []string{"ページが見つかりません"}},
