@@ -252,24 +252,10 @@ func NormalizeAccessCode(s string) (string, error) {
 	if invalidInputText(s) {
 		return "", ErrControlCharacter
 	}
-	if len(s) > 128 {
+	c, ok := foldTypedCode(s)
+	if !ok || strings.IndexFunc(c, func(r rune) bool { return strings.IndexRune(accessCodeAlphabet, r) < 0 }) >= 0 {
 		return "", ErrAccessCodeFormat
 	}
-	s = NormalizeWidth(s)
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == ' ' || isHyphenLike(r):
-			continue
-		case r >= 'a' && r <= 'z':
-			r -= 'a' - 'A'
-		}
-		if r >= 0x80 || strings.IndexByte(accessCodeAlphabet, byte(r)) < 0 {
-			return "", ErrAccessCodeFormat
-		}
-		b.WriteRune(r)
-	}
-	c := b.String()
 	if c == "" {
 		return "", nil
 	}
@@ -277,4 +263,28 @@ func NormalizeAccessCode(s string) (string, error) {
 		return "", ErrAccessCodeFormat
 	}
 	return c[:4] + "-" + c[4:8] + "-" + c[8:], nil
+}
+
+// foldTypedCode turns a code a person types from paper (access codes,
+// patient IDs) into upper-case ASCII without spaces and hyphens: full-width
+// characters folded, letters upper-cased. ok is false for input too long or
+// with characters outside ASCII.
+func foldTypedCode(s string) (string, bool) {
+	if len(s) > 128 {
+		return "", false
+	}
+	var b strings.Builder
+	for _, r := range NormalizeWidth(s) {
+		switch {
+		case r == ' ' || isHyphenLike(r):
+			continue
+		case r >= 'a' && r <= 'z':
+			r -= 'a' - 'A'
+		}
+		if r >= 0x80 {
+			return "", false
+		}
+		b.WriteRune(r)
+	}
+	return b.String(), true
 }

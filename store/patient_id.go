@@ -62,24 +62,10 @@ func NormalizePatientID(s string) (string, error) {
 	if invalidInputText(s) {
 		return "", ErrControlCharacter
 	}
-	if len(s) > 128 {
+	id, ok := foldTypedCode(s)
+	if !ok {
 		return "", ErrPatientIDFormat
 	}
-	s = NormalizeWidth(s)
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == ' ' || isHyphenLike(r):
-			continue
-		case r >= 'a' && r <= 'z':
-			r -= 'a' - 'A'
-		}
-		if r >= 0x80 {
-			return "", ErrPatientIDFormat
-		}
-		b.WriteRune(r)
-	}
-	id := b.String()
 	if id == "" {
 		return "", nil
 	}

@@ -217,46 +217,26 @@ func NewServerCA(names []string, now time.Time) (certDER []byte, key *ecdsa.Priv
 		ranges = append(ranges, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
 	}
 
-	key, err = pkiNewP256Key()
-	if err != nil {
-		return nil, nil, err
-	}
-	serial, err := pkiRandomSerial()
-	if err != nil {
-		return nil, nil, err
-	}
-	suffix, err := pkiCaSuffix()
-	if err != nil {
-		return nil, nil, err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject: pkix.Name{
-			CommonName:   "hotline Server CA " + suffix,
-			Organization: []string{"hotline"},
-		},
-		NotBefore:                   now.Add(-pkiCABackdate),
-		NotAfter:                    now.Add(CAValidity),
-		KeyUsage:                    x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		BasicConstraintsValid:       true,
-		IsCA:                        true,
-		MaxPathLen:                  0,
-		MaxPathLenZero:              true,
-		PermittedDNSDomainsCritical: true,
-		PermittedDNSDomains:         permitted,
-		PermittedIPRanges:           ranges,
-	}
-	certDER, err = x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return nil, nil, fmt.Errorf("server CA: %w", err)
-	}
-	return certDER, key, nil
+	return newCA("Server", func(tmpl *x509.Certificate) {
+		tmpl.PermittedDNSDomainsCritical = true
+		tmpl.PermittedDNSDomains = permitted
+		tmpl.PermittedIPRanges = ranges
+	}, now)
 }
 
 // NewClientCA makes the self-signed CA that signs the members' client
 // certificates, and nothing else: it carries ExtKeyUsage ClientAuth, so a
 // certificate it signs for another use does not verify.
 func NewClientCA(now time.Time) (certDER []byte, key *ecdsa.PrivateKey, err error) {
+	return newCA("Client", func(tmpl *x509.Certificate) {
+		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
+	}, now)
+}
+
+// newCA makes a self-signed ECDSA P-256 CA named "hotline <kind> CA
+// <suffix>" that signs end-entity certificates only; limit adds what
+// restricts it.
+func newCA(kind string, limit func(*x509.Certificate), now time.Time) (certDER []byte, key *ecdsa.PrivateKey, err error) {
 	key, err = pkiNewP256Key()
 	if err != nil {
 		return nil, nil, err
@@ -272,21 +252,21 @@ func NewClientCA(now time.Time) (certDER []byte, key *ecdsa.PrivateKey, err erro
 	tmpl := &x509.Certificate{
 		SerialNumber: serial,
 		Subject: pkix.Name{
-			CommonName:   "hotline Client CA " + suffix,
+			CommonName:   "hotline " + kind + " CA " + suffix,
 			Organization: []string{"hotline"},
 		},
 		NotBefore:             now.Add(-pkiCABackdate),
 		NotAfter:              now.Add(CAValidity),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 		MaxPathLen:            0,
 		MaxPathLenZero:        true,
 	}
+	limit(tmpl)
 	certDER, err = x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
-		return nil, nil, fmt.Errorf("client CA: %w", err)
+		return nil, nil, fmt.Errorf("%s CA: %w", strings.ToLower(kind), err)
 	}
 	return certDER, key, nil
 }
