@@ -22,12 +22,23 @@ lint:
 
 # Browser tests only (real headless Chromium).
 e2e:
-    CI=true go test -run 'Browser|Chromium|E2E' -v ./...
+    CI=true go test -run 'Browser' -v ./handlers/...
 
-# Go benchmarks (PDF, certificate check, store, start-up).
+# Go benchmarks: portal top, certificate check, PDFs, logins while browsing,
+# start-up (figures in BENCHMARKS.md).
 bench:
-    go test -run '^$' -bench . -benchmem ./store/ ./handlers/ ./views/pdf/
+    go test ./handlers -run '^$' -bench 'BenchmarkPortalTop|BenchmarkCertificateCheck|ApplicationPDF' -benchmem
+    go test ./handlers -run '^$' -bench BenchmarkLoginWhileBrowsing -benchtime 300x
+    go test ./views/pdf -run '^$' -bench . -benchtime 50x -count 3
+    go test ./store -run '^$' -bench 'BenchmarkVerifyClientCert|BenchmarkCheck|BenchmarkBackupToFile|BenchmarkVerifyAudit' -benchtime 3x
     go test -run '^$' -bench StartToFirstAnswer -benchtime 10x .
+
+# PRS with 100,000 patients: generate the data set once, then the store
+# benchmarks and the load test against the real binary.
+prs-bench DB="/tmp/prs-100k.db" DURATION="15s":
+    test -f {{DB}} || go test ./store -run '^TestGeneratePRSDataset$' -timeout 60m -prs.gen=100000 -prs.db={{DB}}
+    go test ./store -run '^$' -bench PRS -benchtime 3000x -benchmem -prs.db={{DB}}
+    go test ./handlers -run '^TestPRSLoad$' -v -timeout 30m -prs.load={{DB}} -prs.load.duration={{DURATION}}
 
 # Release build: one stripped binary.
 build:
