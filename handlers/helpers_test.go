@@ -74,7 +74,7 @@ var csrfPattern = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
 
 func (c *testClient) do(method, path string, body io.Reader, contentType string) testResponse {
 	c.env.t.Helper()
-	req := httptest.NewRequest(method, "https://localhost"+path, body)
+	req := httptest.NewRequest(method, path, body)
 	req.Host = "localhost"
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)

@@ -34,7 +34,7 @@ func TestAuditLogPage(t *testing.T) {
 
 	for _, sc := range []scenario{
 		{name: "page", path: "/admin/audit", wantStatus: 200, wantContains: []string{
-			"監査ログ", `data-testid="admin-nav"`, `aria-current>監査ログ`, "ハッシュチェーンの検証：正常", `data-testid="audit-table"`,
+			"監査ログ", `data-testid="admin-nav"`, `aria-current="page">監査ログ`, "ハッシュチェーンの検証：正常", `data-testid="audit-table"`,
 			"patient.view", "referral.send", "2026-04-01 23:30:00", "2026-04-02 00:30:00", `hx-boost="false"`}},
 		{name: "by actor", path: "/admin/audit?actor=h000002", wantStatus: 200, wantContains: []string{"referral.send", "patient.create"}, wantAbsent: []string{"patient.view"}},
 		{name: "by patient", path: "/admin/audit?patient=pat-2", wantStatus: 200, wantContains: []string{"patient.create"}, wantAbsent: []string{"referral.send", "patient.view"}},
@@ -199,7 +199,7 @@ func TestBackupPageAndDownload(t *testing.T) {
 	op := env.loginOperator(t)
 	for _, sc := range []scenario{
 		{name: "page without schedule", path: "/admin/backup", wantStatus: 200, wantContains: []string{
-			`aria-current>バックアップ`, "定期バックアップが設定されていません", `href="/admin/backup/download" hx-boost="false"`, "復元の手順", `data-testid="backup-summary"`},
+			`aria-current="page">バックアップ`, "定期バックアップが設定されていません", `href="/admin/backup/download" hx-boost="false"`, "復元の手順", `data-testid="backup-summary"`},
 			wantAbsent: []string{`action="/admin/backup/run"`}},
 		{name: "run without a directory", method: http.MethodPost, path: "/admin/backup/run", wantStatus: 409},
 	} {
