@@ -45,9 +45,10 @@ build:
     CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=$(git describe --tags --always --dirty 2>/dev/null || echo dev)" -o hotline .
     ls -l hotline
 
-# Every fuzz target for a while (default 30s each).
-fuzz TIME="30s":
-    .ci/fuzz {{TIME}}
+# Every fuzz target for a while (default 200,000 inputs each; a duration
+# such as 30s works too).
+fuzz BUDGET="200000x":
+    .ci/fuzz {{BUDGET}}
 
 # Load test of the portal top over TLS with keep-alive (wrk, 50 connections),
 # beside a hello-world Fiber handler in the same run; RSS idle and under load;
