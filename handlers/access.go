@@ -13,6 +13,12 @@ import (
 
 const localMember = "member"
 
+// isRead reports a GET or HEAD: a page view, which HEAD answers like GET
+// without the body.
+func isRead(c *fiber.Ctx) bool {
+	return c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead
+}
+
 // memberOf is the logged-in account (set by guard), nil when none.
 func memberOf(c *fiber.Ctx) *store.Member {
 	m, _ := c.Locals(localMember).(*store.Member)
@@ -52,7 +58,7 @@ func (s *Server) guard(a Access) fiber.Handler {
 		}
 		if sess.PasswordOnly {
 			if m.MustChangePassword {
-				if c.Method() == fiber.MethodGet {
+				if isRead(c) {
 					return redirect(c, "/password")
 				}
 				return store.Errorf(store.EFORBIDDEN, "初期パスワードを変更してから利用してください")
@@ -155,7 +161,7 @@ func certErrorView(reason string) views.ErrorView {
 // needLogin sends an anonymous visitor to the login page, remembering where
 // they were going.
 func (s *Server) needLogin(c *fiber.Ctx, login string) error {
-	if c.Method() == fiber.MethodGet && c.Get("HX-Request") != "true" {
+	if isRead(c) && c.Get("HX-Request") != "true" {
 		return redirect(c, login+"?next="+url.QueryEscape(string(c.Request().URI().RequestURI())))
 	}
 	if c.Get("HX-Request") == "true" {

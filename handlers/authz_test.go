@@ -23,6 +23,8 @@ import (
 // visitor has neither session nor certificate.
 //
 // A route without a row fails the test, and so does a row without a route.
+// Every GET row is also requested with HEAD, which must get the same answer
+// without a body.
 // Add one line per route to authzMatrix (and, when the path names an
 // object, a fixture to authzFixtures that creates it).
 
@@ -393,6 +395,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 			if got := outcome(method, res); got != want {
 				failures = append(failures, fmt.Sprintf("%-32s %-8s got %s, want %s", key, role.name, describe(got, res), describe(want, res)))
 			}
+			// Every GET route answers HEAD the same way, without a body.
+			if method == http.MethodGet {
+				res = role.do(t, http.MethodHead, path, nil, "")
+				if got := outcome(http.MethodHead, res); got != want || res.Body != "" {
+					failures = append(failures, fmt.Sprintf("%-32s %-8s HEAD got %s with %d bytes, want %s and none", key, role.name,
+						describe(got, res), len(res.Body), describe(want, res)))
+				}
+			}
 		}
 	}
 	if len(failures) > 0 {
@@ -402,10 +412,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 
 // outcome maps a response to the matrix's vocabulary.
 func outcome(method string, res testResponse) int {
-	if method == http.MethodGet && res.Status == http.StatusSeeOther && strings.HasPrefix(res.Location, "/login?next=") {
+	if (method == http.MethodGet || method == http.MethodHead) && res.Status == http.StatusSeeOther && strings.HasPrefix(res.Location, "/login?next=") {
 		return login
 	}
-	if method != http.MethodGet && res.Status == http.StatusUnauthorized && strings.Contains(res.Body, "ログインしてください") {
+	if method == http.MethodPost && res.Status == http.StatusUnauthorized && strings.Contains(res.Body, "ログインしてください") {
 		return login
 	}
 	return res.Status

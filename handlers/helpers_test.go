@@ -139,6 +139,10 @@ type scenario struct {
 	wantContains []string
 	wantAbsent   []string
 	wantLocation string
+	// wantHeaders are exact header values.
+	wantHeaders map[string]string
+	// wantNoBody: the answer has no body (HEAD).
+	wantNoBody bool
 }
 
 // run executes the scenario with client c.
@@ -170,6 +174,14 @@ func (sc scenario) run(t *testing.T, c *testClient) testResponse {
 	}
 	if sc.wantLocation != "" && res.Location != sc.wantLocation {
 		t.Errorf("%s: Location %q, want %q", sc.name, res.Location, sc.wantLocation)
+	}
+	for k, v := range sc.wantHeaders {
+		if got := res.Header.Get(k); got != v {
+			t.Errorf("%s: %s %q, want %q", sc.name, k, got, v)
+		}
+	}
+	if sc.wantNoBody && res.Body != "" {
+		t.Errorf("%s: body of %d bytes, want none", sc.name, len(res.Body))
 	}
 	return res
 }

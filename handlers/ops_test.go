@@ -45,7 +45,7 @@ func TestAuditLogPage(t *testing.T) {
 		{name: "nothing matches", path: "/admin/audit?actor=nobody", wantStatus: 200, wantContains: []string{`data-testid="audit-empty"`}},
 		{name: "bad date", path: "/admin/audit?from=2026-13-45", wantStatus: 422, wantContains: []string{`data-testid="error-from"`, "存在しません"}},
 		{name: "reversed range", path: "/admin/audit?from=2026-04-02&to=2026-04-01", wantStatus: 422, wantContains: []string{`data-testid="error-to"`}},
-		{name: "never editable", method: http.MethodPost, path: "/admin/audit", wantStatus: 404},
+		{name: "never editable", method: http.MethodPost, path: "/admin/audit", wantStatus: 405, wantHeaders: map[string]string{"Allow": "GET, HEAD"}},
 		{name: "no delete", method: http.MethodDelete, path: "/admin/audit", wantStatus: 405},
 	} {
 		sc.run(t, op)

@@ -31,7 +31,7 @@ func (s *Server) prs(h fiber.Handler) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if !prsUnlocked(c) {
 			to := "/prs/login"
-			if c.Method() == fiber.MethodGet {
+			if isRead(c) {
 				to += "?next=" + url.QueryEscape(string(c.Request().URI().RequestURI()))
 			}
 			if c.Get("HX-Request") == "true" && c.Get("HX-Boosted") != "true" {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -25,7 +26,26 @@ func TestPublicPages(t *testing.T) {
 		{name: "guide menu", path: "/guide/menu", wantStatus: 200, wantContains: []string{"医療記録読書機能", "患者様登録ソフト"}},
 		{name: "unknown guide topic", path: "/guide/xyz", wantStatus: 404, wantContains: []string{"ページが見つかりません"}},
 		{name: "unknown path", path: "/no/such/page", wantStatus: 404, wantContains: []string{"ページが見つかりません"}},
-		{name: "wrong method", method: http.MethodPut, path: "/inquiry", wantStatus: 405, wantContains: []string{"この操作はできません"}},
+		{name: "wrong method", method: http.MethodPut, path: "/inquiry", wantStatus: 405, wantContains: []string{"この操作はできません"},
+			wantHeaders: map[string]string{"Allow": "GET, HEAD, POST"}},
+		{name: "POST on a GET-only route, valid token", method: http.MethodPost, path: "/", wantStatus: 405,
+			wantContains: []string{"この操作はできません"}, wantHeaders: map[string]string{"Allow": "GET, HEAD"}},
+		{name: "GET on a POST-only route", path: "/logout", wantStatus: 405, wantContains: []string{"この操作はできません"},
+			wantHeaders: map[string]string{"Allow": "POST"}},
+		{name: "GET on a POST-only route with a parameter", path: "/admin/members/H000001/lock", wantStatus: 405,
+			wantHeaders: map[string]string{"Allow": "POST"}},
+		{name: "GET on the certificate issue", path: "/cert/issue", wantStatus: 405, wantHeaders: map[string]string{"Allow": "POST"}},
+		{name: "OPTIONS", method: http.MethodOptions, path: "/", wantStatus: 405, wantContains: []string{"この操作はできません"},
+			wantHeaders: map[string]string{"Allow": "GET, HEAD"}},
+		{name: "TRACE", method: http.MethodTrace, path: "/login", wantStatus: 405, wantHeaders: map[string]string{"Allow": "GET, HEAD, POST"}},
+		{name: "other method, unknown path", method: http.MethodPut, path: "/no/such/page", wantStatus: 404, wantContains: []string{"ページが見つかりません"}},
+		{name: "OPTIONS, unknown path", method: http.MethodOptions, path: "/no/such/page", wantStatus: 404},
+		{name: "HEAD of the portal top", method: http.MethodHead, path: "/", wantStatus: 200, wantNoBody: true,
+			wantHeaders: map[string]string{"Content-Type": "text/html; charset=utf-8", "Allow": ""}},
+		{name: "HEAD of a static file", method: http.MethodHead, path: static.Path("css/app.css"), wantStatus: 200, wantNoBody: true,
+			wantHeaders: map[string]string{"Content-Type": "text/css; charset=utf-8", "Cache-Control": "public, max-age=31536000, immutable"}},
+		{name: "HEAD of a member page", method: http.MethodHead, path: "/menu", wantStatus: 303, wantLocation: "/login?next=%2Fmenu", wantNoBody: true},
+		{name: "HEAD, unknown path", method: http.MethodHead, path: "/no/such/page", wantStatus: 404, wantNoBody: true},
 		{name: "inquiry form", path: "/inquiry", wantStatus: 200, wantContains: []string{`name="name"`, `name="email"`, `name="subject"`, `name="body"`, `name="_csrf"`}},
 		{name: "login form", path: "/login", wantStatus: 200, wantContains: []string{"ほっとラインID", "パスワード"}},
 		{name: "menu needs login", path: "/menu", wantStatus: 303, wantLocation: "/login?next=%2Fmenu"},
@@ -33,6 +53,13 @@ func TestPublicPages(t *testing.T) {
 		{name: "static unhashed", path: "/static/css/app.css", wantStatus: 404},
 	} {
 		sc.run(t, c)
+	}
+	// HEAD tells the length of the page GET sends.
+	for _, path := range []string{"/", "/guide", static.Path("css/app.css")} {
+		get, head := c.get(path), c.do(http.MethodHead, path, nil, "")
+		if cl := head.Header.Get("Content-Length"); cl != strconv.Itoa(len(get.Body)) || len(get.Body) == 0 {
+			t.Errorf("HEAD %s: Content-Length %q, GET sent %d bytes", path, cl, len(get.Body))
+		}
 	}
 }
 

@@ -5,6 +5,7 @@ package handlers
 
 import (
 	"crypto/x509"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -95,7 +96,9 @@ func New(cfg Config) (*Server, error) {
 		Network: "tcp",
 	})
 	s.middleware()
-	s.mount()
+	if err := s.mount(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -107,10 +110,22 @@ func (s *Server) Shutdown(timeout time.Duration) error {
 	return s.app.ShutdownWithTimeout(timeout)
 }
 
-func (s *Server) mount() {
+// mount registers the route table. There is no catch-all: when no route
+// takes the request, Fiber answers 405 with an Allow header if the path has
+// a route under another method, else 404, and handleError renders either
+// in Japanese.
+func (s *Server) mount() error {
 	for _, r := range s.Routes() {
+		switch r.Method {
+		case fiber.MethodGet:
+			// HEAD answers as GET does; fasthttp leaves the body out.
+			s.app.Add(fiber.MethodHead, r.Path, s.guard(r.Access), r.Handler)
+		case fiber.MethodPost:
+		default:
+			// checkCSRF lets other methods through to be refused here.
+			return fmt.Errorf("route %s %s: every state change is a POST", r.Method, r.Path)
+		}
 		s.app.Add(r.Method, r.Path, s.guard(r.Access), r.Handler)
 	}
-	// Unknown paths: the Japanese 404 page.
-	s.app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+	return nil
 }
