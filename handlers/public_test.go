@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"hotline/static"
 	"hotline/store"
@@ -225,5 +226,145 @@ func TestPortalFollowsSettings(t *testing.T) {
 	c.headers["HX-Request"] = "true"
 	if res := c.get("/"); strings.Contains(res.Body, "<html") {
 		t.Fatal("boosted request got the full page")
+	}
+}
+
+// TestAnonymousGETsWriteNothing: every public GET route of the route table,
+// requested by a visitor without a session — as a page, as htmx fragments,
+// as HEAD, and with a dead session cookie — commits no transaction, leaves
+// every bucket as it was and sets no session cookie. Concrete paths come
+// from the authorization matrix, so a new public route is covered by its row.
+func TestAnonymousGETsWriteNothing(t *testing.T) {
+	env := newTestEnv(t, CertRequired)
+	q, err := env.db.CreateInquiry(store.InquiryForm{Name: "問合 太郎", Email: "q@example.jp", Subject: "件名", Body: "本文"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, receipt, err := env.db.CreateApplication(store.ApplicationForm{Name: "申込 五郎", NameKana: "モウシコミ ゴロウ", Qualification: "doctor",
+		LicenseNumber: "123456", Email: "goro@example.jp", Phone: "03-1234-5678", FacilityChoice: "new", FacilityName: "申込内科",
+		FacilityKind: "clinic", FacilityCode: "0110113719", FacilityPostal: "100-0001", FacilityAddress: "東京都千代田区千代田1-1",
+		FacilityPhone: "03-1234-0001"}, "")
+	if err != nil {
+		t.Fatal(err, store.ErrorFields(err))
+	}
+	fixtures := map[string]string{"inquiry": q.Number, "receipt": receipt, "asset": static.Path("css/app.css")}
+	if _, err := env.db.ServerCertificate(nil); err != nil { // for /ca.crt
+		t.Fatal(err)
+	}
+
+	// A cookie of a session that ended (logged out).
+	m := env.addMember(t, "会員 一郎", "member-Pass-2345")
+	member := env.loginAs(t, m.ID, "member-Pass-2345") // password-only: no certificate
+	ended := member.cookies[sessionCookie]
+	if res := member.post("/logout", nil); res.Status != http.StatusSeeOther || ended == "" {
+		t.Fatalf("logout: %d, cookie %q", res.Status, ended)
+	}
+
+	var paths []string
+	for _, r := range env.srv.Routes() {
+		if r.Access != Public || r.Method != http.MethodGet {
+			continue
+		}
+		path := r.Path
+		if row := authzMatrix[r.Method+" "+r.Path]; row.path != "" {
+			path = row.path
+		}
+		path = placeholder.ReplaceAllStringFunc(path, func(p string) string {
+			v, ok := fixtures[p[1:len(p)-1]]
+			if !ok {
+				t.Fatalf("GET %s: no fixture makes %s", r.Path, p)
+			}
+			return v
+		})
+		paths = append(paths, path)
+	}
+	paths = append(paths, "/login?next=%2Fmenu", "/apply?facility=F000001")
+	if len(paths) < 12 {
+		t.Fatalf("only %d public GET routes", len(paths))
+	}
+	variants := []struct {
+		name    string
+		method  string
+		headers map[string]string
+		cookie  string
+	}{
+		{"page", http.MethodGet, nil, ""},
+		{"htmx request", http.MethodGet, map[string]string{"HX-Request": "true"}, ""},
+		{"boosted htmx request", http.MethodGet, map[string]string{"HX-Request": "true", "HX-Boosted": "true"}, ""},
+		{"htmx history restore", http.MethodGet, map[string]string{"HX-Request": "true", "HX-History-Restore-Request": "true"}, ""},
+		{"HEAD", http.MethodHead, nil, ""},
+		{"unknown session cookie", http.MethodGet, nil, strings.Repeat("z", 43)},
+		{"ended session cookie", http.MethodGet, nil, ended},
+		{"ended session cookie, htmx", http.MethodGet, map[string]string{"HX-Request": "true"}, ended},
+	}
+
+	env.db.FlushAudit()
+	before, err := env.db.BucketDigests()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pageWrites := func() int64 { st := env.db.Stats(); return st.TxStats.GetWrite() }
+	writes := pageWrites()
+	for _, path := range paths {
+		for _, v := range variants {
+			c := env.client()
+			for k, val := range v.headers {
+				c.headers[k] = val
+			}
+			if v.cookie != "" {
+				c.cookies[sessionCookie] = v.cookie
+			}
+			res := c.do(v.method, path, nil, "")
+			if res.Status != http.StatusOK && !(v.method == http.MethodGet && res.Status == http.StatusSeeOther) {
+				t.Errorf("%s %s (%s): %d", v.method, path, v.name, res.Status)
+			}
+			for _, sc := range res.Header.Values("Set-Cookie") {
+				// A dead cookie is cleared; nothing else is set.
+				if v.cookie == "" || !strings.HasPrefix(sc, sessionCookie+"=;") || !strings.Contains(sc, "max-age=0") && !strings.Contains(sc, "expires=") {
+					t.Errorf("%s %s (%s) set a cookie: %s", v.method, path, v.name, sc)
+				}
+			}
+		}
+	}
+	env.db.FlushAudit()
+	after, err := env.db.BucketDigests()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := pageWrites() - writes; n != 0 {
+		t.Errorf("%d page writes while %d paths were requested %d ways each", n, len(paths), len(variants))
+	}
+	for name, d := range before {
+		if after[name] != d {
+			t.Errorf("bucket %s changed", name)
+		}
+	}
+	for name := range after {
+		if _, ok := before[name]; !ok {
+			t.Errorf("bucket %s appeared", name)
+		}
+	}
+
+	// A cookie of a session that timed out: the visitor is anonymous, the
+	// cookie is cleared, and the only write is the removal of that session.
+	member = env.loginAs(t, m.ID, "member-Pass-2345")
+	timedOut := member.cookies[sessionCookie]
+	start := time.Now()
+	env.db.SetClock(func() time.Time { return time.Now().Add(time.Since(start) + store.SessionIdleTimeout + time.Minute) })
+	before, _ = env.db.BucketDigests()
+	c := env.client()
+	c.cookies[sessionCookie] = timedOut
+	res := c.get("/login")
+	if res.Status != http.StatusOK || len(res.Header.Values("Set-Cookie")) != 1 || !strings.HasPrefix(res.Header.Get("Set-Cookie"), sessionCookie+"=;") {
+		t.Fatalf("timed-out cookie: %d %q", res.Status, res.Header.Values("Set-Cookie"))
+	}
+	after, _ = env.db.BucketDigests()
+	for name, d := range before {
+		if after[name] != d && name != "sessions" && name != "sessions_by_member" {
+			t.Errorf("timed-out cookie: bucket %s changed", name)
+		}
+	}
+	if after["sessions"] == before["sessions"] {
+		t.Error("timed-out cookie: the session was not removed")
 	}
 }
