@@ -171,23 +171,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	tlsLn := tls.NewListener(ln, &tls.Config{
-		MinVersion: tls.VersionTLS12,
-		// TLS 1.2 only with forward-secret AEAD suites; 1.3 suites are fixed
-		// and preferred by negotiation.
-		CipherSuites: []uint16{
-			tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-			tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305, tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-			tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305,
-		},
-		// Request (never require or verify) client certificates in the
-		// handshake: the application verifies them, so an expired or foreign
-		// certificate gets an explanation page instead of a TLS error.
-		ClientAuth:     tls.RequestClientCert,
-		ClientCAs:      pool,
-		GetCertificate: getCert,
-		NextProtos:     []string{"http/1.1"},
-	})
+	tlsLn := tls.NewListener(ln, srv.TLSConfig(getCert))
 
 	var redirectSrv *http.Server
 	if cfg.httpAddr != "" {

@@ -231,8 +231,8 @@ func (e *testEnv) loginOperator(t testing.TB) *testClient {
 	return e.loginAs(t, "admin", operatorPassword)
 }
 
-// listen serves the app over real TLS on a loopback port (the handshake
-// requests client certificates, as in production) and returns its base URL.
+// listen serves the app over real TLS on a loopback port, with the
+// production TLS configuration, and returns its base URL.
 func (e *testEnv) listen(t testing.TB) string {
 	t.Helper()
 	cert, err := e.db.ServerCertificate(nil)
@@ -243,8 +243,7 @@ func (e *testEnv) listen(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tlsLn := tls.NewListener(ln, &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert},
-		ClientAuth: tls.RequestClientCert, ClientCAs: e.srv.cfg.ClientCAs})
+	tlsLn := tls.NewListener(ln, e.srv.TLSConfig(func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return &cert, nil }))
 	go e.srv.App().Listener(tlsLn)
 	t.Cleanup(func() { _ = e.srv.App().Shutdown() })
 	return "https://localhost:" + strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
