@@ -1,10 +1,19 @@
 package main
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"io"
+	"log/slog"
+	"net"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"hotline/handlers"
+	"hotline/store"
 )
 
 // TestServeRefusesBadCertValidity: a client certificate lifetime below an
@@ -16,5 +25,82 @@ func TestServeRefusesBadCertValidity(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "--cert-validity") {
 			t.Errorf("--cert-validity %s: %v", v, err)
 		}
+	}
+}
+
+// TestServerCertificateRenewedWhileServing: the running server's
+// per-handshake certificate source hands out the renewed certificate once
+// the current one is due, without a restart, and stores it.
+func TestServerCertificateRenewedWhileServing(t *testing.T) {
+	db, err := store.Open(filepath.Join(t.TempDir(), "h.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var mu sync.Mutex
+	now := time.Now().UTC()
+	db.SetClock(func() time.Time { mu.Lock(); defer mu.Unlock(); return now })
+	clientCA, err := db.ClientCA()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(clientCA.Cert)
+	var logs lockedBuffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	getCert, err := serverCertificates(db, serveConfig{hostnames: listFlag{"hotline.example.jp"}}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := handlers.New(handlers.Config{DB: db, CertMode: handlers.CertRequired, ClientCAs: pool, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.App().Listener(tls.NewListener(ln, srv.TLSConfig(getCert)))
+	defer srv.Shutdown(5 * time.Second)
+
+	// served is the leaf of a new connection, checked against /ca.crt at
+	// the database clock.
+	served := func() *x509.Certificate {
+		t.Helper()
+		conn, err := tls.Dial("tcp", ln.Addr().String(), &tls.Config{InsecureSkipVerify: true, ServerName: "hotline.example.jp"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		leaf := conn.ConnectionState().PeerCertificates[0]
+		caPEM, _ := db.ServerCAPEM()
+		roots := x509.NewCertPool()
+		roots.AppendCertsFromPEM(caPEM)
+		if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, DNSName: "hotline.example.jp", CurrentTime: db.Now()}); err != nil {
+			t.Fatalf("served certificate at %v: %v", db.Now(), err)
+		}
+		return leaf
+	}
+	first := served()
+	if again := served(); again.SerialNumber.Cmp(first.SerialNumber) != 0 {
+		t.Fatal("a new certificate for every handshake")
+	}
+
+	mu.Lock()
+	now = now.Add(61 * 24 * time.Hour)
+	mu.Unlock()
+	renewed := served()
+	if renewed.SerialNumber.Cmp(first.SerialNumber) == 0 {
+		t.Fatal("the due certificate is still served")
+	}
+	if again := served(); again.SerialNumber.Cmp(renewed.SerialNumber) != 0 {
+		t.Fatal("renewed again at the next handshake")
+	}
+	stored, err := db.ServerCertificate([]string{"hotline.example.jp"})
+	if err != nil || stored.Leaf.SerialNumber.Cmp(renewed.SerialNumber) != 0 {
+		t.Fatalf("the renewed certificate is not the stored one: %v", err)
+	}
+	if !strings.Contains(logs.String(), "server certificate renewed") {
+		t.Errorf("no log line: %s", logs.String())
 	}
 }
