@@ -1,0 +1,64 @@
+package handlers
+
+import (
+	"bytes"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// syncBuffer is a log destination tests read while the server writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestPanicAnswersTheErrorPage: a handler that panics gets the Japanese
+// 500 page (for a full page and for htmx alike), the panic and its stack go
+// to the log, and the server goes on serving.
+func TestPanicAnswersTheErrorPage(t *testing.T) {
+	env := newTestEnv(t, CertOff)
+	var logs syncBuffer
+	env.srv.log = slog.New(slog.NewTextHandler(&logs, nil))
+	env.srv.App().Get("/test/panic", func(*fiber.Ctx) error { panic("secret-panic-value") })
+
+	c := env.client()
+	for _, hx := range []bool{false, true} {
+		if hx {
+			c.headers["HX-Request"] = "true"
+		}
+		res := (scenario{name: "panic", path: "/test/panic", wantStatus: 500,
+			wantContains: []string{"システムエラー", "問題が続く場合は、問合せフォームからご連絡ください。"},
+			wantAbsent:   []string{"secret-panic-value", "goroutine", ".go:"}}).run(t, c)
+		if ct := res.Header.Get("Content-Type"); ct != fiber.MIMETextHTMLCharsetUTF8 || res.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("500 page headers: %q %q", ct, res.Header.Get("Cache-Control"))
+		}
+	}
+	log := logs.String()
+	for _, want := range []string{`level=ERROR msg=panic path=/test/panic panic=secret-panic-value stack="goroutine`,
+		"middleware_test.go", `level=ERROR msg=request method=GET path=/test/panic status=500`} {
+		if !strings.Contains(log, want) {
+			t.Errorf("log lacks %q:\n%s", want, log)
+		}
+	}
+	delete(c.headers, "HX-Request")
+	if res := c.get("/"); res.Status != http.StatusOK {
+		t.Fatalf("after the panic: %d", res.Status)
+	}
+}
