@@ -373,9 +373,14 @@ func serverCertificates(db *store.DB, cfg serveConfig, log *slog.Logger) (func(*
 // httpsRedirect answers plain HTTP with a redirect to the HTTPS port.
 func httpsRedirect(httpAddr, httpsAddr string) *http.Server {
 	port := portOf(httpsAddr)
+	// It only ever answers a redirect: short timeouts all round, so idle or
+	// trickling clients cannot hold connections.
 	return &http.Server{
 		Addr:              httpAddr,
 		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      10 * time.Second,
+		IdleTimeout:       30 * time.Second,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			host := r.Host
 			if h, _, err := net.SplitHostPort(host); err == nil {
