@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 
 	"hotline/store"
 	"hotline/views"
@@ -30,7 +31,9 @@ func (s *Server) exportAuditLog(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="audit-`+s.db.Now().In(store.Tokyo).Format("20060102-150405")+`.csv"`)
 	db, log := s.db, s.log
-	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+	// A long log may take longer than the WriteTimeout: the download is
+	// paced instead.
+	s.sendDownload(c, fasthttp.NewStreamReader(func(w *bufio.Writer) {
 		w.WriteString("\uFEFF")
 		cw := csv.NewWriter(w)
 		cw.UseCRLF = true
@@ -47,7 +50,7 @@ func (s *Server) exportAuditLog(c *fiber.Ctx) error {
 			// The status is long sent: the download ends short.
 			log.Warn("audit export ended early", "err", err)
 		}
-	})
+	}), -1)
 	return nil
 }
 

@@ -65,7 +65,8 @@ func (s *Server) runBackup(c *fiber.Ctx) error {
 }
 
 // downloadBackup streams a hot backup (a consistent copy taken while the
-// server runs) with a dated file name.
+// server runs) with a dated file name. A big file may take longer than the
+// WriteTimeout: the download is paced instead.
 func (s *Server) downloadBackup(c *fiber.Ctx) error {
 	r, size, err := s.cfg.Backups.Download(memberOf(c).ID, c.IP())
 	if err != nil {
@@ -73,6 +74,6 @@ func (s *Server) downloadBackup(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMEOctetStream)
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+store.BackupFileName(s.db.Now())+`"`)
-	c.Response().SetBodyStream(r, int(size))
+	s.sendDownload(c, r, int(size))
 	return nil
 }

@@ -54,7 +54,12 @@ type Server struct {
 	public  publicPages
 	// auditChain caches the audit log's chain verification for its page.
 	auditChain auditChainCache
+	// pace bounds long downloads instead of the WriteTimeout (download.go).
+	pace downloadPace
 }
+
+// writeTimeout bounds writing a response, except paced downloads.
+const writeTimeout = 120 * time.Second
 
 // New builds the server and its routes.
 func New(cfg Config) (*Server, error) {
@@ -77,14 +82,14 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Logger, csrfKey: key}
+	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Logger, csrfKey: key, pace: defaultPace}
 	s.certs = newCertChecker(cfg.DB, cfg.ClientCAs)
 	s.app = fiber.New(fiber.Config{
 		// Fiber reuses request strings after the handler returns; copies are
 		// safer than remembering to copy.
 		Immutable:             true,
 		ReadTimeout:           30 * time.Second,
-		WriteTimeout:          120 * time.Second,
+		WriteTimeout:          writeTimeout,
 		IdleTimeout:           120 * time.Second,
 		BodyLimit:             cfg.BodyLimit,
 		ReadBufferSize:        16 << 10,
