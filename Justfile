@@ -20,9 +20,12 @@ lint:
     go vet ./...
     go tool templ generate >/dev/null && test -z "$(git status --porcelain -- '*_templ.go')"
 
-# Browser tests only (real headless Chromium).
+# Browser tests only (real headless Chromium): the handler tests that drive
+# it, and the harness's own tests in ./handlers/browsertest (none of whose
+# names say Browser). The main package has none.
 e2e:
-    CI=true go test -run 'Browser' -v ./handlers/...
+    CI=true go test -run 'Browser' -v ./handlers
+    CI=true go test -v ./handlers/browsertest
 
 # Go benchmarks: portal top, certificate check, PDFs, logins while browsing,
 # start-up (figures in BENCHMARKS.md).
