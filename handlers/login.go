@@ -41,15 +41,10 @@ func (s *Server) login(c *fiber.Ctx) error {
 	}
 	if !verifyPassword(m.PasswordHash, password) || len(password) > 256 {
 		_ = s.db.Audit(store.AuditEvent{Actor: clipString(id, 40), Action: "login", Remote: c.IP(), Result: store.ResultFailed})
-		hold, err := s.db.LoginFailed(attempt)
-		if err != nil {
+		// A failure that starts a hold still answers like any wrong pair:
+		// the hold applies from the next attempt (429, checked above).
+		if _, err := s.db.LoginFailed(attempt); err != nil {
 			return err
-		}
-		if hold != nil {
-			// This failure started a hold: say so now rather than at the
-			// next try.
-			retry, err := s.db.CheckLogin(attempt)
-			return s.throttled(c, retry, fail, err)
 		}
 		return fail(store.Errorf(store.EUNAUTHORIZED, loginFailed))
 	}
