@@ -39,7 +39,9 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err != nil && store.ErrorCode(err) != store.ENOTFOUND {
 		return err
 	}
-	if !verifyPassword(m.PasswordHash, password) || len(password) > 256 {
+	// An overlong password is refused before Argon2id: no valid one is
+	// longer, and hashing it would only cost.
+	if len(password) > maxPasswordBytes || !verifyPassword(m.PasswordHash, password) {
 		_ = s.db.Audit(store.AuditEvent{Actor: clipString(id, 40), Action: "login", Remote: c.IP(), Result: store.ResultFailed})
 		// A failure that starts a hold still answers like any wrong pair:
 		// the hold applies from the next attempt (429, checked above).

@@ -3,7 +3,12 @@ package handlers
 import (
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"hotline/store"
 )
 
 func TestLoginFirstStepsCertOff(t *testing.T) {
@@ -53,5 +58,127 @@ func TestLoginRequiredModeWithoutCertificate(t *testing.T) {
 	menu := c.get("/menu")
 	if menu.Status != 403 || !strings.Contains(menu.Body, "証明書") || !strings.Contains(menu.Body, "再発行") {
 		t.Fatalf("menu without certificate: %d %s", menu.Status, snippet(menu.Body))
+	}
+}
+
+// argonCounter counts the Argon2id work done through verifyPassword and
+// hashPassword, how much of it ran at once, and whether each call ran
+// holding a passwordChecks slot.
+type argonCounter struct {
+	verifies, hashes atomic.Int32
+	inside, peak     atomic.Int32
+	outsideSlot      atomic.Int32
+}
+
+// countArgon swaps the Argon2id functions for counting ones until the test
+// ends. With fake, they only sleep a little instead of hashing (for
+// concurrency tests); else they hash for real.
+func countArgon(t *testing.T, fake bool) *argonCounter {
+	t.Helper()
+	ac := &argonCounter{}
+	verify, hash := argonVerify, argonHash
+	enter := func() func() {
+		if len(passwordChecks) == 0 {
+			ac.outsideSlot.Add(1)
+		}
+		n := ac.inside.Add(1)
+		for p := ac.peak.Load(); n > p && !ac.peak.CompareAndSwap(p, n); p = ac.peak.Load() {
+		}
+		if fake {
+			time.Sleep(10 * time.Millisecond)
+		}
+		return func() { ac.inside.Add(-1) }
+	}
+	argonVerify = func(h, pw string) bool {
+		ac.verifies.Add(1)
+		defer enter()()
+		if fake {
+			return false
+		}
+		return verify(h, pw)
+	}
+	argonHash = func(pw string) string {
+		ac.hashes.Add(1)
+		defer enter()()
+		if fake {
+			return "$argon2id$fake"
+		}
+		return hash(pw)
+	}
+	t.Cleanup(func() { argonVerify, argonHash = verify, hash })
+	return ac
+}
+
+// TestLoginRefusesOverlongPasswordBeforeHashing: a password longer than any
+// the policy accepts is a plain failure that costs no Argon2id; the longest
+// the policy accepts (128 kanji) still logs in.
+func TestLoginRefusesOverlongPasswordBeforeHashing(t *testing.T) {
+	env := newTestEnv(t, CertOff)
+	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
+	long := strings.Repeat("山田医院長", 25) + "内科外科" // 129 characters, too many
+	kanji := []rune(long)[:store.PasswordMaxLength]
+	if err := store.CheckPassword("H999999", string(kanji)); err != nil {
+		t.Fatalf("the policy refuses the 128-character password: %v", err)
+	}
+	k := env.addMember(t, "鈴木 花子", string(kanji))
+	ac := countArgon(t, false)
+	c := env.client()
+	for _, sc := range []scenario{
+		{name: "overlong", method: "POST", path: "/login", form: loginForm(m.ID, strings.Repeat("あ", store.PasswordMaxBytes/3+1)),
+			wantStatus: 401, wantContains: []string{loginFailed}},
+		{name: "overlong ASCII", method: "POST", path: "/login", form: loginForm(m.ID, strings.Repeat("x", store.PasswordMaxBytes+1)),
+			wantStatus: 401, wantContains: []string{loginFailed}},
+	} {
+		sc.run(t, c)
+	}
+	if n := ac.verifies.Load(); n != 0 {
+		t.Fatalf("overlong passwords were hashed %d times", n)
+	}
+	if page, _ := env.db.ListAudit(store.AuditFilter{Actor: m.ID, Action: "login"}); len(page.Events) != 2 || page.Events[0].Result != store.ResultFailed {
+		t.Fatalf("overlong attempts not audited as failures: %+v", page.Events)
+	}
+	if len(string(kanji)) <= 256 {
+		t.Fatalf("test password is only %d bytes", len(string(kanji)))
+	}
+	scenario{name: "128 kanji", method: "POST", path: "/login", form: loginForm(k.ID, string(kanji)), wantStatus: 303, wantLocation: "/menu"}.run(t, env.client())
+	if n := ac.verifies.Load(); n != 1 || ac.outsideSlot.Load() != 0 {
+		t.Fatalf("verifications %d, outside the slots %d", n, ac.outsideSlot.Load())
+	}
+}
+
+// TestPasswordWorkIsBounded: verifications and the hashing of a new
+// password share passwordChecks; never more run at once than it has slots.
+func TestPasswordWorkIsBounded(t *testing.T) {
+	env := newTestEnv(t, CertOff)
+	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
+	c := env.loginAs(t, m.ID, "member-Pass-2345")
+	ac := countArgon(t, false)
+	scenario{name: "change", method: "POST", path: "/password", form: url.Values{"current": {"member-Pass-2345"}, "new": {"another-Good-pass-77"}, "confirm": {"another-Good-pass-77"}},
+		wantStatus: 303}.run(t, c)
+	if ac.hashes.Load() != 1 || ac.verifies.Load() != 1 || ac.outsideSlot.Load() != 0 {
+		t.Fatalf("password change: %d hashes, %d verifications, %d outside the slots", ac.hashes.Load(), ac.verifies.Load(), ac.outsideSlot.Load())
+	}
+	if got, _ := env.db.Member(m.ID); !store.VerifyPassword(got.PasswordHash, "another-Good-pass-77") {
+		t.Fatal("new password not stored")
+	}
+
+	ac = countArgon(t, true)
+	slots := cap(passwordChecks)
+	var wg sync.WaitGroup
+	for i := range 4*slots + 3 {
+		wg.Go(func() {
+			if i%2 == 0 {
+				verifyPassword("x", "y")
+			} else {
+				hashPassword("y")
+			}
+		})
+	}
+	wg.Wait()
+	if peak := int(ac.peak.Load()); peak != slots {
+		t.Fatalf("at most %d ran at once, want exactly the %d slots", peak, slots)
+	}
+	if ac.outsideSlot.Load() != 0 {
+		t.Fatal("work ran outside passwordChecks")
 	}
 }
