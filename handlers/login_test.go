@@ -182,3 +182,58 @@ func TestPasswordWorkIsBounded(t *testing.T) {
 		t.Fatal("work ran outside passwordChecks")
 	}
 }
+
+// TestPasswordChangeEndsOtherSessions: the member's other browser is
+// logged out on its next request; the one that changed it goes on.
+func TestPasswordChangeEndsOtherSessions(t *testing.T) {
+	env := newTestEnv(t, CertOff)
+	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
+	other := env.addMember(t, "鈴木 花子", "other-Pass-2345")
+	here := env.loginAs(t, m.ID, "member-Pass-2345")
+	there := env.loginAs(t, m.ID, "member-Pass-2345")
+	someoneElse := env.loginAs(t, other.ID, "other-Pass-2345")
+	scenario{name: "other browser before", path: "/menu", wantStatus: 200}.run(t, there)
+	scenario{name: "change", method: "POST", path: "/password", form: url.Values{"current": {"member-Pass-2345"}, "new": {"another-Good-pass-77"}, "confirm": {"another-Good-pass-77"}},
+		wantStatus: 303, wantLocation: "/menu?done=password"}.run(t, here)
+	for _, sc := range []struct {
+		c    *testClient
+		want scenario
+	}{
+		{here, scenario{name: "this browser goes on", path: "/menu", wantStatus: 200, wantContains: []string{"ほっとライン - メニュー"}}},
+		{there, scenario{name: "other browser logged out", path: "/menu", wantStatus: 303, wantLocation: "/login?next=%2Fmenu"}},
+		{there, scenario{name: "and stays out", path: "/profile", wantStatus: 303, wantLocation: "/login?next=%2Fprofile"}},
+		{someoneElse, scenario{name: "another member is not affected", path: "/menu", wantStatus: 200}},
+	} {
+		sc.want.run(t, sc.c)
+	}
+	if sessions, _ := env.db.MemberSessions(m.ID); len(sessions) != 1 {
+		t.Fatalf("%d sessions left, want the current one", len(sessions))
+	}
+}
+
+// TestLogoutEndsSessionOnServer: the cookie saved before logging out opens
+// nothing afterwards.
+func TestLogoutEndsSessionOnServer(t *testing.T) {
+	env := newTestEnv(t, CertOff)
+	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
+	c := env.loginAs(t, m.ID, "member-Pass-2345")
+	saved := c.cookies[sessionCookie]
+	if saved == "" {
+		t.Fatal("no session cookie after login")
+	}
+	scenario{name: "logout", method: "POST", path: "/logout", wantStatus: 303, wantLocation: "/"}.run(t, c)
+	if _, ok := c.cookies[sessionCookie]; ok {
+		t.Error("logout left the cookie in the browser")
+	}
+	replay := env.client()
+	replay.cookies[sessionCookie] = saved
+	for _, sc := range []scenario{
+		{name: "replayed cookie, menu", path: "/menu", wantStatus: 303, wantLocation: "/login?next=%2Fmenu"},
+		{name: "replayed cookie, profile", path: "/profile", wantStatus: 303, wantLocation: "/login?next=%2Fprofile"},
+	} {
+		sc.run(t, replay)
+	}
+	if sessions, _ := env.db.MemberSessions(m.ID); len(sessions) != 0 {
+		t.Fatalf("%d sessions left after logout", len(sessions))
+	}
+}
