@@ -139,6 +139,9 @@ type scenario struct {
 	wantContains []string
 	wantAbsent   []string
 	wantLocation string
+	// wantMatch are regular expressions the body must match (e.g. a
+	// message inside its field's error element).
+	wantMatch []string
 }
 
 // run executes the scenario with client c.
@@ -166,6 +169,11 @@ func (sc scenario) run(t *testing.T, c *testClient) testResponse {
 	for _, s := range sc.wantAbsent {
 		if strings.Contains(res.Body, s) {
 			t.Errorf("%s: body has %q", sc.name, s)
+		}
+	}
+	for _, p := range sc.wantMatch {
+		if !regexp.MustCompile(p).MatchString(res.Body) {
+			t.Errorf("%s: body does not match %s\n%s", sc.name, p, snippet(res.Body))
 		}
 	}
 	if sc.wantLocation != "" && res.Location != sc.wantLocation {
