@@ -17,6 +17,7 @@ import (
 	pkcs12 "software.sslmate.com/src/go-pkcs12"
 
 	"hotline/store"
+	"hotline/store/pkcs12info"
 )
 
 // certBrowser is a member's browser over real TLS: a cookie jar, the CSRF
@@ -156,6 +157,24 @@ func certFromP12(t testing.TB, p12 []byte, pass string) (*tls.Certificate, *x509
 	return c, leaf
 }
 
+// checkP12Encoding reads which algorithms protect a downloaded file:
+// Modern2023 (PBES2, PBKDF2-HMAC-SHA-256, AES-256-CBC, SHA-256 MAC) by
+// default, LegacyDES (3DES, SHA-1 MAC) for encoding=legacy.
+func checkP12Encoding(t testing.TB, p12 []byte, legacy bool) {
+	t.Helper()
+	info, err := pkcs12info.Read(p12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cipher, mac := "PBES2, PBKDF2, AES-256-CBC, PRF hmacWithSHA256", "SHA-256"
+	if legacy {
+		cipher, mac = "pbeWithSHA1And3-KeyTripleDES-CBC", "SHA-1"
+	}
+	if len(info.Key) != 1 || info.Key[0] != cipher || len(info.Certs) != 1 || info.Certs[0] != cipher || info.CertBagsInClear != 0 || info.MAC != mac {
+		t.Errorf("downloaded file (legacy=%v): %+v, want key and certificates under %q, MAC %s", legacy, info, cipher, mac)
+	}
+}
+
 // storeCert issues a certificate through the store (as if downloaded
 // before) and unpacks it.
 func storeCert(t testing.TB, db *store.DB, memberID, device string, validity time.Duration) (*tls.Certificate, store.Certificate) {
@@ -253,6 +272,7 @@ func TestCertificateFirstLoginOverTLS(t *testing.T) {
 	}
 
 	cert, leaf, res := b.issueOverHTTP("受付PC", url.Values{"download_token": {strings.Repeat("ab", 16)}})
+	checkP12Encoding(t, []byte(res.Body), false)
 	cd := res.Header.Get("Content-Disposition")
 	if !strings.HasPrefix(cd, "attachment; ") || !strings.Contains(cd, `filename="hotline-`+m.ID+`.p12"`) ||
 		!strings.Contains(cd, "filename*=UTF-8''hotline-"+m.ID+"-%E5%8F%97%E4%BB%98PC.p12") {
@@ -416,7 +436,8 @@ func TestCertificateReissueOverTLS(t *testing.T) {
 	// The operator's own first login: password, then the certificate.
 	op := env.certBrowser(t, base, nil)
 	op.login("admin", operatorPassword, "/cert")
-	opCert, _, _ := op.issueOverHTTP("運営PC", nil)
+	opCert, _, opRes := op.issueOverHTTP("運営PC", url.Values{"encoding": {"modern"}})
+	checkP12Encoding(t, []byte(opRes.Body), false)
 	op.present(opCert)
 	op.login("admin", operatorPassword, "/menu")
 	list := op.get("/admin/members/" + m.ID + "/certificates")
@@ -433,7 +454,8 @@ func TestCertificateReissueOverTLS(t *testing.T) {
 	pc2 := env.certBrowser(t, base, nil)
 	pc2.login(m.ID, "member-Pass-2345", "/cert")
 	pc2.expect("cert page after grant", pc2.get("/cert"), 200, `action="/cert/issue"`)
-	second, _, _ := pc2.issueOverHTTP("診察室PC", url.Values{"encoding": {"legacy"}})
+	second, _, legacyRes := pc2.issueOverHTTP("診察室PC", url.Values{"encoding": {"legacy"}})
+	checkP12Encoding(t, []byte(legacyRes.Body), true)
 	pc2.present(second)
 	pc2.login(m.ID, "member-Pass-2345", "/menu")
 	pc2.expect("menu on the second PC", pc2.get("/menu"), 200)

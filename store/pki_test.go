@@ -22,6 +22,8 @@ import (
 	"time"
 
 	pkcs12 "software.sslmate.com/src/go-pkcs12"
+
+	"hotline/store/pkcs12info"
 )
 
 var pkiTestNow = time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
@@ -408,6 +410,8 @@ func TestEncodeClientPKCS12(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			want := pkiWantEncoding(legacy)
+			checkPKCS12Encoding(t, p12, want)
 			gotKey, gotCert, chain, err := pkcs12.DecodeChain(p12, pass)
 			if err != nil {
 				t.Fatal(err)
@@ -426,7 +430,7 @@ func TestEncodeClientPKCS12(t *testing.T) {
 			if err := os.WriteFile(file, p12, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			t.Run("openssl", func(t *testing.T) { pkiOpenSSLImport(t, file, pass) })
+			t.Run("openssl", func(t *testing.T) { pkiOpenSSLImport(t, file, pass, want) })
 			t.Run("nss", func(t *testing.T) { pkiNSSImport(t, dir, file, pass, cert) })
 		})
 	}
@@ -444,11 +448,49 @@ func pkiNeedTool(t *testing.T, name string) string {
 	return p
 }
 
-func pkiOpenSSLImport(t *testing.T, file, pass string) {
+// pkcs12Encoding is what protects a PKCS#12 file, as pkcs12info names it
+// and as `openssl pkcs12 -info` prints it.
+type pkcs12Encoding struct {
+	cipher, mac               string // pkcs12info: key bag and certificates, MAC
+	opensslCipher, opensslMAC string
+}
+
+// pkiWantEncoding is the encoding EncodeClientPKCS12 must use: Modern2023
+// (PBES2 with PBKDF2-HMAC-SHA-256 and AES-256-CBC, SHA-256 MAC) by default,
+// LegacyDES (3DES, SHA-1 MAC) when asked.
+func pkiWantEncoding(legacy bool) pkcs12Encoding {
+	if legacy {
+		return pkcs12Encoding{cipher: "pbeWithSHA1And3-KeyTripleDES-CBC", mac: "SHA-1",
+			opensslCipher: "pbeWithSHA1And3-KeyTripleDES-CBC, Iteration 2048", opensslMAC: "MAC: sha1"}
+	}
+	return pkcs12Encoding{cipher: "PBES2, PBKDF2, AES-256-CBC, PRF hmacWithSHA256", mac: "SHA-256",
+		opensslCipher: "PBES2, PBKDF2, AES-256-CBC, Iteration 2048, PRF hmacWithSHA256", opensslMAC: "MAC: sha256"}
+}
+
+// checkPKCS12Encoding reads the algorithm identifiers of the file.
+func checkPKCS12Encoding(t *testing.T, p12 []byte, want pkcs12Encoding) {
+	t.Helper()
+	info, err := pkcs12info.Read(p12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(info.Key) != 1 || info.Key[0] != want.cipher || len(info.Certs) != 1 || info.Certs[0] != want.cipher ||
+		info.CertBagsInClear != 0 || info.MAC != want.mac {
+		t.Errorf("encoding %+v, want key and certificates under %q, MAC %s", info, want.cipher, want.mac)
+	}
+}
+
+func pkiOpenSSLImport(t *testing.T, file, pass string, want pkcs12Encoding) {
 	openssl := pkiNeedTool(t, "openssl")
 	out, err := exec.Command(openssl, "pkcs12", "-in", file, "-info", "-noout", "-passin", "pass:"+pass).CombinedOutput()
 	if err != nil {
 		t.Fatalf("openssl pkcs12: %v\n%s", err, out)
+	}
+	// OpenSSL reads the same algorithms.
+	for _, line := range []string{"Shrouded Keybag: " + want.opensslCipher + "\n", "PKCS7 Encrypted data: " + want.opensslCipher + "\n", want.opensslMAC + ","} {
+		if !bytes.Contains(out, []byte(line)) {
+			t.Errorf("openssl -info lacks %q:\n%s", line, out)
+		}
 	}
 	// And it really decrypts the key.
 	out, err = exec.Command(openssl, "pkcs12", "-in", file, "-nocerts", "-nodes", "-passin", "pass:"+pass).CombinedOutput()
