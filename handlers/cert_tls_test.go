@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -9,6 +10,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -627,6 +630,74 @@ func TestP12FileNames(t *testing.T) {
 		}
 		if h := contentDisposition("attachment", ascii, full); h != tc.header {
 			t.Errorf("%q: header %q", tc.device, h)
+		}
+	}
+}
+
+// TestCertificateKeyIsNeverStored: after certificates are issued over
+// HTTP (modern and legacy files), the database file holds neither the
+// private keys (PKCS#8, SEC 1 or the bare scalar), nor the .p12 files, nor
+// the passphrase.
+func TestCertificateKeyIsNeverStored(t *testing.T) {
+	env := newTestEnv(t, CertRequired)
+	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
+	if err := env.db.GrantCertificateReissue(m.ID, "admin", ""); err != nil {
+		t.Fatal(err)
+	}
+	secrets := map[string][]byte{"passphrase": []byte(certTestPassphrase)}
+	var serials []string
+	for i, encoding := range []string{"modern", "legacy"} {
+		c := env.client()
+		if res := c.post("/login", loginForm(m.ID, "member-Pass-2345")); res.Location != "/cert" {
+			t.Fatalf("login: %d %q", res.Status, res.Location)
+		}
+		c.get("/cert")
+		res := c.post("/cert/issue", url.Values{"device_name": {"PC" + encoding}, "passphrase": {certTestPassphrase},
+			"passphrase_confirm": {certTestPassphrase}, "encoding": {encoding}})
+		if res.Status != http.StatusOK || res.Header.Get("Content-Type") != "application/x-pkcs12" {
+			t.Fatalf("issue %s: %d\n%s", encoding, res.Status, snippet(res.Body))
+		}
+		p12 := []byte(res.Body)
+		key, leaf, _, err := pkcs12.DecodeChain(p12, certTestPassphrase)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ec, ok := key.(*ecdsa.PrivateKey)
+		if !ok {
+			t.Fatalf("key is %T", key)
+		}
+		pkcs8, err := x509.MarshalPKCS8PrivateKey(ec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sec1, err := x509.MarshalECPrivateKey(ec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		scalar, err := ec.Bytes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := strconv.Itoa(i)
+		secrets["PKCS#8 key "+n], secrets["SEC 1 key "+n], secrets["private scalar "+n], secrets[".p12 file "+n] = pkcs8, sec1, scalar, p12
+		serials = append(serials, store.ClientCertSerialHex(leaf))
+	}
+	if err := env.db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	file, err := os.ReadFile(env.db.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The scan reads what the store wrote: the certificate records are there.
+	for _, serial := range serials {
+		if !bytes.Contains(file, []byte(serial)) {
+			t.Fatalf("the file lacks the record of %s: the scan reads the wrong file", serial)
+		}
+	}
+	for name, secret := range secrets {
+		if bytes.Contains(file, secret) {
+			t.Errorf("the database file holds the %s", name)
 		}
 	}
 }
