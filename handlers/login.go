@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 
 	"hotline/store"
@@ -96,12 +98,23 @@ func (s *Server) login(c *fiber.Ctx) error {
 	switch {
 	case m.MustChangePassword:
 		return redirect(c, "/password")
+	case sess.PasswordOnly && s.pendingPage(next):
+		// E.g. the reissue request the certificate page linked to.
+		return redirect(c, next)
 	case sess.PasswordOnly:
 		return redirect(c, "/cert")
 	case next != "":
 		return redirect(c, next)
 	}
 	return redirect(c, "/menu")
+}
+
+// pendingPage reports whether next (a safeNext path) is a page a
+// password-only session may open: a GET route of access Pending.
+func (s *Server) pendingPage(next string) bool {
+	path, _, _ := strings.Cut(next, "?")
+	path, _, _ = strings.Cut(path, "#")
+	return s.pendingGets[path]
 }
 
 // logout ends the session on the server.

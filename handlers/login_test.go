@@ -237,3 +237,61 @@ func TestLogoutEndsSessionOnServer(t *testing.T) {
 		t.Fatalf("%d sessions left after logout", len(sessions))
 	}
 }
+
+// TestLoginNextForPasswordOnlySession: the certificate page's link to the
+// reissue request survives the login; a password-only session goes to
+// `next` when it may open it, else to /cert, and the initial password is
+// changed first.
+func TestLoginNextForPasswordOnlySession(t *testing.T) {
+	env := newTestEnv(t, CertRequired)
+	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
+	initial, _, err := env.db.CreateTestMember(store.TestMemberSpec{Name: "初回 花子", Password: "initial-Pass-2345", MustChange: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The whole way: the link on the 403 page, the login, the request form.
+	c := env.client()
+	scenario{name: "reissue link, anonymous", path: "/requests?kind=cert_reissue", wantStatus: 303,
+		wantLocation: "/login?next=%2Frequests%3Fkind%3Dcert_reissue"}.run(t, c)
+	scenario{name: "login form keeps next", path: "/login?next=%2Frequests%3Fkind%3Dcert_reissue", wantStatus: 200,
+		wantContains: []string{`name="next" value="/requests?kind=cert_reissue"`}}.run(t, c)
+	scenario{name: "login", method: "POST", path: "/login", form: url.Values{"id": {m.ID}, "password": {"member-Pass-2345"}, "next": {"/requests?kind=cert_reissue"}},
+		wantStatus: 303, wantLocation: "/requests?kind=cert_reissue"}.run(t, c)
+	scenario{name: "request form", path: "/requests?kind=cert_reissue", wantStatus: 200,
+		wantContains: []string{`data-testid="password-only"`, `<option value="cert_reissue" selected>`}}.run(t, c)
+
+	for _, tc := range []struct{ id, pw, next, want string }{
+		{m.ID, "member-Pass-2345", "/requests", "/requests"},
+		{m.ID, "member-Pass-2345", "/password", "/password"},
+		{m.ID, "member-Pass-2345", "/cert", "/cert"},
+		{m.ID, "member-Pass-2345", "", "/cert"},
+		// Pages a password-only session may not open: the certificate first.
+		{m.ID, "member-Pass-2345", "/menu", "/cert"},
+		{m.ID, "member-Pass-2345", "/prs/patients?q=x", "/cert"},
+		{m.ID, "member-Pass-2345", "/requestsx", "/cert"},
+		{m.ID, "member-Pass-2345", "/cert/issue", "/cert"}, // POST only
+		{m.ID, "member-Pass-2345", "//evil.example/requests", "/cert"},
+		// The initial password is changed before anything else.
+		{initial.ID, "initial-Pass-2345", "/requests?kind=cert_reissue", "/password"},
+	} {
+		scenario{name: tc.id + " next=" + tc.next, method: "POST", path: "/login", form: url.Values{"id": {tc.id}, "password": {tc.pw}, "next": {tc.next}},
+			wantStatus: 303, wantLocation: tc.want}.run(t, env.client())
+	}
+}
+
+// TestLoginNextForFullSession: a full session goes wherever next says
+// (a local path), else to the menu.
+func TestLoginNextForFullSession(t *testing.T) {
+	env := newTestEnv(t, CertOff)
+	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
+	for _, tc := range []struct{ next, want string }{
+		{"/profile", "/profile"},
+		{"/requests?kind=cert_reissue", "/requests?kind=cert_reissue"},
+		{"https://evil.example/", "/menu"},
+		{"", "/menu"},
+	} {
+		scenario{name: "next=" + tc.next, method: "POST", path: "/login", form: url.Values{"id": {m.ID}, "password": {"member-Pass-2345"}, "next": {tc.next}},
+			wantStatus: 303, wantLocation: tc.want}.run(t, env.client())
+	}
+}

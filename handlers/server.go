@@ -53,6 +53,9 @@ type Server struct {
 	public  publicPages
 	// auditChain caches the audit log's chain verification for its page.
 	auditChain auditChainCache
+	// pendingGets are the paths of the GET routes a password-only session
+	// may open (where login may send it).
+	pendingGets map[string]bool
 }
 
 // New builds the server and its routes.
@@ -108,8 +111,12 @@ func (s *Server) Shutdown(timeout time.Duration) error {
 }
 
 func (s *Server) mount() {
+	s.pendingGets = map[string]bool{}
 	for _, r := range s.Routes() {
 		s.app.Add(r.Method, r.Path, s.guard(r.Access), r.Handler)
+		if r.Method == fiber.MethodGet && r.Access == Pending {
+			s.pendingGets[r.Path] = true
+		}
 	}
 	// Unknown paths: the Japanese 404 page.
 	s.app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
