@@ -131,7 +131,12 @@ func TestAdminRequests(t *testing.T) {
 	op := env.loginOperator(t)
 	for _, sc := range []scenario{
 		{name: "inbox", path: "/admin/requests", wantStatus: 200, wantContains: []string{reissue.ID, info.ID, withdrawal.ID, "山田 太郎", "受付中（3）"}},
-		{name: "detail", path: "/admin/requests/" + reissue.ID, wantStatus: 200, wantContains: []string{"新しいPC", "証明書の再発行", `data-testid="approve"`, `data-testid="reject"`, "もう1枚発行できる"}},
+		{name: "detail", path: "/admin/requests/" + reissue.ID, wantStatus: 200, wantContains: []string{"新しいPC", "証明書の再発行", `data-testid="approve"`, `data-testid="reject"`, "もう1枚発行できる"},
+			wantMatch: []string{`<a href="/admin/members/` + m.ID + `/certificates" data-testid="member-certificates">`}},
+		{name: "detail of another kind", path: "/admin/requests/" + info.ID, wantStatus: 200, wantContains: []string{"電話番号の変更"},
+			wantAbsent: []string{`data-testid="member-certificates"`}},
+		{name: "the link leads to the certificates", path: "/admin/members/" + m.ID + "/certificates", wantStatus: 200,
+			wantContains: []string{"端末（証明書）：山田 太郎", `data-testid="grant-reissue"`}},
 		{name: "unknown", path: "/admin/requests/R999999", wantStatus: 404},
 		{name: "reject without reason", method: "POST", path: "/admin/requests/" + info.ID + "/reject", form: url.Values{"answer": {" "}}, wantStatus: 422, wantContains: []string{`data-testid="error-answer"`, "却下する理由を回答に入力してください"}},
 		{name: "long answer", method: "POST", path: "/admin/requests/" + info.ID + "/approve", form: url.Values{"answer": {strings.Repeat("あ", 2001)}}, wantStatus: 422, wantContains: []string{"回答は2000文字以内で入力してください"}},
