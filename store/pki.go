@@ -89,16 +89,16 @@ type pkiWrapError struct {
 func (e *pkiWrapError) Error() string { return e.msg }
 func (e *pkiWrapError) Unwrap() error { return e.err }
 
-// randomSerial returns a positive 128-bit random serial number.
+// pkiRandomSerial returns a positive serial number of 128 random bits.
+// When the top bit is set its DER takes 17 bytes (a leading zero keeps it
+// positive), within the 20 that RFC 5280 allows.
 func pkiRandomSerial() (*big.Int, error) {
+	b := make([]byte, 16)
 	for {
-		b := make([]byte, 16)
 		if _, err := rand.Read(b); err != nil {
 			return nil, err
 		}
-		b[0] &= 0x7f // positive in DER without a leading zero byte
-		n := new(big.Int).SetBytes(b)
-		if n.Sign() > 0 {
+		if n := new(big.Int).SetBytes(b); n.Sign() > 0 {
 			return n, nil
 		}
 	}

@@ -365,8 +365,10 @@ func TestIssueClientCert(t *testing.T) {
 		t.Error("serial hex / nil helpers")
 	}
 
-	// Serials differ.
+	// Serials differ; one with the top bit set (half of them) is encoded
+	// and read back whole.
 	seen := map[string]bool{}
+	full := 0
 	for range 50 {
 		c, _ := pkiTestClientCert(t, ca, pkiTestNow, 0)
 		s := ClientCertSerialHex(c)
@@ -374,6 +376,15 @@ func TestIssueClientCert(t *testing.T) {
 			t.Fatal("serial repeated")
 		}
 		seen[s] = true
+		if c.SerialNumber.BitLen() == 128 {
+			full++
+			if parsed, ok := ParseSerialHex(s); len(s) != 32 || !ok || parsed != s || len(c.Raw) == 0 {
+				t.Errorf("128-bit serial %q", s)
+			}
+		}
+	}
+	if full == 0 {
+		t.Error("no certificate of 50 has a 128-bit serial")
 	}
 
 	// Never outlives the CA.
@@ -393,6 +404,39 @@ func TestIssueClientCert(t *testing.T) {
 		if _, err := IssueClientCert(ca.cert, ca.key, &key.PublicKey, s, pkiTestNow, 0); err == nil {
 			t.Errorf("%+v accepted", s)
 		}
+	}
+}
+
+// TestRandomSerialHas128Bits: every one of the 128 bits varies across
+// draws (none is fixed), the value is positive and never longer.
+func TestRandomSerialHas128Bits(t *testing.T) {
+	const draws = 2000
+	var set [128]int
+	full := 0
+	for range draws {
+		n, err := pkiRandomSerial()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n.Sign() <= 0 || n.BitLen() > 128 {
+			t.Fatalf("serial %x: sign %d, %d bits", n, n.Sign(), n.BitLen())
+		}
+		if n.BitLen() == 128 {
+			full++
+		}
+		for i := range set {
+			set[i] += int(n.Bit(i))
+		}
+	}
+	for i, k := range set {
+		// Each bit is set in about half the draws (σ ≈ 22): a bit that is
+		// fixed, or far from even, is not random.
+		if k < draws/2-250 || k > draws/2+250 {
+			t.Errorf("bit %d set in %d of %d draws", i, k, draws)
+		}
+	}
+	if full < draws/2-250 {
+		t.Errorf("only %d of %d serials use the top bit", full, draws)
 	}
 }
 
