@@ -7,7 +7,10 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"io"
+	"log/slog"
+	"math/big"
 	"net/http"
 	"net/url"
 	"os"
@@ -698,6 +701,80 @@ func TestCertificateKeyIsNeverStored(t *testing.T) {
 	for name, secret := range secrets {
 		if bytes.Contains(file, secret) {
 			t.Errorf("the database file holds the %s", name)
+		}
+	}
+}
+
+// syncBuffer is a log sink the server's goroutines may write to.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestCertificateChainFailureIsExplainedInJapanese: a chain that fails for
+// a reason none of the usual messages names (here an intermediate CA under
+// ours, beyond its path length) gets the Japanese "not ours" page, and the
+// technical reason goes to the server log only.
+func TestCertificateChainFailureIsExplainedInJapanese(t *testing.T) {
+	env := newTestEnv(t, CertRequired)
+	logs := &syncBuffer{}
+	env.srv.certs.log = slog.New(slog.NewTextHandler(logs, nil))
+	base := env.listen(t)
+	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
+	ca, err := env.db.ClientCA()
+	if err != nil {
+		t.Fatal(err)
+	}
+	interKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	interDER, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "intermediate"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}, ca.Cert, &interKey.PublicKey, ca.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inter, err := x509.ParseCertificate(interDER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := store.IssueClientCert(inter, interKey, &key.PublicKey, store.ClientSubject{MemberID: m.ID, Name: m.Name, Device: "受付PC"}, time.Now(), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := env.certBrowser(t, base, &tls.Certificate{Certificate: [][]byte{leaf.Raw, inter.Raw}, PrivateKey: key, Leaf: leaf})
+	b.login(m.ID, "member-Pass-2345", "/cert")
+	res := b.get("/menu")
+	b.expect("menu", res, 403, "この証明書はこのシステムで発行されたものではありません", "/requests?kind=cert_reissue")
+	for _, english := range []string{"x509", "intermediates", "path length"} {
+		if strings.Contains(res.Body, english) {
+			t.Errorf("the page shows %q", english)
+		}
+	}
+	log := logs.String()
+	if !strings.Contains(log, "client certificate refused") || !strings.Contains(log, "too many intermediates") || !strings.Contains(log, store.ClientCertSerialHex(leaf)) {
+		t.Errorf("the log lacks the reason:\n%s", log)
+	}
+	for _, e := range auditOf(t, env.db, m.ID) {
+		if strings.Contains(e.Detail, "x509") {
+			t.Errorf("audit %s: %q", e.Action, e.Detail)
 		}
 	}
 }

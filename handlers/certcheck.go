@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"errors"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 type certChecker struct {
 	db   *store.DB
 	pool *x509.CertPool
+	log  *slog.Logger
 
 	mu      sync.Mutex
 	entries map[[32]byte]*certEntry
@@ -49,8 +51,8 @@ var (
 	errCertRevoked = errors.New("この証明書は失効しています")
 )
 
-func newCertChecker(db *store.DB, pool *x509.CertPool) *certChecker {
-	return &certChecker{db: db, pool: pool, entries: map[[32]byte]*certEntry{}}
+func newCertChecker(db *store.DB, pool *x509.CertPool, log *slog.Logger) *certChecker {
+	return &certChecker{db: db, pool: pool, log: log, entries: map[[32]byte]*certEntry{}}
 }
 
 // peerCertificates returns what the client presented in the handshake.
@@ -85,6 +87,12 @@ func (cc *certChecker) check(certs []*x509.Certificate) certState {
 				at = leaf.NotBefore
 			}
 			chainErr = store.VerifyClientCert(leaf, certs[1:], cc.pool, at)
+		}
+		if detail := store.ClientCertErrorDetail(chainErr); detail != "" {
+			// The page says only that it is not ours; why, is for the
+			// operator (once per certificate, while it is cached).
+			cc.log.Warn("client certificate refused", "reason", chainErr.Error(), "detail", detail,
+				"serial", store.ClientCertSerialHex(leaf), "subject", leaf.Subject.String(), "issuer", leaf.Issuer.String())
 		}
 		e = &certEntry{
 			chainErr:  chainErr,

@@ -80,7 +80,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Logger, csrfKey: key}
-	s.certs = newCertChecker(cfg.DB, cfg.ClientCAs)
+	s.certs = newCertChecker(cfg.DB, cfg.ClientCAs, cfg.Logger)
 	s.app = fiber.New(fiber.Config{
 		// Fiber reuses request strings after the handler returns; copies are
 		// safer than remembering to copy.

@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -606,40 +607,65 @@ func TestVerifyClientCert(t *testing.T) {
 		Subject: pkix.Name{CommonName: "x"}, NotBefore: pkiTestNow, NotAfter: pkiTestNow.Add(48 * time.Hour),
 		KeyUsage: x509.KeyUsageDigitalSignature,
 	})
+	// An intermediate CA under ours breaks its path length (0): a chain
+	// failure none of the sentinels names.
+	interKey, err := pkiNewP256Key()
+	if err != nil {
+		t.Fatal(err)
+	}
+	interDER, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "intermediate"},
+		NotBefore: pkiTestNow, NotAfter: pkiTestNow.Add(48 * time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}, ca.cert, &interKey.PublicKey, ca.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inter := pkiMustParse(t, interDER, interKey, nil)
+	throughIntermediate, _ := pkiTestClientCert(t, inter, pkiTestNow, 30*24*time.Hour)
 	encipherOnly := pkiRawCert(t, ca, &x509.Certificate{
 		Subject: pkix.Name{CommonName: "x"}, NotBefore: pkiTestNow, NotAfter: pkiTestNow.Add(48 * time.Hour),
 		KeyUsage: x509.KeyUsageKeyEncipherment, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 	})
 
 	for _, tc := range []struct {
-		name string
-		leaf *x509.Certificate
-		pool *x509.CertPool
-		at   time.Time
-		want error
-		text string
+		name          string
+		leaf          *x509.Certificate
+		intermediates []*x509.Certificate
+		pool          *x509.CertPool
+		at            time.Time
+		want          error
+		text          string
+		detail        string // in ClientCertErrorDetail, never in the message
 	}{
-		{"good", good, ca.pool, now, nil, ""},
-		{"good at NotAfter", good, ca.pool, good.NotAfter, nil, ""},
-		{"missing", nil, ca.pool, now, ErrClientCertMissing, "証明書が提示されていません"},
-		{"expired", good, ca.pool, pkiTestNow.Add(31 * 24 * time.Hour), ErrClientCertExpired, "有効期限が切れています"},
-		{"not yet valid", good, ca.pool, pkiTestNow.Add(-time.Hour), ErrClientCertExpired, "まだ始まっていません"},
-		{"foreign", foreign, ca.pool, now, ErrClientCertForeign, "このシステムで発行されたものではありません"},
-		{"foreign and expired", foreign, ca.pool, pkiTestNow.Add(60 * 24 * time.Hour), ErrClientCertForeign, "このシステムで発行されたものではありません"},
-		{"server certificate", srv.Leaf, ca.pool, now, ErrClientCertForeign, ""},
-		{"no pool", good, nil, now, ErrClientCertForeign, ""},
-		{"server usage from our CA", serverUsage, ca.pool, now, ErrClientCertUsage, "クライアント認証"},
-		{"no EKU from our CA", noEKU, ca.pool, now, ErrClientCertUsage, ""},
-		{"no digitalSignature", encipherOnly, ca.pool, now, ErrClientCertUsage, ""},
-		{"CA expired", good, ca.pool, ca.cert.NotAfter.Add(time.Hour), ErrClientCertExpired, ""},
+		{name: "good", leaf: good, pool: ca.pool, at: now, want: nil, text: ""},
+		{name: "good at NotAfter", leaf: good, pool: ca.pool, at: good.NotAfter, want: nil, text: ""},
+		{name: "missing", leaf: nil, pool: ca.pool, at: now, want: ErrClientCertMissing, text: "証明書が提示されていません"},
+		{name: "expired", leaf: good, pool: ca.pool, at: pkiTestNow.Add(31 * 24 * time.Hour), want: ErrClientCertExpired, text: "有効期限が切れています"},
+		{name: "not yet valid", leaf: good, pool: ca.pool, at: pkiTestNow.Add(-time.Hour), want: ErrClientCertExpired, text: "まだ始まっていません"},
+		{name: "foreign", leaf: foreign, pool: ca.pool, at: now, want: ErrClientCertForeign, text: "このシステムで発行されたものではありません"},
+		{name: "foreign and expired", leaf: foreign, pool: ca.pool, at: pkiTestNow.Add(60 * 24 * time.Hour), want: ErrClientCertForeign, text: "このシステムで発行されたものではありません"},
+		{name: "server certificate", leaf: srv.Leaf, pool: ca.pool, at: now, want: ErrClientCertForeign, text: ""},
+		{name: "no pool", leaf: good, pool: nil, at: now, want: ErrClientCertForeign, text: ""},
+		{name: "server usage from our CA", leaf: serverUsage, pool: ca.pool, at: now, want: ErrClientCertUsage, text: "クライアント認証"},
+		{name: "no EKU from our CA", leaf: noEKU, pool: ca.pool, at: now, want: ErrClientCertUsage, text: ""},
+		{name: "no digitalSignature", leaf: encipherOnly, pool: ca.pool, at: now, want: ErrClientCertUsage, text: ""},
+		{name: "CA expired", leaf: good, pool: ca.pool, at: ca.cert.NotAfter.Add(time.Hour), want: ErrClientCertExpired, text: ""},
+		{name: "through an intermediate CA", leaf: throughIntermediate, intermediates: []*x509.Certificate{inter.cert}, pool: ca.pool, at: now,
+			want: ErrClientCertForeign, text: "このシステムで発行されたものではありません", detail: "path length"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := VerifyClientCert(tc.leaf, nil, tc.pool, tc.at)
+			err := VerifyClientCert(tc.leaf, tc.intermediates, tc.pool, tc.at)
 			if !errors.Is(err, tc.want) || (tc.want == nil) != (err == nil) {
 				t.Fatalf("got %v, want %v", err, tc.want)
 			}
 			if err != nil && !strings.Contains(err.Error(), tc.text) {
 				t.Errorf("message %q lacks %q", err, tc.text)
+			}
+			// The message is Japanese only: no ASCII word from Go's errors.
+			if err != nil && regexp.MustCompile(`[A-Za-z]{2,}`).MatchString(err.Error()) {
+				t.Errorf("message %q carries English", err)
+			}
+			if d := ClientCertErrorDetail(err); !strings.Contains(d, tc.detail) || (tc.detail == "") != (d == "") {
+				t.Errorf("detail %q, want one with %q", d, tc.detail)
 			}
 			for _, s := range []error{ErrClientCertMissing, ErrClientCertExpired, ErrClientCertForeign, ErrClientCertUsage} {
 				if s != tc.want && errors.Is(err, s) {
