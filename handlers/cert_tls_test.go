@@ -778,3 +778,61 @@ func TestCertificateChainFailureIsExplainedInJapanese(t *testing.T) {
 		}
 	}
 }
+
+// TestCertificateLookupFailureIsInternal: when the store cannot be read
+// while checking the certificate, the answer is 500 — not "this
+// certificate is not registered" — and the session survives it.
+func TestCertificateLookupFailureIsInternal(t *testing.T) {
+	env := newTestEnv(t, CertRequired)
+	base := env.listen(t)
+	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
+	other := env.addMember(t, "鈴木 花子", "other-Pass-2345")
+	cert, rec := storeCert(t, env.db, m.ID, "受付PC", 0)
+	b := env.certBrowser(t, base, cert)
+	b.login(m.ID, "member-Pass-2345", "/menu")
+	b.expect("menu", b.get("/menu"), 200)
+
+	// The record becomes unreadable; another certificate's issue makes the
+	// checker read it again.
+	var good []byte
+	setRecord := func(v []byte) {
+		t.Helper()
+		err := env.db.Update(func(tx *store.Tx) error {
+			bucket := tx.Bucket([]byte("certificates"))
+			if good == nil {
+				good = append([]byte(nil), bucket.Get([]byte(rec.Serial))...)
+			}
+			return bucket.Put([]byte(rec.Serial), v)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		storeCert(t, env.db, other.ID, "薬局PC", 0)
+		if err := env.db.GrantCertificateReissue(other.ID, "admin", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setRecord([]byte("{broken"))
+	for _, path := range []string{"/menu", "/certificates", "/cert"} {
+		res := b.get(path)
+		b.expect(path+" while the record cannot be read", res, 500, "システムエラー")
+		for _, refusal := range []string{"この証明書は登録されていません", "証明書を確認できません"} {
+			if strings.Contains(res.Body, refusal) {
+				t.Errorf("%s: answered as a refusal (%q)", path, refusal)
+			}
+		}
+	}
+	if sessions, _ := env.db.MemberSessions(m.ID); len(sessions) != 1 {
+		t.Fatalf("%d sessions after the failure, want the one", len(sessions))
+	}
+	// A login in the meantime is not made password-only.
+	again := env.certBrowser(t, base, cert)
+	again.get("/login")
+	again.expect("login while the record cannot be read", again.post("/login", url.Values{"id": {m.ID}, "password": {"member-Pass-2345"}}), 500)
+
+	setRecord(good)
+	b.expect("menu once the store reads again", b.get("/menu"), 200, "ほっとライン - メニュー")
+	if hasAudit(auditOf(t, env.db, m.ID), "cert.refused", store.ResultDenied, "") {
+		t.Error("the failure was audited as a refusal")
+	}
+}

@@ -43,6 +43,10 @@ type certState struct {
 	Serial    string
 	Record    store.Certificate
 	Err       error // nil: a usable certificate of ours, not revoked
+	// Failure: the store could not be read, so whether the certificate is
+	// usable is unknown (Err is set too). It is answered as an internal
+	// error: no refusal page, and the session is not ended.
+	Failure error
 }
 
 // Reasons beyond the chain check.
@@ -133,6 +137,8 @@ func (cc *certChecker) check(certs []*x509.Certificate) certState {
 	}
 	st.Record = rec
 	switch {
+	case recErr != nil && store.ErrorCode(recErr) != store.ENOTFOUND:
+		st.Err, st.Failure = recErr, recErr
 	case recErr != nil:
 		st.Err = errCertUnknown
 	case rec.Revoked():

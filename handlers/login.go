@@ -62,6 +62,8 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if s.cfg.CertMode != CertOff {
 		st := s.clientCert(c)
 		switch {
+		case st.Failure != nil:
+			return st.Failure
 		case st.Presented && st.Err == nil && st.Record.MemberID == m.ID:
 			sess.CertSerial = st.Serial
 			detail = "cert:" + st.Serial
