@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"hotline/store"
 	"hotline/views"
@@ -193,4 +194,40 @@ func TestMenuFunctionsMatchAccess(t *testing.T) {
 	for _, p := range []string{"/dms", "/prs"} {
 		scenario{name: "operator " + p, path: p, wantStatus: 403, wantContains: []string{"運営者アカウントには所属施設がありません"}}.run(t, op)
 	}
+}
+
+// TestCertificateListsShowDates: the member's 端末（証明書） page and the
+// operator's list of a member's certificates show when each was issued,
+// when it expires and when it was last used (— when never).
+func TestCertificateListsShowDates(t *testing.T) {
+	env := newTestEnv(t, CertOff)
+	clock := env.fakeClock() // 2026-04-01 12:00 in Japan
+	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
+	_, used := storeCert(t, env.db, m.ID, "受付PC", 0)
+	if err := env.db.GrantCertificateReissue(m.ID, "admin", ""); err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(2 * time.Hour)
+	_, unused := storeCert(t, env.db, m.ID, "診察室PC", 90*24*time.Hour)
+	if err := env.db.TouchCertificate(used.Serial, time.Date(2026, 4, 2, 0, 30, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	row := func(serial, cells string) string {
+		return `(?s)<tr data-testid="cert-` + serial + `">\s*<td>[^<]*` + cells
+	}
+	usedCells := `</td>\s*<td>2026-04-01 12:00</td>\s*<td>2028-03-31 12:00</td>\s*<td>2026-04-02 09:30</td>`
+	unusedCells := `</td>\s*<td>2026-04-01 14:00</td>\s*<td>2026-06-30 14:00</td>\s*<td>—</td>`
+
+	scenario{name: "member's page", path: "/certificates", wantStatus: 200, wantMatch: []string{
+		`<tr><th>端末名</th><th>発行日時</th><th>有効期限</th><th>最終利用</th>`,
+		row(used.Serial, `受付PC\s*`+usedCells),
+		row(unused.Serial, `診察室PC\s*`+unusedCells),
+	}}.run(t, env.loginAs(t, m.ID, "member-Pass-2345"))
+
+	short := func(serial string) string { return `\s*<td><code title="` + serial + `">` + serial[:12] + `…</code>` }
+	scenario{name: "operator's list", path: "/admin/members/" + m.ID + "/certificates", wantStatus: 200, wantMatch: []string{
+		`<tr><th>端末名</th><th>シリアル</th><th>発行日時</th><th>有効期限</th><th>最終利用</th>`,
+		row(used.Serial, `受付PC\s*</td>`+short(used.Serial)+usedCells),
+		row(unused.Serial, `診察室PC\s*</td>`+short(unused.Serial)+unusedCells),
+	}}.run(t, env.loginOperator(t))
 }
