@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -102,5 +103,30 @@ func TestServerCertificateRenewedWhileServing(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "server certificate renewed") {
 		t.Errorf("no log line: %s", logs.String())
+	}
+}
+
+// TestServeWarnsWhenClientCertificatesOff: a server started with
+// --client-cert off says so in its log, as a warning; one that checks
+// certificates does not.
+func TestServeWarnsWhenClientCertificatesOff(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and starts the binary")
+	}
+	bin := buildBinary(t)
+	warning := regexp.MustCompile(`(?m)^.*level=WARN.*client certificates are OFF.*$`)
+	for _, tc := range []struct {
+		mode string
+		warn bool
+	}{{"off", true}, {"optional", false}, {"required", false}} {
+		s := opsStart(t, bin, filepath.Join(t.TempDir(), "h.db"), true, "--client-cert", tc.mode)
+		s.stop(t)
+		out := s.out.String()
+		if got := warning.MatchString(out); got != tc.warn {
+			t.Errorf("--client-cert %s: warning logged %v, want %v:\n%s", tc.mode, got, tc.warn, out)
+		}
+		if !strings.Contains(out, "client certificates "+tc.mode) {
+			t.Errorf("--client-cert %s: the start line does not name the mode:\n%s", tc.mode, out)
+		}
 	}
 }

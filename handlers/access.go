@@ -82,6 +82,9 @@ func (s *Server) checkSessionCert(c *fiber.Ctx, sess *store.Session, m *store.Me
 		return nil
 	}
 	st := s.clientCert(c)
+	if st.Failure != nil {
+		return st.Failure
+	}
 	if sess.CertSerial == "" {
 		// A full session without a certificate was made while the server
 		// ran with optional or off: with required it is over.

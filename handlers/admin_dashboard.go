@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"sort"
+
 	"github.com/gofiber/fiber/v2"
 
 	"hotline/store"
@@ -34,8 +36,14 @@ func (s *Server) showDashboard(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	// Applications (利用申込) first: they wait for the operator's review.
+	held, err := s.heldLetters()
+	if err != nil {
+		return err
+	}
+	// Letters to print first: their passwords vanish within 24 hours.
+	// Then applications (利用申込), which wait for the operator's review.
 	counts := []views.DashboardCount{
+		{Key: "letters-held", Label: "印刷・郵送待ちの資料（24時間で消去）", Count: len(held), Href: "#letters-held", Waiting: true},
 		{Key: "applications-pending", Label: "申込書の到着待ち", Count: applications[store.ApplicationPending], Href: "/admin/applications?status=pending", Waiting: true},
 		{Key: "applications-received", Label: "審査待ちの利用申込", Count: applications[store.ApplicationReceived], Href: "/admin/applications?status=received", Waiting: true},
 	}
@@ -49,8 +57,35 @@ func (s *Server) showDashboard(c *fiber.Ctx) error {
 	)
 	return s.render(c, "管理", views.Admin("dashboard", views.Dashboard(views.DashboardView{
 		Placeholders: st.Placeholders(), CertOff: s.cfg.CertMode == CertOff, Counts: counts, Holds: holds,
-		Backup: s.backupSummary(),
+		HeldLetters: held, Backup: s.backupSummary(),
 	})))
+}
+
+// heldLetters lists the approved applications whose credential letters are
+// still printable and not yet marked 郵送済, the soonest wiped first.
+func (s *Server) heldLetters() ([]views.HeldLetters, error) {
+	var out []views.HeldLetters
+	for number, expires := range s.letters().heldApplications() {
+		a, err := s.db.Application(number)
+		if err != nil {
+			if store.ErrorCode(err) == store.ENOTFOUND {
+				continue
+			}
+			return nil, err
+		}
+		if a.Status != store.ApplicationApproved || !a.LettersMailedAt.IsZero() {
+			continue
+		}
+		out = append(out, views.HeldLetters{Number: a.Number, Name: a.Name, MemberID: a.MemberID,
+			NewFacility: a.IsNewFacility(), ApprovedAt: a.DecidedAt, Expires: expires})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].Expires.Equal(out[j].Expires) {
+			return out[i].Expires.Before(out[j].Expires)
+		}
+		return out[i].Number < out[j].Number
+	})
+	return out, nil
 }
 
 // showLoginHolds lists every login hold in force.

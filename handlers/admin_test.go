@@ -3,8 +3,10 @@ package handlers
 import (
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"hotline/store"
 )
@@ -129,7 +131,12 @@ func TestAdminRequests(t *testing.T) {
 	op := env.loginOperator(t)
 	for _, sc := range []scenario{
 		{name: "inbox", path: "/admin/requests", wantStatus: 200, wantContains: []string{reissue.ID, info.ID, withdrawal.ID, "山田 太郎", "受付中（3）"}},
-		{name: "detail", path: "/admin/requests/" + reissue.ID, wantStatus: 200, wantContains: []string{"新しいPC", "証明書の再発行", `data-testid="approve"`, `data-testid="reject"`, "もう1枚発行できる"}},
+		{name: "detail", path: "/admin/requests/" + reissue.ID, wantStatus: 200, wantContains: []string{"新しいPC", "証明書の再発行", `data-testid="approve"`, `data-testid="reject"`, "もう1枚発行できる"},
+			wantMatch: []string{`<a href="/admin/members/` + m.ID + `/certificates" data-testid="member-certificates">`}},
+		{name: "detail of another kind", path: "/admin/requests/" + info.ID, wantStatus: 200, wantContains: []string{"電話番号の変更"},
+			wantAbsent: []string{`data-testid="member-certificates"`}},
+		{name: "the link leads to the certificates", path: "/admin/members/" + m.ID + "/certificates", wantStatus: 200,
+			wantContains: []string{"端末（証明書）：山田 太郎", `data-testid="grant-reissue"`}},
 		{name: "unknown", path: "/admin/requests/R999999", wantStatus: 404},
 		{name: "reject without reason", method: "POST", path: "/admin/requests/" + info.ID + "/reject", form: url.Values{"answer": {" "}}, wantStatus: 422, wantContains: []string{`data-testid="error-answer"`, "却下する理由を回答に入力してください"}},
 		{name: "long answer", method: "POST", path: "/admin/requests/" + info.ID + "/approve", form: url.Values{"answer": {strings.Repeat("あ", 2001)}}, wantStatus: 422, wantContains: []string{"回答は2000文字以内で入力してください"}},
@@ -247,4 +254,55 @@ func TestAdminOperators(t *testing.T) {
 	if len(page.Events) < 3 {
 		t.Fatalf("operator actions audited: %d", len(page.Events))
 	}
+}
+
+// TestDashboardLettersToMail: the approved applications whose credential
+// letters are still in memory and not yet mailed are counted first on the
+// dashboard and listed, the soonest wiped first, each linking to the page
+// that prints them; mailing or the 24 hours take them off.
+func TestDashboardLettersToMail(t *testing.T) {
+	env := newTestEnv(t, CertOff)
+	clock := env.fakeClock()
+	member := env.addMember(t, "会員 一郎", "member-Pass-2345")
+	applicant := env.client()
+	apply(t, applicant, newFacilityForm("taro@example.jp"))                            // A000001, new facility
+	apply(t, applicant, existingFacilityForm("hanako@example.jp", member.FacilityOID)) // A000002
+	apply(t, applicant, existingFacilityForm("jiro@example.jp", member.FacilityOID))   // A000003, stays pending
+
+	op := env.loginOperator(t)
+	count := func(n int) string {
+		return `data-testid="count-letters-held">\s*<strong>[^<]*</strong>\s*<span class="[^"]*">` + strconv.Itoa(n) + `</span>`
+	}
+	scenario{name: "nothing to mail", path: "/admin", wantStatus: 200, wantMatch: []string{count(0)},
+		wantContains: []string{`data-testid="no-letters-held"`}}.run(t, op)
+	approve := func(number string) {
+		t.Helper()
+		scenario{name: "received " + number, method: "POST", path: "/admin/applications/" + number + "/received", wantStatus: 303}.run(t, op)
+		scenario{name: "approve " + number, method: "POST", path: "/admin/applications/" + number + "/approve", wantStatus: 303,
+			wantLocation: "/admin/applications/" + number + "/letters"}.run(t, op)
+	}
+	approve("A000001")
+	clock.Add(10 * time.Minute)
+	approve("A000002")
+	res := scenario{name: "two to mail", path: "/admin", wantStatus: 200, wantMatch: []string{
+		count(2),
+		// The most urgent tile comes first and leads to the list.
+		`data-testid="dashboard-counts">\s*<a class="tile" href="#letters-held" data-testid="count-letters-held">`,
+		// A000001 is wiped first (approved 10 minutes earlier).
+		`(?s)data-testid="letters-A000001">.*利用開始案内\s*・施設登録情報.*2026-04-02 12:00.*href="/admin/applications/A000001/letters".*` +
+			`data-testid="letters-A000002">.*2026-04-02 12:10.*href="/admin/applications/A000002/letters"`,
+	}, wantAbsent: []string{"A000003", `data-testid="no-letters-held"`}}.run(t, op)
+	if strings.Contains(res.Body[strings.Index(res.Body, `data-testid="letters-A000002"`):], "施設登録情報") {
+		t.Error("A000002 joined a registered facility: no 施設登録情報")
+	}
+
+	scenario{name: "mailed", method: "POST", path: "/admin/applications/A000002/mailed", wantStatus: 303}.run(t, op)
+	scenario{name: "one left", path: "/admin", wantStatus: 200, wantMatch: []string{count(1)},
+		wantContains: []string{`data-testid="letters-A000001"`}, wantAbsent: []string{`data-testid="letters-A000002"`}}.run(t, op)
+
+	// 24 hours after A000001's approval its passwords are gone.
+	clock.Add(24*time.Hour - 5*time.Minute)
+	op = env.loginOperator(t)
+	scenario{name: "wiped", path: "/admin", wantStatus: 200, wantMatch: []string{count(0)},
+		wantContains: []string{`data-testid="no-letters-held"`}, wantAbsent: []string{`data-testid="letters-A000001"`}}.run(t, op)
 }

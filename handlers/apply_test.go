@@ -74,7 +74,7 @@ func TestApplyValidation(t *testing.T) {
 			kept = `value="03-1234-5678"`
 		}
 		return scenario{name: name, method: http.MethodPost, path: "/apply", form: form, wantStatus: 422,
-			wantContains: []string{`data-testid="error-` + field + `"`, msg, kept}}
+			wantContains: []string{`data-testid="error-` + field + `"`, msg, kept}, wantMatch: []string{fieldMessage(field, msg)}}
 	}
 	for _, sc := range []scenario{
 		{name: "form", path: "/apply", wantStatus: 200, wantContains: []string{
@@ -87,6 +87,7 @@ func TestApplyValidation(t *testing.T) {
 		invalid("name missing", formWith(base, "name", ""), "name", "氏名を入力してください"),
 		invalid("kana missing", formWith(base, "name_kana", ""), "name_kana", "フリガナを入力してください"),
 		invalid("kana not kana", formWith(base, "name_kana", "Yamada"), "name_kana", "フリガナはカナ（カタカナまたはひらがな）で入力してください"),
+		invalid("kana too long", formWith(base, "name_kana", strings.Repeat("や", 61)), "name_kana", "フリガナは60文字以内で入力してください"),
 		invalid("qualification missing", formWith(base, "qualification", ""), "qualification", "資格を選択してください"),
 		invalid("qualification unknown", formWith(base, "qualification", "vet"), "qualification", "資格を選択してください"),
 		invalid("licence missing", formWith(base, "license_number", ""), "license_number", "免許番号（登録番号）を入力してください"),
@@ -109,6 +110,10 @@ func TestApplyValidation(t *testing.T) {
 		invalid("code table", formWith(base, "facility_code", "0120113719"), "facility_code", "点数表番号"),
 		invalid("code check digit", formWith(base, "facility_code", "0110113718"), "facility_code", "検証番号"),
 		invalid("pharmacy code", formWith(base, "facility_kind", "pharmacy"), "facility_code", "薬局の医療機関コードは3桁目"),
+		invalid("clinic with a pharmacy code", formWith(base, "facility_code", "0140113713"), "facility_code",
+			"診療所・病院の医療機関コードは3桁目（点数表番号）が 1（医科）または 3（歯科）です"),
+		invalid("hospital with a home-nursing code", formWith(base, "facility_kind", "hospital", "facility_code", "0160113718"), "facility_code",
+			"診療所・病院の医療機関コードは3桁目（点数表番号）が 1（医科）または 3（歯科）です"),
 		invalid("postal missing", formWith(base, "facility_postal", ""), "facility_postal", "郵便番号を入力してください"),
 		invalid("postal bad", formWith(base, "facility_postal", "100"), "facility_postal", "郵便番号は 123-4567 のように7桁で入力してください"),
 		invalid("address missing", formWith(base, "facility_address", ""), "facility_address", "所在地を入力してください"),
@@ -137,6 +142,52 @@ func TestApplyValidation(t *testing.T) {
 	if apps, _ := env.db.Applications(""); len(apps) != 1 {
 		t.Fatalf("applications: %d", len(apps))
 	}
+}
+
+// fieldMessage matches msg inside the error element of field.
+func fieldMessage(field, msg string) string {
+	return `data-testid="error-` + regexp.QuoteMeta(field) + `">[^<]*` + regexp.QuoteMeta(msg)
+}
+
+// TestApplyConflictsWithRegisteredData: what only the database can tell —
+// a 医療機関コード already registered, an e-mail a member uses — is said
+// beside its field, and nothing is stored.
+func TestApplyConflictsWithRegisteredData(t *testing.T) {
+	env := newTestEnv(t, CertOff)
+	// A facility registered (with its code) and its member (with her
+	// e-mail) by an approved application.
+	a, _, err := env.db.CreateApplication(store.ApplicationForm{Name: "登録 済子", NameKana: "トウロク スミコ", Qualification: "doctor", LicenseNumber: "111111",
+		Email: "Sumiko@example.jp", Phone: "03-1111-2222", FacilityChoice: "new", FacilityName: "登録済クリニック", FacilityKind: "clinic",
+		FacilityCode: "1312345679", FacilityPostal: "100-0001", FacilityAddress: "東京都千代田区千代田1-1", FacilityPhone: "03-1111-0000"}, "")
+	if err != nil {
+		t.Fatal(err, store.ErrorFields(err))
+	}
+	if _, err := env.db.MarkApplicationReceived(a.Number, "admin", ""); err != nil {
+		t.Fatal(err)
+	}
+	ap, err := env.db.ApproveApplication(a.Number, "admin", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := env.client()
+	base := newFacilityForm("taro@example.jp")
+	for _, sc := range []struct {
+		name, field, msg string
+		form             url.Values
+	}{
+		{"code registered", "facility_code", store.MsgFacilityCodeRegistered, formWith(base, "facility_code", "1312345679")},
+		{"code registered, typed in full width", "facility_code", store.MsgFacilityCodeRegistered, formWith(base, "facility_code", "１３１２３４５６７９")},
+		{"e-mail of a member", "email", store.MsgApplicationEmailMember, formWith(base, "email", "sumiko@EXAMPLE.jp", "facility_code", "0110113719")},
+		{"e-mail of a member, registered facility", "email", store.MsgApplicationEmailMember, existingFacilityForm("SUMIKO@example.jp", ap.Facility.OID)},
+	} {
+		scenario{name: sc.name, method: http.MethodPost, path: "/apply", form: sc.form, wantStatus: 422,
+			wantContains: []string{`data-testid="error-summary"`}, wantMatch: []string{fieldMessage(sc.field, sc.msg)}}.run(t, c)
+	}
+	if apps, _ := env.db.Applications(""); len(apps) != 1 {
+		t.Fatalf("refused applications were stored: %d applications", len(apps))
+	}
+	// A dental clinic's code (点数表 3) is a clinic's code.
+	apply(t, c, formWith(base, "facility_code", "0130113715"))
 }
 
 func TestApplyAndReceipt(t *testing.T) {

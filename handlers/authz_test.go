@@ -293,9 +293,10 @@ var authzFixtures = []func(t testing.TB, w *authzWorld) map[string]string{
 
 var placeholder = regexp.MustCompile(`\{[a-z0-9_]+\}`)
 
-func TestAuthorizationMatrix(t *testing.T) {
-	env := newTestEnv(t, CertRequired)
-	base := env.listen(t)
+// newAuthzWorld makes the cast on env's database and the objects of
+// authzFixtures, by placeholder name.
+func newAuthzWorld(t *testing.T, env *testEnv) (*authzWorld, map[string]string) {
+	t.Helper()
 	w := &authzWorld{DB: env.db, Operator: "admin", memberPW: "member-Pass-2345", colleaguePW: "colleague-Pass-2345", otherPW: "other-Pass-2345"}
 	var f store.Facility
 	var err error
@@ -319,6 +320,35 @@ func TestAuthorizationMatrix(t *testing.T) {
 			fixtures[k] = v
 		}
 	}
+	return w, fixtures
+}
+
+// authzPath is the URL a row requests for the route key ("METHOD path"),
+// its placeholders filled from fixtures; "" when it cannot be made.
+func authzPath(t *testing.T, key string, fixtures map[string]string) string {
+	t.Helper()
+	_, routePath, _ := strings.Cut(key, " ")
+	path := authzMatrix[key].path
+	if path == "" {
+		if strings.ContainsAny(routePath, ":*") {
+			t.Errorf("%s: the row needs a concrete path", key)
+			return ""
+		}
+		path = routePath
+	}
+	return placeholder.ReplaceAllStringFunc(path, func(p string) string {
+		v, ok := fixtures[p[1:len(p)-1]]
+		if !ok {
+			t.Errorf("%s: no fixture makes %s", key, p)
+		}
+		return v
+	})
+}
+
+func TestAuthorizationMatrix(t *testing.T) {
+	env := newTestEnv(t, CertRequired)
+	base := env.listen(t)
+	w, fixtures := newAuthzWorld(t, env)
 	roles := []*opsRole{
 		env.opsRole(t, base, "anon", "", "", nil),
 		env.opsRole(t, base, "pending", w.Colleague.ID, w.colleaguePW, nil),
@@ -357,22 +387,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 		if !ok {
 			continue
 		}
-		method, routePath, _ := strings.Cut(key, " ")
-		path := row.path
+		method, _, _ := strings.Cut(key, " ")
+		path := authzPath(t, key, fixtures)
 		if path == "" {
-			if strings.ContainsAny(routePath, ":*") {
-				t.Errorf("%s: the row needs a concrete path", key)
-				continue
-			}
-			path = routePath
+			continue
 		}
-		path = placeholder.ReplaceAllStringFunc(path, func(p string) string {
-			v, ok := fixtures[p[1:len(p)-1]]
-			if !ok {
-				t.Errorf("%s: no fixture makes %s", key, p)
-			}
-			return v
-		})
 		// Refused roles go first, so an allowed state change cannot hide
 		// a refusal.
 		for i, want := range []int{row.anon, row.pending, row.member, row.other, row.operator} {

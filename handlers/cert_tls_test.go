@@ -1,14 +1,20 @@
 package handlers
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"io"
+	"log/slog"
+	"math/big"
 	"net/http"
 	"net/url"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +23,7 @@ import (
 	pkcs12 "software.sslmate.com/src/go-pkcs12"
 
 	"hotline/store"
+	"hotline/store/pkcs12info"
 )
 
 // certBrowser is a member's browser over real TLS: a cookie jar, the CSRF
@@ -156,6 +163,24 @@ func certFromP12(t testing.TB, p12 []byte, pass string) (*tls.Certificate, *x509
 	return c, leaf
 }
 
+// checkP12Encoding reads which algorithms protect a downloaded file:
+// Modern2023 (PBES2, PBKDF2-HMAC-SHA-256, AES-256-CBC, SHA-256 MAC) by
+// default, LegacyDES (3DES, SHA-1 MAC) for encoding=legacy.
+func checkP12Encoding(t testing.TB, p12 []byte, legacy bool) {
+	t.Helper()
+	info, err := pkcs12info.Read(p12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cipher, mac := "PBES2, PBKDF2, AES-256-CBC, PRF hmacWithSHA256", "SHA-256"
+	if legacy {
+		cipher, mac = "pbeWithSHA1And3-KeyTripleDES-CBC", "SHA-1"
+	}
+	if len(info.Key) != 1 || info.Key[0] != cipher || len(info.Certs) != 1 || info.Certs[0] != cipher || info.CertBagsInClear != 0 || info.MAC != mac {
+		t.Errorf("downloaded file (legacy=%v): %+v, want key and certificates under %q, MAC %s", legacy, info, cipher, mac)
+	}
+}
+
 // storeCert issues a certificate through the store (as if downloaded
 // before) and unpacks it.
 func storeCert(t testing.TB, db *store.DB, memberID, device string, validity time.Duration) (*tls.Certificate, store.Certificate) {
@@ -253,6 +278,7 @@ func TestCertificateFirstLoginOverTLS(t *testing.T) {
 	}
 
 	cert, leaf, res := b.issueOverHTTP("受付PC", url.Values{"download_token": {strings.Repeat("ab", 16)}})
+	checkP12Encoding(t, []byte(res.Body), false)
 	cd := res.Header.Get("Content-Disposition")
 	if !strings.HasPrefix(cd, "attachment; ") || !strings.Contains(cd, `filename="hotline-`+m.ID+`.p12"`) ||
 		!strings.Contains(cd, "filename*=UTF-8''hotline-"+m.ID+"-%E5%8F%97%E4%BB%98PC.p12") {
@@ -416,7 +442,8 @@ func TestCertificateReissueOverTLS(t *testing.T) {
 	// The operator's own first login: password, then the certificate.
 	op := env.certBrowser(t, base, nil)
 	op.login("admin", operatorPassword, "/cert")
-	opCert, _, _ := op.issueOverHTTP("運営PC", nil)
+	opCert, _, opRes := op.issueOverHTTP("運営PC", url.Values{"encoding": {"modern"}})
+	checkP12Encoding(t, []byte(opRes.Body), false)
 	op.present(opCert)
 	op.login("admin", operatorPassword, "/menu")
 	list := op.get("/admin/members/" + m.ID + "/certificates")
@@ -433,7 +460,8 @@ func TestCertificateReissueOverTLS(t *testing.T) {
 	pc2 := env.certBrowser(t, base, nil)
 	pc2.login(m.ID, "member-Pass-2345", "/cert")
 	pc2.expect("cert page after grant", pc2.get("/cert"), 200, `action="/cert/issue"`)
-	second, _, _ := pc2.issueOverHTTP("診察室PC", url.Values{"encoding": {"legacy"}})
+	second, _, legacyRes := pc2.issueOverHTTP("診察室PC", url.Values{"encoding": {"legacy"}})
+	checkP12Encoding(t, []byte(legacyRes.Body), true)
 	pc2.present(second)
 	pc2.login(m.ID, "member-Pass-2345", "/menu")
 	pc2.expect("menu on the second PC", pc2.get("/menu"), 200)
@@ -606,5 +634,187 @@ func TestP12FileNames(t *testing.T) {
 		if h := contentDisposition("attachment", ascii, full); h != tc.header {
 			t.Errorf("%q: header %q", tc.device, h)
 		}
+	}
+}
+
+// TestCertificateKeyIsNeverStored: after certificates are issued over
+// HTTP (modern and legacy files), the database file holds neither the
+// private keys (PKCS#8, SEC 1 or the bare scalar), nor the .p12 files, nor
+// the passphrase.
+func TestCertificateKeyIsNeverStored(t *testing.T) {
+	env := newTestEnv(t, CertRequired)
+	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
+	if err := env.db.GrantCertificateReissue(m.ID, "admin", ""); err != nil {
+		t.Fatal(err)
+	}
+	secrets := map[string][]byte{"passphrase": []byte(certTestPassphrase)}
+	var serials []string
+	for i, encoding := range []string{"modern", "legacy"} {
+		c := env.client()
+		if res := c.post("/login", loginForm(m.ID, "member-Pass-2345")); res.Location != "/cert" {
+			t.Fatalf("login: %d %q", res.Status, res.Location)
+		}
+		c.get("/cert")
+		res := c.post("/cert/issue", url.Values{"device_name": {"PC" + encoding}, "passphrase": {certTestPassphrase},
+			"passphrase_confirm": {certTestPassphrase}, "encoding": {encoding}})
+		if res.Status != http.StatusOK || res.Header.Get("Content-Type") != "application/x-pkcs12" {
+			t.Fatalf("issue %s: %d\n%s", encoding, res.Status, snippet(res.Body))
+		}
+		p12 := []byte(res.Body)
+		key, leaf, _, err := pkcs12.DecodeChain(p12, certTestPassphrase)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ec, ok := key.(*ecdsa.PrivateKey)
+		if !ok {
+			t.Fatalf("key is %T", key)
+		}
+		pkcs8, err := x509.MarshalPKCS8PrivateKey(ec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sec1, err := x509.MarshalECPrivateKey(ec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		scalar, err := ec.Bytes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := strconv.Itoa(i)
+		secrets["PKCS#8 key "+n], secrets["SEC 1 key "+n], secrets["private scalar "+n], secrets[".p12 file "+n] = pkcs8, sec1, scalar, p12
+		serials = append(serials, store.ClientCertSerialHex(leaf))
+	}
+	if err := env.db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	file, err := os.ReadFile(env.db.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The scan reads what the store wrote: the certificate records are there.
+	for _, serial := range serials {
+		if !bytes.Contains(file, []byte(serial)) {
+			t.Fatalf("the file lacks the record of %s: the scan reads the wrong file", serial)
+		}
+	}
+	for name, secret := range secrets {
+		if bytes.Contains(file, secret) {
+			t.Errorf("the database file holds the %s", name)
+		}
+	}
+}
+
+// TestCertificateChainFailureIsExplainedInJapanese: a chain that fails for
+// a reason none of the usual messages names (here an intermediate CA under
+// ours, beyond its path length) gets the Japanese "not ours" page, and the
+// technical reason goes to the server log only.
+func TestCertificateChainFailureIsExplainedInJapanese(t *testing.T) {
+	env := newTestEnv(t, CertRequired)
+	logs := &syncBuffer{}
+	env.srv.certs.log = slog.New(slog.NewTextHandler(logs, nil))
+	base := env.listen(t)
+	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
+	ca, err := env.db.ClientCA()
+	if err != nil {
+		t.Fatal(err)
+	}
+	interKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	interDER, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "intermediate"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}, ca.Cert, &interKey.PublicKey, ca.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inter, err := x509.ParseCertificate(interDER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := store.IssueClientCert(inter, interKey, &key.PublicKey, store.ClientSubject{MemberID: m.ID, Name: m.Name, Device: "受付PC"}, time.Now(), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := env.certBrowser(t, base, &tls.Certificate{Certificate: [][]byte{leaf.Raw, inter.Raw}, PrivateKey: key, Leaf: leaf})
+	b.login(m.ID, "member-Pass-2345", "/cert")
+	res := b.get("/menu")
+	b.expect("menu", res, 403, "この証明書はこのシステムで発行されたものではありません", "/requests?kind=cert_reissue")
+	for _, english := range []string{"x509", "intermediates", "path length"} {
+		if strings.Contains(res.Body, english) {
+			t.Errorf("the page shows %q", english)
+		}
+	}
+	log := logs.String()
+	if !strings.Contains(log, "client certificate refused") || !strings.Contains(log, "too many intermediates") || !strings.Contains(log, store.ClientCertSerialHex(leaf)) {
+		t.Errorf("the log lacks the reason:\n%s", log)
+	}
+	for _, e := range auditOf(t, env.db, m.ID) {
+		if strings.Contains(e.Detail, "x509") {
+			t.Errorf("audit %s: %q", e.Action, e.Detail)
+		}
+	}
+}
+
+// TestCertificateLookupFailureIsInternal: when the store cannot be read
+// while checking the certificate, the answer is 500 — not "this
+// certificate is not registered" — and the session survives it.
+func TestCertificateLookupFailureIsInternal(t *testing.T) {
+	env := newTestEnv(t, CertRequired)
+	base := env.listen(t)
+	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
+	other := env.addMember(t, "鈴木 花子", "other-Pass-2345")
+	cert, rec := storeCert(t, env.db, m.ID, "受付PC", 0)
+	b := env.certBrowser(t, base, cert)
+	b.login(m.ID, "member-Pass-2345", "/menu")
+	b.expect("menu", b.get("/menu"), 200)
+
+	// The record becomes unreadable; another certificate's issue makes the
+	// checker read it again.
+	var good []byte
+	setRecord := func(v []byte) {
+		t.Helper()
+		err := env.db.Update(func(tx *store.Tx) error {
+			bucket := tx.Bucket([]byte("certificates"))
+			if good == nil {
+				good = append([]byte(nil), bucket.Get([]byte(rec.Serial))...)
+			}
+			return bucket.Put([]byte(rec.Serial), v)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		storeCert(t, env.db, other.ID, "薬局PC", 0)
+		if err := env.db.GrantCertificateReissue(other.ID, "admin", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setRecord([]byte("{broken"))
+	for _, path := range []string{"/menu", "/certificates", "/cert"} {
+		res := b.get(path)
+		b.expect(path+" while the record cannot be read", res, 500, "システムエラー")
+		for _, refusal := range []string{"この証明書は登録されていません", "証明書を確認できません"} {
+			if strings.Contains(res.Body, refusal) {
+				t.Errorf("%s: answered as a refusal (%q)", path, refusal)
+			}
+		}
+	}
+	if sessions, _ := env.db.MemberSessions(m.ID); len(sessions) != 1 {
+		t.Fatalf("%d sessions after the failure, want the one", len(sessions))
+	}
+	// A login in the meantime is not made password-only.
+	again := env.certBrowser(t, base, cert)
+	again.get("/login")
+	again.expect("login while the record cannot be read", again.post("/login", url.Values{"id": {m.ID}, "password": {"member-Pass-2345"}}), 500)
+
+	setRecord(good)
+	b.expect("menu once the store reads again", b.get("/menu"), 200, "ほっとライン - メニュー")
+	if hasAudit(auditOf(t, env.db, m.ID), "cert.refused", store.ResultDenied, "") {
+		t.Error("the failure was audited as a refusal")
 	}
 }

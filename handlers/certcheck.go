@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"errors"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 type certChecker struct {
 	db   *store.DB
 	pool *x509.CertPool
+	log  *slog.Logger
 
 	mu      sync.Mutex
 	entries map[[32]byte]*certEntry
@@ -41,6 +43,10 @@ type certState struct {
 	Serial    string
 	Record    store.Certificate
 	Err       error // nil: a usable certificate of ours, not revoked
+	// Failure: the store could not be read, so whether the certificate is
+	// usable is unknown (Err is set too). It is answered as an internal
+	// error: no refusal page, and the session is not ended.
+	Failure error
 }
 
 // Reasons beyond the chain check.
@@ -49,8 +55,8 @@ var (
 	errCertRevoked = errors.New("この証明書は失効しています")
 )
 
-func newCertChecker(db *store.DB, pool *x509.CertPool) *certChecker {
-	return &certChecker{db: db, pool: pool, entries: map[[32]byte]*certEntry{}}
+func newCertChecker(db *store.DB, pool *x509.CertPool, log *slog.Logger) *certChecker {
+	return &certChecker{db: db, pool: pool, log: log, entries: map[[32]byte]*certEntry{}}
 }
 
 // peerCertificates returns what the client presented in the handshake.
@@ -85,6 +91,12 @@ func (cc *certChecker) check(certs []*x509.Certificate) certState {
 				at = leaf.NotBefore
 			}
 			chainErr = store.VerifyClientCert(leaf, certs[1:], cc.pool, at)
+		}
+		if detail := store.ClientCertErrorDetail(chainErr); detail != "" {
+			// The page says only that it is not ours; why, is for the
+			// operator (once per certificate, while it is cached).
+			cc.log.Warn("client certificate refused", "reason", chainErr.Error(), "detail", detail,
+				"serial", store.ClientCertSerialHex(leaf), "subject", leaf.Subject.String(), "issuer", leaf.Issuer.String())
 		}
 		e = &certEntry{
 			chainErr:  chainErr,
@@ -125,6 +137,8 @@ func (cc *certChecker) check(certs []*x509.Certificate) certState {
 	}
 	st.Record = rec
 	switch {
+	case recErr != nil && store.ErrorCode(recErr) != store.ENOTFOUND:
+		st.Err, st.Failure = recErr, recErr
 	case recErr != nil:
 		st.Err = errCertUnknown
 	case rec.Revoked():

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -143,6 +145,9 @@ type scenario struct {
 	wantHeaders map[string]string
 	// wantNoBody: the answer has no body (HEAD).
 	wantNoBody bool
+	// wantMatch are regular expressions the body must match (e.g. a
+	// message inside its field's error element).
+	wantMatch []string
 }
 
 // run executes the scenario with client c.
@@ -170,6 +175,11 @@ func (sc scenario) run(t *testing.T, c *testClient) testResponse {
 	for _, s := range sc.wantAbsent {
 		if strings.Contains(res.Body, s) {
 			t.Errorf("%s: body has %q", sc.name, s)
+		}
+	}
+	for _, p := range sc.wantMatch {
+		if !regexp.MustCompile(p).MatchString(res.Body) {
+			t.Errorf("%s: body does not match %s\n%s", sc.name, p, snippet(res.Body))
 		}
 	}
 	if sc.wantLocation != "" && res.Location != sc.wantLocation {
@@ -270,4 +280,22 @@ func (e *testEnv) httpsClient(t testing.TB, clientCert *tls.Certificate) *http.C
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		Timeout:       30 * time.Second,
 	}
+}
+
+// syncBuffer is a log sink the server's goroutines may write to.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -193,6 +193,27 @@ func (v *letterVault) wipeApplication(number string) {
 	delete(v.byApp, number)
 }
 
+// heldApplications maps each application whose approval letters are still
+// held to the time the first of them will be wiped.
+func (v *letterVault) heldApplications() map[string]time.Time {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.sweepLocked()
+	out := map[string]time.Time{}
+	for number, subjects := range v.byApp {
+		for _, s := range subjects {
+			l, ok := v.letters[s]
+			if !ok || l.application != number {
+				continue
+			}
+			if at, seen := out[number]; !seen || l.expiresAt.Before(at) {
+				out[number] = l.expiresAt
+			}
+		}
+	}
+	return out
+}
+
 // size is the number of letters held (tests).
 func (v *letterVault) size() int {
 	v.mu.Lock()

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"strings"
+
 	"github.com/gofiber/fiber/v2"
 
 	"hotline/store"
@@ -39,17 +41,14 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err != nil && store.ErrorCode(err) != store.ENOTFOUND {
 		return err
 	}
-	if !verifyPassword(m.PasswordHash, password) || len(password) > 256 {
+	// An overlong password is refused before Argon2id: no valid one is
+	// longer, and hashing it would only cost.
+	if len(password) > maxPasswordBytes || !verifyPassword(m.PasswordHash, password) {
 		_ = s.db.Audit(store.AuditEvent{Actor: clipString(id, 40), Action: "login", Remote: c.IP(), Result: store.ResultFailed})
-		hold, err := s.db.LoginFailed(attempt)
-		if err != nil {
+		// A failure that starts a hold still answers like any wrong pair:
+		// the hold applies from the next attempt (429, checked above).
+		if _, err := s.db.LoginFailed(attempt); err != nil {
 			return err
-		}
-		if hold != nil {
-			// This failure started a hold: say so now rather than at the
-			// next try.
-			retry, err := s.db.CheckLogin(attempt)
-			return s.throttled(c, retry, fail, err)
 		}
 		return fail(store.Errorf(store.EUNAUTHORIZED, loginFailed))
 	}
@@ -63,6 +62,8 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if s.cfg.CertMode != CertOff {
 		st := s.clientCert(c)
 		switch {
+		case st.Failure != nil:
+			return st.Failure
 		case st.Presented && st.Err == nil && st.Record.MemberID == m.ID:
 			sess.CertSerial = st.Serial
 			detail = "cert:" + st.Serial
@@ -99,12 +100,23 @@ func (s *Server) login(c *fiber.Ctx) error {
 	switch {
 	case m.MustChangePassword:
 		return redirect(c, "/password")
+	case sess.PasswordOnly && s.pendingPage(next):
+		// E.g. the reissue request the certificate page linked to.
+		return redirect(c, next)
 	case sess.PasswordOnly:
 		return redirect(c, "/cert")
 	case next != "":
 		return redirect(c, next)
 	}
 	return redirect(c, "/menu")
+}
+
+// pendingPage reports whether next (a safeNext path) is a page a
+// password-only session may open: a GET route of access Pending.
+func (s *Server) pendingPage(next string) bool {
+	path, _, _ := strings.Cut(next, "?")
+	path, _, _ = strings.Cut(path, "#")
+	return s.pendingGets[path]
 }
 
 // logout ends the session on the server.

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -171,4 +173,239 @@ func TestSessionTimeouts(t *testing.T) {
 	}
 	fc.Add(21 * time.Minute)
 	toLogin(fmt.Sprintf("%v after login", fc.Now().Sub(start)), c)
+}
+
+// argonCounter counts the Argon2id work done through verifyPassword and
+// hashPassword, how much of it ran at once, and whether each call ran
+// holding a passwordChecks slot.
+type argonCounter struct {
+	verifies, hashes atomic.Int32
+	inside, peak     atomic.Int32
+	outsideSlot      atomic.Int32
+}
+
+// countArgon swaps the Argon2id functions for counting ones until the test
+// ends. With fake, they only sleep a little instead of hashing (for
+// concurrency tests); else they hash for real.
+func countArgon(t *testing.T, fake bool) *argonCounter {
+	t.Helper()
+	ac := &argonCounter{}
+	verify, hash := argonVerify, argonHash
+	enter := func() func() {
+		if len(passwordChecks) == 0 {
+			ac.outsideSlot.Add(1)
+		}
+		n := ac.inside.Add(1)
+		for p := ac.peak.Load(); n > p && !ac.peak.CompareAndSwap(p, n); p = ac.peak.Load() {
+		}
+		if fake {
+			time.Sleep(10 * time.Millisecond)
+		}
+		return func() { ac.inside.Add(-1) }
+	}
+	argonVerify = func(h, pw string) bool {
+		ac.verifies.Add(1)
+		defer enter()()
+		if fake {
+			return false
+		}
+		return verify(h, pw)
+	}
+	argonHash = func(pw string) string {
+		ac.hashes.Add(1)
+		defer enter()()
+		if fake {
+			return "$argon2id$fake"
+		}
+		return hash(pw)
+	}
+	t.Cleanup(func() { argonVerify, argonHash = verify, hash })
+	return ac
+}
+
+// TestLoginRefusesOverlongPasswordBeforeHashing: a password longer than any
+// the policy accepts is a plain failure that costs no Argon2id; the longest
+// the policy accepts (128 kanji) still logs in.
+func TestLoginRefusesOverlongPasswordBeforeHashing(t *testing.T) {
+	env := newTestEnv(t, CertOff)
+	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
+	long := strings.Repeat("山田医院長", 25) + "内科外科" // 129 characters, too many
+	kanji := []rune(long)[:store.PasswordMaxLength]
+	if err := store.CheckPassword("H999999", string(kanji)); err != nil {
+		t.Fatalf("the policy refuses the 128-character password: %v", err)
+	}
+	k := env.addMember(t, "鈴木 花子", string(kanji))
+	ac := countArgon(t, false)
+	c := env.client()
+	for _, sc := range []scenario{
+		{name: "overlong", method: "POST", path: "/login", form: loginForm(m.ID, strings.Repeat("あ", store.PasswordMaxBytes/3+1)),
+			wantStatus: 401, wantContains: []string{loginFailed}},
+		{name: "overlong ASCII", method: "POST", path: "/login", form: loginForm(m.ID, strings.Repeat("x", store.PasswordMaxBytes+1)),
+			wantStatus: 401, wantContains: []string{loginFailed}},
+	} {
+		sc.run(t, c)
+	}
+	if n := ac.verifies.Load(); n != 0 {
+		t.Fatalf("overlong passwords were hashed %d times", n)
+	}
+	if page, _ := env.db.ListAudit(store.AuditFilter{Actor: m.ID, Action: "login"}); len(page.Events) != 2 || page.Events[0].Result != store.ResultFailed {
+		t.Fatalf("overlong attempts not audited as failures: %+v", page.Events)
+	}
+	if len(string(kanji)) <= 256 {
+		t.Fatalf("test password is only %d bytes", len(string(kanji)))
+	}
+	scenario{name: "128 kanji", method: "POST", path: "/login", form: loginForm(k.ID, string(kanji)), wantStatus: 303, wantLocation: "/menu"}.run(t, env.client())
+	if n := ac.verifies.Load(); n != 1 || ac.outsideSlot.Load() != 0 {
+		t.Fatalf("verifications %d, outside the slots %d", n, ac.outsideSlot.Load())
+	}
+}
+
+// TestPasswordWorkIsBounded: verifications and the hashing of a new
+// password share passwordChecks; never more run at once than it has slots.
+func TestPasswordWorkIsBounded(t *testing.T) {
+	env := newTestEnv(t, CertOff)
+	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
+	c := env.loginAs(t, m.ID, "member-Pass-2345")
+	ac := countArgon(t, false)
+	scenario{name: "change", method: "POST", path: "/password", form: url.Values{"current": {"member-Pass-2345"}, "new": {"another-Good-pass-77"}, "confirm": {"another-Good-pass-77"}},
+		wantStatus: 303}.run(t, c)
+	if ac.hashes.Load() != 1 || ac.verifies.Load() != 1 || ac.outsideSlot.Load() != 0 {
+		t.Fatalf("password change: %d hashes, %d verifications, %d outside the slots", ac.hashes.Load(), ac.verifies.Load(), ac.outsideSlot.Load())
+	}
+	if got, _ := env.db.Member(m.ID); !store.VerifyPassword(got.PasswordHash, "another-Good-pass-77") {
+		t.Fatal("new password not stored")
+	}
+
+	ac = countArgon(t, true)
+	slots := cap(passwordChecks)
+	var wg sync.WaitGroup
+	for i := range 4*slots + 3 {
+		wg.Go(func() {
+			if i%2 == 0 {
+				verifyPassword("x", "y")
+			} else {
+				hashPassword("y")
+			}
+		})
+	}
+	wg.Wait()
+	if peak := int(ac.peak.Load()); peak != slots {
+		t.Fatalf("at most %d ran at once, want exactly the %d slots", peak, slots)
+	}
+	if ac.outsideSlot.Load() != 0 {
+		t.Fatal("work ran outside passwordChecks")
+	}
+}
+
+// TestPasswordChangeEndsOtherSessions: the member's other browser is
+// logged out on its next request; the one that changed it goes on.
+func TestPasswordChangeEndsOtherSessions(t *testing.T) {
+	env := newTestEnv(t, CertOff)
+	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
+	other := env.addMember(t, "鈴木 花子", "other-Pass-2345")
+	here := env.loginAs(t, m.ID, "member-Pass-2345")
+	there := env.loginAs(t, m.ID, "member-Pass-2345")
+	someoneElse := env.loginAs(t, other.ID, "other-Pass-2345")
+	scenario{name: "other browser before", path: "/menu", wantStatus: 200}.run(t, there)
+	scenario{name: "change", method: "POST", path: "/password", form: url.Values{"current": {"member-Pass-2345"}, "new": {"another-Good-pass-77"}, "confirm": {"another-Good-pass-77"}},
+		wantStatus: 303, wantLocation: "/menu?done=password"}.run(t, here)
+	for _, sc := range []struct {
+		c    *testClient
+		want scenario
+	}{
+		{here, scenario{name: "this browser goes on", path: "/menu", wantStatus: 200, wantContains: []string{"ほっとライン - メニュー"}}},
+		{there, scenario{name: "other browser logged out", path: "/menu", wantStatus: 303, wantLocation: "/login?next=%2Fmenu"}},
+		{there, scenario{name: "and stays out", path: "/profile", wantStatus: 303, wantLocation: "/login?next=%2Fprofile"}},
+		{someoneElse, scenario{name: "another member is not affected", path: "/menu", wantStatus: 200}},
+	} {
+		sc.want.run(t, sc.c)
+	}
+	if sessions, _ := env.db.MemberSessions(m.ID); len(sessions) != 1 {
+		t.Fatalf("%d sessions left, want the current one", len(sessions))
+	}
+}
+
+// TestLogoutEndsSessionOnServer: the cookie saved before logging out opens
+// nothing afterwards.
+func TestLogoutEndsSessionOnServer(t *testing.T) {
+	env := newTestEnv(t, CertOff)
+	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
+	c := env.loginAs(t, m.ID, "member-Pass-2345")
+	saved := c.cookies[sessionCookie]
+	if saved == "" {
+		t.Fatal("no session cookie after login")
+	}
+	scenario{name: "logout", method: "POST", path: "/logout", wantStatus: 303, wantLocation: "/"}.run(t, c)
+	if _, ok := c.cookies[sessionCookie]; ok {
+		t.Error("logout left the cookie in the browser")
+	}
+	replay := env.client()
+	replay.cookies[sessionCookie] = saved
+	for _, sc := range []scenario{
+		{name: "replayed cookie, menu", path: "/menu", wantStatus: 303, wantLocation: "/login?next=%2Fmenu"},
+		{name: "replayed cookie, profile", path: "/profile", wantStatus: 303, wantLocation: "/login?next=%2Fprofile"},
+	} {
+		sc.run(t, replay)
+	}
+	if sessions, _ := env.db.MemberSessions(m.ID); len(sessions) != 0 {
+		t.Fatalf("%d sessions left after logout", len(sessions))
+	}
+}
+
+// TestLoginNextForPasswordOnlySession: the certificate page's link to the
+// reissue request survives the login; a password-only session goes to
+// `next` when it may open it, else to /cert, and the initial password is
+// changed first.
+func TestLoginNextForPasswordOnlySession(t *testing.T) {
+	env := newTestEnv(t, CertRequired)
+	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
+	initial, _, err := env.db.CreateTestMember(store.TestMemberSpec{Name: "初回 花子", Password: "initial-Pass-2345", MustChange: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The whole way: the link on the 403 page, the login, the request form.
+	c := env.client()
+	scenario{name: "reissue link, anonymous", path: "/requests?kind=cert_reissue", wantStatus: 303,
+		wantLocation: "/login?next=%2Frequests%3Fkind%3Dcert_reissue"}.run(t, c)
+	scenario{name: "login form keeps next", path: "/login?next=%2Frequests%3Fkind%3Dcert_reissue", wantStatus: 200,
+		wantContains: []string{`name="next" value="/requests?kind=cert_reissue"`}}.run(t, c)
+	scenario{name: "login", method: "POST", path: "/login", form: url.Values{"id": {m.ID}, "password": {"member-Pass-2345"}, "next": {"/requests?kind=cert_reissue"}},
+		wantStatus: 303, wantLocation: "/requests?kind=cert_reissue"}.run(t, c)
+	scenario{name: "request form", path: "/requests?kind=cert_reissue", wantStatus: 200,
+		wantContains: []string{`data-testid="password-only"`, `<option value="cert_reissue" selected>`}}.run(t, c)
+
+	for _, tc := range []struct{ id, pw, next, want string }{
+		{m.ID, "member-Pass-2345", "/requests", "/requests"},
+		{m.ID, "member-Pass-2345", "/password", "/password"},
+		{m.ID, "member-Pass-2345", "/cert", "/cert"},
+		{m.ID, "member-Pass-2345", "", "/cert"},
+		// Pages a password-only session may not open: the certificate first.
+		{m.ID, "member-Pass-2345", "/menu", "/cert"},
+		{m.ID, "member-Pass-2345", "/prs/patients?q=x", "/cert"},
+		{m.ID, "member-Pass-2345", "/requestsx", "/cert"},
+		{m.ID, "member-Pass-2345", "/cert/issue", "/cert"}, // POST only
+		{m.ID, "member-Pass-2345", "//evil.example/requests", "/cert"},
+		// The initial password is changed before anything else.
+		{initial.ID, "initial-Pass-2345", "/requests?kind=cert_reissue", "/password"},
+	} {
+		scenario{name: tc.id + " next=" + tc.next, method: "POST", path: "/login", form: url.Values{"id": {tc.id}, "password": {tc.pw}, "next": {tc.next}},
+			wantStatus: 303, wantLocation: tc.want}.run(t, env.client())
+	}
+}
+
+// TestLoginNextForFullSession: a full session goes wherever next says
+// (a local path), else to the menu.
+func TestLoginNextForFullSession(t *testing.T) {
+	env := newTestEnv(t, CertOff)
+	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
+	for _, tc := range []struct{ next, want string }{
+		{"/profile", "/profile"},
+		{"/requests?kind=cert_reissue", "/requests?kind=cert_reissue"},
+		{"https://evil.example/", "/menu"},
+		{"", "/menu"},
+	} {
+		scenario{name: "next=" + tc.next, method: "POST", path: "/login", form: url.Values{"id": {m.ID}, "password": {"member-Pass-2345"}, "next": {tc.next}},
+			wantStatus: 303, wantLocation: tc.want}.run(t, env.client())
+	}
 }

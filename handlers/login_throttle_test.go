@@ -47,14 +47,16 @@ func TestLoginThrottlingThroughLogin(t *testing.T) {
 	other := env.addMember(t, "佐藤 花子", "member-Pass-2345")
 	c := env.client()
 	var steps []scenario
-	for i := 1; i <= store.PairFailureLimit-1; i++ {
+	// Ten failures answer ten 401s: the tenth starts the hold but looks
+	// like any other wrong pair.
+	for i := 1; i <= store.PairFailureLimit; i++ {
 		steps = append(steps, scenario{name: fmt.Sprintf("failure %d", i), method: "POST", path: "/login",
-			form: loginForm(m.ID, "wrong-password"), wantStatus: 401, wantContains: []string{loginFailed}})
+			form: loginForm(m.ID, "wrong-password"), wantStatus: 401, wantContains: []string{loginFailed}, wantAbsent: []string{"一時停止"}})
 	}
 	steps = append(steps,
-		scenario{name: "tenth failure starts the hold", method: "POST", path: "/login", form: loginForm(m.ID, "wrong-password"),
-			wantStatus: 429, wantContains: []string{"ログインを一時停止しています", "12:15 以降"}},
-		scenario{name: "right password during the hold", method: "POST", path: "/login", form: loginForm(m.ID, "member-Pass-2345"),
+		scenario{name: "eleventh attempt, right password, is held", method: "POST", path: "/login", form: loginForm(m.ID, "member-Pass-2345"),
+			wantStatus: 429, wantContains: []string{"ログインを一時停止しています", "12:15 以降"}, wantAbsent: []string{loginFailed}},
+		scenario{name: "wrong password during the hold", method: "POST", path: "/login", form: loginForm(m.ID, "wrong-password"),
 			wantStatus: 429, wantContains: []string{"一時停止"}, wantAbsent: []string{loginFailed}},
 		scenario{name: "another account from the same address", method: "POST", path: "/login", form: loginForm(other.ID, "member-Pass-2345"),
 			wantStatus: 303, wantLocation: "/menu"},
@@ -81,7 +83,7 @@ func TestLoginThrottlingUnknownIDLooksTheSame(t *testing.T) {
 	env := newTestEnv(t, CertOff)
 	env.fakeClock()
 	c := env.client()
-	for i := 1; i < store.PairFailureLimit; i++ {
+	for i := 1; i <= store.PairFailureLimit; i++ {
 		scenario{name: "unknown id", method: "POST", path: "/login", form: loginForm("H123456", "whatever-pass"), wantStatus: 401, wantContains: []string{loginFailed}}.run(t, c)
 	}
 	scenario{name: "unknown id held", method: "POST", path: "/login", form: loginForm("h123456", "whatever-pass"), wantStatus: 429,
@@ -120,9 +122,15 @@ func TestLoginAddressHeldAcrossAccounts(t *testing.T) {
 		env.db.LoginFailed(store.LoginAttempt{Account: fmt.Sprintf("H9%05d", i), Addr: testAddr})
 	}
 	c := env.client()
-	scenario{name: "101st failure holds the address", method: "POST", path: "/login", form: loginForm("H800000", "x"), wantStatus: 429,
-		wantContains: []string{"このアドレスからのログインの失敗が多すぎる"}}.run(t, c)
-	scenario{name: "every account from it", method: "POST", path: "/login", form: loginForm(m.ID, "member-Pass-2345"), wantStatus: 429}.run(t, c)
+	// The 101st failure starts the hold and answers 401 like the others;
+	// from the next attempt on the address is held, whatever it sends.
+	scenario{name: "101st failure starts the hold", method: "POST", path: "/login", form: loginForm("H800000", "x"), wantStatus: 401,
+		wantContains: []string{loginFailed}, wantAbsent: []string{"一時停止"}}.run(t, c)
+	if holds, _ := env.db.LoginHolds(""); len(holds) != 1 || holds[0].Kind != store.HoldAddress {
+		t.Fatalf("holds after the 101st failure: %+v", holds)
+	}
+	scenario{name: "every account from it, right password", method: "POST", path: "/login", form: loginForm(m.ID, "member-Pass-2345"), wantStatus: 429,
+		wantContains: []string{"このアドレスからのログインの失敗が多すぎる"}, wantAbsent: []string{loginFailed}}.run(t, c)
 	clock.Add(store.AddressHoldFor)
 	scenario{name: "after the hold", method: "POST", path: "/login", form: loginForm(m.ID, "member-Pass-2345"), wantStatus: 303}.run(t, c)
 }

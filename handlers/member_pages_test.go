@@ -1,11 +1,15 @@
 package handlers
 
 import (
+	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"hotline/store"
+	"hotline/views"
 )
 
 func profileValues(edit func(url.Values)) url.Values {
@@ -109,4 +113,121 @@ func TestMemberCannotReachAdmin(t *testing.T) {
 		scenario{name: "POST " + p, method: "POST", path: p, form: url.Values{"id": {"evil"}, "name": {"x"}}, wantStatus: 403}.run(t, c)
 	}
 	scenario{name: "anonymous", path: "/admin", wantStatus: 303, wantLocation: "/login?next=%2Fadmin"}.run(t, env.client())
+}
+
+// builtFunctions are the menu's functions that are built; every other one
+// shows the 準備中 page. A function added to the menu must be listed here.
+var builtFunctions = map[string]bool{"/dms": false, "/prs": true, "/referrals": false, "/rx": false}
+
+// TestComingSoonPages: each function linked from the menu that is not
+// built yet answers the honest 準備中 page with its name and description.
+func TestComingSoonPages(t *testing.T) {
+	env := newTestEnv(t, CertOff)
+	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
+	c := env.loginAs(t, m.ID, "member-Pass-2345")
+	op := env.loginOperator(t)
+	for _, f := range views.MenuFunctions {
+		built, ok := builtFunctions[f.Href]
+		if !ok {
+			t.Errorf("menu function %s (%s) is not in builtFunctions", f.Name, f.Href)
+			continue
+		}
+		if built {
+			res := c.get(f.Href)
+			if strings.Contains(res.Body, `data-testid="coming-soon"`) || strings.Contains(res.Body, "準備中") {
+				t.Errorf("%s is built but shows 準備中", f.Href)
+			}
+			continue
+		}
+		soon := scenario{name: "member " + f.Href, path: f.Href, wantStatus: 200, wantMatch: []string{
+			`(?s)<h1>` + regexp.QuoteMeta(f.Name) + `</h1>\s*<div class="alert alert-info" data-testid="coming-soon">\s*<h2>準備中</h2>\s*この機能は現在準備中です。`,
+		}, wantContains: []string{"<p>" + f.Description + "</p>", `href="/menu"`}}
+		soon.run(t, c)
+		// The operator sees the page too where the menu links it.
+		if !f.NeedsFacility {
+			soon.name = "operator " + f.Href
+			soon.run(t, op)
+		}
+	}
+}
+
+// TestMenuFunctionsMatchAccess: the menu links a function only for an
+// account that may use it. The facility functions (their routes are
+// FacilityMember) appear for an operator unlinked, with the reason; the
+// tiles themselves stay the seed's four.
+func TestMenuFunctionsMatchAccess(t *testing.T) {
+	env := newTestEnv(t, CertOff)
+	access := map[string]Access{}
+	for _, r := range env.srv.Routes() {
+		if r.Method == http.MethodGet {
+			access[r.Path] = r.Access
+		}
+	}
+	for _, f := range views.MenuFunctions {
+		a, ok := access[f.Href]
+		if !ok {
+			t.Fatalf("menu function %s: no GET %s route", f.Name, f.Href)
+		}
+		if f.NeedsFacility != (a == FacilityMember) {
+			t.Errorf("menu function %s: NeedsFacility %v, route access %s", f.Name, f.NeedsFacility, a)
+		}
+	}
+
+	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
+	member := scenario{name: "member menu", path: "/menu", wantStatus: 200,
+		wantContains: []string{`href="/dms"`, `href="/prs"`, `href="/referrals"`, `href="/rx"`}, wantAbsent: []string{`data-testid="function-unavailable"`}}
+	member.run(t, env.loginAs(t, m.ID, "member-Pass-2345"))
+
+	op := env.loginOperator(t)
+	res := scenario{name: "operator menu", path: "/menu", wantStatus: 200,
+		wantContains: []string{`href="/referrals"`, `href="/rx"`, `href="/admin"`, "運営者アカウントには所属施設がないため利用できません"},
+		wantAbsent:   []string{`href="/dms"`, `href="/prs"`}}.run(t, op)
+	for _, f := range views.MenuFunctions {
+		if !strings.Contains(res.Body, f.Name) || !strings.Contains(res.Body, f.Description) {
+			t.Errorf("operator menu lacks the tile of %s", f.Name)
+		}
+	}
+	if n := strings.Count(res.Body, `data-testid="function-unavailable"`); n != 2 {
+		t.Errorf("%d unlinked tiles, want DMS and PRS", n)
+	}
+	// And what the menu does not link, the operator cannot reach.
+	for _, p := range []string{"/dms", "/prs"} {
+		scenario{name: "operator " + p, path: p, wantStatus: 403, wantContains: []string{"運営者アカウントには所属施設がありません"}}.run(t, op)
+	}
+}
+
+// TestCertificateListsShowDates: the member's 端末（証明書） page and the
+// operator's list of a member's certificates show when each was issued,
+// when it expires and when it was last used (— when never).
+func TestCertificateListsShowDates(t *testing.T) {
+	env := newTestEnv(t, CertOff)
+	clock := env.fakeClock() // 2026-04-01 12:00 in Japan
+	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
+	_, used := storeCert(t, env.db, m.ID, "受付PC", 0)
+	if err := env.db.GrantCertificateReissue(m.ID, "admin", ""); err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(2 * time.Hour)
+	_, unused := storeCert(t, env.db, m.ID, "診察室PC", 90*24*time.Hour)
+	if err := env.db.TouchCertificate(used.Serial, time.Date(2026, 4, 2, 0, 30, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	row := func(serial, cells string) string {
+		return `(?s)<tr data-testid="cert-` + serial + `">\s*<td>[^<]*` + cells
+	}
+	usedCells := `</td>\s*<td>2026-04-01 12:00</td>\s*<td>2028-03-31 12:00</td>\s*<td>2026-04-02 09:30</td>`
+	unusedCells := `</td>\s*<td>2026-04-01 14:00</td>\s*<td>2026-06-30 14:00</td>\s*<td>—</td>`
+
+	scenario{name: "member's page", path: "/certificates", wantStatus: 200, wantMatch: []string{
+		`<tr><th>端末名</th><th>発行日時</th><th>有効期限</th><th>最終利用</th>`,
+		row(used.Serial, `受付PC\s*`+usedCells),
+		row(unused.Serial, `診察室PC\s*`+unusedCells),
+	}}.run(t, env.loginAs(t, m.ID, "member-Pass-2345"))
+
+	short := func(serial string) string { return `\s*<td><code title="` + serial + `">` + serial[:12] + `…</code>` }
+	scenario{name: "operator's list", path: "/admin/members/" + m.ID + "/certificates", wantStatus: 200, wantMatch: []string{
+		`<tr><th>端末名</th><th>シリアル</th><th>発行日時</th><th>有効期限</th><th>最終利用</th>`,
+		row(used.Serial, `受付PC\s*</td>`+short(used.Serial)+usedCells),
+		row(unused.Serial, `診察室PC\s*</td>`+short(unused.Serial)+unusedCells),
+	}}.run(t, env.loginOperator(t))
 }

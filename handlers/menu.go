@@ -13,7 +13,7 @@ import (
 // showMenu is the ほっとラインメニュー.
 func (s *Server) showMenu(c *fiber.Ctx) error {
 	m := memberOf(c)
-	return s.render(c, "メニュー", views.Menu(views.MenuView{Name: m.Name, Operator: m.IsOperator()}))
+	return s.render(c, "メニュー", views.Menu(views.MenuView{Name: m.Name, Operator: m.IsOperator(), HasFacility: m.FacilityOID != ""}))
 }
 
 // banners are the notices shown on every page for the logged-in person.

@@ -38,7 +38,7 @@ func (s *Server) savePassword(c *fiber.Ctx) error {
 		return s.throttled(c, retry, func(err error) error {
 			return s.invalidForm(c, err, "パスワード変更", show, passwordForm())
 		}, err)
-	} else if len(current) > 256 || !verifyPassword(m.PasswordHash, current) {
+	} else if len(current) > maxPasswordBytes || !verifyPassword(m.PasswordHash, current) {
 		_ = s.db.Audit(store.AuditEvent{Actor: m.ID, Action: "password.change", Remote: c.IP(), Result: store.ResultFailed})
 		if _, err := s.db.LoginFailed(attempt); err != nil {
 			return err
@@ -55,7 +55,7 @@ func (s *Server) savePassword(c *fiber.Ctx) error {
 	if err := fe.Err(); err != nil {
 		return s.invalidForm(c, err, "パスワード変更", show, passwordForm())
 	}
-	if err := s.db.ChangePassword(m.ID, store.HashPassword(next), sess.ID, c.IP()); err != nil {
+	if err := s.db.ChangePassword(m.ID, hashPassword(next), sess.ID, c.IP()); err != nil {
 		return err
 	}
 	updated := *sess

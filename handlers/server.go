@@ -56,6 +56,9 @@ type Server struct {
 	auditChain auditChainCache
 	// pace bounds long downloads instead of the WriteTimeout (download.go).
 	pace downloadPace
+	// pendingGets are the paths of the GET routes a password-only session
+	// may open (where login may send it).
+	pendingGets map[string]bool
 }
 
 // writeTimeout bounds writing a response, except paced downloads.
@@ -83,7 +86,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Logger, csrfKey: key, pace: defaultPace}
-	s.certs = newCertChecker(cfg.DB, cfg.ClientCAs)
+	s.certs = newCertChecker(cfg.DB, cfg.ClientCAs, cfg.Logger)
 	s.app = fiber.New(fiber.Config{
 		// Fiber reuses request strings after the handler returns; copies are
 		// safer than remembering to copy.
@@ -120,6 +123,7 @@ func (s *Server) Shutdown(timeout time.Duration) error {
 // a route under another method, else 404, and handleError renders either
 // in Japanese.
 func (s *Server) mount() error {
+	s.pendingGets = map[string]bool{}
 	for _, r := range s.Routes() {
 		switch r.Method {
 		case fiber.MethodGet:
@@ -131,6 +135,9 @@ func (s *Server) mount() error {
 			return fmt.Errorf("route %s %s: every state change is a POST", r.Method, r.Path)
 		}
 		s.app.Add(r.Method, r.Path, s.guard(r.Access), r.Handler)
+		if r.Method == fiber.MethodGet && r.Access == Pending {
+			s.pendingGets[r.Path] = true
+		}
 	}
 	return nil
 }

@@ -80,6 +80,7 @@ func TestIssueCertificate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkPKCS12Encoding(t, issued.P12, pkiWantEncoding(false))
 	if key == nil || len(chain) != 1 || !chain[0].Equal(ca.Cert) {
 		t.Fatalf("key %T chain %d", key, len(chain))
 	}
@@ -127,6 +128,7 @@ func TestIssueCertificate(t *testing.T) {
 	if _, leaf2, _, err := pkcs12.DecodeChain(second.P12, "pass phrase 1"); err != nil || leaf2.NotAfter.Sub(*now) != 90*24*time.Hour {
 		t.Fatalf("legacy file: %v", err)
 	}
+	checkPKCS12Encoding(t, second.P12, pkiWantEncoding(true))
 	certs, _ := db.MemberCertificates(m.ID)
 	if len(certs) != 2 || !certs[0].Usable(*now) || !certs[1].Usable(*now) {
 		t.Fatalf("certificates %+v", certs)

@@ -26,11 +26,14 @@ var hashSlots = make(chan struct{}, max(2, runtime.NumCPU()))
 
 var b64 = base64.RawStdEncoding
 
+// argonIDKey is argon2.IDKey; tests wrap it to watch hashSlots at work.
+var argonIDKey = argon2.IDKey
+
 // HashPassword returns a PHC-format Argon2id hash of pw.
 func HashPassword(pw string) string {
 	salt := randomBytes(argonSaltLen)
 	hashSlots <- struct{}{}
-	key := argon2.IDKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	key := argonIDKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
 	<-hashSlots
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
 		argon2.Version, argonMemory, argonTime, argonThreads, b64.EncodeToString(salt), b64.EncodeToString(key))
@@ -64,7 +67,7 @@ func VerifyPassword(hash, pw string) bool {
 		return false
 	}
 	hashSlots <- struct{}{}
-	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want)))
+	got := argonIDKey([]byte(pw), salt, t, m, p, uint32(len(want)))
 	<-hashSlots
 	return subtle.ConstantTimeCompare(got, want) == 1
 }

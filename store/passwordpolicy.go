@@ -22,10 +22,13 @@ var (
 	ErrAccessCodeFormat = errors.New("アクセスコードはカードに印刷された XXXX-XXXX-XXXX の12文字を入力してください")
 )
 
-// Password length limits, in characters (runes).
+// Password length limits, in characters (runes), and the most bytes a
+// password within them can take (UTF-8: at most 4 per character). Login
+// refuses a longer one before hashing.
 const (
 	PasswordMinLength = 12
 	PasswordMaxLength = 128
+	PasswordMaxBytes  = 4 * PasswordMaxLength
 )
 
 // commonPasswordsText is the embedded list; its header names its sources
@@ -63,7 +66,7 @@ func CheckPassword(id, password string) error {
 	if invalidInputText(password) {
 		return ErrControlCharacter
 	}
-	if len(password) > 4*PasswordMaxLength {
+	if len(password) > PasswordMaxBytes {
 		return ErrPasswordLength
 	}
 	if n := utf8.RuneCountInString(password); n < PasswordMinLength || n > PasswordMaxLength {

@@ -80,25 +80,38 @@ var (
 	ErrClientCertUsage = errors.New("この証明書はクライアント認証に使用できません")
 )
 
-// pkiWrapError keeps a precise message and wraps a sentinel.
+// pkiWrapError keeps a precise message and wraps a sentinel; detail is
+// the verifier's own (English) reason, for the log only.
 type pkiWrapError struct {
-	msg string
-	err error
+	msg    string
+	err    error
+	detail string
 }
 
 func (e *pkiWrapError) Error() string { return e.msg }
 func (e *pkiWrapError) Unwrap() error { return e.err }
 
-// randomSerial returns a positive 128-bit random serial number.
+// ClientCertErrorDetail is the technical reason behind an error of
+// VerifyClientCert, for the server log ("" when its message says it all).
+// It is English text from crypto/x509 and never shown to the user.
+func ClientCertErrorDetail(err error) string {
+	var w *pkiWrapError
+	if errors.As(err, &w) {
+		return w.detail
+	}
+	return ""
+}
+
+// pkiRandomSerial returns a positive serial number of 128 random bits.
+// When the top bit is set its DER takes 17 bytes (a leading zero keeps it
+// positive), within the 20 that RFC 5280 allows.
 func pkiRandomSerial() (*big.Int, error) {
+	b := make([]byte, 16)
 	for {
-		b := make([]byte, 16)
 		if _, err := rand.Read(b); err != nil {
 			return nil, err
 		}
-		b[0] &= 0x7f // positive in DER without a leading zero byte
-		n := new(big.Int).SetBytes(b)
-		if n.Sign() > 0 {
+		if n := new(big.Int).SetBytes(b); n.Sign() > 0 {
 			return n, nil
 		}
 	}
@@ -556,7 +569,9 @@ func VerifyClientCert(leaf *x509.Certificate, intermediates []*x509.Certificate,
 			}
 			return &pkiWrapError{msg: "証明書を発行した認証局の有効期限が切れています", err: ErrClientCertExpired}
 		default:
-			return &pkiWrapError{msg: ErrClientCertForeign.Error() + "（" + err.Error() + "）", err: ErrClientCertForeign}
+			// Any other failure of the chain: shown as foreign, in Japanese;
+			// the verifier's reason goes to the log.
+			return &pkiWrapError{msg: ErrClientCertForeign.Error(), err: ErrClientCertForeign, detail: err.Error()}
 		}
 	}
 	if timeErr != nil {

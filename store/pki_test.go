@@ -16,12 +16,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	pkcs12 "software.sslmate.com/src/go-pkcs12"
+
+	"hotline/store/pkcs12info"
 )
 
 var pkiTestNow = time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
@@ -363,8 +366,10 @@ func TestIssueClientCert(t *testing.T) {
 		t.Error("serial hex / nil helpers")
 	}
 
-	// Serials differ.
+	// Serials differ; one with the top bit set (half of them) is encoded
+	// and read back whole.
 	seen := map[string]bool{}
+	full := 0
 	for range 50 {
 		c, _ := pkiTestClientCert(t, ca, pkiTestNow, 0)
 		s := ClientCertSerialHex(c)
@@ -372,6 +377,15 @@ func TestIssueClientCert(t *testing.T) {
 			t.Fatal("serial repeated")
 		}
 		seen[s] = true
+		if c.SerialNumber.BitLen() == 128 {
+			full++
+			if parsed, ok := ParseSerialHex(s); len(s) != 32 || !ok || parsed != s || len(c.Raw) == 0 {
+				t.Errorf("128-bit serial %q", s)
+			}
+		}
+	}
+	if full == 0 {
+		t.Error("no certificate of 50 has a 128-bit serial")
 	}
 
 	// Never outlives the CA.
@@ -394,6 +408,39 @@ func TestIssueClientCert(t *testing.T) {
 	}
 }
 
+// TestRandomSerialHas128Bits: every one of the 128 bits varies across
+// draws (none is fixed), the value is positive and never longer.
+func TestRandomSerialHas128Bits(t *testing.T) {
+	const draws = 2000
+	var set [128]int
+	full := 0
+	for range draws {
+		n, err := pkiRandomSerial()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n.Sign() <= 0 || n.BitLen() > 128 {
+			t.Fatalf("serial %x: sign %d, %d bits", n, n.Sign(), n.BitLen())
+		}
+		if n.BitLen() == 128 {
+			full++
+		}
+		for i := range set {
+			set[i] += int(n.Bit(i))
+		}
+	}
+	for i, k := range set {
+		// Each bit is set in about half the draws (σ ≈ 22): a bit that is
+		// fixed, or far from even, is not random.
+		if k < draws/2-250 || k > draws/2+250 {
+			t.Errorf("bit %d set in %d of %d draws", i, k, draws)
+		}
+	}
+	if full < draws/2-250 {
+		t.Errorf("only %d of %d serials use the top bit", full, draws)
+	}
+}
+
 func TestEncodeClientPKCS12(t *testing.T) {
 	ca := pkiTestClientCA(t)
 	cert, key := pkiTestClientCert(t, ca, time.Now(), 0)
@@ -408,6 +455,8 @@ func TestEncodeClientPKCS12(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			want := pkiWantEncoding(legacy)
+			checkPKCS12Encoding(t, p12, want)
 			gotKey, gotCert, chain, err := pkcs12.DecodeChain(p12, pass)
 			if err != nil {
 				t.Fatal(err)
@@ -426,7 +475,7 @@ func TestEncodeClientPKCS12(t *testing.T) {
 			if err := os.WriteFile(file, p12, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			t.Run("openssl", func(t *testing.T) { pkiOpenSSLImport(t, file, pass) })
+			t.Run("openssl", func(t *testing.T) { pkiOpenSSLImport(t, file, pass, want) })
 			t.Run("nss", func(t *testing.T) { pkiNSSImport(t, dir, file, pass, cert) })
 		})
 	}
@@ -444,11 +493,49 @@ func pkiNeedTool(t *testing.T, name string) string {
 	return p
 }
 
-func pkiOpenSSLImport(t *testing.T, file, pass string) {
+// pkcs12Encoding is what protects a PKCS#12 file, as pkcs12info names it
+// and as `openssl pkcs12 -info` prints it.
+type pkcs12Encoding struct {
+	cipher, mac               string // pkcs12info: key bag and certificates, MAC
+	opensslCipher, opensslMAC string
+}
+
+// pkiWantEncoding is the encoding EncodeClientPKCS12 must use: Modern2023
+// (PBES2 with PBKDF2-HMAC-SHA-256 and AES-256-CBC, SHA-256 MAC) by default,
+// LegacyDES (3DES, SHA-1 MAC) when asked.
+func pkiWantEncoding(legacy bool) pkcs12Encoding {
+	if legacy {
+		return pkcs12Encoding{cipher: "pbeWithSHA1And3-KeyTripleDES-CBC", mac: "SHA-1",
+			opensslCipher: "pbeWithSHA1And3-KeyTripleDES-CBC, Iteration 2048", opensslMAC: "MAC: sha1"}
+	}
+	return pkcs12Encoding{cipher: "PBES2, PBKDF2, AES-256-CBC, PRF hmacWithSHA256", mac: "SHA-256",
+		opensslCipher: "PBES2, PBKDF2, AES-256-CBC, Iteration 2048, PRF hmacWithSHA256", opensslMAC: "MAC: sha256"}
+}
+
+// checkPKCS12Encoding reads the algorithm identifiers of the file.
+func checkPKCS12Encoding(t *testing.T, p12 []byte, want pkcs12Encoding) {
+	t.Helper()
+	info, err := pkcs12info.Read(p12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(info.Key) != 1 || info.Key[0] != want.cipher || len(info.Certs) != 1 || info.Certs[0] != want.cipher ||
+		info.CertBagsInClear != 0 || info.MAC != want.mac {
+		t.Errorf("encoding %+v, want key and certificates under %q, MAC %s", info, want.cipher, want.mac)
+	}
+}
+
+func pkiOpenSSLImport(t *testing.T, file, pass string, want pkcs12Encoding) {
 	openssl := pkiNeedTool(t, "openssl")
 	out, err := exec.Command(openssl, "pkcs12", "-in", file, "-info", "-noout", "-passin", "pass:"+pass).CombinedOutput()
 	if err != nil {
 		t.Fatalf("openssl pkcs12: %v\n%s", err, out)
+	}
+	// OpenSSL reads the same algorithms.
+	for _, line := range []string{"Shrouded Keybag: " + want.opensslCipher + "\n", "PKCS7 Encrypted data: " + want.opensslCipher + "\n", want.opensslMAC + ","} {
+		if !bytes.Contains(out, []byte(line)) {
+			t.Errorf("openssl -info lacks %q:\n%s", line, out)
+		}
 	}
 	// And it really decrypts the key.
 	out, err = exec.Command(openssl, "pkcs12", "-in", file, "-nocerts", "-nodes", "-passin", "pass:"+pass).CombinedOutput()
@@ -520,40 +607,65 @@ func TestVerifyClientCert(t *testing.T) {
 		Subject: pkix.Name{CommonName: "x"}, NotBefore: pkiTestNow, NotAfter: pkiTestNow.Add(48 * time.Hour),
 		KeyUsage: x509.KeyUsageDigitalSignature,
 	})
+	// An intermediate CA under ours breaks its path length (0): a chain
+	// failure none of the sentinels names.
+	interKey, err := pkiNewP256Key()
+	if err != nil {
+		t.Fatal(err)
+	}
+	interDER, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "intermediate"},
+		NotBefore: pkiTestNow, NotAfter: pkiTestNow.Add(48 * time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}, ca.cert, &interKey.PublicKey, ca.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inter := pkiMustParse(t, interDER, interKey, nil)
+	throughIntermediate, _ := pkiTestClientCert(t, inter, pkiTestNow, 30*24*time.Hour)
 	encipherOnly := pkiRawCert(t, ca, &x509.Certificate{
 		Subject: pkix.Name{CommonName: "x"}, NotBefore: pkiTestNow, NotAfter: pkiTestNow.Add(48 * time.Hour),
 		KeyUsage: x509.KeyUsageKeyEncipherment, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 	})
 
 	for _, tc := range []struct {
-		name string
-		leaf *x509.Certificate
-		pool *x509.CertPool
-		at   time.Time
-		want error
-		text string
+		name          string
+		leaf          *x509.Certificate
+		intermediates []*x509.Certificate
+		pool          *x509.CertPool
+		at            time.Time
+		want          error
+		text          string
+		detail        string // in ClientCertErrorDetail, never in the message
 	}{
-		{"good", good, ca.pool, now, nil, ""},
-		{"good at NotAfter", good, ca.pool, good.NotAfter, nil, ""},
-		{"missing", nil, ca.pool, now, ErrClientCertMissing, "証明書が提示されていません"},
-		{"expired", good, ca.pool, pkiTestNow.Add(31 * 24 * time.Hour), ErrClientCertExpired, "有効期限が切れています"},
-		{"not yet valid", good, ca.pool, pkiTestNow.Add(-time.Hour), ErrClientCertExpired, "まだ始まっていません"},
-		{"foreign", foreign, ca.pool, now, ErrClientCertForeign, "このシステムで発行されたものではありません"},
-		{"foreign and expired", foreign, ca.pool, pkiTestNow.Add(60 * 24 * time.Hour), ErrClientCertForeign, "このシステムで発行されたものではありません"},
-		{"server certificate", srv.Leaf, ca.pool, now, ErrClientCertForeign, ""},
-		{"no pool", good, nil, now, ErrClientCertForeign, ""},
-		{"server usage from our CA", serverUsage, ca.pool, now, ErrClientCertUsage, "クライアント認証"},
-		{"no EKU from our CA", noEKU, ca.pool, now, ErrClientCertUsage, ""},
-		{"no digitalSignature", encipherOnly, ca.pool, now, ErrClientCertUsage, ""},
-		{"CA expired", good, ca.pool, ca.cert.NotAfter.Add(time.Hour), ErrClientCertExpired, ""},
+		{name: "good", leaf: good, pool: ca.pool, at: now, want: nil, text: ""},
+		{name: "good at NotAfter", leaf: good, pool: ca.pool, at: good.NotAfter, want: nil, text: ""},
+		{name: "missing", leaf: nil, pool: ca.pool, at: now, want: ErrClientCertMissing, text: "証明書が提示されていません"},
+		{name: "expired", leaf: good, pool: ca.pool, at: pkiTestNow.Add(31 * 24 * time.Hour), want: ErrClientCertExpired, text: "有効期限が切れています"},
+		{name: "not yet valid", leaf: good, pool: ca.pool, at: pkiTestNow.Add(-time.Hour), want: ErrClientCertExpired, text: "まだ始まっていません"},
+		{name: "foreign", leaf: foreign, pool: ca.pool, at: now, want: ErrClientCertForeign, text: "このシステムで発行されたものではありません"},
+		{name: "foreign and expired", leaf: foreign, pool: ca.pool, at: pkiTestNow.Add(60 * 24 * time.Hour), want: ErrClientCertForeign, text: "このシステムで発行されたものではありません"},
+		{name: "server certificate", leaf: srv.Leaf, pool: ca.pool, at: now, want: ErrClientCertForeign, text: ""},
+		{name: "no pool", leaf: good, pool: nil, at: now, want: ErrClientCertForeign, text: ""},
+		{name: "server usage from our CA", leaf: serverUsage, pool: ca.pool, at: now, want: ErrClientCertUsage, text: "クライアント認証"},
+		{name: "no EKU from our CA", leaf: noEKU, pool: ca.pool, at: now, want: ErrClientCertUsage, text: ""},
+		{name: "no digitalSignature", leaf: encipherOnly, pool: ca.pool, at: now, want: ErrClientCertUsage, text: ""},
+		{name: "CA expired", leaf: good, pool: ca.pool, at: ca.cert.NotAfter.Add(time.Hour), want: ErrClientCertExpired, text: ""},
+		{name: "through an intermediate CA", leaf: throughIntermediate, intermediates: []*x509.Certificate{inter.cert}, pool: ca.pool, at: now,
+			want: ErrClientCertForeign, text: "このシステムで発行されたものではありません", detail: "path length"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := VerifyClientCert(tc.leaf, nil, tc.pool, tc.at)
+			err := VerifyClientCert(tc.leaf, tc.intermediates, tc.pool, tc.at)
 			if !errors.Is(err, tc.want) || (tc.want == nil) != (err == nil) {
 				t.Fatalf("got %v, want %v", err, tc.want)
 			}
 			if err != nil && !strings.Contains(err.Error(), tc.text) {
 				t.Errorf("message %q lacks %q", err, tc.text)
+			}
+			// The message is Japanese only: no ASCII word from Go's errors.
+			if err != nil && regexp.MustCompile(`[A-Za-z]{2,}`).MatchString(err.Error()) {
+				t.Errorf("message %q carries English", err)
+			}
+			if d := ClientCertErrorDetail(err); !strings.Contains(d, tc.detail) || (tc.detail == "") != (d == "") {
+				t.Errorf("detail %q, want one with %q", d, tc.detail)
 			}
 			for _, s := range []error{ErrClientCertMissing, ErrClientCertExpired, ErrClientCertForeign, ErrClientCertUsage} {
 				if s != tc.want && errors.Is(err, s) {

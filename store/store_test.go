@@ -1,10 +1,16 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/argon2"
 )
 
 // mustOpen opens a database on a temp file with a fixed, settable clock.
@@ -179,6 +185,66 @@ func TestPasswordHash(t *testing.T) {
 	}
 	if HashPassword("x") == HashPassword("x") {
 		t.Fatal("salt not random")
+	}
+}
+
+// TestPasswordHashParameters: Argon2id, version 19, m=19 MiB, t=2, p=1,
+// with a 16-byte salt and a 32-byte key.
+func TestPasswordHashParameters(t *testing.T) {
+	h := HashPassword("correct horse battery staple")
+	const prefix = "$argon2id$v=19$m=19456,t=2,p=1$"
+	if !strings.HasPrefix(h, prefix) {
+		t.Fatalf("hash %q does not start with %q", h, prefix)
+	}
+	parts := strings.Split(strings.TrimPrefix(h, prefix), "$")
+	if len(parts) != 2 {
+		t.Fatalf("hash %q: want salt$key after the parameters", h)
+	}
+	salt, err1 := b64.DecodeString(parts[0])
+	key, err2 := b64.DecodeString(parts[1])
+	if err1 != nil || err2 != nil || len(salt) != 16 || len(key) != 32 {
+		t.Fatalf("salt %d bytes (%v), key %d bytes (%v)", len(salt), err1, len(key), err2)
+	}
+	// The key is Argon2id of these parameters, not merely labelled so.
+	if want := argon2.IDKey([]byte("correct horse battery staple"), salt, 2, 19*1024, 1, 32); !bytes.Equal(key, want) {
+		t.Fatal("key differs from Argon2id(m=19456, t=2, p=1)")
+	}
+}
+
+// TestHashingConcurrencyIsBounded: however many hash or verify at once,
+// no more than hashSlots run Argon2id together (each takes 19 MiB).
+func TestHashingConcurrencyIsBounded(t *testing.T) {
+	hash := HashPassword("x-password-1234")
+	dummyHash() // made before counting starts
+	var inside, peak atomic.Int32
+	real := argonIDKey
+	argonIDKey = func(_, _ []byte, _, _ uint32, _ uint8, keyLen uint32) []byte {
+		n := inside.Add(1)
+		defer inside.Add(-1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		// Hold the slot a while so that the others pile up behind it.
+		time.Sleep(10 * time.Millisecond)
+		return make([]byte, keyLen)
+	}
+	t.Cleanup(func() { argonIDKey = real })
+	slots := cap(hashSlots)
+	var wg sync.WaitGroup
+	for i := range 4*slots + 3 {
+		wg.Go(func() {
+			switch i % 3 {
+			case 0:
+				HashPassword("y")
+			case 1:
+				VerifyPassword(hash, "y")
+			default:
+				VerifyPassword("", "y") // unknown account: the dummy hash
+			}
+		})
+	}
+	wg.Wait()
+	if got := int(peak.Load()); got != slots {
+		t.Fatalf("%d hashes ran at once, want exactly the %d slots", got, slots)
 	}
 }
 
