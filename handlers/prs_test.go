@@ -113,16 +113,21 @@ func TestPRSUnlock(t *testing.T) {
 	if res.Status != 204 || !strings.HasPrefix(res.Header.Get("HX-Redirect"), "/prs/login") {
 		t.Fatalf("htmx without unlock: %d %q", res.Status, res.Header.Get("HX-Redirect"))
 	}
-	// Throttled like login: ten failures hold the member at this address.
+	// Throttled like login: ten failures hold the member at this address;
+	// the tenth still answers as a failure and says so, the next is 429.
 	tc := pe.loginAs(t, pe.mc.ID, prsMemberPassword)
-	for i := 0; i < store.PRSUnlockLimit; i++ {
-		if res := tc.post("/prs/login", url.Values{"oid": {pe.fc.OID}, "password": {"wrong-" + string(rune('a'+i))}}); res.Status != 401 {
+	for i := 1; i < store.PairFailureLimit; i++ {
+		if res := tc.post("/prs/login", url.Values{"oid": {pe.fc.OID}, "password": {"wrong-" + string(rune('a'+i))}}); res.Status != 401 || strings.Contains(res.Body, "一時的に停止") {
 			t.Fatalf("failure %d: %d", i, res.Status)
 		}
 	}
+	res = tc.post("/prs/login", url.Values{"oid": {pe.fc.OID}, "password": {"wrong-z"}})
+	if res.Status != 401 || !strings.Contains(res.Body, "施設ID（OID）または施設パスワードが正しくありません") || !strings.Contains(res.Body, "一時的に停止します") {
+		t.Fatalf("failure that starts the hold: %d\n%s", res.Status, snippet(res.Body))
+	}
 	res = tc.post("/prs/login", url.Values{"oid": {pe.fc.OID}, "password": {prsFacilityPassword}})
-	if res.Status != 429 || !strings.Contains(res.Body, "一時的に停止") {
-		t.Fatalf("after ten failures: %d\n%s", res.Status, snippet(res.Body))
+	if res.Status != 429 || !strings.Contains(res.Body, "施設認証を一時的に停止しています") || res.Header.Get("Retry-After") == "" {
+		t.Fatalf("after ten failures: %d %q\n%s", res.Status, res.Header.Get("Retry-After"), snippet(res.Body))
 	}
 	// Audited.
 	page, err := pe.db.ListAudit(store.AuditFilter{Action: "prs.unlock", Limit: 100})
@@ -133,7 +138,7 @@ func TestPRSUnlock(t *testing.T) {
 	for _, e := range page.Events {
 		results[e.Result]++
 	}
-	if results[store.ResultOK] != 2 || results[store.ResultFailed] != 2+store.PRSUnlockLimit || results[store.ResultDenied] != 1 {
+	if results[store.ResultOK] != 2 || results[store.ResultFailed] != 2+store.PairFailureLimit || results[store.ResultDenied] != 1 {
 		t.Fatalf("audited unlocks: %v", results)
 	}
 	// An operator has no facility: 403.
@@ -142,6 +147,49 @@ func TestPRSUnlock(t *testing.T) {
 		if res := op.get(p); res.Status != 403 {
 			t.Errorf("operator %s: %d", p, res.Status)
 		}
+	}
+}
+
+// PRS unlock holds are login holds the operator sees, labelled 施設認証,
+// and clears like them.
+func TestOperatorSeesAndClearsPRSHold(t *testing.T) {
+	pe := newPRSEnv(t)
+	pe.fakeClock()
+	const addr = "192.0.2.50"
+	fail := func(n int) {
+		for i := 0; i < n; i++ {
+			if _, err := pe.db.PRSUnlock(pe.mc.ID, pe.fc.OID, "wrong", addr); store.ErrorCode(err) != store.EUNAUTHORIZED {
+				t.Fatalf("failure %d: %v", i, err)
+			}
+		}
+	}
+	fail(store.PairFailureLimit)
+	key := "account|" + store.PRSAccount(pe.mc.ID) + "|" + addr
+	op := pe.loginOperator(t)
+	for _, sc := range []scenario{
+		{name: "dashboard", path: "/admin", wantStatus: 200, wantContains: []string{`data-testid="login-holds"`, "施設認証（患者様登録ソフト）：ID＋アドレス", `href="/admin/members/` + pe.mc.ID + `"`, addr}},
+		{name: "holds page", path: "/admin/login-holds", wantStatus: 200, wantContains: []string{"施設認証（患者様登録ソフト）：ID＋アドレス", `value="` + key + `"`}},
+		{name: "member page", path: "/admin/members/" + pe.mc.ID, wantStatus: 200, wantContains: []string{"施設認証（患者様登録ソフト）：ID＋アドレス", addr,
+			"直近1時間の失敗：0 回", "患者様登録ソフトの施設認証　直近1時間の失敗：10 回", `data-testid="clear-limits"`}},
+		{name: "clear", method: "POST", path: "/admin/login-holds/clear", form: url.Values{"key": {key}, "back": {"/admin/members/" + pe.mc.ID}},
+			wantStatus: 303, wantLocation: "/admin/members/" + pe.mc.ID + "?done=updated"},
+		{name: "gone", path: "/admin/login-holds", wantStatus: 200, wantContains: []string{`data-testid="no-holds"`}},
+	} {
+		sc.run(t, op)
+	}
+	if _, err := pe.db.PRSUnlock(pe.mc.ID, pe.fc.OID, prsFacilityPassword, addr); err != nil {
+		t.Fatalf("after the clear: %v", err)
+	}
+	// The member's 「ログイン制限をすべて解除」 lifts PRS holds too.
+	fail(store.PairFailureLimit)
+	for _, sc := range []scenario{
+		{name: "clear all", method: "POST", path: "/admin/members/" + pe.mc.ID + "/login-limits/clear", wantStatus: 303},
+		{name: "nothing left", path: "/admin/members/" + pe.mc.ID, wantStatus: 200, wantContains: []string{"施設認証（患者様登録ソフト）のID+アドレスの一時停止"}, wantAbsent: []string{"施設認証（患者様登録ソフト）：ID＋アドレス", `data-testid="prs-failure-state"`, `data-testid="clear-limits"`}},
+	} {
+		sc.run(t, op)
+	}
+	if _, err := pe.db.PRSUnlock(pe.mc.ID, pe.fc.OID, prsFacilityPassword, addr); err != nil {
+		t.Fatalf("after clearing the member's limits: %v", err)
 	}
 }
 

@@ -823,7 +823,7 @@ func TestAccessCardRotation(t *testing.T) {
 	}
 }
 
-func TestPRSUnlockThrottle(t *testing.T) {
+func TestPRSUnlock(t *testing.T) {
 	fx := newPRSFixture(t)
 	// Right pair.
 	f, err := fx.db.PRSUnlock(fx.a.MemberID, strings.ToLower(fx.fa.OID), testFacilityPassword, "198.51.100.1")
@@ -838,55 +838,162 @@ func TestPRSUnlockThrottle(t *testing.T) {
 	if _, err := fx.db.PRSUnlock(fx.a.MemberID, fx.fa.OID, "member-Pass-2345", "198.51.100.1"); ErrorCode(err) != EUNAUTHORIZED {
 		t.Fatalf("member password: %v", err)
 	}
-	for i := 0; i < PRSUnlockLimit-2; i++ {
-		if _, err := fx.db.PRSUnlock(fx.a.MemberID, fx.fa.OID, "wrong", "198.51.100.1"); ErrorCode(err) != EUNAUTHORIZED {
-			t.Fatalf("failure %d: %v", i, err)
-		}
+	// Nobody can count failures against a member's unlock from the login
+	// form: no typed login ID normalises to the PRS account key.
+	if NormalizeAccountID(PRSAccount(fx.a.MemberID)) == PRSAccount(fx.a.MemberID) {
+		t.Fatal("a login ID can name the PRS throttle account")
 	}
-	// Ten failures: even the right password is held now.
-	if _, err := fx.db.PRSUnlock(fx.a.MemberID, fx.fa.OID, testFacilityPassword, "198.51.100.1"); ErrorCode(err) != ETHROTTLED {
-		t.Fatalf("after %d failures: %v", PRSUnlockLimit, err)
+}
+
+// prsStep is one event of a PRS unlock throttle scenario.
+type prsStep struct {
+	wait   time.Duration // advance the clock first
+	op     string        // "fail" (wrong password), "ok" (right one), "reopen" (close and open the store), "clear" (the operator lifts the member's hold)
+	member string        // "a", "a2", "a3" (one facility), "b" (another)
+	addr   string
+	times  int  // repeat with addresses addr+"0", addr+"1", … when addr ends in ":" or "."; else the same address
+	want   Code // of the (last) attempt; "" for success
+	msg    string
+}
+
+func TestPRSUnlockThrottledLikeLogin(t *testing.T) {
+	const ip6, ip6b, ip4 = "2001:db8:1:2::1", "2001:db8:1:2:ffff::7", "198.51.100.7"
+	cases := []struct {
+		name  string
+		steps []prsStep
+	}{
+		{"ten failures hold the member in the /64, the right password too, across a restart", []prsStep{
+			{op: "fail", member: "a", addr: "2001:db8:1:2::a:", times: 9, want: EUNAUTHORIZED},
+			{op: "fail", member: "a", addr: ip6, want: EUNAUTHORIZED, msg: "施設認証を 12:15 まで一時的に停止します"},
+			{op: "ok", member: "a", addr: ip6b, want: ETHROTTLED, msg: "施設パスワードの入力に続けて失敗したため、施設認証を一時的に停止しています。12:15 以降"},
+			{op: "reopen"},
+			{op: "ok", member: "a", addr: ip6, want: ETHROTTLED},
+			{op: "ok", member: "a2", addr: ip6},
+			{op: "ok", member: "a", addr: ip4},
+			{wait: PairHoldFor, op: "ok", member: "a", addr: ip6},
+		}},
+		{"failures from ever new addresses slow the member down", []prsStep{
+			{op: "fail", member: "a", addr: "203.0.113.", times: AccountSlowAfter, want: EUNAUTHORIZED},
+			{op: "ok", member: "a", addr: ip4, want: ETHROTTLED, msg: "施設認証の間隔を制限しています"},
+			{op: "ok", member: "b", addr: ip4},
+			{wait: AccountInterval, op: "ok", member: "a", addr: ip4},
+		}},
+		{"the members of one facility slow down together", []prsStep{
+			{op: "fail", member: "a", addr: "203.0.113.", times: AccountSlowAfter / 2, want: EUNAUTHORIZED},
+			{op: "fail", member: "a2", addr: "192.0.2.", times: AccountSlowAfter / 2, want: EUNAUTHORIZED},
+			{op: "ok", member: "a3", addr: ip4, want: ETHROTTLED, msg: "この施設の施設認証の失敗が続いている"},
+			{op: "ok", member: "b", addr: ip4},
+			{wait: AccountInterval, op: "ok", member: "a3", addr: ip4},
+		}},
+		{"an address the member unlocked from is exempt from the slow-down", []prsStep{
+			{op: "ok", member: "a", addr: ip4},
+			{op: "fail", member: "a", addr: "203.0.113.", times: AccountSlowAfter, want: EUNAUTHORIZED},
+			{op: "ok", member: "a", addr: ip4},
+			{op: "ok", member: "a", addr: "192.0.2.99", want: ETHROTTLED},
+		}},
+		{"the operator lifts the hold", []prsStep{
+			{op: "fail", member: "a", addr: ip6, times: PairFailureLimit, want: EUNAUTHORIZED},
+			{op: "ok", member: "a", addr: ip6, want: ETHROTTLED},
+			{op: "clear", member: "a", addr: ip6},
+			{op: "ok", member: "a", addr: ip6},
+		}},
 	}
-	// Another address, or another member, is not held.
-	if _, err := fx.db.PRSUnlock(fx.a.MemberID, fx.fa.OID, testFacilityPassword, "198.51.100.2"); err != nil {
-		t.Fatalf("other address: %v", err)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			fx := newPRSFixture(t)
+			*fx.now = time.Date(2026, 4, 1, 3, 0, 0, 0, time.UTC) // 12:00 in Japan
+			members := map[string]string{"a": fx.a.MemberID, "b": fx.b.MemberID}
+			for _, k := range []string{"a2", "a3"} {
+				m, _, err := fx.db.CreateTestMember(TestMemberSpec{Name: "同僚 " + k, Password: "member-Pass-2345", FacilityOID: fx.fa.OID})
+				if err != nil {
+					t.Fatal(err)
+				}
+				members[k] = m.ID
+			}
+			oids := map[string]string{"a": fx.fa.OID, "a2": fx.fa.OID, "a3": fx.fa.OID, "b": fx.fb.OID}
+			for i, st := range tc.steps {
+				*fx.now = fx.now.Add(st.wait)
+				switch st.op {
+				case "reopen":
+					path := fx.db.Path()
+					fx.db.Close()
+					db, err := Open(path, Options{})
+					if err != nil {
+						t.Fatal(err)
+					}
+					t.Cleanup(func() { db.Close() })
+					now := fx.now
+					db.SetClock(func() time.Time { return *now })
+					fx.db = db
+					continue
+				case "clear":
+					holds, err := fx.db.LoginHolds(members[st.member])
+					if err != nil || len(holds) != 1 {
+						t.Fatalf("step %d: holds %+v %v", i, holds, err)
+					}
+					h := holds[0]
+					if !h.PRS() || h.MemberID() != members[st.member] || h.Addr != ThrottleAddr(st.addr) || !strings.Contains(h.Label(), "施設認証") {
+						t.Fatalf("step %d: hold %+v (%s)", i, h, h.Label())
+					}
+					if err := fx.db.ClearLoginHold(h.Key(), "admin", ""); err != nil {
+						t.Fatalf("step %d: %v", i, err)
+					}
+					continue
+				}
+				n := max(st.times, 1)
+				for j := 0; j < n; j++ {
+					addr := st.addr
+					if strings.HasSuffix(addr, ".") || strings.HasSuffix(addr, ":") {
+						addr += fmt.Sprint(j + 1)
+					}
+					pw := testFacilityPassword
+					if st.op == "fail" {
+						pw = fmt.Sprintf("wrong-%d", j)
+					}
+					_, err := fx.db.PRSUnlock(members[st.member], oids[st.member], pw, addr)
+					if j < n-1 {
+						if ErrorCode(err) != st.want {
+							t.Fatalf("step %d, attempt %d from %s: %v, want %q", i, j, addr, err, st.want)
+						}
+						continue
+					}
+					if ErrorCode(err) != st.want || (err != nil && !strings.Contains(err.Error(), st.msg)) {
+						t.Fatalf("step %d (%s %s from %s): %v, want %q %q", i, st.op, st.member, addr, err, st.want, st.msg)
+					}
+					if st.want == ETHROTTLED && !RetryAt(err).After(*fx.now) {
+						t.Fatalf("step %d: retry at %v", i, RetryAt(err))
+					}
+				}
+			}
+		})
 	}
-	if _, err := fx.db.PRSUnlock(fx.b.MemberID, fx.fb.OID, testFacilityPassword, "198.51.100.1"); err != nil {
-		t.Fatalf("other member: %v", err)
+}
+
+func TestPRSUnlockHoldIsAudited(t *testing.T) {
+	fx := newPRSFixture(t)
+	for i := 0; i < PairFailureLimit; i++ {
+		fx.db.PRSUnlock(fx.a.MemberID, fx.fa.OID, "wrong", "198.51.100.1")
 	}
-	// The window passes.
-	*fx.now = fx.now.Add(PRSUnlockWindow + time.Second)
+	fx.db.PRSUnlock(fx.a.MemberID, fx.fa.OID, testFacilityPassword, "198.51.100.1")
+	*fx.now = fx.now.Add(PairHoldFor)
 	if _, err := fx.db.PRSUnlock(fx.a.MemberID, fx.fa.OID, testFacilityPassword, "198.51.100.1"); err != nil {
-		t.Fatalf("after the window: %v", err)
+		t.Fatalf("after the hold: %v", err)
 	}
 	page, _ := fx.db.ListAudit(AuditFilter{Actor: fx.a.MemberID, Action: "prs.unlock", Limit: 100})
 	results := map[string]int{}
 	for _, e := range page.Events {
 		results[e.Result]++
 	}
-	if results[ResultOK] != 3 || results[ResultFailed] != PRSUnlockLimit || results[ResultDenied] != 1 {
+	if results[ResultOK] != 1 || results[ResultFailed] != PairFailureLimit || results[ResultDenied] != 1 {
 		t.Fatalf("audit results %v", results)
 	}
-}
-
-func TestFailureThrottleBounded(t *testing.T) {
-	th := newFailureThrottle(3, time.Minute)
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	for i := 0; i < prsThrottleMaxKeys+500; i++ {
-		th.Fail(fmt.Sprint(i), now)
+	page, _ = fx.db.ListAudit(AuditFilter{Actor: fx.a.MemberID, Action: "login.hold"})
+	if len(page.Events) != 1 || !strings.Contains(page.Events[0].Detail, "施設認証") || page.Events[0].Object != "login-hold:account|"+PRSAccount(fx.a.MemberID)+"|198.51.100.1" {
+		t.Fatalf("hold audit: %+v", page.Events)
 	}
-	if len(th.fails) > prsThrottleMaxKeys {
-		t.Fatalf("%d keys", len(th.fails))
-	}
-	for i := 0; i < 5; i++ {
-		th.Fail("x", now)
-	}
-	if held, until := th.Blocked("x", now); !held || !until.Equal(now.Add(time.Minute)) {
-		t.Fatalf("held %v until %v", held, until)
-	}
-	th.Reset("x")
-	if held, _ := th.Blocked("x", now); held {
-		t.Fatal("reset did not clear")
+	// The member's login is not held by it.
+	if _, err := fx.db.CheckLogin(LoginAttempt{Account: fx.a.MemberID, Addr: "198.51.100.1"}); err != nil {
+		t.Fatalf("login held by PRS failures: %v", err)
 	}
 }
 
