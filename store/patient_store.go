@@ -320,19 +320,22 @@ func (db *DB) RegisterPatient(a PRSActor, f PatientForm) (Patient, error) {
 
 // UpdatePatient saves an edit by the registering facility as a new
 // version. baseVersion is the version the form was shown with (0: don't
-// check); a newer one means someone else saved first (409).
+// check); a newer one means someone else saved first (409). Who may edit
+// is checked before the form: another facility gets 404 or 403 whatever
+// it sends, and learns nothing from validation messages.
 func (db *DB) UpdatePatient(a PRSActor, id string, baseVersion int, f PatientForm) (Patient, error) {
 	if err := a.check(); err != nil {
 		return Patient{}, err
 	}
-	if err := f.validate(db.Now()); err != nil {
-		return Patient{}, err
-	}
+	verr := f.validate(db.Now())
 	var out Patient
 	err := db.Batch(func(tx *Tx) error {
 		p, err := homePatientTx(tx, a, id)
 		if err != nil {
 			return err
+		}
+		if verr != nil {
+			return verr
 		}
 		if !p.Active() {
 			return errPatientInactive

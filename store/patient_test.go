@@ -305,9 +305,14 @@ func TestUpdatePatientVersions(t *testing.T) {
 			t.Errorf("search %q: %d results (%v), want %d", q, len(page.Patients), err, want)
 		}
 	}
-	// Another facility cannot edit or read the history.
+	// Another facility cannot edit (whatever it sends) or read the history.
 	if _, err := fx.db.UpdatePatient(fx.b, p.ID, 0, f); ErrorCode(err) != ENOTFOUND {
 		t.Fatalf("other facility edit: %v", err)
+	}
+	invalid := f
+	invalid.BirthDate = "むかし"
+	if _, err := fx.db.UpdatePatient(fx.b, p.ID, 0, invalid); ErrorCode(err) != ENOTFOUND {
+		t.Fatalf("other facility invalid edit: %v", err)
 	}
 	if _, err := fx.db.PatientVersions(fx.b, p.ID); ErrorCode(err) != ENOTFOUND {
 		t.Fatalf("other facility history: %v", err)
@@ -663,9 +668,14 @@ func TestPatientLinks(t *testing.T) {
 	if list, _ := fx.db.LinkedPatients(fx.a, "", 0); len(list.Patients) != 0 {
 		t.Fatalf("home facility's linked list %+v", list)
 	}
-	// The linked facility may not change, link or print.
+	// The linked facility may not change, link or print, whatever it sends.
 	if _, err := fx.db.UpdatePatient(fx.b, p.ID, 0, samplePatient()); ErrorCode(err) != EFORBIDDEN {
 		t.Fatalf("linked edit: %v", err)
+	}
+	invalid := samplePatient()
+	invalid.BirthDate, invalid.NameKana = "むかし", "山田"
+	if _, err := fx.db.UpdatePatient(fx.b, p.ID, 0, invalid); ErrorCode(err) != EFORBIDDEN || ErrorFields(err) != nil {
+		t.Fatalf("linked invalid edit: %v %v", err, ErrorFields(err))
 	}
 	if _, err := fx.db.LinkPatient(fx.b, p.ID, LinkForm{FacilityOID: fx.fb.OID, Consent: "on", ConsentMethod: "verbal"}); ErrorCode(err) != EFORBIDDEN {
 		t.Fatalf("linked link: %v", err)
