@@ -173,7 +173,7 @@ var authzMatrix = map[string]authzRow{
 	"GET /prs/patients/new":                    prsRow(200, 200, ""),
 	"GET /prs/patients/:id":                    prsRow(200, 404, "/prs/patients/{patient}"),
 	"GET /prs/patients/:id/edit":               prsRow(200, 404, "/prs/patients/{patient}/edit"),
-	"POST /prs/patients/:id/edit":              prsRow(422, 404, "/prs/patients/{patient}/edit"),
+	"POST /prs/patients/:id/edit":              prsRow(409, 404, "/prs/patients/{patient}/edit"), // deactivate (sorted before) left it inactive
 	"POST /prs/patients/:id/deactivate":        prsRow(303, 404, "/prs/patients/{patient}/deactivate"),
 	"POST /prs/patients/:id/reactivate":        prsRow(303, 404, "/prs/patients/{patient}/reactivate"),
 	"POST /prs/patients/:id/links":             prsRow(422, 404, "/prs/patients/{patient}/links"),

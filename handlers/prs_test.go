@@ -249,6 +249,10 @@ func TestPatientFormValidation(t *testing.T) {
 	for _, sc := range []scenario{
 		{name: "edit invalid", method: "POST", path: "/prs/patients/" + id + "/edit", form: patientValues("version", "1", "chart_number", "A-1", "birth_date", "R1.4.30"), wantStatus: 422, wantContains: []string{"令和は元年5月1日からです", "患者情報の修正"}},
 		{name: "edit into a duplicate", method: "POST", path: "/prs/patients/" + dup + "/edit", form: patientValues("version", "1", "name", "山田 太朗", "chart_number", "A-2", "birth_date", "1970-04-01", "name_kana", "ヤマダ タロウ"), wantStatus: 303},
+		// The version is required (else the stale-edit check could not
+		// run); the answer is no form, which would carry the current one.
+		{name: "edit without version", method: "POST", path: "/prs/patients/" + id + "/edit", form: patientValues("chart_number", "A-1", "phone", "03-9999-8888"), wantStatus: 422, wantContains: []string{"修正画面の版が確認できません", "開き直して"}, wantAbsent: []string{`name="version"`, "03-9999-8888"}},
+		{name: "edit with a version that is no number", method: "POST", path: "/prs/patients/" + id + "/edit", form: patientValues("version", "v1", "chart_number", "A-1", "phone", "03-9999-8888"), wantStatus: 422, wantContains: []string{"修正画面の版が確認できません"}, wantAbsent: []string{`name="version"`}},
 		{name: "edit", method: "POST", path: "/prs/patients/" + id + "/edit", form: patientValues("version", "1", "chart_number", "A-1", "birth_date", "1970-04-01", "name_kana", "ヤマダ タロウ", "phone", "03-9999-8888"), wantStatus: 303, wantLocation: "/prs/patients/" + id + "?done=prs-updated"},
 		{name: "stale edit", method: "POST", path: "/prs/patients/" + id + "/edit", form: patientValues("version", "1", "chart_number", "A-1", "phone", "03-1111-1111"), wantStatus: 409, wantContains: []string{"他の方が先にこの患者様の情報を修正しました"}},
 		{name: "history", path: "/prs/patients/" + id + "?done=prs-updated", wantStatus: 200, wantContains: []string{"患者情報を修正しました", "修正", "電話番号", "03-1234-5678", "03-9999-8888", "医師 一郎", "第2版"}},
@@ -541,8 +545,10 @@ func TestPRSAuthorizationMatrix(t *testing.T) {
 		{"POST", "/prs/facility", func() url.Values { return url.Values{} }, map[string]want{other: created, linkedTo: created, home: created}},
 		{"GET", pp, nil, map[string]want{other: notFound, linkedTo: ok, home: ok}},
 		{"GET", pp + "/edit", nil, map[string]want{other: notFound, linkedTo: forbidden, home: ok}},
-		{"POST", pp + "/edit", func() url.Values { return patientValues("birth_date", "むかし", "name_kana", "山田") }, map[string]want{other: notFound, linkedTo: forbidden, home: invalid}},
-		{"POST", pp + "/edit", func() url.Values { return patientValues("phone", "03-5555-6666") }, map[string]want{other: notFound, linkedTo: forbidden, home: created}},
+		{"POST", pp + "/edit", func() url.Values {
+			return patientValues("version", "1", "birth_date", "むかし", "name_kana", "山田")
+		}, map[string]want{other: notFound, linkedTo: forbidden, home: invalid}},
+		{"POST", pp + "/edit", func() url.Values { return patientValues("version", "1", "phone", "03-5555-6666") }, map[string]want{other: notFound, linkedTo: forbidden, home: created}},
 		{"POST", pp + "/links", func() url.Values {
 			return url.Values{"facility_oid": {pe.fc.OID}, "consent": {"on"}, "consent_method": {"written"}}
 		}, map[string]want{other: notFound, linkedTo: forbidden, home: created}},

@@ -254,7 +254,7 @@ func TestLikelyDuplicate(t *testing.T) {
 	// Editing g into the same kana and birth date warns too.
 	e := FormFromPatient(p2)
 	e.Notes = "確認済み"
-	if _, err := fx.db.UpdatePatient(fx.a, p2.ID, 0, e); err != nil {
+	if _, err := fx.db.UpdatePatient(fx.a, p2.ID, p2.Version, e); err != nil {
 		t.Fatalf("unrelated edit of a confirmed duplicate: %v", err)
 	}
 }
@@ -272,10 +272,23 @@ func TestUpdatePatientVersions(t *testing.T) {
 	if p2.Version != 2 || p2.Name != "山田　次郎" || p2.BirthDateString() != "1990-01-08" || p2.CreatedAt != p.CreatedAt || !p2.UpdatedAt.Equal(*fx.now) {
 		t.Fatalf("updated %+v", p2)
 	}
-	// A stale form is refused.
+	// A stale form is refused, before its fields are checked (the form
+	// shown again would carry the current version).
 	f.Notes = "古い画面から"
 	if _, err := fx.db.UpdatePatient(fx.a, p.ID, 1, f); ErrorCode(err) != ECONFLICT {
 		t.Fatalf("stale version: %v", err)
+	}
+	bad := f
+	bad.BirthDate = "むかし"
+	if _, err := fx.db.UpdatePatient(fx.a, p.ID, 1, bad); ErrorCode(err) != ECONFLICT {
+		t.Fatalf("stale invalid form: %v", err)
+	}
+	// A form that does not say its version is refused: it could overwrite
+	// a change nobody saw.
+	for _, v := range []int{0, -1} {
+		if _, err := fx.db.UpdatePatient(fx.a, p.ID, v, f); ErrorCode(err) != EINVALID || ErrorFields(err) != nil || !strings.Contains(err.Error(), "開き直して") {
+			t.Fatalf("version %d: %v", v, err)
+		}
 	}
 	// Nothing changed: no new version.
 	same := FormFromPatient(p2)
@@ -334,7 +347,7 @@ func TestDeactivatePatient(t *testing.T) {
 	if len(page.Patients) != 1 || page.Patients[0].Active() {
 		t.Fatalf("inactive patient in search: %+v", page.Patients)
 	}
-	if _, err := fx.db.UpdatePatient(fx.a, p.ID, 0, FormFromPatient(p)); ErrorCode(err) != ECONFLICT {
+	if _, err := fx.db.UpdatePatient(fx.a, p.ID, p2.Version, FormFromPatient(p)); ErrorCode(err) != ECONFLICT {
 		t.Fatalf("edit inactive: %v", err)
 	}
 	if _, err := fx.db.IssuePatientAccessCard(fx.a, p.ID, nil); ErrorCode(err) != ECONFLICT {
@@ -529,7 +542,7 @@ func TestIndexesStayConsistent(t *testing.T) {
 		f := FormFromPatient(p)
 		f.NameKana, f.Name, f.BirthDate, f.ChartNumber = "テスト", fmt.Sprintf("試験 %d", i), "2000-01-01", fmt.Sprintf("T%d", i)
 		f.ConfirmDuplicate = true
-		if _, err := fx.db.UpdatePatient(fx.a, p.ID, 0, f); err != nil {
+		if _, err := fx.db.UpdatePatient(fx.a, p.ID, 1, f); err != nil {
 			t.Fatal(err)
 		}
 	}
