@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -382,19 +383,34 @@ func TestPatientLinkPages(t *testing.T) {
 	}
 	(scenario{name: "b after revoke", path: path, wantStatus: 404, wantAbsent: []string{"山田"}}).run(t, cb)
 	(scenario{name: "b list after revoke", path: "/prs/linked", wantStatus: 200, wantContains: []string{"連携患者はいません"}}).run(t, cb)
+	for _, sc := range []scenario{
+		{name: "edit", method: "POST", path: path + "/edit", form: patientValues("version", "1", "phone", "03-7777-8888", "allergies", "なし"), wantStatus: 303, wantLocation: path + "?done=prs-updated"},
+		{name: "card", method: "POST", path: path + "/card", wantStatus: 200},
+		{name: "deactivate", method: "POST", path: path + "/deactivate", form: url.Values{"reason": {"転居"}}, wantStatus: 303, wantLocation: path + "?done=prs-deactivated"},
+	} {
+		sc.run(t, ca)
+	}
 
 	page, err := pe.db.ListAudit(store.AuditFilter{Patient: id, Limit: 200})
 	if err != nil {
 		t.Fatal(err)
 	}
-	seen := map[string]bool{}
+	details := map[string][]string{}
 	for _, e := range page.Events {
-		seen[e.Action+"/"+e.Actor] = true
+		details[e.Action+"/"+e.Actor] = append(details[e.Action+"/"+e.Actor], e.Detail)
 	}
-	for _, want := range []string{"patient.create/" + pe.ma.ID, "patient.view/" + pe.ma.ID, "patient.link/" + pe.ma.ID,
-		"patient.view/" + pe.mb.ID, "patient.unlink/" + pe.ma.ID} {
-		if !seen[want] {
-			t.Errorf("not audited: %s (have %v)", want, seen)
+	for _, want := range []struct{ action, actor, detail string }{
+		{"patient.create", pe.ma.ID, ""},
+		{"patient.view", pe.ma.ID, "home"},
+		{"patient.link", pe.ma.ID, "facility:" + pe.fb.OID + " consent:written 2025-04-01"},
+		{"patient.view", pe.mb.ID, "linked"},
+		{"patient.unlink", pe.ma.ID, "facility:" + pe.fb.OID + " 同意の撤回"},
+		{"patient.update", pe.ma.ID, "fields:phone,allergies"},
+		{"patient.card", pe.ma.ID, "card:1"},
+		{"patient.deactivate", pe.ma.ID, "転居"},
+	} {
+		if !slices.Contains(details[want.action+"/"+want.actor], want.detail) {
+			t.Errorf("not audited: %s by %s with %q (have %q)", want.action, want.actor, want.detail, details[want.action+"/"+want.actor])
 		}
 	}
 }

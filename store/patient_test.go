@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -725,18 +726,43 @@ func TestPatientLinks(t *testing.T) {
 	if len(rec.Links) != 2 || !rec.Links[0].Active() || rec.Links[0].ConsentMethod != ConsentVerbal || rec.Links[0].ConsentDateString() != "2026-04-01" {
 		t.Fatalf("relinked history %+v", rec.Links)
 	}
-	// Everything was audited against the patient.
+	// An edit, a card, deactivation and reactivation.
+	e := FormFromPatient(rec.Patient)
+	e.Phone = "03-7777-8888"
+	if _, err := fx.db.UpdatePatient(fx.a, p.ID, rec.Patient.Version, e); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fx.db.IssuePatientAccessCard(fx.a, p.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fx.db.SetPatientActive(fx.a, p.ID, false, "転居のため"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fx.db.SetPatientActive(fx.a, p.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	// Everything was audited against the patient, by whom and with what.
 	page, err := fx.db.ListAudit(AuditFilter{Patient: p.ID, Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
-	actions := map[string]int{}
+	details := map[string][]string{}
 	for _, e := range page.Events {
-		actions[e.Action]++
+		details[e.Action+"/"+e.Actor] = append(details[e.Action+"/"+e.Actor], e.Detail)
 	}
-	for _, a := range []string{"patient.create", "patient.view", "patient.link", "patient.unlink"} {
-		if actions[a] == 0 {
-			t.Errorf("no %s audited (have %v)", a, actions)
+	for _, want := range []struct{ action, actor, detail string }{
+		{"patient.create", fx.a.MemberID, ""},
+		{"patient.view", fx.a.MemberID, "home"},
+		{"patient.view", fx.b.MemberID, "linked"},
+		{"patient.link", fx.a.MemberID, "facility:" + fx.fb.OID + " consent:written 2026-03-31"},
+		{"patient.unlink", fx.a.MemberID, "facility:" + fx.fb.OID + " 同意撤回"},
+		{"patient.update", fx.a.MemberID, "fields:phone"},
+		{"patient.card", fx.a.MemberID, "card:1"},
+		{"patient.deactivate", fx.a.MemberID, "転居のため"},
+		{"patient.reactivate", fx.a.MemberID, ""},
+	} {
+		if !slices.Contains(details[want.action+"/"+want.actor], want.detail) {
+			t.Errorf("not audited: %s by %s with %q (have %q)", want.action, want.actor, want.detail, details[want.action+"/"+want.actor])
 		}
 	}
 	if v, _ := fx.db.VerifyAudit(); !v.OK {
