@@ -527,9 +527,12 @@ func TestPRSAuthorizationMatrix(t *testing.T) {
 	}
 	pp := "/prs/patients/" + id
 
+	// A 303 must go exactly where the route sends a success: a 303 to
+	// /prs/login (the unlock lost) or /login is a failure for every role
+	// that should get through.
 	type want struct {
 		status int
-		loc    string // Location prefix
+		loc    *regexp.Regexp // the whole Location of a 303
 	}
 	const (
 		anon     = "anonymous"
@@ -539,7 +542,12 @@ func TestPRSAuthorizationMatrix(t *testing.T) {
 		linkedTo = "other facility, linked"
 		home     = "own facility"
 	)
-	ok, created, forbidden, notFound, invalid := want{status: 200}, want{status: 303, loc: "/prs"}, want{status: 403}, want{status: 404}, want{status: 422}
+	ok, forbidden, notFound, invalid := want{status: 200}, want{status: 403}, want{status: 404}, want{status: 422}
+	to := func(loc string) want {
+		return want{status: 303, loc: regexp.MustCompile("^" + regexp.QuoteMeta(loc) + "$")}
+	}
+	registered := want{status: 303, loc: patientLocation}
+	done := func(key string) want { return to(pp + "?done=" + key) }
 	type route struct {
 		method, path string
 		form         func() url.Values
@@ -557,21 +565,21 @@ func TestPRSAuthorizationMatrix(t *testing.T) {
 		{"GET", "/prs/patients/new", nil, map[string]want{other: ok, linkedTo: ok, home: ok}},
 		{"GET", "/prs/linked", nil, map[string]want{other: ok, linkedTo: ok, home: ok}},
 		{"GET", "/prs/facility", nil, map[string]want{other: ok, linkedTo: ok, home: ok}},
-		{"POST", "/prs/patients", newPatient, map[string]want{other: created, linkedTo: created, home: created}},
-		{"POST", "/prs/facility", func() url.Values { return url.Values{} }, map[string]want{other: created, linkedTo: created, home: created}},
+		{"POST", "/prs/patients", newPatient, map[string]want{other: registered, linkedTo: registered, home: registered}},
+		{"POST", "/prs/facility", func() url.Values { return url.Values{} }, map[string]want{other: to("/prs/facility?done=prs-facility"), linkedTo: to("/prs/facility?done=prs-facility"), home: to("/prs/facility?done=prs-facility")}},
 		{"GET", pp, nil, map[string]want{other: notFound, linkedTo: ok, home: ok}},
 		{"GET", pp + "/edit", nil, map[string]want{other: notFound, linkedTo: forbidden, home: ok}},
 		{"POST", pp + "/edit", func() url.Values {
 			return patientValues("version", "1", "birth_date", "むかし", "name_kana", "山田")
 		}, map[string]want{other: notFound, linkedTo: forbidden, home: invalid}},
-		{"POST", pp + "/edit", func() url.Values { return patientValues("version", "1", "phone", "03-5555-6666") }, map[string]want{other: notFound, linkedTo: forbidden, home: created}},
+		{"POST", pp + "/edit", func() url.Values { return patientValues("version", "1", "phone", "03-5555-6666") }, map[string]want{other: notFound, linkedTo: forbidden, home: done("prs-updated")}},
 		{"POST", pp + "/links", func() url.Values {
 			return url.Values{"facility_oid": {pe.fc.OID}, "consent": {"on"}, "consent_method": {"written"}}
-		}, map[string]want{other: notFound, linkedTo: forbidden, home: created}},
+		}, map[string]want{other: notFound, linkedTo: forbidden, home: done("prs-linked")}},
 		{"POST", pp + "/card", func() url.Values { return url.Values{} }, map[string]want{other: notFound, linkedTo: forbidden, home: ok}},
-		{"POST", pp + "/deactivate", func() url.Values { return url.Values{} }, map[string]want{other: notFound, linkedTo: forbidden, home: created}},
-		{"POST", pp + "/reactivate", func() url.Values { return url.Values{} }, map[string]want{other: notFound, linkedTo: forbidden, home: created}},
-		{"POST", pp + "/links/" + pe.fb.OID + "/revoke", func() url.Values { return url.Values{} }, map[string]want{other: notFound, linkedTo: forbidden, home: created}},
+		{"POST", pp + "/deactivate", func() url.Values { return url.Values{} }, map[string]want{other: notFound, linkedTo: forbidden, home: done("prs-deactivated")}},
+		{"POST", pp + "/reactivate", func() url.Values { return url.Values{} }, map[string]want{other: notFound, linkedTo: forbidden, home: done("prs-reactivated")}},
+		{"POST", pp + "/links/" + pe.fb.OID + "/revoke", func() url.Values { return url.Values{} }, map[string]want{other: notFound, linkedTo: forbidden, home: done("prs-unlinked")}},
 	}
 	clients := []struct {
 		role string
@@ -589,12 +597,15 @@ func TestPRSAuthorizationMatrix(t *testing.T) {
 			var w want
 			switch cl.role {
 			case anon:
-				w = want{status: 303, loc: "/login?next="}
+				w = to("/login?next=" + url.QueryEscape(r.path))
 				if r.method == "POST" {
 					w = want{status: 401}
 				}
 			case locked:
-				w = want{status: 303, loc: "/prs/login"}
+				w = to("/prs/login?next=" + url.QueryEscape(r.path))
+				if r.method == "POST" {
+					w = to("/prs/login")
+				}
 			case operator:
 				w = forbidden
 			default:
@@ -606,11 +617,16 @@ func TestPRSAuthorizationMatrix(t *testing.T) {
 			} else {
 				res = cl.c.post(r.path, r.form())
 			}
-			if res.Status != w.status || !strings.HasPrefix(res.Location, w.loc) {
-				t.Errorf("%s %s as %s: %d %q, want %d %q…\n%s", r.method, r.path, cl.role, res.Status, res.Location, w.status, w.loc, snippet(res.Body))
+			wantLoc := ""
+			if w.loc != nil {
+				wantLoc = w.loc.String()
 			}
-			// (The home facility's own form, shown again with its
-			// messages, is no refusal.)
+			if res.Status != w.status || (w.loc == nil) != (res.Location == "") || (w.loc != nil && !w.loc.MatchString(res.Location)) {
+				t.Errorf("%s %s as %s: %d %q, want %d %s\n%s", r.method, r.path, cl.role, res.Status, res.Location, w.status, wantLoc, snippet(res.Body))
+			}
+			if (cl.role == other || cl.role == linkedTo || cl.role == home) && strings.HasPrefix(res.Location, "/prs/login") {
+				t.Errorf("%s %s as %s: sent to unlock PRS again", r.method, r.path, cl.role)
+			}
 			if res.Status >= 400 && !(cl.role == home && res.Status == 422) && strings.Contains(res.Body, "山田") {
 				t.Errorf("%s %s as %s: refusal shows the patient's name", r.method, r.path, cl.role)
 			}
