@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -202,6 +203,9 @@ func TestPatientFormValidation(t *testing.T) {
 		{name: "all empty", method: "POST", path: "/prs/patients", form: url.Values{}, wantStatus: 422, wantContains: []string{"氏名を入力してください", "フリガナを入力してください", "生年月日を入力してください", "性別を選択してください"}},
 		{name: "kana with kanji", method: "POST", path: "/prs/patients", form: patientValues("name_kana", "山田"), wantStatus: 422, wantContains: []string{"カナ（カタカナまたはひらがな）で入力してください"}},
 		{name: "kana with latin", method: "POST", path: "/prs/patients", form: patientValues("name_kana", "yamada"), wantStatus: 422, wantContains: []string{"カナ（カタカナまたはひらがな）で入力してください", `value="yamada"`}},
+		{name: "kana too long", method: "POST", path: "/prs/patients", form: patientValues("name_kana", strings.Repeat("ヤ", store.KanaMaxLength+1)), wantStatus: 422, wantContains: []string{"カナは100文字以内で入力してください"}},
+		{name: "control character", method: "POST", path: "/prs/patients", form: patientValues("address", "東京都千代田区\x1b千代田1-1"), wantStatus: 422, wantContains: []string{`<a href="#address">住所：住所に使用できない文字が含まれています</a>`}},
+		{name: "control character in the kana", method: "POST", path: "/prs/patients", form: patientValues("name_kana", "ヤマダ\x00タロウ"), wantStatus: 422, wantContains: []string{`<a href="#name_kana">フリガナ：使用できない文字（制御文字や不正な文字コード）が含まれています</a>`}},
 		{name: "birth nonsense", method: "POST", path: "/prs/patients", form: patientValues("birth_date", "むかし"), wantStatus: 422, wantContains: []string{"生年月日は YYYY-MM-DD または 和暦"}},
 		{name: "birth no such day", method: "POST", path: "/prs/patients", form: patientValues("birth_date", "1970-02-30"), wantStatus: 422, wantContains: []string{"その日付は存在しません"}},
 		{name: "wareki outside era", method: "POST", path: "/prs/patients", form: patientValues("birth_date", "昭和64年1月8日"), wantStatus: 422, wantContains: []string{"昭和は元年12月25日から64年1月7日までです"}},
@@ -210,9 +214,13 @@ func TestPatientFormValidation(t *testing.T) {
 		{name: "sex", method: "POST", path: "/prs/patients", form: patientValues("sex", "other"), wantStatus: 422, wantContains: []string{"性別は「男」または「女」"}},
 		{name: "insurer check digit", method: "POST", path: "/prs/patients", form: patientValues("insurer_number", "01130013"), wantStatus: 422, wantContains: []string{"検証番号"}},
 		{name: "insurer prefecture", method: "POST", path: "/prs/patients", form: patientValues("insurer_number", "01480012"), wantStatus: 422, wantContains: []string{"都道府県"}},
-		{name: "insurer length", method: "POST", path: "/prs/patients", form: patientValues("insurer_number", "12345"), wantStatus: 422, wantContains: []string{"保険者番号"}},
+		{name: "insurer length", method: "POST", path: "/prs/patients", form: patientValues("insurer_number", "12345"), wantStatus: 422, wantContains: []string{"保険者番号は8桁（国民健康保険は6桁）"}},
+		{name: "kokuho check digit", method: "POST", path: "/prs/patients", form: patientValues("insurer_number", "131012"), wantStatus: 422, wantContains: []string{"検証番号"}},
+		{name: "kokuho padded to 8, check digit", method: "POST", path: "/prs/patients", form: patientValues("insurer_number", "00131012"), wantStatus: 422, wantContains: []string{"検証番号"}},
+		{name: "kokuho prefecture", method: "POST", path: "/prs/patients", form: patientValues("insurer_number", "481012"), wantStatus: 422, wantContains: []string{"都道府県"}},
 		{name: "number without insurer", method: "POST", path: "/prs/patients", form: patientValues("insurer_number", ""), wantStatus: 422, wantContains: []string{"保険者番号も入力してください"}},
 		{name: "branch", method: "POST", path: "/prs/patients", form: patientValues("insured_branch", "123"), wantStatus: 422, wantContains: []string{"枝番は2桁の数字"}},
+		{name: "branch without number", method: "POST", path: "/prs/patients", form: patientValues("insured_number", ""), wantStatus: 422, wantContains: []string{"枝番を入力する場合は番号も入力してください"}},
 		{name: "chart characters", method: "POST", path: "/prs/patients", form: patientValues("chart_number", "12/34"), wantStatus: 422, wantContains: []string{"カルテ番号は英数字とハイフン"}},
 		{name: "postal", method: "POST", path: "/prs/patients", form: patientValues("postal", "1000"), wantStatus: 422, wantContains: []string{"郵便番号"}},
 		{name: "phone", method: "POST", path: "/prs/patients", form: patientValues("phone", "12-34"), wantStatus: 422, wantContains: []string{"電話番号"}},
@@ -222,6 +230,14 @@ func TestPatientFormValidation(t *testing.T) {
 	}
 	if n, _ := pe.db.CountPatients(pe.fa.OID); n != 0 {
 		t.Fatalf("invalid forms stored %d patients", n)
+	}
+	// 国民健康保険: 6 digits, or padded with 00 to 8, stored as 6.
+	for i, in := range []string{"131011", "00131011"} {
+		kid := register(t, c, patientValues("name", "国保 一郎", "name_kana", "コクホ イチロウ", "birth_date", fmt.Sprintf("1980-01-0%d", i+1), "insurer_number", in, "chart_number", fmt.Sprintf("K-%d", i)))
+		res := c.get("/prs/patients/" + kid)
+		if !strings.Contains(res.Body, "<td>131011　記号・番号") || strings.Contains(res.Body, "00131011") {
+			t.Errorf("kokuho %s not stored as 131011:\n%s", in, snippet(res.Body))
+		}
 	}
 	// 和暦, hiragana and full-width input are accepted and normalised.
 	id := register(t, c, patientValues("birth_date", "昭和45年4月1日", "name_kana", "やまだ　たろう", "insurer_number", "０１１３００１２", "chart_number", "ａ-１"))
@@ -242,6 +258,7 @@ func TestPatientFormValidation(t *testing.T) {
 	if dup == id {
 		t.Fatal("same ID twice")
 	}
+	other := register(t, c, patientValues("name", "山田 次郎", "name_kana", "ヤマダ ジロウ", "birth_date", "1970-04-01", "chart_number", "A-3"))
 	// Edit: a version with who, when and what.
 	res = c.get("/prs/patients/" + id + "/edit")
 	if res.Status != 200 || !strings.Contains(res.Body, `name="version" value="1"`) || !strings.Contains(res.Body, `value="1970-04-01"`) {
@@ -249,7 +266,11 @@ func TestPatientFormValidation(t *testing.T) {
 	}
 	for _, sc := range []scenario{
 		{name: "edit invalid", method: "POST", path: "/prs/patients/" + id + "/edit", form: patientValues("version", "1", "chart_number", "A-1", "birth_date", "R1.4.30"), wantStatus: 422, wantContains: []string{"令和は元年5月1日からです", "患者情報の修正"}},
-		{name: "edit into a duplicate", method: "POST", path: "/prs/patients/" + dup + "/edit", form: patientValues("version", "1", "name", "山田 太朗", "chart_number", "A-2", "birth_date", "1970-04-01", "name_kana", "ヤマダ タロウ"), wantStatus: 303},
+		{name: "edit of a confirmed duplicate, kana and birth date unchanged", method: "POST", path: "/prs/patients/" + dup + "/edit", form: patientValues("version", "1", "name", "山田 太朗", "chart_number", "A-2", "birth_date", "1970-04-01", "name_kana", "ヤマダ タロウ", "notes", "別人と確認"), wantStatus: 303, wantLocation: "/prs/patients/" + dup + "?done=prs-updated"},
+		{name: "edit into a duplicate", method: "POST", path: "/prs/patients/" + other + "/edit", form: patientValues("version", "1", "name", "山田 次郎", "chart_number", "A-3", "birth_date", "S45.4.1", "name_kana", "ヤマダ タロウ"), wantStatus: 422,
+			wantContains: []string{"同じフリガナ・生年月日の患者様が既に登録されています", `data-testid="duplicate-warning"`, `name="confirm_duplicate"`, store.FormatPatientID(id), store.FormatPatientID(dup), "患者情報の修正", `name="version" value="1"`}},
+		{name: "edit into a duplicate, confirmed", method: "POST", path: "/prs/patients/" + other + "/edit", form: patientValues("version", "1", "name", "山田 次郎", "chart_number", "A-3", "birth_date", "S45.4.1", "name_kana", "ヤマダ タロウ", "confirm_duplicate", "1"), wantStatus: 303, wantLocation: "/prs/patients/" + other + "?done=prs-updated"},
+		{name: "edited into a duplicate", path: "/prs/patients/" + other, wantStatus: 200, wantContains: []string{"ヤマダ　タロウ", "昭和45年4月1日", "第2版"}},
 		// The version is required (else the stale-edit check could not
 		// run); the answer is no form, which would carry the current one.
 		{name: "edit without version", method: "POST", path: "/prs/patients/" + id + "/edit", form: patientValues("chart_number", "A-1", "phone", "03-9999-8888"), wantStatus: 422, wantContains: []string{"修正画面の版が確認できません", "開き直して"}, wantAbsent: []string{`name="version"`, "03-9999-8888"}},

@@ -147,6 +147,7 @@ func TestPatientValidation(t *testing.T) {
 		{"kana required", func(f *PatientForm) { f.NameKana = "" }, "name_kana", "フリガナを入力してください"},
 		{"kana kanji", func(f *PatientForm) { f.NameKana = "山田" }, "name_kana", "カナ"},
 		{"kana latin", func(f *PatientForm) { f.NameKana = "Yamada" }, "name_kana", "カナ"},
+		{"kana too long", func(f *PatientForm) { f.NameKana = strings.Repeat("ア", KanaMaxLength+1) }, "name_kana", "100文字以内"},
 		{"birth required", func(f *PatientForm) { f.BirthDate = "" }, "birth_date", "生年月日を入力してください"},
 		{"birth format", func(f *PatientForm) { f.BirthDate = "昔" }, "birth_date", "生年月日は YYYY-MM-DD または 和暦"},
 		{"birth no such day", func(f *PatientForm) { f.BirthDate = "2023-02-29" }, "birth_date", "存在しません"},
@@ -248,11 +249,33 @@ func TestLikelyDuplicate(t *testing.T) {
 	// Different birth date: no warning.
 	g := f
 	g.BirthDate, g.ChartNumber = "1970-04-02", "3"
-	mustRegister(t, fx.db, fx.a, g)
+	pg := mustRegister(t, fx.db, fx.a, g)
 	// Confirmed: registered.
 	f.ConfirmDuplicate = true
 	p2 := mustRegister(t, fx.db, fx.a, f)
-	// Editing g into the same kana and birth date warns too.
+	// Editing g into the same kana and birth date warns too, naming both,
+	// and saves once confirmed.
+	eg := FormFromPatient(pg)
+	eg.BirthDate = "S45.4.1"
+	_, err = fx.db.UpdatePatient(fx.a, pg.ID, pg.Version, eg)
+	d, ok = AsDuplicate(err)
+	if !ok || len(d.Candidates) != 2 || ErrorFields(err)["confirm_duplicate"] == "" {
+		t.Fatalf("edit into a duplicate: %v", err)
+	}
+	for _, c := range d.Candidates {
+		if c.ID != p1.ID && c.ID != p2.ID {
+			t.Fatalf("candidate %s", c.ID)
+		}
+	}
+	if cur, _ := fx.db.ViewPatient(fx.a, pg.ID); cur.Patient.Version != 1 || cur.Patient.BirthDateString() != "1970-04-02" {
+		t.Fatalf("warned edit saved: %+v", cur.Patient)
+	}
+	eg.ConfirmDuplicate = true
+	if saved, err := fx.db.UpdatePatient(fx.a, pg.ID, pg.Version, eg); err != nil || saved.BirthDateString() != "1970-04-01" {
+		t.Fatalf("confirmed edit into a duplicate: %v", err)
+	}
+	// An edit that changes neither kana nor birth date does not warn, even
+	// of a confirmed duplicate.
 	e := FormFromPatient(p2)
 	e.Notes = "確認済み"
 	if _, err := fx.db.UpdatePatient(fx.a, p2.ID, p2.Version, e); err != nil {
