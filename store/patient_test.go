@@ -1146,6 +1146,23 @@ func TestGeneratedPatientsAreValid(t *testing.T) {
 	if a, b := GeneratedPatientForm(9, 5), GeneratedPatientForm(9, 5); a != b {
 		t.Fatal("generator not deterministic")
 	}
+	// GeneratedName gives each reading once (the load test relies on it to
+	// register no likely duplicate), every name valid.
+	readings := map[string]bool{}
+	for i := 0; i < GeneratedNames(); i++ {
+		name, kana, sex := GeneratedName(i)
+		f := PatientForm{Name: name, NameKana: kana, Sex: string(sex), BirthDate: GeneratedBirthDatesEnd.Format("2006-01-02")}
+		if err := f.validate(now); err != nil {
+			t.Fatalf("name %d: %v %v", i, err, ErrorFields(err))
+		}
+		if readings[KanaSearchKey(kana)] {
+			t.Fatalf("reading %s twice", kana)
+		}
+		readings[KanaSearchKey(kana)] = true
+	}
+	if GeneratedNames() < 3000 {
+		t.Fatalf("%d names", GeneratedNames())
+	}
 }
 
 func TestPRSActorRequired(t *testing.T) {
