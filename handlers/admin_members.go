@@ -85,6 +85,9 @@ func (s *Server) showMember(c *fiber.Ctx) error {
 	if v.Failures, err = s.db.LoginFailures(m.ID); err != nil {
 		return err
 	}
+	if v.PRSFailures, err = s.db.LoginFailures(store.PRSAccount(m.ID)); err != nil {
+		return err
+	}
 	events, err := s.db.ListAudit(store.AuditFilter{Actor: m.ID, Action: "login", Limit: 20})
 	if err != nil {
 		return err

@@ -22,17 +22,22 @@ import (
 // PKCS#12 file); the password-only colleague has none yet; the anonymous
 // visitor has neither session nor certificate.
 //
-// A route without a row fails the test, and so does a row without a route.
-// Every GET row is also requested with HEAD, which must get the same answer
-// without a body.
-// Add one line per route to authzMatrix (and, when the path names an
-// object, a fixture to authzFixtures that creates it).
+// A route without a row fails the test, and so does a row without a route,
+// and a row answering 303 that does not say where to (loc): a 303 to
+// /login or /prs/login is a refusal, never a success. Every GET row is also
+// requested with HEAD, which must get the same answer without a body. Add
+// one line per route to authzMatrix (and, when the path names an object, a
+// fixture to authzFixtures that creates it).
 
 // Outcomes besides exact HTTP statuses.
 const (
 	// login: the guard sends the visitor to log in — 303 to /login?next=
 	// for a GET, 401 for anything else.
 	login = -1
+	// prsUnlock: 303 to /prs/login, 患者様登録ソフト asks to be unlocked.
+	prsUnlock = -2
+	// loginAgain: any other 303 to /login (a session that ended).
+	loginAgain = -3
 )
 
 // authzRow is the expected answer of one route for each role.
@@ -42,6 +47,8 @@ type authzRow struct {
 	path string
 	// form is posted with the role's CSRF token.
 	form url.Values
+	// loc is where every 303 of the row must go (exactly, {name} replaced).
+	loc string
 	// prs unlocks 患者様登録ソフト for the facility members first.
 	prs bool
 	// anon: no session; pending: password-only session (no certificate
@@ -74,9 +81,9 @@ var authzMatrix = map[string]authzRow{
 	"GET /static/*":               with(allRoles(200), "{asset}"),
 
 	// Login and the first-login steps.
-	"GET /login":     {anon: 200, pending: 200, member: 303, other: 303, operator: 303},
+	"GET /login":     to(authzRow{anon: 200, pending: 200, member: 303, other: 303, operator: 303}, "/menu"),
 	"POST /login":    allRoles(401), // empty form: wrong ID or password
-	"POST /logout":   {anon: login, pending: 303, member: 303, other: 303, operator: 303},
+	"POST /logout":   to(authzRow{anon: login, pending: 303, member: 303, other: 303, operator: 303}, "/"),
 	"GET /password":  {anon: login, pending: 200, member: 200, other: 200, operator: 200},
 	"POST /password": {anon: login, pending: 422, member: 422, other: 422, operator: 422},
 
@@ -94,7 +101,7 @@ var authzMatrix = map[string]authzRow{
 	"GET /apply/receipt/:token/facility.pdf":                    with(allRoles(200), "/apply/receipt/{receipt}/facility.pdf"),
 	"GET /admin/applications":                                   operatorOnly(200),
 	"GET /admin/applications/:number":                           with(operatorOnly(200), "/admin/applications/{application}"),
-	"POST /admin/applications/:number/received":                 with(operatorOnly(303), "/admin/applications/{application}/received"),
+	"POST /admin/applications/:number/received":                 with(to(operatorOnly(303), "/admin/applications/{application}?done=updated"), "/admin/applications/{application}/received"),
 	"POST /admin/applications/:number/approve":                  with(operatorOnly(409), "/admin/applications/{application}/approve"),
 	"POST /admin/applications/:number/reject":                   with(operatorOnly(422), "/admin/applications/{application}/reject"),
 	"POST /admin/applications/:number/notes":                    with(operatorOnly(422), "/admin/applications/{application}/notes"),
@@ -102,13 +109,13 @@ var authzMatrix = map[string]authzRow{
 	"GET /admin/applications/:number/letters":                   with(operatorOnly(409), "/admin/applications/{application}/letters"),
 	"GET /admin/applications/:number/letters/start-guide.pdf":   with(operatorOnly(409), "/admin/applications/{application}/letters/start-guide.pdf"),
 	"GET /admin/applications/:number/letters/facility-info.pdf": with(operatorOnly(409), "/admin/applications/{application}/letters/facility-info.pdf"),
-	"POST /admin/members/:id/reset-password":                    with(operatorOnly(303), "/admin/members/{subject}/reset-password"),
+	"POST /admin/members/:id/reset-password":                    with(to(operatorOnly(303), "/admin/members/{subject}/letters"), "/admin/members/{subject}/reset-password"),
 	"GET /admin/members/:id/letters":                            with(operatorOnly(200), "/admin/members/{subject}/letters"),
 	"GET /admin/members/:id/letters/start-guide.pdf":            with(operatorOnly(410), "/admin/members/{subject}/letters/start-guide.pdf"),
 	"POST /admin/members/:id/letters/mailed":                    with(operatorOnly(409), "/admin/members/{subject}/letters/mailed"),
 	"GET /admin/facilities":                                     operatorOnly(200),
 	"GET /admin/facilities/:oid":                                with(operatorOnly(200), "/admin/facilities/{subject_facility}"),
-	"POST /admin/facilities/:oid/reset-password":                with(operatorOnly(303), "/admin/facilities/{subject_facility}/reset-password"),
+	"POST /admin/facilities/:oid/reset-password":                with(to(operatorOnly(303), "/admin/facilities/{subject_facility}/letters"), "/admin/facilities/{subject_facility}/reset-password"),
 	"GET /admin/facilities/:oid/letters":                        with(operatorOnly(200), "/admin/facilities/{subject_facility}/letters"),
 	"GET /admin/facilities/:oid/letters/facility-info.pdf":      with(operatorOnly(410), "/admin/facilities/{subject_facility}/letters/facility-info.pdf"),
 	"POST /admin/facilities/:oid/letters/mailed":                with(operatorOnly(409), "/admin/facilities/{subject_facility}/letters/mailed"),
@@ -124,29 +131,29 @@ var authzMatrix = map[string]authzRow{
 	"POST /admin/login-holds/clear":              operatorOnly(404),
 	"GET /admin/members":                         operatorOnly(200),
 	"GET /admin/members/:id":                     with(operatorOnly(200), "/admin/members/{subject}"),
-	"POST /admin/members/:id/lock":               with(operatorOnly(303), "/admin/members/{subject}/lock"),
-	"POST /admin/members/:id/unlock":             with(operatorOnly(303), "/admin/members/{subject}/unlock"),
-	"POST /admin/members/:id/withdraw":           with(operatorOnly(303), "/admin/members/{subject}/withdraw"),
-	"POST /admin/members/:id/login-limits/clear": with(operatorOnly(303), "/admin/members/{subject}/login-limits/clear"),
+	"POST /admin/members/:id/lock":               with(to(operatorOnly(303), "/admin/members/{subject}?done=updated"), "/admin/members/{subject}/lock"),
+	"POST /admin/members/:id/unlock":             with(to(operatorOnly(303), "/admin/members/{subject}?done=updated"), "/admin/members/{subject}/unlock"),
+	"POST /admin/members/:id/withdraw":           with(to(operatorOnly(303), "/admin/members/{subject}?done=updated"), "/admin/members/{subject}/withdraw"),
+	"POST /admin/members/:id/login-limits/clear": with(to(operatorOnly(303), "/admin/members/{subject}?done=updated"), "/admin/members/{subject}/login-limits/clear"),
 	"GET /admin/inquiries":                       operatorOnly(200),
 	"GET /admin/inquiries/:number":               with(operatorOnly(200), "/admin/inquiries/{inquiry}"),
 	"POST /admin/inquiries/:number":              with(operatorOnly(422), "/admin/inquiries/{inquiry}"),
 	"GET /admin/requests":                        operatorOnly(200),
 	"GET /admin/requests/:id":                    with(operatorOnly(200), "/admin/requests/{request}"),
-	"POST /admin/requests/:id/approve":           with(operatorOnly(303), "/admin/requests/{request}/approve"),
+	"POST /admin/requests/:id/approve":           with(to(operatorOnly(303), "/admin/requests/{request}?done=updated"), "/admin/requests/{request}/approve"),
 	"POST /admin/requests/:id/reject":            with(operatorOnly(422), "/admin/requests/{request}/reject"),
 	"GET /admin/links":                           operatorOnly(200),
 	"GET /admin/links/new":                       operatorOnly(200),
 	"POST /admin/links":                          operatorOnly(422),
 	"GET /admin/links/:id":                       with(operatorOnly(200), "/admin/links/{link}"),
 	"POST /admin/links/:id":                      with(operatorOnly(422), "/admin/links/{link}"),
-	"POST /admin/links/:id/delete":               with(operatorOnly(303), "/admin/links/{link}/delete"),
+	"POST /admin/links/:id/delete":               with(to(operatorOnly(303), "/admin/links?done=updated"), "/admin/links/{link}/delete"),
 	"GET /admin/settings":                        operatorOnly(200),
 	"POST /admin/settings":                       operatorOnly(422),
 	"GET /admin/operators":                       operatorOnly(200),
 	"POST /admin/operators":                      operatorOnly(422),
-	"POST /admin/operators/:id/lock":             with(operatorOnly(303), "/admin/operators/{operator2}/lock"),
-	"POST /admin/operators/:id/unlock":           with(operatorOnly(303), "/admin/operators/{operator2}/unlock"),
+	"POST /admin/operators/:id/lock":             with(to(operatorOnly(303), "/admin/operators?done=updated"), "/admin/operators/{operator2}/lock"),
+	"POST /admin/operators/:id/unlock":           with(to(operatorOnly(303), "/admin/operators?done=updated"), "/admin/operators/{operator2}/unlock"),
 
 	// Client certificates (証明書). {member_cert} is the member's second
 	// certificate (not the one the role presents); {subject_cert} the
@@ -155,29 +162,29 @@ var authzMatrix = map[string]authzRow{
 	"POST /cert/issue":                        {anon: login, pending: 422, member: 422, other: 422, operator: 422},
 	"GET /cert/done":                          allRoles(200),
 	"GET /certificates":                       {anon: login, pending: 403, member: 200, other: 200, operator: 200},
-	"POST /certificates/:serial/revoke":       with(authzRow{anon: login, pending: 403, member: 303, other: 404, operator: 404}, "/certificates/{member_cert}/revoke"),
+	"POST /certificates/:serial/revoke":       with(to(authzRow{anon: login, pending: 403, member: 303, other: 404, operator: 404}, "/certificates?done=revoked"), "/certificates/{member_cert}/revoke"),
 	"GET /admin/members/:id/certificates":     with(operatorOnly(200), "/admin/members/{subject}/certificates"),
-	"POST /admin/members/:id/grant-reissue":   with(operatorOnly(303), "/admin/members/{subject}/grant-reissue"),
-	"POST /admin/certificates/:serial/revoke": with(operatorOnly(303), "/admin/certificates/{subject_cert}/revoke"),
+	"POST /admin/members/:id/grant-reissue":   with(to(operatorOnly(303), "/admin/members/{subject}/certificates?done=granted"), "/admin/members/{subject}/grant-reissue"),
+	"POST /admin/certificates/:serial/revoke": with(to(operatorOnly(303), "/admin/members/{subject}/certificates?done=revoked"), "/admin/certificates/{subject_cert}/revoke"),
 
 	// 患者様登録ソフト (PRS). prs rows run with PRS unlocked for the member
 	// and the other member (each for their own facility); {patient} is
 	// registered by the member's facility and not linked to the other's.
 	"GET /prs":                                 prsRow(200, 200, ""),
-	"GET /prs/login":                           prsRow(303, 303, ""),
+	"GET /prs/login":                           to(prsRow(303, 303, ""), "/prs"),
 	"POST /prs/login":                          prsRow(422, 422, ""),
-	"POST /prs/lock":                           prsRow(303, 303, ""),
+	"POST /prs/lock":                           to(prsRow(303, 303, ""), "/menu"),
 	"GET /prs/facility":                        prsRow(200, 200, ""),
-	"POST /prs/facility":                       prsRow(303, 303, ""), // fields not posted keep their values
+	"POST /prs/facility":                       to(prsRow(303, 303, ""), "/prs/facility?done=prs-facility"), // fields not posted keep their values
 	"GET /prs/linked":                          prsRow(200, 200, ""),
 	"GET /prs/patients":                        prsRow(200, 200, ""),
 	"POST /prs/patients":                       prsRow(422, 422, ""),
 	"GET /prs/patients/new":                    prsRow(200, 200, ""),
 	"GET /prs/patients/:id":                    prsRow(200, 404, "/prs/patients/{patient}"),
 	"GET /prs/patients/:id/edit":               prsRow(200, 404, "/prs/patients/{patient}/edit"),
-	"POST /prs/patients/:id/edit":              prsRow(422, 404, "/prs/patients/{patient}/edit"),
-	"POST /prs/patients/:id/deactivate":        prsRow(303, 404, "/prs/patients/{patient}/deactivate"),
-	"POST /prs/patients/:id/reactivate":        prsRow(303, 404, "/prs/patients/{patient}/reactivate"),
+	"POST /prs/patients/:id/edit":              prsRow(409, 404, "/prs/patients/{patient}/edit"), // deactivate (sorted before) left it inactive
+	"POST /prs/patients/:id/deactivate":        to(prsRow(303, 404, "/prs/patients/{patient}/deactivate"), "/prs/patients/{patient}?done=prs-deactivated"),
+	"POST /prs/patients/:id/reactivate":        to(prsRow(303, 404, "/prs/patients/{patient}/reactivate"), "/prs/patients/{patient}?done=prs-reactivated"),
 	"POST /prs/patients/:id/links":             prsRow(422, 404, "/prs/patients/{patient}/links"),
 	"POST /prs/patients/:id/links/:oid/revoke": prsRow(404, 404, "/prs/patients/{patient}/links/{other_facility}/revoke"),
 	"POST /prs/patients/:id/card":              prsRow(200, 404, "/prs/patients/{patient}/card"),
@@ -200,6 +207,12 @@ var authzMatrix = map[string]authzRow{
 // facility), with PRS unlocked; other is the member of another facility.
 func prsRow(member, other int, path string) authzRow {
 	return authzRow{path: path, prs: true, anon: login, pending: 403, member: member, other: other, operator: 403}
+}
+
+// to sets where the row's 303 answers go.
+func to(r authzRow, loc string) authzRow {
+	r.loc = loc
+	return r
 }
 
 // with sets a row's concrete path.
@@ -336,7 +349,13 @@ func authzPath(t *testing.T, key string, fixtures map[string]string) string {
 		}
 		path = routePath
 	}
-	return placeholder.ReplaceAllStringFunc(path, func(p string) string {
+	return fillFixtures(t, key, path, fixtures)
+}
+
+// fillFixtures replaces the {placeholders} in s with the fixtures' values.
+func fillFixtures(t *testing.T, key, s string, fixtures map[string]string) string {
+	t.Helper()
+	return placeholder.ReplaceAllStringFunc(s, func(p string) string {
 		v, ok := fixtures[p[1:len(p)-1]]
 		if !ok {
 			t.Errorf("%s: no fixture makes %s", key, p)
@@ -392,6 +411,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		if path == "" {
 			continue
 		}
+		loc := fillFixtures(t, key, row.loc, fixtures)
 		// Refused roles go first, so an allowed state change cannot hide
 		// a refusal.
 		for i, want := range []int{row.anon, row.pending, row.member, row.other, row.operator} {
@@ -411,15 +431,19 @@ func TestAuthorizationMatrix(t *testing.T) {
 				form.Set("_csrf", role.csrf)
 				res = role.do(t, method, path, strings.NewReader(form.Encode()), "application/x-www-form-urlencoded")
 			}
-			if got := outcome(method, res); got != want {
-				failures = append(failures, fmt.Sprintf("%-32s %-8s got %s, want %s", key, role.name, describe(got, res), describe(want, res)))
+			if want == http.StatusSeeOther && loc == "" {
+				t.Errorf("%s: the row answers 303 to %s but does not say where to (to(row, loc))", key, role.name)
+			}
+			got := outcome(method, res)
+			if got != want || (got == http.StatusSeeOther && res.Location != loc) {
+				failures = append(failures, fmt.Sprintf("%-32s %-8s got %s, want %s", key, role.name, describe(got, res.Location), describe(want, loc)))
 			}
 			// Every GET route answers HEAD the same way, without a body.
 			if method == http.MethodGet {
 				res = role.do(t, http.MethodHead, path, nil, "")
 				if got := outcome(http.MethodHead, res); got != want || res.Body != "" {
 					failures = append(failures, fmt.Sprintf("%-32s %-8s HEAD got %s with %d bytes, want %s and none", key, role.name,
-						describe(got, res), len(res.Body), describe(want, res)))
+						describe(got, res.Location), len(res.Body), describe(want, loc)))
 				}
 			}
 		}
@@ -429,10 +453,19 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}
 }
 
-// outcome maps a response to the matrix's vocabulary.
+// outcome maps a response to the matrix's vocabulary. A 303 to /login or
+// /prs/login is never a plain 303, so it cannot pass for a success.
 func outcome(method string, res testResponse) int {
-	if (method == http.MethodGet || method == http.MethodHead) && res.Status == http.StatusSeeOther && strings.HasPrefix(res.Location, "/login?next=") {
-		return login
+	if res.Status == http.StatusSeeOther {
+		path, _, _ := strings.Cut(res.Location, "?")
+		switch {
+		case (method == http.MethodGet || method == http.MethodHead) && strings.HasPrefix(res.Location, "/login?next="):
+			return login
+		case path == "/login":
+			return loginAgain
+		case path == "/prs/login":
+			return prsUnlock
+		}
 	}
 	if method == http.MethodPost && res.Status == http.StatusUnauthorized && strings.Contains(res.Body, "ログインしてください") {
 		return login
@@ -440,12 +473,16 @@ func outcome(method string, res testResponse) int {
 	return res.Status
 }
 
-func describe(o int, res testResponse) string {
-	switch {
-	case o == login:
+func describe(o int, loc string) string {
+	switch o {
+	case login:
 		return "login"
-	case o == http.StatusSeeOther:
-		return "303 → " + res.Location
+	case prsUnlock:
+		return "303 → /prs/login (PRS unlock)"
+	case loginAgain:
+		return "303 → " + loc + " (log in again)"
+	case http.StatusSeeOther:
+		return "303 → " + loc
 	}
 	return fmt.Sprint(o)
 }

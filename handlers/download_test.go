@@ -44,13 +44,17 @@ func TestDownloadPaceDeadline(t *testing.T) {
 func TestSlowDownloads(t *testing.T) {
 	env := newTestEnv(t, CertOff)
 	op := env.loginOperator(t)
-	for i := 0; i < 1500; i++ {
-		if err := env.db.AuditSoon(store.AuditEvent{Actor: "H000001", Action: "patient.view", Patient: fmt.Sprintf("pat-%04d", i),
-			Detail: strings.Repeat("閲覧", 40)}); err != nil {
-			t.Fatal(err)
+	if err := env.db.Update(func(tx *store.Tx) error {
+		for i := 0; i < 1500; i++ {
+			if err := store.AppendAudit(tx, store.AuditEvent{Actor: "H000001", Action: "patient.view", Patient: fmt.Sprintf("pat-%04d", i),
+				Detail: strings.Repeat("閲覧", 40)}); err != nil {
+				return err
+			}
 		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
-	env.db.FlushAudit()
 
 	// Small socket buffers on both ends, so the server really waits for the
 	// client instead of handing everything to the kernel.

@@ -91,16 +91,23 @@ func editable(rec store.PatientRecord) error {
 	return nil
 }
 
-// updatePatient saves an edit as a new version.
+// updatePatient saves an edit as a new version. The form's version is
+// required: missing or not a number, the store refuses it (422).
 func (s *Server) updatePatient(c *fiber.Ctx) error {
 	a, id := prsActor(c), patientParam(c)
-	version, _ := strconv.Atoi(c.FormValue("version"))
+	version, err := strconv.Atoi(c.FormValue("version"))
+	if err != nil {
+		version = 0
+	}
 	f := patientFormFromRequest(c)
 	p, err := s.db.UpdatePatient(a, id, version, f)
 	if err == nil {
 		return redirect(c, "/prs/patients/"+p.ID+"?done=prs-updated")
 	}
-	if store.ErrorCode(err) != store.EINVALID {
+	// Only field errors get the form again: it carries the current
+	// version, so an edit refused for its version (none sent) gets the
+	// error page and must be opened afresh.
+	if store.ErrorCode(err) != store.EINVALID || len(store.ErrorFields(err)) == 0 {
 		return err
 	}
 	rec, rerr := s.db.ViewPatient(a, id)

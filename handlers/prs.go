@@ -126,9 +126,16 @@ func (s *Server) prsLogin(c *fiber.Ctx) error {
 		_, err = s.db.PRSUnlock(m.ID, oid, password, c.IP())
 	}
 	if err != nil {
-		return s.invalidForm(c, err, "患者様登録ソフト 施設認証", func(f views.Form) templ.Component {
-			return views.PRSLogin(views.PRSLoginView{Form: f, Next: next})
-		}, views.Form{Values: map[string]string{"oid": oid}, Labels: views.PRSLoginLabels, Order: []string{"oid", "password"}})
+		show := func(err error) error {
+			return s.invalidForm(c, err, "患者様登録ソフト 施設認証", func(f views.Form) templ.Component {
+				return views.PRSLogin(views.PRSLoginView{Form: f, Next: next})
+			}, views.Form{Values: map[string]string{"oid": oid}, Labels: views.PRSLoginLabels, Order: []string{"oid", "password"}})
+		}
+		if store.ErrorCode(err) == store.ETHROTTLED {
+			// Held like a login (429, with Retry-After).
+			return s.throttled(c, store.RetryAt(err), show, err)
+		}
+		return show(err)
 	}
 	updated := *sess
 	updated.PRSFacility = m.FacilityOID

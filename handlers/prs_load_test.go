@@ -318,17 +318,8 @@ func TestPRSLoad(t *testing.T) {
 		if !phase("register") {
 			return
 		}
-		body := url.Values{"_csrf": {first.csrf}, "name": {"負荷 試験"}, "name_kana": {"フカ シケン"}, "birth_date": {"1980-01-02"},
-			"sex": {"female"}, "insurer_number": {"01130012"}, "insured_symbol": {"12"}, "insured_number": {"345"},
-			"postal": {"100-0001"}, "address": {"東京都千代田区千代田1-1"}, "phone": {"03-1234-5678"}, "confirm_duplicate": {"1"}}.Encode()
-		script := `counter = 0
-request = function()
-  counter = counter + 1
-  return wrk.format("POST", "/prs/patients", {["Content-Type"] = "application/x-www-form-urlencoded", ["Cookie"] = "` + cookie + `"},
-    "` + body + `&chart_number=W" .. math.random(1, 1000000000) .. "-" .. counter)
-end
-`
-		created, elapsed = wrkRun(t, timings, "registration (durable, db.Batch)", base+"/prs/patients", conns, *flagPRSLoadTime, cookie, script)
+		created, elapsed = wrkRun(t, timings, "registration (durable, db.Batch)", base+"/prs/patients", conns, *flagPRSLoadTime, cookie,
+			loadRegistrationScript(first.csrf, cookie))
 		after, _ := db.CountPatients(m.FacilityOID)
 		if after-before < created {
 			t.Errorf("acknowledged %d registrations, stored %d", created, after-before)
@@ -341,12 +332,12 @@ end
 			return st == 200 && strings.Contains(body, "patient-row"), err
 		})
 		created, elapsed = concurrent("registration (durable, db.Batch)", func(w, i int, lc *loadClient) (bool, error) {
-			f := store.GeneratedPatientForm(int64(1000+w), i)
-			form := url.Values{"name": {f.Name}, "name_kana": {f.NameKana}, "birth_date": {f.BirthDate}, "sex": {f.Sex},
-				"chart_number": {fmt.Sprintf("L%d-%d-%d", rand.IntN(1<<30), w, i)}, "insurer_number": {f.InsurerNumber},
-				"insured_symbol": {f.InsuredSymbol}, "insured_number": {f.InsuredNumber}, "insured_branch": {f.InsuredBranch},
-				"postal": {f.Postal}, "address": {f.Address}, "phone": {f.Phone}, "allergies": {f.Allergies}, "confirm_duplicate": {"1"}}
-			st, _, err := lc.do("POST", "/prs/patients", form, nil)
+			form := loadRegistration(i*conns + w)
+			form.Set("chart_number", fmt.Sprintf("L%d-%d-%d", rand.IntN(1<<30), w, i))
+			st, body, err := lc.do("POST", "/prs/patients", form, nil)
+			if err == nil && st != 303 {
+				err = fmt.Errorf("%d %s", st, snippet(body))
+			}
 			return st == 303, err
 		})
 		after, _ := db.CountPatients(m.FacilityOID)
@@ -355,7 +346,72 @@ end
 		}
 		t.Logf("registrations: %d acknowledged and stored in %v = %.0f durable creates/s", created, elapsed.Round(time.Millisecond), float64(created)/elapsed.Seconds())
 	}
+	if phase("register") {
+		// The newest registrations are the run's: varied names, birth dates
+		// after the data set's, each checked for likely duplicates.
+		page, err := db.SearchPatients(store.PRSActor{MemberID: m.ID, FacilityOID: m.FacilityOID}, store.PatientQuery{Limit: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		kana := map[string]bool{}
+		for _, p := range page.Patients {
+			kana[p.NameKana] = true
+			if p.BirthDate.Before(store.GeneratedBirthDatesEnd) {
+				t.Errorf("registered %s born %s, within the data set's birth dates", p.ID, p.BirthDateString())
+			}
+		}
+		if len(page.Patients) < 50 || len(kana) < 40 {
+			t.Errorf("the last %d registrations have %d different readings", len(page.Patients), len(kana))
+		}
+	}
 	t.Logf("file after the run: %.1f MiB", float64(db.FileSize())/(1<<20))
+}
+
+// loadRegistration is the i-th registration of the load test, as a
+// member types it: no confirm_duplicate, so each one runs the
+// likely-duplicate check. The names are the generator's, so the check
+// finds as many namesakes as in the data set, and no registration is a
+// likely duplicate: the birth dates come after the generator's last one
+// (store.GeneratedBirthDatesEnd), and within the run a name gets a new
+// birth date each time the names come round again.
+func loadRegistration(i int) url.Values {
+	name, kana, sex := store.GeneratedName(i)
+	birth := store.GeneratedBirthDatesEnd.AddDate(0, 0, (i/store.GeneratedNames())%loadBirthDays)
+	return url.Values{"name": {name}, "name_kana": {kana}, "birth_date": {birth.Format("2006-01-02")}, "sex": {string(sex)},
+		"insurer_number": {"01130012"}, "insured_symbol": {"12"}, "insured_number": {"345"}, "postal": {"100-0001"},
+		"address": {"東京都千代田区千代田1-1"}, "phone": {"03-1234-5678"}}
+}
+
+// loadBirthDays is how many birth dates loadRegistration spreads over
+// (all in the past).
+const loadBirthDays = 600
+
+// loadRegistrationScript is loadRegistration as a wrk script: request i
+// (one wrk thread, so one counter) posts the same form, with a fresh
+// カルテ番号.
+func loadRegistrationScript(csrf, cookie string) string {
+	var names strings.Builder
+	for i := 0; i < store.GeneratedNames(); i++ {
+		name, kana, sex := store.GeneratedName(i)
+		fmt.Fprintf(&names, "  {%q, %q, %q},\n", url.QueryEscape(name), url.QueryEscape(kana), sex)
+	}
+	first := store.GeneratedBirthDatesEnd
+	fixed := url.Values{"_csrf": {csrf}, "insurer_number": {"01130012"}, "insured_symbol": {"12"}, "insured_number": {"345"},
+		"postal": {"100-0001"}, "address": {"東京都千代田区千代田1-1"}, "phone": {"03-1234-5678"}}.Encode()
+	return fmt.Sprintf(`names = {
+%s}
+counter = 0
+request = function()
+  local i = counter
+  counter = counter + 1
+  local n = names[(i %% #names) + 1]
+  -- noon, so that no clock change moves the day
+  local birth = os.date("%%Y-%%m-%%d", os.time{year = %d, month = %d, day = %d + math.floor(i / #names) %% %d, hour = 12})
+  local body = "%s&name=" .. n[1] .. "&name_kana=" .. n[2] .. "&sex=" .. n[3] .. "&birth_date=" .. birth ..
+    "&chart_number=W" .. math.random(1, 1000000000) .. "-" .. counter
+  return wrk.format("POST", "/prs/patients", {["Content-Type"] = "application/x-www-form-urlencoded", ["Cookie"] = %q}, body)
+end
+`, names.String(), first.Year(), int(first.Month()), first.Day(), loadBirthDays, fixed, cookie)
 }
 
 // cpuTime is the CPU time (user + system) this process has used.

@@ -2,12 +2,14 @@ package handlers
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -113,16 +115,21 @@ func TestPRSUnlock(t *testing.T) {
 	if res.Status != 204 || !strings.HasPrefix(res.Header.Get("HX-Redirect"), "/prs/login") {
 		t.Fatalf("htmx without unlock: %d %q", res.Status, res.Header.Get("HX-Redirect"))
 	}
-	// Throttled like login: ten failures hold the member at this address.
+	// Throttled like login: ten failures hold the member at this address;
+	// the tenth still answers as a failure and says so, the next is 429.
 	tc := pe.loginAs(t, pe.mc.ID, prsMemberPassword)
-	for i := 0; i < store.PRSUnlockLimit; i++ {
-		if res := tc.post("/prs/login", url.Values{"oid": {pe.fc.OID}, "password": {"wrong-" + string(rune('a'+i))}}); res.Status != 401 {
+	for i := 1; i < store.PairFailureLimit; i++ {
+		if res := tc.post("/prs/login", url.Values{"oid": {pe.fc.OID}, "password": {"wrong-" + string(rune('a'+i))}}); res.Status != 401 || strings.Contains(res.Body, "一時的に停止") {
 			t.Fatalf("failure %d: %d", i, res.Status)
 		}
 	}
+	res = tc.post("/prs/login", url.Values{"oid": {pe.fc.OID}, "password": {"wrong-z"}})
+	if res.Status != 401 || !strings.Contains(res.Body, "施設ID（OID）または施設パスワードが正しくありません") || !strings.Contains(res.Body, "一時的に停止します") {
+		t.Fatalf("failure that starts the hold: %d\n%s", res.Status, snippet(res.Body))
+	}
 	res = tc.post("/prs/login", url.Values{"oid": {pe.fc.OID}, "password": {prsFacilityPassword}})
-	if res.Status != 429 || !strings.Contains(res.Body, "一時的に停止") {
-		t.Fatalf("after ten failures: %d\n%s", res.Status, snippet(res.Body))
+	if res.Status != 429 || !strings.Contains(res.Body, "施設認証を一時的に停止しています") || res.Header.Get("Retry-After") == "" {
+		t.Fatalf("after ten failures: %d %q\n%s", res.Status, res.Header.Get("Retry-After"), snippet(res.Body))
 	}
 	// Audited.
 	page, err := pe.db.ListAudit(store.AuditFilter{Action: "prs.unlock", Limit: 100})
@@ -133,7 +140,7 @@ func TestPRSUnlock(t *testing.T) {
 	for _, e := range page.Events {
 		results[e.Result]++
 	}
-	if results[store.ResultOK] != 2 || results[store.ResultFailed] != 2+store.PRSUnlockLimit || results[store.ResultDenied] != 1 {
+	if results[store.ResultOK] != 2 || results[store.ResultFailed] != 2+store.PairFailureLimit || results[store.ResultDenied] != 1 {
 		t.Fatalf("audited unlocks: %v", results)
 	}
 	// An operator has no facility: 403.
@@ -145,6 +152,49 @@ func TestPRSUnlock(t *testing.T) {
 	}
 }
 
+// PRS unlock holds are login holds the operator sees, labelled 施設認証,
+// and clears like them.
+func TestOperatorSeesAndClearsPRSHold(t *testing.T) {
+	pe := newPRSEnv(t)
+	pe.fakeClock()
+	const addr = "192.0.2.50"
+	fail := func(n int) {
+		for i := 0; i < n; i++ {
+			if _, err := pe.db.PRSUnlock(pe.mc.ID, pe.fc.OID, "wrong", addr); store.ErrorCode(err) != store.EUNAUTHORIZED {
+				t.Fatalf("failure %d: %v", i, err)
+			}
+		}
+	}
+	fail(store.PairFailureLimit)
+	key := "account|" + store.PRSAccount(pe.mc.ID) + "|" + addr
+	op := pe.loginOperator(t)
+	for _, sc := range []scenario{
+		{name: "dashboard", path: "/admin", wantStatus: 200, wantContains: []string{`data-testid="login-holds"`, "施設認証（患者様登録ソフト）：ID＋アドレス", `href="/admin/members/` + pe.mc.ID + `"`, addr}},
+		{name: "holds page", path: "/admin/login-holds", wantStatus: 200, wantContains: []string{"施設認証（患者様登録ソフト）：ID＋アドレス", `value="` + key + `"`}},
+		{name: "member page", path: "/admin/members/" + pe.mc.ID, wantStatus: 200, wantContains: []string{"施設認証（患者様登録ソフト）：ID＋アドレス", addr,
+			"直近1時間の失敗：0 回", "患者様登録ソフトの施設認証　直近1時間の失敗：10 回", `data-testid="clear-limits"`}},
+		{name: "clear", method: "POST", path: "/admin/login-holds/clear", form: url.Values{"key": {key}, "back": {"/admin/members/" + pe.mc.ID}},
+			wantStatus: 303, wantLocation: "/admin/members/" + pe.mc.ID + "?done=updated"},
+		{name: "gone", path: "/admin/login-holds", wantStatus: 200, wantContains: []string{`data-testid="no-holds"`}},
+	} {
+		sc.run(t, op)
+	}
+	if _, err := pe.db.PRSUnlock(pe.mc.ID, pe.fc.OID, prsFacilityPassword, addr); err != nil {
+		t.Fatalf("after the clear: %v", err)
+	}
+	// The member's 「ログイン制限をすべて解除」 lifts PRS holds too.
+	fail(store.PairFailureLimit)
+	for _, sc := range []scenario{
+		{name: "clear all", method: "POST", path: "/admin/members/" + pe.mc.ID + "/login-limits/clear", wantStatus: 303},
+		{name: "nothing left", path: "/admin/members/" + pe.mc.ID, wantStatus: 200, wantContains: []string{"施設認証（患者様登録ソフト）のID+アドレスの一時停止"}, wantAbsent: []string{"施設認証（患者様登録ソフト）：ID＋アドレス", `data-testid="prs-failure-state"`, `data-testid="clear-limits"`}},
+	} {
+		sc.run(t, op)
+	}
+	if _, err := pe.db.PRSUnlock(pe.mc.ID, pe.fc.OID, prsFacilityPassword, addr); err != nil {
+		t.Fatalf("after clearing the member's limits: %v", err)
+	}
+}
+
 func TestPatientFormValidation(t *testing.T) {
 	pe := newPRSEnv(t)
 	c := pe.unlocked(t, pe.ma)
@@ -153,6 +203,9 @@ func TestPatientFormValidation(t *testing.T) {
 		{name: "all empty", method: "POST", path: "/prs/patients", form: url.Values{}, wantStatus: 422, wantContains: []string{"氏名を入力してください", "フリガナを入力してください", "生年月日を入力してください", "性別を選択してください"}},
 		{name: "kana with kanji", method: "POST", path: "/prs/patients", form: patientValues("name_kana", "山田"), wantStatus: 422, wantContains: []string{"カナ（カタカナまたはひらがな）で入力してください"}},
 		{name: "kana with latin", method: "POST", path: "/prs/patients", form: patientValues("name_kana", "yamada"), wantStatus: 422, wantContains: []string{"カナ（カタカナまたはひらがな）で入力してください", `value="yamada"`}},
+		{name: "kana too long", method: "POST", path: "/prs/patients", form: patientValues("name_kana", strings.Repeat("ヤ", store.KanaMaxLength+1)), wantStatus: 422, wantContains: []string{"カナは100文字以内で入力してください"}},
+		{name: "control character", method: "POST", path: "/prs/patients", form: patientValues("address", "東京都千代田区\x1b千代田1-1"), wantStatus: 422, wantContains: []string{`<a href="#address">住所：住所に使用できない文字が含まれています</a>`}},
+		{name: "control character in the kana", method: "POST", path: "/prs/patients", form: patientValues("name_kana", "ヤマダ\x00タロウ"), wantStatus: 422, wantContains: []string{`<a href="#name_kana">フリガナ：使用できない文字（制御文字や不正な文字コード）が含まれています</a>`}},
 		{name: "birth nonsense", method: "POST", path: "/prs/patients", form: patientValues("birth_date", "むかし"), wantStatus: 422, wantContains: []string{"生年月日は YYYY-MM-DD または 和暦"}},
 		{name: "birth no such day", method: "POST", path: "/prs/patients", form: patientValues("birth_date", "1970-02-30"), wantStatus: 422, wantContains: []string{"その日付は存在しません"}},
 		{name: "wareki outside era", method: "POST", path: "/prs/patients", form: patientValues("birth_date", "昭和64年1月8日"), wantStatus: 422, wantContains: []string{"昭和は元年12月25日から64年1月7日までです"}},
@@ -161,9 +214,13 @@ func TestPatientFormValidation(t *testing.T) {
 		{name: "sex", method: "POST", path: "/prs/patients", form: patientValues("sex", "other"), wantStatus: 422, wantContains: []string{"性別は「男」または「女」"}},
 		{name: "insurer check digit", method: "POST", path: "/prs/patients", form: patientValues("insurer_number", "01130013"), wantStatus: 422, wantContains: []string{"検証番号"}},
 		{name: "insurer prefecture", method: "POST", path: "/prs/patients", form: patientValues("insurer_number", "01480012"), wantStatus: 422, wantContains: []string{"都道府県"}},
-		{name: "insurer length", method: "POST", path: "/prs/patients", form: patientValues("insurer_number", "12345"), wantStatus: 422, wantContains: []string{"保険者番号"}},
+		{name: "insurer length", method: "POST", path: "/prs/patients", form: patientValues("insurer_number", "12345"), wantStatus: 422, wantContains: []string{"保険者番号は8桁（国民健康保険は6桁）"}},
+		{name: "kokuho check digit", method: "POST", path: "/prs/patients", form: patientValues("insurer_number", "131012"), wantStatus: 422, wantContains: []string{"検証番号"}},
+		{name: "kokuho padded to 8, check digit", method: "POST", path: "/prs/patients", form: patientValues("insurer_number", "00131012"), wantStatus: 422, wantContains: []string{"検証番号"}},
+		{name: "kokuho prefecture", method: "POST", path: "/prs/patients", form: patientValues("insurer_number", "481012"), wantStatus: 422, wantContains: []string{"都道府県"}},
 		{name: "number without insurer", method: "POST", path: "/prs/patients", form: patientValues("insurer_number", ""), wantStatus: 422, wantContains: []string{"保険者番号も入力してください"}},
 		{name: "branch", method: "POST", path: "/prs/patients", form: patientValues("insured_branch", "123"), wantStatus: 422, wantContains: []string{"枝番は2桁の数字"}},
+		{name: "branch without number", method: "POST", path: "/prs/patients", form: patientValues("insured_number", ""), wantStatus: 422, wantContains: []string{"枝番を入力する場合は番号も入力してください"}},
 		{name: "chart characters", method: "POST", path: "/prs/patients", form: patientValues("chart_number", "12/34"), wantStatus: 422, wantContains: []string{"カルテ番号は英数字とハイフン"}},
 		{name: "postal", method: "POST", path: "/prs/patients", form: patientValues("postal", "1000"), wantStatus: 422, wantContains: []string{"郵便番号"}},
 		{name: "phone", method: "POST", path: "/prs/patients", form: patientValues("phone", "12-34"), wantStatus: 422, wantContains: []string{"電話番号"}},
@@ -173,6 +230,14 @@ func TestPatientFormValidation(t *testing.T) {
 	}
 	if n, _ := pe.db.CountPatients(pe.fa.OID); n != 0 {
 		t.Fatalf("invalid forms stored %d patients", n)
+	}
+	// 国民健康保険: 6 digits, or padded with 00 to 8, stored as 6.
+	for i, in := range []string{"131011", "00131011"} {
+		kid := register(t, c, patientValues("name", "国保 一郎", "name_kana", "コクホ イチロウ", "birth_date", fmt.Sprintf("1980-01-0%d", i+1), "insurer_number", in, "chart_number", fmt.Sprintf("K-%d", i)))
+		res := c.get("/prs/patients/" + kid)
+		if !strings.Contains(res.Body, "<td>131011　記号・番号") || strings.Contains(res.Body, "00131011") {
+			t.Errorf("kokuho %s not stored as 131011:\n%s", in, snippet(res.Body))
+		}
 	}
 	// 和暦, hiragana and full-width input are accepted and normalised.
 	id := register(t, c, patientValues("birth_date", "昭和45年4月1日", "name_kana", "やまだ　たろう", "insurer_number", "０１１３００１２", "chart_number", "ａ-１"))
@@ -193,6 +258,7 @@ func TestPatientFormValidation(t *testing.T) {
 	if dup == id {
 		t.Fatal("same ID twice")
 	}
+	other := register(t, c, patientValues("name", "山田 次郎", "name_kana", "ヤマダ ジロウ", "birth_date", "1970-04-01", "chart_number", "A-3"))
 	// Edit: a version with who, when and what.
 	res = c.get("/prs/patients/" + id + "/edit")
 	if res.Status != 200 || !strings.Contains(res.Body, `name="version" value="1"`) || !strings.Contains(res.Body, `value="1970-04-01"`) {
@@ -200,7 +266,15 @@ func TestPatientFormValidation(t *testing.T) {
 	}
 	for _, sc := range []scenario{
 		{name: "edit invalid", method: "POST", path: "/prs/patients/" + id + "/edit", form: patientValues("version", "1", "chart_number", "A-1", "birth_date", "R1.4.30"), wantStatus: 422, wantContains: []string{"令和は元年5月1日からです", "患者情報の修正"}},
-		{name: "edit into a duplicate", method: "POST", path: "/prs/patients/" + dup + "/edit", form: patientValues("version", "1", "name", "山田 太朗", "chart_number", "A-2", "birth_date", "1970-04-01", "name_kana", "ヤマダ タロウ"), wantStatus: 303},
+		{name: "edit of a confirmed duplicate, kana and birth date unchanged", method: "POST", path: "/prs/patients/" + dup + "/edit", form: patientValues("version", "1", "name", "山田 太朗", "chart_number", "A-2", "birth_date", "1970-04-01", "name_kana", "ヤマダ タロウ", "notes", "別人と確認"), wantStatus: 303, wantLocation: "/prs/patients/" + dup + "?done=prs-updated"},
+		{name: "edit into a duplicate", method: "POST", path: "/prs/patients/" + other + "/edit", form: patientValues("version", "1", "name", "山田 次郎", "chart_number", "A-3", "birth_date", "S45.4.1", "name_kana", "ヤマダ タロウ"), wantStatus: 422,
+			wantContains: []string{"同じフリガナ・生年月日の患者様が既に登録されています", `data-testid="duplicate-warning"`, `name="confirm_duplicate"`, store.FormatPatientID(id), store.FormatPatientID(dup), "患者情報の修正", `name="version" value="1"`}},
+		{name: "edit into a duplicate, confirmed", method: "POST", path: "/prs/patients/" + other + "/edit", form: patientValues("version", "1", "name", "山田 次郎", "chart_number", "A-3", "birth_date", "S45.4.1", "name_kana", "ヤマダ タロウ", "confirm_duplicate", "1"), wantStatus: 303, wantLocation: "/prs/patients/" + other + "?done=prs-updated"},
+		{name: "edited into a duplicate", path: "/prs/patients/" + other, wantStatus: 200, wantContains: []string{"ヤマダ　タロウ", "昭和45年4月1日", "第2版"}},
+		// The version is required (else the stale-edit check could not
+		// run); the answer is no form, which would carry the current one.
+		{name: "edit without version", method: "POST", path: "/prs/patients/" + id + "/edit", form: patientValues("chart_number", "A-1", "phone", "03-9999-8888"), wantStatus: 422, wantContains: []string{"修正画面の版が確認できません", "開き直して"}, wantAbsent: []string{`name="version"`, "03-9999-8888"}},
+		{name: "edit with a version that is no number", method: "POST", path: "/prs/patients/" + id + "/edit", form: patientValues("version", "v1", "chart_number", "A-1", "phone", "03-9999-8888"), wantStatus: 422, wantContains: []string{"修正画面の版が確認できません"}, wantAbsent: []string{`name="version"`}},
 		{name: "edit", method: "POST", path: "/prs/patients/" + id + "/edit", form: patientValues("version", "1", "chart_number", "A-1", "birth_date", "1970-04-01", "name_kana", "ヤマダ タロウ", "phone", "03-9999-8888"), wantStatus: 303, wantLocation: "/prs/patients/" + id + "?done=prs-updated"},
 		{name: "stale edit", method: "POST", path: "/prs/patients/" + id + "/edit", form: patientValues("version", "1", "chart_number", "A-1", "phone", "03-1111-1111"), wantStatus: 409, wantContains: []string{"他の方が先にこの患者様の情報を修正しました"}},
 		{name: "history", path: "/prs/patients/" + id + "?done=prs-updated", wantStatus: 200, wantContains: []string{"患者情報を修正しました", "修正", "電話番号", "03-1234-5678", "03-9999-8888", "医師 一郎", "第2版"}},
@@ -330,19 +404,34 @@ func TestPatientLinkPages(t *testing.T) {
 	}
 	(scenario{name: "b after revoke", path: path, wantStatus: 404, wantAbsent: []string{"山田"}}).run(t, cb)
 	(scenario{name: "b list after revoke", path: "/prs/linked", wantStatus: 200, wantContains: []string{"連携患者はいません"}}).run(t, cb)
+	for _, sc := range []scenario{
+		{name: "edit", method: "POST", path: path + "/edit", form: patientValues("version", "1", "phone", "03-7777-8888", "allergies", "なし"), wantStatus: 303, wantLocation: path + "?done=prs-updated"},
+		{name: "card", method: "POST", path: path + "/card", wantStatus: 200},
+		{name: "deactivate", method: "POST", path: path + "/deactivate", form: url.Values{"reason": {"転居"}}, wantStatus: 303, wantLocation: path + "?done=prs-deactivated"},
+	} {
+		sc.run(t, ca)
+	}
 
 	page, err := pe.db.ListAudit(store.AuditFilter{Patient: id, Limit: 200})
 	if err != nil {
 		t.Fatal(err)
 	}
-	seen := map[string]bool{}
+	details := map[string][]string{}
 	for _, e := range page.Events {
-		seen[e.Action+"/"+e.Actor] = true
+		details[e.Action+"/"+e.Actor] = append(details[e.Action+"/"+e.Actor], e.Detail)
 	}
-	for _, want := range []string{"patient.create/" + pe.ma.ID, "patient.view/" + pe.ma.ID, "patient.link/" + pe.ma.ID,
-		"patient.view/" + pe.mb.ID, "patient.unlink/" + pe.ma.ID} {
-		if !seen[want] {
-			t.Errorf("not audited: %s (have %v)", want, seen)
+	for _, want := range []struct{ action, actor, detail string }{
+		{"patient.create", pe.ma.ID, ""},
+		{"patient.view", pe.ma.ID, "home"},
+		{"patient.link", pe.ma.ID, "facility:" + pe.fb.OID + " consent:written 2025-04-01"},
+		{"patient.view", pe.mb.ID, "linked"},
+		{"patient.unlink", pe.ma.ID, "facility:" + pe.fb.OID + " 同意の撤回"},
+		{"patient.update", pe.ma.ID, "fields:phone,allergies"},
+		{"patient.card", pe.ma.ID, "card:1"},
+		{"patient.deactivate", pe.ma.ID, "転居"},
+	} {
+		if !slices.Contains(details[want.action+"/"+want.actor], want.detail) {
+			t.Errorf("not audited: %s by %s with %q (have %q)", want.action, want.actor, want.detail, details[want.action+"/"+want.actor])
 		}
 	}
 }
@@ -459,9 +548,12 @@ func TestPRSAuthorizationMatrix(t *testing.T) {
 	}
 	pp := "/prs/patients/" + id
 
+	// A 303 must go exactly where the route sends a success: a 303 to
+	// /prs/login (the unlock lost) or /login is a failure for every role
+	// that should get through.
 	type want struct {
 		status int
-		loc    string // Location prefix
+		loc    *regexp.Regexp // the whole Location of a 303
 	}
 	const (
 		anon     = "anonymous"
@@ -471,7 +563,12 @@ func TestPRSAuthorizationMatrix(t *testing.T) {
 		linkedTo = "other facility, linked"
 		home     = "own facility"
 	)
-	ok, created, forbidden, notFound := want{status: 200}, want{status: 303, loc: "/prs"}, want{status: 403}, want{status: 404}
+	ok, forbidden, notFound, invalid := want{status: 200}, want{status: 403}, want{status: 404}, want{status: 422}
+	to := func(loc string) want {
+		return want{status: 303, loc: regexp.MustCompile("^" + regexp.QuoteMeta(loc) + "$")}
+	}
+	registered := want{status: 303, loc: patientLocation}
+	done := func(key string) want { return to(pp + "?done=" + key) }
 	type route struct {
 		method, path string
 		form         func() url.Values
@@ -489,18 +586,21 @@ func TestPRSAuthorizationMatrix(t *testing.T) {
 		{"GET", "/prs/patients/new", nil, map[string]want{other: ok, linkedTo: ok, home: ok}},
 		{"GET", "/prs/linked", nil, map[string]want{other: ok, linkedTo: ok, home: ok}},
 		{"GET", "/prs/facility", nil, map[string]want{other: ok, linkedTo: ok, home: ok}},
-		{"POST", "/prs/patients", newPatient, map[string]want{other: created, linkedTo: created, home: created}},
-		{"POST", "/prs/facility", func() url.Values { return url.Values{} }, map[string]want{other: created, linkedTo: created, home: created}},
+		{"POST", "/prs/patients", newPatient, map[string]want{other: registered, linkedTo: registered, home: registered}},
+		{"POST", "/prs/facility", func() url.Values { return url.Values{} }, map[string]want{other: to("/prs/facility?done=prs-facility"), linkedTo: to("/prs/facility?done=prs-facility"), home: to("/prs/facility?done=prs-facility")}},
 		{"GET", pp, nil, map[string]want{other: notFound, linkedTo: ok, home: ok}},
 		{"GET", pp + "/edit", nil, map[string]want{other: notFound, linkedTo: forbidden, home: ok}},
-		{"POST", pp + "/edit", func() url.Values { return patientValues("phone", "03-5555-6666") }, map[string]want{other: notFound, linkedTo: forbidden, home: created}},
+		{"POST", pp + "/edit", func() url.Values {
+			return patientValues("version", "1", "birth_date", "むかし", "name_kana", "山田")
+		}, map[string]want{other: notFound, linkedTo: forbidden, home: invalid}},
+		{"POST", pp + "/edit", func() url.Values { return patientValues("version", "1", "phone", "03-5555-6666") }, map[string]want{other: notFound, linkedTo: forbidden, home: done("prs-updated")}},
 		{"POST", pp + "/links", func() url.Values {
 			return url.Values{"facility_oid": {pe.fc.OID}, "consent": {"on"}, "consent_method": {"written"}}
-		}, map[string]want{other: notFound, linkedTo: forbidden, home: created}},
+		}, map[string]want{other: notFound, linkedTo: forbidden, home: done("prs-linked")}},
 		{"POST", pp + "/card", func() url.Values { return url.Values{} }, map[string]want{other: notFound, linkedTo: forbidden, home: ok}},
-		{"POST", pp + "/deactivate", func() url.Values { return url.Values{} }, map[string]want{other: notFound, linkedTo: forbidden, home: created}},
-		{"POST", pp + "/reactivate", func() url.Values { return url.Values{} }, map[string]want{other: notFound, linkedTo: forbidden, home: created}},
-		{"POST", pp + "/links/" + pe.fb.OID + "/revoke", func() url.Values { return url.Values{} }, map[string]want{other: notFound, linkedTo: forbidden, home: created}},
+		{"POST", pp + "/deactivate", func() url.Values { return url.Values{} }, map[string]want{other: notFound, linkedTo: forbidden, home: done("prs-deactivated")}},
+		{"POST", pp + "/reactivate", func() url.Values { return url.Values{} }, map[string]want{other: notFound, linkedTo: forbidden, home: done("prs-reactivated")}},
+		{"POST", pp + "/links/" + pe.fb.OID + "/revoke", func() url.Values { return url.Values{} }, map[string]want{other: notFound, linkedTo: forbidden, home: done("prs-unlinked")}},
 	}
 	clients := []struct {
 		role string
@@ -518,12 +618,15 @@ func TestPRSAuthorizationMatrix(t *testing.T) {
 			var w want
 			switch cl.role {
 			case anon:
-				w = want{status: 303, loc: "/login?next="}
+				w = to("/login?next=" + url.QueryEscape(r.path))
 				if r.method == "POST" {
 					w = want{status: 401}
 				}
 			case locked:
-				w = want{status: 303, loc: "/prs/login"}
+				w = to("/prs/login?next=" + url.QueryEscape(r.path))
+				if r.method == "POST" {
+					w = to("/prs/login")
+				}
 			case operator:
 				w = forbidden
 			default:
@@ -535,10 +638,17 @@ func TestPRSAuthorizationMatrix(t *testing.T) {
 			} else {
 				res = cl.c.post(r.path, r.form())
 			}
-			if res.Status != w.status || !strings.HasPrefix(res.Location, w.loc) {
-				t.Errorf("%s %s as %s: %d %q, want %d %q…\n%s", r.method, r.path, cl.role, res.Status, res.Location, w.status, w.loc, snippet(res.Body))
+			wantLoc := ""
+			if w.loc != nil {
+				wantLoc = w.loc.String()
 			}
-			if res.Status >= 400 && strings.Contains(res.Body, "山田") {
+			if res.Status != w.status || (w.loc == nil) != (res.Location == "") || (w.loc != nil && !w.loc.MatchString(res.Location)) {
+				t.Errorf("%s %s as %s: %d %q, want %d %s\n%s", r.method, r.path, cl.role, res.Status, res.Location, w.status, wantLoc, snippet(res.Body))
+			}
+			if (cl.role == other || cl.role == linkedTo || cl.role == home) && strings.HasPrefix(res.Location, "/prs/login") {
+				t.Errorf("%s %s as %s: sent to unlock PRS again", r.method, r.path, cl.role)
+			}
+			if res.Status >= 400 && !(cl.role == home && res.Status == 422) && strings.Contains(res.Body, "山田") {
 				t.Errorf("%s %s as %s: refusal shows the patient's name", r.method, r.path, cl.role)
 			}
 			if cl.role == other && strings.Contains(res.Body, "山田　太郎") {
@@ -579,7 +689,8 @@ func TestPRSSuspendedFacility(t *testing.T) {
 }
 
 // Lists and searches are accesses to patient data too: each page is one
-// audit line naming the patients shown.
+// audit line naming the patients shown, durable before the page is sent
+// (no flush needed to find it).
 func TestPatientListsAreAudited(t *testing.T) {
 	pe := newPRSEnv(t)
 	c := pe.unlocked(t, pe.ma)
@@ -587,7 +698,6 @@ func TestPatientListsAreAudited(t *testing.T) {
 	if res := c.get("/prs/patients?q=" + url.QueryEscape("やまだ")); res.Status != http.StatusOK {
 		t.Fatalf("search: %d", res.Status)
 	}
-	pe.db.FlushAudit()
 	page, err := pe.db.ListAudit(store.AuditFilter{Actor: pe.ma.ID, Action: "patient.list"})
 	if err != nil || len(page.Events) == 0 || !strings.Contains(page.Events[0].Detail, id) {
 		t.Fatalf("search not audited with the patient shown: %+v %v", page.Events, err)
@@ -595,7 +705,6 @@ func TestPatientListsAreAudited(t *testing.T) {
 	// A search that shows nobody writes nothing.
 	before := len(page.Events)
 	c.get("/prs/patients?q=" + url.QueryEscape("ワタナベ"))
-	pe.db.FlushAudit()
 	page, _ = pe.db.ListAudit(store.AuditFilter{Actor: pe.ma.ID, Action: "patient.list"})
 	if len(page.Events) != before {
 		t.Fatal("an empty result was audited")

@@ -2,28 +2,35 @@ package store
 
 import (
 	"sync"
-	"time"
 )
 
-// auditQueue appends audit lines for reads that answer many at a time
-// (patient lists and searches) in the background, a group per commit, so a
-// search does not wait for an fsync. A line waits at most auditFlushEvery;
-// Close writes what is queued. A crash can lose the lines of that moment —
-// never a line of a change a user was told was saved, which are appended in
-// the change's own transaction.
+// auditQueue commits the audit lines of reads that answer many at a time
+// (patient lists and searches) in groups: a committer goroutine takes
+// every line queued, appends them in one transaction (one fsync) and then
+// answers each caller. A caller waits for its own line to be durable, so a
+// crash never loses the record of a list that was shown; concurrent
+// callers share the fsync. There is no timer: an idle server commits a
+// lone line at once, and lines that arrive during a commit go together in
+// the next one. Close commits what is queued before the file closes.
 type auditQueue struct {
 	db      *DB
 	mu      sync.Mutex
-	pending []AuditEvent
+	pending []queuedAudit
+	closed  bool
+	// busy is the size of the group being committed, commits the count
+	// of commits (tests and benchmarks).
+	busy    int
+	commits int
 	kick    chan struct{}
 	stop    chan struct{}
 	done    chan struct{}
 }
 
-const (
-	auditFlushEvery = 20 * time.Millisecond
-	auditQueueMax   = 10000
-)
+// queuedAudit is one line and the caller waiting for it.
+type queuedAudit struct {
+	e    AuditEvent
+	done chan error
+}
 
 func (db *DB) startAuditQueue() {
 	q := &auditQueue{db: db, kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
@@ -33,75 +40,99 @@ func (db *DB) startAuditQueue() {
 
 func (q *auditQueue) run() {
 	defer close(q.done)
-	t := time.NewTicker(auditFlushEvery)
-	defer t.Stop()
 	for {
 		select {
-		case <-t.C:
 		case <-q.kick:
+			q.flush()
 		case <-q.stop:
 			q.flush()
 			return
 		}
-		q.flush()
 	}
 }
 
+// flush commits everything queued in one transaction and answers the
+// callers.
 func (q *auditQueue) flush() {
 	q.mu.Lock()
 	batch := q.pending
 	q.pending = nil
+	q.busy = len(batch)
 	q.mu.Unlock()
 	if len(batch) == 0 {
 		return
 	}
 	err := q.db.Update(func(tx *Tx) error {
-		for _, e := range batch {
-			if err := AppendAudit(tx, e); err != nil {
+		for _, w := range batch {
+			if err := AppendAudit(tx, w.e); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		// Put them back: the next flush tries again.
-		q.mu.Lock()
-		q.pending = append(batch, q.pending...)
-		q.mu.Unlock()
+	q.mu.Lock()
+	q.busy = 0
+	q.commits++
+	q.mu.Unlock()
+	if err != nil && len(batch) > 1 {
+		// One line must not fail the others: each alone, as db.Batch
+		// does.
+		for _, w := range batch {
+			w.done <- q.db.Update(func(tx *Tx) error { return AppendAudit(tx, w.e) })
+		}
+		return
+	}
+	for _, w := range batch {
+		w.done <- err
 	}
 }
 
-// AuditSoon queues an audit line for a read, written within milliseconds.
-// When the queue is full the line is written at once instead.
-func (db *DB) AuditSoon(e AuditEvent) error {
+// AuditGrouped appends an audit line in a commit shared with the lines
+// queued at the same time, and returns once it is durable (or with the
+// error that kept it from being written).
+func (db *DB) AuditGrouped(e AuditEvent) error {
 	q := db.auditQ
 	if q == nil {
 		return db.Audit(e)
 	}
+	w := queuedAudit{e: e, done: make(chan error, 1)}
 	q.mu.Lock()
-	full := len(q.pending) >= auditQueueMax
-	if !full {
-		q.pending = append(q.pending, e)
-	}
-	q.mu.Unlock()
-	if full {
-		select {
-		case q.kick <- struct{}{}:
-		default:
-		}
+	if q.closed {
+		q.mu.Unlock()
 		return db.Audit(e)
 	}
-	return nil
+	q.pending = append(q.pending, w)
+	q.mu.Unlock()
+	select {
+	case q.kick <- struct{}{}:
+	default: // a commit is already due; it will take this line too
+	}
+	return <-w.done
 }
 
-// FlushAudit writes queued audit lines now (tests, backups).
+// auditCommits is how many group commits have been made (benchmarks).
+func (db *DB) auditCommits() int {
+	if db.auditQ == nil {
+		return 0
+	}
+	db.auditQ.mu.Lock()
+	defer db.auditQ.mu.Unlock()
+	return db.auditQ.commits
+}
+
+// FlushAudit commits queued audit lines now (tests, backups).
 func (db *DB) FlushAudit() {
 	if db.auditQ != nil {
 		db.auditQ.flush()
 	}
 }
 
+// close commits what is queued and stops the committer; later lines are
+// written alone.
 func (q *auditQueue) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.mu.Unlock()
 	close(q.stop)
 	<-q.done
 }

@@ -43,7 +43,7 @@ func seedForCheck(t testing.TB, db *DB) Member {
 	p := mustRegister(t, db, a, samplePatient())
 	edited := samplePatient()
 	edited.NameKana, edited.ChartNumber = "ヤマダ タロウ", "99"
-	if _, err := db.UpdatePatient(a, p.ID, 0, edited); err != nil {
+	if _, err := db.UpdatePatient(a, p.ID, p.Version, edited); err != nil {
 		t.Fatal(err, ErrorFields(err))
 	}
 	q := mustRegister(t, db, a, PatientForm{Name: "佐藤 花子", NameKana: "サトウ ハナコ", BirthDate: "1980-05-06", Sex: "female"})

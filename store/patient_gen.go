@@ -51,7 +51,7 @@ func GeneratedPatientForm(seed int64, i int) PatientForm {
 	r := rand.New(rand.NewPCG(uint64(seed), uint64(i)))
 	fam := genFamilies[r.IntN(len(genFamilies))]
 	giv := genGiven[r.IntN(len(genGiven))]
-	birth := time.Date(1930, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, r.IntN(94*365))
+	birth := genBirthFirst.AddDate(0, 0, r.IntN(genBirthDays))
 	pref := 1 + r.IntN(47)
 	insurer := fmt.Sprintf("06%02d%03d", pref, r.IntN(1000))
 	insurer += string(rune('0' + luhnCheckDigit(insurer)))
@@ -66,6 +66,43 @@ func GeneratedPatientForm(seed int64, i int) PatientForm {
 		Allergies:        []string{"", "", "", "ペニシリン", "卵", "造影剤"}[r.IntN(6)],
 		ConfirmDuplicate: true,
 	}
+}
+
+// Generated patients are born on one of genBirthDays days from
+// genBirthFirst.
+var genBirthFirst = time.Date(1930, 1, 1, 0, 0, 0, 0, time.UTC)
+
+const genBirthDays = 94 * 365
+
+// GeneratedBirthDatesEnd is the day after the last birth date the
+// generator gives: patients born from then on are none of its.
+var GeneratedBirthDatesEnd = genBirthFirst.AddDate(0, 0, genBirthDays)
+
+// genNames is every family name with every given name, one per reading
+// (斎藤 and 斉藤 are both サイトウ: only the first is kept).
+var genNames = func() []PatientForm {
+	var out []PatientForm
+	seen := map[string]bool{}
+	for _, fam := range genFamilies {
+		if seen[fam[1]] {
+			continue
+		}
+		seen[fam[1]] = true
+		for _, giv := range genGiven {
+			out = append(out, PatientForm{Name: fam[0] + "\u3000" + giv.kanji, NameKana: fam[1] + "\u3000" + giv.kana, Sex: string(giv.sex)})
+		}
+	}
+	return out
+}()
+
+// GeneratedNames is how many different readings GeneratedName gives.
+func GeneratedNames() int { return len(genNames) }
+
+// GeneratedName is the i-th (modulo GeneratedNames) of the generator's
+// names, each with its own reading: 氏名, カナ and sex.
+func GeneratedName(i int) (name, kana string, sex Sex) {
+	n := genNames[i%len(genNames)]
+	return n.Name, n.NameKana, Sex(n.Sex)
 }
 
 // GeneratePatients registers n synthetic patients in facility oid on behalf

@@ -76,6 +76,9 @@ func (a PRSActor) check() error {
 var (
 	errPatientHomeOnly = Errorf(EFORBIDDEN, "この操作は患者様を登録した施設だけが行えます（連携先の施設では閲覧のみできます）")
 	errPatientInactive = Errorf(ECONFLICT, "この患者様は無効になっています。再度有効にしてから操作してください")
+	// errEditVersion: an edit that does not say which version it was made
+	// on (the edit form always does).
+	errEditVersion = Errorf(EINVALID, "修正画面の版が確認できません。患者様のページから「修正」を開き直してください")
 )
 
 // DuplicatePatientError is the likely-duplicate warning: a patient with the
@@ -319,15 +322,19 @@ func (db *DB) RegisterPatient(a PRSActor, f PatientForm) (Patient, error) {
 }
 
 // UpdatePatient saves an edit by the registering facility as a new
-// version. baseVersion is the version the form was shown with (0: don't
-// check); a newer one means someone else saved first (409).
+// version. baseVersion is the version the form was shown with: another
+// one means someone else saved first (409), and none (below 1) is refused
+// (422), since such an edit could overwrite a change its author never
+// saw. Who may edit is checked before the form: another facility gets 404
+// or 403 whatever it sends, and learns nothing from validation messages.
+// A stale form is refused before its fields are checked: the form shown
+// again with its messages carries the current version, so correcting a
+// stale form's mistakes must not make it current.
 func (db *DB) UpdatePatient(a PRSActor, id string, baseVersion int, f PatientForm) (Patient, error) {
 	if err := a.check(); err != nil {
 		return Patient{}, err
 	}
-	if err := f.validate(db.Now()); err != nil {
-		return Patient{}, err
-	}
+	verr := f.validate(db.Now())
 	var out Patient
 	err := db.Batch(func(tx *Tx) error {
 		p, err := homePatientTx(tx, a, id)
@@ -337,8 +344,14 @@ func (db *DB) UpdatePatient(a PRSActor, id string, baseVersion int, f PatientFor
 		if !p.Active() {
 			return errPatientInactive
 		}
-		if baseVersion != 0 && baseVersion != p.Version {
+		if baseVersion < 1 {
+			return errEditVersion
+		}
+		if baseVersion != p.Version {
 			return Errorf(ECONFLICT, "他の方が先にこの患者様の情報を修正しました（第%d版）。最新の内容を確認してから、もう一度修正してください", p.Version)
+		}
+		if verr != nil {
+			return verr
 		}
 		cur := p
 		f.apply(&cur)

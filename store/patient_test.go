@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -146,6 +147,7 @@ func TestPatientValidation(t *testing.T) {
 		{"kana required", func(f *PatientForm) { f.NameKana = "" }, "name_kana", "フリガナを入力してください"},
 		{"kana kanji", func(f *PatientForm) { f.NameKana = "山田" }, "name_kana", "カナ"},
 		{"kana latin", func(f *PatientForm) { f.NameKana = "Yamada" }, "name_kana", "カナ"},
+		{"kana too long", func(f *PatientForm) { f.NameKana = strings.Repeat("ア", KanaMaxLength+1) }, "name_kana", "100文字以内"},
 		{"birth required", func(f *PatientForm) { f.BirthDate = "" }, "birth_date", "生年月日を入力してください"},
 		{"birth format", func(f *PatientForm) { f.BirthDate = "昔" }, "birth_date", "生年月日は YYYY-MM-DD または 和暦"},
 		{"birth no such day", func(f *PatientForm) { f.BirthDate = "2023-02-29" }, "birth_date", "存在しません"},
@@ -247,14 +249,36 @@ func TestLikelyDuplicate(t *testing.T) {
 	// Different birth date: no warning.
 	g := f
 	g.BirthDate, g.ChartNumber = "1970-04-02", "3"
-	mustRegister(t, fx.db, fx.a, g)
+	pg := mustRegister(t, fx.db, fx.a, g)
 	// Confirmed: registered.
 	f.ConfirmDuplicate = true
 	p2 := mustRegister(t, fx.db, fx.a, f)
-	// Editing g into the same kana and birth date warns too.
+	// Editing g into the same kana and birth date warns too, naming both,
+	// and saves once confirmed.
+	eg := FormFromPatient(pg)
+	eg.BirthDate = "S45.4.1"
+	_, err = fx.db.UpdatePatient(fx.a, pg.ID, pg.Version, eg)
+	d, ok = AsDuplicate(err)
+	if !ok || len(d.Candidates) != 2 || ErrorFields(err)["confirm_duplicate"] == "" {
+		t.Fatalf("edit into a duplicate: %v", err)
+	}
+	for _, c := range d.Candidates {
+		if c.ID != p1.ID && c.ID != p2.ID {
+			t.Fatalf("candidate %s", c.ID)
+		}
+	}
+	if cur, _ := fx.db.ViewPatient(fx.a, pg.ID); cur.Patient.Version != 1 || cur.Patient.BirthDateString() != "1970-04-02" {
+		t.Fatalf("warned edit saved: %+v", cur.Patient)
+	}
+	eg.ConfirmDuplicate = true
+	if saved, err := fx.db.UpdatePatient(fx.a, pg.ID, pg.Version, eg); err != nil || saved.BirthDateString() != "1970-04-01" {
+		t.Fatalf("confirmed edit into a duplicate: %v", err)
+	}
+	// An edit that changes neither kana nor birth date does not warn, even
+	// of a confirmed duplicate.
 	e := FormFromPatient(p2)
 	e.Notes = "確認済み"
-	if _, err := fx.db.UpdatePatient(fx.a, p2.ID, 0, e); err != nil {
+	if _, err := fx.db.UpdatePatient(fx.a, p2.ID, p2.Version, e); err != nil {
 		t.Fatalf("unrelated edit of a confirmed duplicate: %v", err)
 	}
 }
@@ -272,10 +296,23 @@ func TestUpdatePatientVersions(t *testing.T) {
 	if p2.Version != 2 || p2.Name != "山田　次郎" || p2.BirthDateString() != "1990-01-08" || p2.CreatedAt != p.CreatedAt || !p2.UpdatedAt.Equal(*fx.now) {
 		t.Fatalf("updated %+v", p2)
 	}
-	// A stale form is refused.
+	// A stale form is refused, before its fields are checked (the form
+	// shown again would carry the current version).
 	f.Notes = "古い画面から"
 	if _, err := fx.db.UpdatePatient(fx.a, p.ID, 1, f); ErrorCode(err) != ECONFLICT {
 		t.Fatalf("stale version: %v", err)
+	}
+	bad := f
+	bad.BirthDate = "むかし"
+	if _, err := fx.db.UpdatePatient(fx.a, p.ID, 1, bad); ErrorCode(err) != ECONFLICT {
+		t.Fatalf("stale invalid form: %v", err)
+	}
+	// A form that does not say its version is refused: it could overwrite
+	// a change nobody saw.
+	for _, v := range []int{0, -1} {
+		if _, err := fx.db.UpdatePatient(fx.a, p.ID, v, f); ErrorCode(err) != EINVALID || ErrorFields(err) != nil || !strings.Contains(err.Error(), "開き直して") {
+			t.Fatalf("version %d: %v", v, err)
+		}
 	}
 	// Nothing changed: no new version.
 	same := FormFromPatient(p2)
@@ -305,9 +342,14 @@ func TestUpdatePatientVersions(t *testing.T) {
 			t.Errorf("search %q: %d results (%v), want %d", q, len(page.Patients), err, want)
 		}
 	}
-	// Another facility cannot edit or read the history.
+	// Another facility cannot edit (whatever it sends) or read the history.
 	if _, err := fx.db.UpdatePatient(fx.b, p.ID, 0, f); ErrorCode(err) != ENOTFOUND {
 		t.Fatalf("other facility edit: %v", err)
+	}
+	invalid := f
+	invalid.BirthDate = "むかし"
+	if _, err := fx.db.UpdatePatient(fx.b, p.ID, 0, invalid); ErrorCode(err) != ENOTFOUND {
+		t.Fatalf("other facility invalid edit: %v", err)
 	}
 	if _, err := fx.db.PatientVersions(fx.b, p.ID); ErrorCode(err) != ENOTFOUND {
 		t.Fatalf("other facility history: %v", err)
@@ -329,7 +371,7 @@ func TestDeactivatePatient(t *testing.T) {
 	if len(page.Patients) != 1 || page.Patients[0].Active() {
 		t.Fatalf("inactive patient in search: %+v", page.Patients)
 	}
-	if _, err := fx.db.UpdatePatient(fx.a, p.ID, 0, FormFromPatient(p)); ErrorCode(err) != ECONFLICT {
+	if _, err := fx.db.UpdatePatient(fx.a, p.ID, p2.Version, FormFromPatient(p)); ErrorCode(err) != ECONFLICT {
 		t.Fatalf("edit inactive: %v", err)
 	}
 	if _, err := fx.db.IssuePatientAccessCard(fx.a, p.ID, nil); ErrorCode(err) != ECONFLICT {
@@ -524,7 +566,7 @@ func TestIndexesStayConsistent(t *testing.T) {
 		f := FormFromPatient(p)
 		f.NameKana, f.Name, f.BirthDate, f.ChartNumber = "テスト", fmt.Sprintf("試験 %d", i), "2000-01-01", fmt.Sprintf("T%d", i)
 		f.ConfirmDuplicate = true
-		if _, err := fx.db.UpdatePatient(fx.a, p.ID, 0, f); err != nil {
+		if _, err := fx.db.UpdatePatient(fx.a, p.ID, 1, f); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -663,9 +705,14 @@ func TestPatientLinks(t *testing.T) {
 	if list, _ := fx.db.LinkedPatients(fx.a, "", 0); len(list.Patients) != 0 {
 		t.Fatalf("home facility's linked list %+v", list)
 	}
-	// The linked facility may not change, link or print.
+	// The linked facility may not change, link or print, whatever it sends.
 	if _, err := fx.db.UpdatePatient(fx.b, p.ID, 0, samplePatient()); ErrorCode(err) != EFORBIDDEN {
 		t.Fatalf("linked edit: %v", err)
+	}
+	invalid := samplePatient()
+	invalid.BirthDate, invalid.NameKana = "むかし", "山田"
+	if _, err := fx.db.UpdatePatient(fx.b, p.ID, 0, invalid); ErrorCode(err) != EFORBIDDEN || ErrorFields(err) != nil {
+		t.Fatalf("linked invalid edit: %v %v", err, ErrorFields(err))
 	}
 	if _, err := fx.db.LinkPatient(fx.b, p.ID, LinkForm{FacilityOID: fx.fb.OID, Consent: "on", ConsentMethod: "verbal"}); ErrorCode(err) != EFORBIDDEN {
 		t.Fatalf("linked link: %v", err)
@@ -702,18 +749,43 @@ func TestPatientLinks(t *testing.T) {
 	if len(rec.Links) != 2 || !rec.Links[0].Active() || rec.Links[0].ConsentMethod != ConsentVerbal || rec.Links[0].ConsentDateString() != "2026-04-01" {
 		t.Fatalf("relinked history %+v", rec.Links)
 	}
-	// Everything was audited against the patient.
+	// An edit, a card, deactivation and reactivation.
+	e := FormFromPatient(rec.Patient)
+	e.Phone = "03-7777-8888"
+	if _, err := fx.db.UpdatePatient(fx.a, p.ID, rec.Patient.Version, e); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fx.db.IssuePatientAccessCard(fx.a, p.ID, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fx.db.SetPatientActive(fx.a, p.ID, false, "転居のため"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fx.db.SetPatientActive(fx.a, p.ID, true, ""); err != nil {
+		t.Fatal(err)
+	}
+	// Everything was audited against the patient, by whom and with what.
 	page, err := fx.db.ListAudit(AuditFilter{Patient: p.ID, Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
-	actions := map[string]int{}
+	details := map[string][]string{}
 	for _, e := range page.Events {
-		actions[e.Action]++
+		details[e.Action+"/"+e.Actor] = append(details[e.Action+"/"+e.Actor], e.Detail)
 	}
-	for _, a := range []string{"patient.create", "patient.view", "patient.link", "patient.unlink"} {
-		if actions[a] == 0 {
-			t.Errorf("no %s audited (have %v)", a, actions)
+	for _, want := range []struct{ action, actor, detail string }{
+		{"patient.create", fx.a.MemberID, ""},
+		{"patient.view", fx.a.MemberID, "home"},
+		{"patient.view", fx.b.MemberID, "linked"},
+		{"patient.link", fx.a.MemberID, "facility:" + fx.fb.OID + " consent:written 2026-03-31"},
+		{"patient.unlink", fx.a.MemberID, "facility:" + fx.fb.OID + " 同意撤回"},
+		{"patient.update", fx.a.MemberID, "fields:phone"},
+		{"patient.card", fx.a.MemberID, "card:1"},
+		{"patient.deactivate", fx.a.MemberID, "転居のため"},
+		{"patient.reactivate", fx.a.MemberID, ""},
+	} {
+		if !slices.Contains(details[want.action+"/"+want.actor], want.detail) {
+			t.Errorf("not audited: %s by %s with %q (have %q)", want.action, want.actor, want.detail, details[want.action+"/"+want.actor])
 		}
 	}
 	if v, _ := fx.db.VerifyAudit(); !v.OK {
@@ -823,7 +895,7 @@ func TestAccessCardRotation(t *testing.T) {
 	}
 }
 
-func TestPRSUnlockThrottle(t *testing.T) {
+func TestPRSUnlock(t *testing.T) {
 	fx := newPRSFixture(t)
 	// Right pair.
 	f, err := fx.db.PRSUnlock(fx.a.MemberID, strings.ToLower(fx.fa.OID), testFacilityPassword, "198.51.100.1")
@@ -838,55 +910,162 @@ func TestPRSUnlockThrottle(t *testing.T) {
 	if _, err := fx.db.PRSUnlock(fx.a.MemberID, fx.fa.OID, "member-Pass-2345", "198.51.100.1"); ErrorCode(err) != EUNAUTHORIZED {
 		t.Fatalf("member password: %v", err)
 	}
-	for i := 0; i < PRSUnlockLimit-2; i++ {
-		if _, err := fx.db.PRSUnlock(fx.a.MemberID, fx.fa.OID, "wrong", "198.51.100.1"); ErrorCode(err) != EUNAUTHORIZED {
-			t.Fatalf("failure %d: %v", i, err)
-		}
+	// Nobody can count failures against a member's unlock from the login
+	// form: no typed login ID normalises to the PRS account key.
+	if NormalizeAccountID(PRSAccount(fx.a.MemberID)) == PRSAccount(fx.a.MemberID) {
+		t.Fatal("a login ID can name the PRS throttle account")
 	}
-	// Ten failures: even the right password is held now.
-	if _, err := fx.db.PRSUnlock(fx.a.MemberID, fx.fa.OID, testFacilityPassword, "198.51.100.1"); ErrorCode(err) != ETHROTTLED {
-		t.Fatalf("after %d failures: %v", PRSUnlockLimit, err)
+}
+
+// prsStep is one event of a PRS unlock throttle scenario.
+type prsStep struct {
+	wait   time.Duration // advance the clock first
+	op     string        // "fail" (wrong password), "ok" (right one), "reopen" (close and open the store), "clear" (the operator lifts the member's hold)
+	member string        // "a", "a2", "a3" (one facility), "b" (another)
+	addr   string
+	times  int  // repeat with addresses addr+"0", addr+"1", … when addr ends in ":" or "."; else the same address
+	want   Code // of the (last) attempt; "" for success
+	msg    string
+}
+
+func TestPRSUnlockThrottledLikeLogin(t *testing.T) {
+	const ip6, ip6b, ip4 = "2001:db8:1:2::1", "2001:db8:1:2:ffff::7", "198.51.100.7"
+	cases := []struct {
+		name  string
+		steps []prsStep
+	}{
+		{"ten failures hold the member in the /64, the right password too, across a restart", []prsStep{
+			{op: "fail", member: "a", addr: "2001:db8:1:2::a:", times: 9, want: EUNAUTHORIZED},
+			{op: "fail", member: "a", addr: ip6, want: EUNAUTHORIZED, msg: "施設認証を 12:15 まで一時的に停止します"},
+			{op: "ok", member: "a", addr: ip6b, want: ETHROTTLED, msg: "施設パスワードの入力に続けて失敗したため、施設認証を一時的に停止しています。12:15 以降"},
+			{op: "reopen"},
+			{op: "ok", member: "a", addr: ip6, want: ETHROTTLED},
+			{op: "ok", member: "a2", addr: ip6},
+			{op: "ok", member: "a", addr: ip4},
+			{wait: PairHoldFor, op: "ok", member: "a", addr: ip6},
+		}},
+		{"failures from ever new addresses slow the member down", []prsStep{
+			{op: "fail", member: "a", addr: "203.0.113.", times: AccountSlowAfter, want: EUNAUTHORIZED},
+			{op: "ok", member: "a", addr: ip4, want: ETHROTTLED, msg: "施設認証の間隔を制限しています"},
+			{op: "ok", member: "b", addr: ip4},
+			{wait: AccountInterval, op: "ok", member: "a", addr: ip4},
+		}},
+		{"the members of one facility slow down together", []prsStep{
+			{op: "fail", member: "a", addr: "203.0.113.", times: AccountSlowAfter / 2, want: EUNAUTHORIZED},
+			{op: "fail", member: "a2", addr: "192.0.2.", times: AccountSlowAfter / 2, want: EUNAUTHORIZED},
+			{op: "ok", member: "a3", addr: ip4, want: ETHROTTLED, msg: "この施設の施設認証の失敗が続いている"},
+			{op: "ok", member: "b", addr: ip4},
+			{wait: AccountInterval, op: "ok", member: "a3", addr: ip4},
+		}},
+		{"an address the member unlocked from is exempt from the slow-down", []prsStep{
+			{op: "ok", member: "a", addr: ip4},
+			{op: "fail", member: "a", addr: "203.0.113.", times: AccountSlowAfter, want: EUNAUTHORIZED},
+			{op: "ok", member: "a", addr: ip4},
+			{op: "ok", member: "a", addr: "192.0.2.99", want: ETHROTTLED},
+		}},
+		{"the operator lifts the hold", []prsStep{
+			{op: "fail", member: "a", addr: ip6, times: PairFailureLimit, want: EUNAUTHORIZED},
+			{op: "ok", member: "a", addr: ip6, want: ETHROTTLED},
+			{op: "clear", member: "a", addr: ip6},
+			{op: "ok", member: "a", addr: ip6},
+		}},
 	}
-	// Another address, or another member, is not held.
-	if _, err := fx.db.PRSUnlock(fx.a.MemberID, fx.fa.OID, testFacilityPassword, "198.51.100.2"); err != nil {
-		t.Fatalf("other address: %v", err)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			fx := newPRSFixture(t)
+			*fx.now = time.Date(2026, 4, 1, 3, 0, 0, 0, time.UTC) // 12:00 in Japan
+			members := map[string]string{"a": fx.a.MemberID, "b": fx.b.MemberID}
+			for _, k := range []string{"a2", "a3"} {
+				m, _, err := fx.db.CreateTestMember(TestMemberSpec{Name: "同僚 " + k, Password: "member-Pass-2345", FacilityOID: fx.fa.OID})
+				if err != nil {
+					t.Fatal(err)
+				}
+				members[k] = m.ID
+			}
+			oids := map[string]string{"a": fx.fa.OID, "a2": fx.fa.OID, "a3": fx.fa.OID, "b": fx.fb.OID}
+			for i, st := range tc.steps {
+				*fx.now = fx.now.Add(st.wait)
+				switch st.op {
+				case "reopen":
+					path := fx.db.Path()
+					fx.db.Close()
+					db, err := Open(path, Options{})
+					if err != nil {
+						t.Fatal(err)
+					}
+					t.Cleanup(func() { db.Close() })
+					now := fx.now
+					db.SetClock(func() time.Time { return *now })
+					fx.db = db
+					continue
+				case "clear":
+					holds, err := fx.db.LoginHolds(members[st.member])
+					if err != nil || len(holds) != 1 {
+						t.Fatalf("step %d: holds %+v %v", i, holds, err)
+					}
+					h := holds[0]
+					if !h.PRS() || h.MemberID() != members[st.member] || h.Addr != ThrottleAddr(st.addr) || !strings.Contains(h.Label(), "施設認証") {
+						t.Fatalf("step %d: hold %+v (%s)", i, h, h.Label())
+					}
+					if err := fx.db.ClearLoginHold(h.Key(), "admin", ""); err != nil {
+						t.Fatalf("step %d: %v", i, err)
+					}
+					continue
+				}
+				n := max(st.times, 1)
+				for j := 0; j < n; j++ {
+					addr := st.addr
+					if strings.HasSuffix(addr, ".") || strings.HasSuffix(addr, ":") {
+						addr += fmt.Sprint(j + 1)
+					}
+					pw := testFacilityPassword
+					if st.op == "fail" {
+						pw = fmt.Sprintf("wrong-%d", j)
+					}
+					_, err := fx.db.PRSUnlock(members[st.member], oids[st.member], pw, addr)
+					if j < n-1 {
+						if ErrorCode(err) != st.want {
+							t.Fatalf("step %d, attempt %d from %s: %v, want %q", i, j, addr, err, st.want)
+						}
+						continue
+					}
+					if ErrorCode(err) != st.want || (err != nil && !strings.Contains(err.Error(), st.msg)) {
+						t.Fatalf("step %d (%s %s from %s): %v, want %q %q", i, st.op, st.member, addr, err, st.want, st.msg)
+					}
+					if st.want == ETHROTTLED && !RetryAt(err).After(*fx.now) {
+						t.Fatalf("step %d: retry at %v", i, RetryAt(err))
+					}
+				}
+			}
+		})
 	}
-	if _, err := fx.db.PRSUnlock(fx.b.MemberID, fx.fb.OID, testFacilityPassword, "198.51.100.1"); err != nil {
-		t.Fatalf("other member: %v", err)
+}
+
+func TestPRSUnlockHoldIsAudited(t *testing.T) {
+	fx := newPRSFixture(t)
+	for i := 0; i < PairFailureLimit; i++ {
+		fx.db.PRSUnlock(fx.a.MemberID, fx.fa.OID, "wrong", "198.51.100.1")
 	}
-	// The window passes.
-	*fx.now = fx.now.Add(PRSUnlockWindow + time.Second)
+	fx.db.PRSUnlock(fx.a.MemberID, fx.fa.OID, testFacilityPassword, "198.51.100.1")
+	*fx.now = fx.now.Add(PairHoldFor)
 	if _, err := fx.db.PRSUnlock(fx.a.MemberID, fx.fa.OID, testFacilityPassword, "198.51.100.1"); err != nil {
-		t.Fatalf("after the window: %v", err)
+		t.Fatalf("after the hold: %v", err)
 	}
 	page, _ := fx.db.ListAudit(AuditFilter{Actor: fx.a.MemberID, Action: "prs.unlock", Limit: 100})
 	results := map[string]int{}
 	for _, e := range page.Events {
 		results[e.Result]++
 	}
-	if results[ResultOK] != 3 || results[ResultFailed] != PRSUnlockLimit || results[ResultDenied] != 1 {
+	if results[ResultOK] != 1 || results[ResultFailed] != PairFailureLimit || results[ResultDenied] != 1 {
 		t.Fatalf("audit results %v", results)
 	}
-}
-
-func TestFailureThrottleBounded(t *testing.T) {
-	th := newFailureThrottle(3, time.Minute)
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	for i := 0; i < prsThrottleMaxKeys+500; i++ {
-		th.Fail(fmt.Sprint(i), now)
+	page, _ = fx.db.ListAudit(AuditFilter{Actor: fx.a.MemberID, Action: "login.hold"})
+	if len(page.Events) != 1 || !strings.Contains(page.Events[0].Detail, "施設認証") || page.Events[0].Object != "login-hold:account|"+PRSAccount(fx.a.MemberID)+"|198.51.100.1" {
+		t.Fatalf("hold audit: %+v", page.Events)
 	}
-	if len(th.fails) > prsThrottleMaxKeys {
-		t.Fatalf("%d keys", len(th.fails))
-	}
-	for i := 0; i < 5; i++ {
-		th.Fail("x", now)
-	}
-	if held, until := th.Blocked("x", now); !held || !until.Equal(now.Add(time.Minute)) {
-		t.Fatalf("held %v until %v", held, until)
-	}
-	th.Reset("x")
-	if held, _ := th.Blocked("x", now); held {
-		t.Fatal("reset did not clear")
+	// The member's login is not held by it.
+	if _, err := fx.db.CheckLogin(LoginAttempt{Account: fx.a.MemberID, Addr: "198.51.100.1"}); err != nil {
+		t.Fatalf("login held by PRS failures: %v", err)
 	}
 }
 
@@ -966,6 +1145,23 @@ func TestGeneratedPatientsAreValid(t *testing.T) {
 	}
 	if a, b := GeneratedPatientForm(9, 5), GeneratedPatientForm(9, 5); a != b {
 		t.Fatal("generator not deterministic")
+	}
+	// GeneratedName gives each reading once (the load test relies on it to
+	// register no likely duplicate), every name valid.
+	readings := map[string]bool{}
+	for i := 0; i < GeneratedNames(); i++ {
+		name, kana, sex := GeneratedName(i)
+		f := PatientForm{Name: name, NameKana: kana, Sex: string(sex), BirthDate: GeneratedBirthDatesEnd.Format("2006-01-02")}
+		if err := f.validate(now); err != nil {
+			t.Fatalf("name %d: %v %v", i, err, ErrorFields(err))
+		}
+		if readings[KanaSearchKey(kana)] {
+			t.Fatalf("reading %s twice", kana)
+		}
+		readings[KanaSearchKey(kana)] = true
+	}
+	if GeneratedNames() < 3000 {
+		t.Fatalf("%d names", GeneratedNames())
 	}
 }
 

@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 )
@@ -12,24 +13,25 @@ import (
 
 const errPRSUnlock = "施設ID（OID）または施設パスワードが正しくありません。「施設登録情報」に記載のOIDとパスワードを入力してください"
 
-func prsThrottleKey(memberID, remote string) string { return memberID + "|" + remote }
-
 // checkFacilityPassword verifies a facility password typed by a member,
-// counting failures per member and address; it audits failures under
-// action.
+// throttled like login (prs_throttle.go); it audits failures under action.
+// A wrong pair is EUNAUTHORIZED, also when it starts a hold (the message
+// then says so); the attempts after it are ETHROTTLED, with RetryAt.
 func (db *DB) checkFacilityPassword(memberID, oid, password, remote, action string) (Facility, error) {
-	th := db.prsThrottle()
-	key := prsThrottleKey(memberID, remote)
-	now := db.Now()
-	if held, until := th.Blocked(key, now); held {
-		_ = db.Audit(AuditEvent{Actor: memberID, Action: action, Object: "facility:" + clip(oid, 20), Remote: remote,
-			Result: ResultDenied, Detail: "throttled"})
-		mins := int(until.Sub(now).Minutes()) + 1
-		return Facility{}, Errorf(ETHROTTLED, "施設パスワードの入力に続けて失敗したため、施設認証を一時的に停止しています。%d分ほど待ってからもう一度お試しください", mins)
-	}
 	m, err := db.Member(memberID)
 	if err != nil {
 		return Facility{}, err
+	}
+	attempt := prsAttempt(m, remote)
+	if retry, err := db.CheckLogin(attempt); err != nil {
+		if ErrorCode(err) != ETHROTTLED {
+			return Facility{}, err
+		}
+		_ = db.Audit(AuditEvent{Actor: memberID, Action: action, Object: "facility:" + clip(oid, 20), Remote: remote,
+			Result: ResultDenied, Detail: "throttled"})
+		var e *Error
+		errors.As(err, &e)
+		return Facility{}, &throttledError{err: e, retryAt: retry}
 	}
 	var f Facility
 	found := false
@@ -47,18 +49,25 @@ func (db *DB) checkFacilityPassword(memberID, oid, password, remote, action stri
 		hash = f.PasswordHash
 	}
 	if len(password) > 256 || !VerifyPassword(hash, password) || !found || !f.Active {
-		th.Fail(key, now)
 		_ = db.Audit(AuditEvent{Actor: memberID, Action: action, Object: "facility:" + clip(oid, 20), Remote: remote,
 			Result: ResultFailed})
+		hold, err := db.LoginFailed(attempt)
+		if err != nil {
+			return Facility{}, err
+		}
+		if hold != nil {
+			return Facility{}, Errorf(EUNAUTHORIZED, "%s。続けて失敗したため、施設認証を %s まで一時的に停止します", errPRSUnlock, clock(hold.Until))
+		}
 		return Facility{}, Errorf(EUNAUTHORIZED, errPRSUnlock)
 	}
-	th.Reset(key)
+	db.LoginSucceeded(attempt)
 	return f, nil
 }
 
 // PRSUnlock checks the facility OID and password a member typed for PRS
 // and audits the result. The caller records the unlock in the session.
-// Wrong pairs are EUNAUTHORIZED; too many failures ETHROTTLED.
+// Wrong pairs are EUNAUTHORIZED; too many failures ETHROTTLED (RetryAt
+// tells until when).
 func (db *DB) PRSUnlock(memberID, oid, password, remote string) (Facility, error) {
 	oid, _ = NormalizeFacilityOID(oid)
 	f, err := db.checkFacilityPassword(memberID, oid, password, remote, "prs.unlock")

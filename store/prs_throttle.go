@@ -1,108 +1,58 @@
 package store
 
 import (
-	"sync"
+	"errors"
+	"strings"
 	"time"
 )
 
 // The PRS unlock (facility OID + facility password inside a member's
-// session) is a second password prompt, so it is throttled like login:
-// PRSUnlockLimit failures per member and client address within
-// PRSUnlockWindow hold further attempts until the oldest failure ages out.
-// The counts live in memory: a restart forgets them, which only gives an
-// attacker who can restart the server another ten guesses.
+// session) is a second password prompt, so it is throttled like login, by
+// the login throttle (throttle.go): the member's attempts count under the
+// account PRSAccount(memberID), so ten failures from one address (IPv6: one
+// /64) hold that member's unlock from there, the hold is stored and
+// survives a restart, and the operator sees and clears it with the login
+// holds; failures across addresses slow the member's unlock down. The
+// attempts of all the facility's members also count under the facility
+// (the group), which slows down like an account: more members' sessions
+// do not buy more guesses at the one facility password.
+//
+// The keys start with capitals: a login ID typed at /login is either a
+// member ID or lower-cased (NormalizeAccountID), so nobody can count
+// failures against a member's PRS unlock from the login form.
 const (
-	PRSUnlockLimit  = 10
-	PRSUnlockWindow = 15 * time.Minute
-	// prsThrottleMaxKeys bounds the memory a flood of addresses can take.
-	prsThrottleMaxKeys = 50_000
+	prsAccountPrefix = "PRS:"
+	prsGroupPrefix   = "PRS-F:"
 )
 
-// failureThrottle counts recent failures per key in a sliding window.
-type failureThrottle struct {
-	mu     sync.Mutex
-	limit  int
-	window time.Duration
-	fails  map[string][]time.Time
-	calls  int
+// PRSAccount is the throttle account of a member's PRS unlock.
+func PRSAccount(memberID string) string { return prsAccountPrefix + memberID }
+
+func isPRSAccount(account string) bool { return strings.HasPrefix(account, prsAccountPrefix) }
+
+// prsAttempt is a member's PRS unlock from remote as a login attempt. It is
+// never Trusted: the session already required the member's certificate,
+// so presenting it again proves nothing more. Addresses the member
+// unlocked from before are exempt from the slow-down, as for login.
+func prsAttempt(m Member, remote string) LoginAttempt {
+	return LoginAttempt{Account: PRSAccount(m.ID), Addr: remote, Group: prsGroupPrefix + m.FacilityOID}
 }
 
-func newFailureThrottle(limit int, window time.Duration) *failureThrottle {
-	return &failureThrottle{limit: limit, window: window, fails: map[string][]time.Time{}}
+// throttledError is an ETHROTTLED error that knows when to try again.
+type throttledError struct {
+	err     *Error
+	retryAt time.Time
 }
 
-// recent drops failures older than the window; the caller holds mu.
-func (t *failureThrottle) recent(key string, now time.Time) []time.Time {
-	list := t.fails[key]
-	i := 0
-	for i < len(list) && now.Sub(list[i]) >= t.window {
-		i++
-	}
-	if i == len(list) {
-		delete(t.fails, key)
-		return nil
-	}
-	if i > 0 {
-		list = append(list[:0], list[i:]...)
-		t.fails[key] = list
-	}
-	return list
-}
+func (e *throttledError) Error() string { return e.err.Error() }
+func (e *throttledError) Unwrap() error { return e.err }
 
-// Blocked reports whether key has used up its failures, and until when.
-func (t *failureThrottle) Blocked(key string, now time.Time) (bool, time.Time) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	list := t.recent(key, now)
-	if len(list) < t.limit {
-		return false, time.Time{}
+// RetryAt is when a throttled attempt may be made again (zero when err
+// does not say), for the Retry-After header.
+func RetryAt(err error) time.Time {
+	var t *throttledError
+	if errors.As(err, &t) {
+		return t.retryAt
 	}
-	return true, list[len(list)-t.limit].Add(t.window)
-}
-
-// Fail records a failure for key.
-func (t *failureThrottle) Fail(key string, now time.Time) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.calls++
-	if t.calls%1000 == 0 {
-		t.prune(now) // amortised: expired keys go without a scan per call
-	}
-	if _, known := t.fails[key]; !known && len(t.fails) >= prsThrottleMaxKeys {
-		// Full of live entries: forget an arbitrary one rather than grow
-		// without bound (map order is random).
-		for k := range t.fails {
-			delete(t.fails, k)
-			break
-		}
-	}
-	list := t.recent(key, now)
-	if len(list) >= t.limit {
-		list = list[1:]
-	}
-	t.fails[key] = append(list, now)
-}
-
-// Reset forgets key's failures (after a success).
-func (t *failureThrottle) Reset(key string) {
-	t.mu.Lock()
-	delete(t.fails, key)
-	t.mu.Unlock()
-}
-
-func (t *failureThrottle) prune(now time.Time) {
-	for k := range t.fails {
-		t.recent(k, now)
-	}
-}
-
-// prsThrottles holds one throttle per open database (tests open many).
-var prsThrottles sync.Map // *DB → *failureThrottle
-
-func (db *DB) prsThrottle() *failureThrottle {
-	if t, ok := prsThrottles.Load(db); ok {
-		return t.(*failureThrottle)
-	}
-	t, _ := prsThrottles.LoadOrStore(db, newFailureThrottle(PRSUnlockLimit, PRSUnlockWindow))
-	return t.(*failureThrottle)
+	return time.Time{}
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -269,44 +270,114 @@ func TestInquiryLifecycle(t *testing.T) {
 	}
 }
 
-func TestAuditSoonIsWrittenAndSurvivesClose(t *testing.T) {
+func TestAuditGroupedIsDurableOnReturnAndShared(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "hotline.db")
 	db, err := Open(path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A lone line is written before the call returns.
+	if err := db.AuditGrouped(AuditEvent{Actor: "H000001", Action: "patient.list", Detail: "P0"}); err != nil {
+		t.Fatal(err)
+	}
+	if page, _ := db.ListAudit(AuditFilter{Action: "patient.list"}); len(page.Events) != 1 {
+		t.Fatalf("on return: %d lines", len(page.Events))
+	}
+	// Lines that arrive while a commit is under way share the next one.
+	q := db.auditQ
+	held := holdWriteLock(t, db)
+	var wg sync.WaitGroup
+	errs := make(chan error, 50)
 	for i := 0; i < 50; i++ {
-		if err := db.AuditSoon(AuditEvent{Actor: "H000001", Action: "patient.list", Detail: "P1"}); err != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- db.AuditGrouped(AuditEvent{Actor: "H000001", Action: "patient.search", Detail: fmt.Sprintf("P%d", i)})
+		}()
+	}
+	waitQueued(t, q, 50)
+	q.mu.Lock()
+	before := q.commits
+	q.mu.Unlock()
+	close(held)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	// Written within the flush interval…
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		page, _ := db.ListAudit(AuditFilter{Action: "patient.list", Limit: 100})
-		if len(page.Events) == 50 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("queued lines not written: %d", len(page.Events))
-		}
-		time.Sleep(5 * time.Millisecond)
+	q.mu.Lock()
+	commits := q.commits - before
+	q.mu.Unlock()
+	if commits > 2 {
+		t.Errorf("50 lines queued together took %d commits", commits)
 	}
-	// …and Close writes what is still queued.
+	if page, _ := db.ListAudit(AuditFilter{Action: "patient.search", Limit: 100}); len(page.Events) != 50 {
+		t.Fatalf("%d lines", len(page.Events))
+	}
+	// Close commits what is queued: no caller is left without an answer
+	// and no line is lost.
+	held = holdWriteLock(t, db)
 	for i := 0; i < 10; i++ {
-		_ = db.AuditSoon(AuditEvent{Actor: "H000001", Action: "patient.search", Detail: "P2"})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := db.AuditGrouped(AuditEvent{Actor: "H000001", Action: "patient.linked_list", Detail: "P2"}); err != nil {
+				t.Error(err)
+			}
+		}()
 	}
-	db.Close()
+	waitQueued(t, q, 10)
+	closed := make(chan struct{})
+	go func() {
+		db.Close()
+		close(closed)
+	}()
+	close(held)
+	wg.Wait()
+	<-closed
 	db, err = Open(path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	page, _ := db.ListAudit(AuditFilter{Action: "patient.search", Limit: 100})
-	if len(page.Events) != 10 {
+	if page, _ := db.ListAudit(AuditFilter{Action: "patient.linked_list", Limit: 100}); len(page.Events) != 10 {
 		t.Fatalf("after close: %d lines", len(page.Events))
 	}
 	if v, _ := db.VerifyAudit(); !v.OK {
 		t.Fatalf("chain: %+v", v)
+	}
+}
+
+// holdWriteLock keeps a write transaction open until the returned channel
+// is closed.
+func holdWriteLock(t *testing.T, db *DB) chan struct{} {
+	t.Helper()
+	release, started := make(chan struct{}), make(chan struct{})
+	go db.Update(func(*Tx) error {
+		close(started)
+		<-release
+		return nil
+	})
+	<-started
+	return release
+}
+
+// waitQueued waits until n lines are queued or being committed.
+func waitQueued(t *testing.T, q *auditQueue, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		q.mu.Lock()
+		queued := len(q.pending) + q.busy
+		q.mu.Unlock()
+		if queued >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d lines queued", queued, n)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }

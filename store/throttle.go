@@ -24,6 +24,10 @@ package store
 // the file lazily. The same ID string is throttled whether or not such an
 // account exists, so throttling reveals nothing about which IDs exist.
 // IPv6 addresses are counted per /64, the block one subscriber gets.
+//
+// The PRS facility unlock is throttled by the same rules under its own
+// account key (prs_throttle.go), so its holds are stored, counted per /64
+// and listed and cleared by the operator like login holds.
 
 import (
 	"encoding/json"
@@ -93,6 +97,21 @@ func (h LoginHold) Key() string {
 // Active reports whether the hold is still in force at now.
 func (h LoginHold) Active(now time.Time) bool { return now.Before(h.Until) }
 
+// PRS reports whether the hold is of the PRS facility unlock (施設認証),
+// not of the login.
+func (h LoginHold) PRS() bool { return isPRSAccount(h.Account) }
+
+// MemberID is the ID the hold is about (empty for HoldAddress).
+func (h LoginHold) MemberID() string { return strings.TrimPrefix(h.Account, prsAccountPrefix) }
+
+// Label says what the hold stops, for the operator.
+func (h LoginHold) Label() string {
+	if h.PRS() {
+		return "施設認証（患者様登録ソフト）：ID＋アドレス"
+	}
+	return h.Kind.Label()
+}
+
 // LoginAttempt is one try to log in (or to prove the current password).
 type LoginAttempt struct {
 	Account string // normalised ID as typed (whether or not it exists)
@@ -100,7 +119,14 @@ type LoginAttempt struct {
 	// Trusted: the attempt presents a valid client certificate of the
 	// account; it is exempt from the account-wide slow-down.
 	Trusted bool
+	// Group, when set, is a second key slowed down like an account by its
+	// failures across accounts and addresses: the facility of a PRS
+	// unlock, whose password all its members type.
+	Group string
 }
+
+// prs reports whether the attempt is a PRS facility unlock.
+func (a LoginAttempt) prs() bool { return isPRSAccount(a.Account) }
 
 // ThrottleAddr is the key an address is counted under: IPv4 as is, IPv6 by
 // its /64 network.
@@ -228,25 +254,62 @@ func (db *DB) CheckLogin(a LoginAttempt) (retryAt time.Time, err error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if h, ok := t.holds[holdKey(HoldAddress, "", addr)]; ok && h.Active(now) {
+		if a.prs() {
+			return h.Until, Errorf(ETHROTTLED, "このアドレスからのログイン・施設認証の失敗が多すぎるため、施設認証を一時的に停止しています。%s 以降にもう一度お試しください。お急ぎの場合は運営者にお問い合わせください。", clock(h.Until))
+		}
 		return h.Until, Errorf(ETHROTTLED, "このアドレスからのログインの失敗が多すぎるため、ログインを一時停止しています。%s 以降にもう一度お試しください。お急ぎの場合は運営者にお問い合わせください。", clock(h.Until))
 	}
 	if h, ok := t.holds[holdKey(HoldAccount, a.Account, addr)]; ok && h.Active(now) {
+		if a.prs() {
+			return h.Until, Errorf(ETHROTTLED, "施設パスワードの入力に続けて失敗したため、施設認証を一時的に停止しています。%s 以降にもう一度お試しください。お急ぎの場合は運営者にお問い合わせください。", clock(h.Until))
+		}
 		return h.Until, Errorf(ETHROTTLED, "ログインに続けて失敗したため、このIDでのログインを一時停止しています。%s 以降にもう一度お試しください。お急ぎの場合は運営者にお問い合わせください。", clock(h.Until))
 	}
 	if a.Trusted || t.isTrusted(a.Account, addr, now) {
 		return time.Time{}, nil
 	}
-	if l, ok := t.accounts[a.Account]; ok && l.count(now.Add(-AccountWindow)) >= AccountSlowAfter {
-		next := l.lastSlot.Add(AccountInterval)
-		if last := l.last().Add(AccountInterval); last.After(next) {
-			next = last
+	// The account and the group each let one attempt through per
+	// AccountInterval while slowed down; a slot is used only when both
+	// let the attempt through.
+	var slowed []*accountLog
+	for _, k := range []string{a.Account, a.Group} {
+		l, ok := t.accounts[k]
+		if k == "" || !ok {
+			continue
+		}
+		next, slow := l.nextSlot(now)
+		if !slow {
+			continue
 		}
 		if now.Before(next) {
-			return next, Errorf(ETHROTTLED, "このIDへのログインの失敗が続いているため、ログインの間隔を制限しています。しばらく待ってから（%d秒ほど）もう一度お試しください。", int(AccountInterval/time.Second))
+			secs := int(AccountInterval / time.Second)
+			switch {
+			case k == a.Group:
+				return next, Errorf(ETHROTTLED, "この施設の施設認証の失敗が続いているため、施設認証の間隔を制限しています。しばらく待ってから（%d秒ほど）もう一度お試しください。", secs)
+			case a.prs():
+				return next, Errorf(ETHROTTLED, "施設認証の失敗が続いているため、施設認証の間隔を制限しています。しばらく待ってから（%d秒ほど）もう一度お試しください。", secs)
+			}
+			return next, Errorf(ETHROTTLED, "このIDへのログインの失敗が続いているため、ログインの間隔を制限しています。しばらく待ってから（%d秒ほど）もう一度お試しください。", secs)
 		}
+		slowed = append(slowed, l)
+	}
+	for _, l := range slowed {
 		l.lastSlot = now
 	}
 	return time.Time{}, nil
+}
+
+// nextSlot tells whether the key is slowed down (AccountSlowAfter failures
+// within AccountWindow) and when it lets the next attempt through.
+func (l *accountLog) nextSlot(now time.Time) (time.Time, bool) {
+	if l.count(now.Add(-AccountWindow)) < AccountSlowAfter {
+		return time.Time{}, false
+	}
+	next := l.lastSlot.Add(AccountInterval)
+	if last := l.last().Add(AccountInterval); last.After(next) {
+		next = last
+	}
+	return next, true
 }
 
 func (t *loginThrottle) isTrusted(account, addr string, now time.Time) bool {
@@ -281,8 +344,13 @@ func (db *DB) LoginFailed(a LoginAttempt) (*LoginHold, error) {
 			}
 		}
 	}
-	if l := t.accountLog(a.Account); l != nil {
-		l.add(now, AccountSlowAfter)
+	for _, k := range []string{a.Account, a.Group} {
+		if k == "" {
+			continue
+		}
+		if l := t.accountLog(k); l != nil {
+			l.add(now, AccountSlowAfter)
+		}
 	}
 	if l := t.addrLog(addr); l != nil {
 		l.add(now, AddressFailureLimit+1)
@@ -311,8 +379,11 @@ func (db *DB) LoginFailed(a LoginAttempt) (*LoginHold, error) {
 				return err
 			}
 			actor, detail := h.Account, "ID+アドレスの一時停止"
-			if h.Kind == HoldAddress {
+			switch {
+			case h.Kind == HoldAddress:
 				actor, detail = "anonymous", "アドレスの一時停止"
+			case h.PRS():
+				actor, detail = h.MemberID(), "施設認証（患者様登録ソフト）のID+アドレスの一時停止"
 			}
 			if err := AppendAudit(tx, AuditEvent{Actor: actor, Action: "login.hold", Object: "login-hold:" + h.Key(),
 				Remote: a.Addr, Result: ResultDenied,
@@ -429,7 +500,7 @@ func (db *DB) LoginSucceeded(a LoginAttempt) {
 }
 
 // LoginHolds lists the holds in force, newest first; account filters to one
-// account's (empty: all).
+// account's, its PRS facility unlock's included (empty: all).
 func (db *DB) LoginHolds(account string) ([]LoginHold, error) {
 	t, err := db.loginThrottle()
 	if err != nil {
@@ -439,7 +510,7 @@ func (db *DB) LoginHolds(account string) ([]LoginHold, error) {
 	t.mu.Lock()
 	var out []LoginHold
 	for _, h := range t.holds {
-		if h.Active(now) && (account == "" || h.Account == account) {
+		if h.Active(now) && (account == "" || h.Account == account || h.Account == PRSAccount(account)) {
 			out = append(out, h)
 		}
 	}
@@ -510,8 +581,9 @@ func (db *DB) ClearLoginHold(key, actor, remote string) error {
 	return nil
 }
 
-// ClearAccountLoginLimits lifts every hold of an account and forgets its
-// failures (so the slow-down ends too); audited as actor.
+// ClearAccountLoginLimits lifts every hold of an account, those of its PRS
+// facility unlock included, and forgets its failures (so the slow-down
+// ends too); audited as actor.
 func (db *DB) ClearAccountLoginLimits(account, actor, remote string) error {
 	t, err := db.loginThrottle()
 	if err != nil {
@@ -522,13 +594,18 @@ func (db *DB) ClearAccountLoginLimits(account, actor, remote string) error {
 		if err != nil {
 			return err
 		}
+		p, err := deleteAccountHoldsTx(tx, PRSAccount(account))
+		if err != nil {
+			return err
+		}
 		return AppendAudit(tx, AuditEvent{Actor: actor, Action: "login.hold_clear", Object: "member:" + account, Remote: remote,
-			Detail: "ログイン制限をすべて解除（一時停止" + itoa(n) + "件）"})
+			Detail: "ログイン制限をすべて解除（一時停止" + itoa(n+p) + "件、うち施設認証" + itoa(p) + "件）"})
 	})
 	if err != nil {
 		return err
 	}
 	t.forgetAccount(account)
+	t.forgetAccount(PRSAccount(account))
 	return nil
 }
 
