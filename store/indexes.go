@@ -58,6 +58,15 @@ var (
 				add(emailIndexKey(a.Email), []byte(a.Number))
 			}
 		}))
+	// Receipt tokens: keyed by the hash of a token the file never holds,
+	// so only their values are checked, one per application.
+	_ = registerIndex(func() indexSpec {
+		s := indexOf("application_tokens", "applications", func(_ []byte, a *Application, add func(k, v []byte)) {
+			add([]byte(a.Number), nil)
+		})
+		s.ByValue = true
+		return s
+	}())
 
 	// 患者様登録ソフト: patient IDs, the per-facility search index with its
 	// patient counts, live links by facility.
