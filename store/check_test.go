@@ -11,7 +11,8 @@ import (
 // seedForCheck fills every bucket that has an index through the store's
 // own functions: members with an address, sessions and certificates, audit
 // events with and without patients, inquiries, requests, applications,
-// patients (one edited, one deactivated) with a live and a revoked link.
+// patients (one edited, one deactivated) with a live and a revoked link,
+// and an audit event written while the clock was behind.
 func seedForCheck(t testing.TB, db *DB) Member {
 	t.Helper()
 	m, fa, err := db.CreateTestMember(TestMemberSpec{Name: "検査 太郎", Password: "check-Pass-2345"})
@@ -79,6 +80,14 @@ func seedForCheck(t testing.TB, db *DB) Member {
 		}
 	}
 	if _, err := db.CreateInquiry(InquiryForm{Name: "山田 花子", Email: "hanako@example.jp", Subject: "件名", Body: "本文"}, "127.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	// The server clock went back an hour for one event.
+	err = db.Update(func(tx *Tx) error {
+		tx.Now = tx.Now.Add(-time.Hour)
+		return AppendAudit(tx, AuditEvent{Actor: "system", Action: "test.clock_back"})
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 	return m

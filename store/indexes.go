@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"strings"
+	"time"
 )
 
 // The index checks of hotline check (see registerIndex in check.go), one
@@ -40,6 +41,18 @@ var (
 				add(indexKey(e.Patient, string(key)), nil)
 			}
 		}))
+
+	// The audit log's clock steps: no record calls for one by itself, a
+	// walk of the log finds them.
+	_ = registerIndex(indexSpec{Index: "audit_clock_steps", Records: "audit",
+		Entries: func(_, _ []byte, _ func(k, v []byte)) error { return nil },
+		Derived: func(tx *Tx, add func(k, v []byte)) error {
+			_, _, err := eachAuditClockStep(tx, func(seq uint64, latestBefore time.Time) error {
+				add(itob(seq), itob(uint64(latestBefore.UnixNano())))
+				return nil
+			})
+			return err
+		}})
 
 	// 申請 by member.
 	_ = registerIndex(indexOf("requests_by_member", "requests",
