@@ -347,6 +347,70 @@ func TestBackupScheduledFromThePage(t *testing.T) {
 	}
 }
 
+// A backup that fails its verification (the database's own audit chain
+// was edited) shows as a failure on the dashboard, with the copy kept
+// under its unverified name on the backup page, and still does after a
+// restart.
+func TestBackupFailureShownAfterRestart(t *testing.T) {
+	env := newTestEnv(t, CertOff)
+	sched := store.BackupSchedule{Dir: filepath.Join(t.TempDir(), "backups"), Every: 24 * time.Hour, Keep: 5}
+	b, err := store.NewBackups(env.db, sched)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.srv.cfg.Backups = b
+	op := env.loginOperator(t)
+	err = env.db.Update(func(tx *store.Tx) error {
+		a := tx.Bucket([]byte("audit"))
+		k, v := a.Cursor().First()
+		return a.Put(k, bytes.Replace(v, []byte(`"result":"ok"`), []byte(`"result":"xx"`), 1))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := op.post("/admin/backup/run", nil); res.Status != 303 || res.Location != "/admin/backup" {
+		t.Fatalf("run: %d %q", res.Status, res.Location)
+	}
+	kept := b.Status().Unverified
+	if kept == nil || !strings.HasSuffix(kept.Name, "-unverified.db") {
+		t.Fatalf("no unverified copy: %+v", b.Status())
+	}
+	shows := func(when string, c *testClient) {
+		t.Helper()
+		dash := c.get("/admin")
+		card := dash.Body[strings.Index(dash.Body, `data-testid="backup-summary"`):]
+		if !strings.Contains(card, `alert alert-error`) || !strings.Contains(card, "前回のバックアップに失敗しました") ||
+			!strings.Contains(card, "検証に失敗しました") || !strings.Contains(card, kept.Name) {
+			t.Fatalf("%s: dashboard without the failure: %s", when, snippet(dash.Body))
+		}
+		page := c.get("/admin/backup")
+		if !strings.Contains(page.Body, `data-testid="backup-unverified"`) || !strings.Contains(page.Body, kept.Name) ||
+			!strings.Contains(page.Body, "前回のバックアップに失敗しました") || strings.Contains(page.Body, `data-testid="backup-generations"`) {
+			t.Fatalf("%s: backup page: %s", when, snippet(page.Body))
+		}
+	}
+	shows("right after", op)
+
+	// Restart: the same file, a new process state.
+	path := env.db.Path()
+	env.db.Close()
+	db, err := store.Open(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	b, err = store.NewBackups(db, sched)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(Config{DB: db, CertMode: CertOff, Backups: b, Logger: env.srv.log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	restarted := &testEnv{t: t, db: db, srv: srv}
+	shows("after a restart", restarted.loginAs(t, "admin", operatorPassword))
+}
+
 func TestHealth(t *testing.T) {
 	env := newTestEnv(t, CertOff)
 	op := env.loginOperator(t)
