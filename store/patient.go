@@ -3,6 +3,7 @@ package store
 import (
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -243,10 +244,11 @@ func (f PatientForm) Values() map[string]string {
 	return m
 }
 
-// normalizeSpaces trims s and turns every run of spaces (any width) into
-// one full-width space, the way names are written.
+// normalizeSpaces trims s and turns every run of spaces (any width: all of
+// Unicode's space separators, and tabs) into one full-width space, the way
+// names are written.
 func normalizeSpaces(s string) string {
-	fields := strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\u3000' || r == '\t' || r == '\u00a0' })
+	fields := strings.FieldsFunc(s, func(r rune) bool { return r == '\t' || unicode.Is(unicode.Zs, r) })
 	return strings.Join(fields, "\u3000")
 }
 

@@ -94,8 +94,8 @@ const (
 	maxDepartment   = 30
 )
 
-// ParseDepartments splits a 診療科 list typed one per line, or with 、 ， ,
-// ・ between, and drops blanks and repeats.
+// ParseDepartments splits a 診療科 list typed one per line, or with 、 ､ ，
+// , between, and drops blanks and repeats.
 func ParseDepartments(s string) []string {
 	parts := strings.FieldsFunc(s, func(r rune) bool {
 		return r == '\n' || r == '\r' || r == '、' || r == ',' || r == '，' || r == '､'
