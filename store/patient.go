@@ -248,9 +248,10 @@ func (f PatientForm) Values() map[string]string {
 // Unicode's space separators, and tabs) into one full-width space, the way
 // names are written.
 func normalizeSpaces(s string) string {
-	fields := strings.FieldsFunc(s, func(r rune) bool { return r == '\t' || unicode.Is(unicode.Zs, r) })
-	return strings.Join(fields, "\u3000")
+	return strings.Join(strings.FieldsFunc(s, isSpaceSeparator), "\u3000")
 }
+
+func isSpaceSeparator(r rune) bool { return r == '\t' || unicode.Is(unicode.Zs, r) }
 
 // nameSearchKey folds a name for substring search: no spaces, ASCII width.
 func nameSearchKey(s string) string {

@@ -119,7 +119,10 @@ func FacilityInfoFormFrom(f Facility) FacilityInfoForm {
 // Validate checks and normalises the form.
 func (f *FacilityInfoForm) Validate() error {
 	fe := FieldErrors{}
-	f.Name = normalizeSpaces(f.Name)
+	// As the application that registered the facility wrote it (full-width
+	// ASCII folded, one ASCII space between words): saving the page as it
+	// is changes nothing.
+	f.Name = strings.Join(strings.FieldsFunc(NormalizeWidth(f.Name), isSpaceSeparator), " ")
 	if invalidInputText(f.Name) {
 		fe.Add("name", ErrControlCharacter.Error())
 	}
