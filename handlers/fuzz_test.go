@@ -268,3 +268,18 @@ func FuzzPatientPost(f *testing.F) {
 		}
 	})
 }
+
+// dataDigest is the digest of every bucket that holds data, not logs: the
+// audit log and its indexes, sessions, login failures and meta (whose
+// changing key is the audit chain head) are left out.
+func dataDigest(t *testing.T, db *store.DB) map[string]string {
+	t.Helper()
+	all, err := db.BucketDigests()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, logBucket := range append([]string{"sessions", "sessions_by_member", "login_failures", "meta"}, corpusAuditBuckets...) {
+		delete(all, logBucket)
+	}
+	return all
+}
