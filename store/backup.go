@@ -80,12 +80,18 @@ func (db *DB) BackupStream() (io.ReadCloser, int64, error) {
 // BackupToFile writes a verified copy of the database to path: to a
 // temporary name in the same directory (mode 0600), synced, checked like
 // hotline check does (opened read-only: pages, schema, audit chain,
-// indexes), then renamed over path. path is never touched by a failure. A
-// copy that was written but fails the verification is kept under
-// UnverifiedBackupName(path) (res.Unverified): when the database itself is
-// damaged every later backup fails the same way, and that copy is the
-// newest there is. On any other failure the temporary file is removed.
+// indexes), then renamed over path. On any failure the temporary file is
+// removed and path is untouched.
 func (db *DB) BackupToFile(ctx context.Context, path string) (BackupResult, error) {
+	return db.backupToFile(ctx, path, false)
+}
+
+// backupToFile is BackupToFile; with keepUnverified, a copy that was
+// written but fails the verification is kept under
+// UnverifiedBackupName(path) (res.Unverified) instead of removed: when the
+// database itself is damaged, every later scheduled backup fails the same
+// way, and that copy is the newest there is.
+func (db *DB) backupToFile(ctx context.Context, path string, keepUnverified bool) (BackupResult, error) {
 	res := BackupResult{File: path, Started: time.Now()}
 	fail := func(err error) (BackupResult, error) {
 		res.Finished = time.Now()
@@ -128,12 +134,14 @@ func (db *DB) BackupToFile(ctx context.Context, path string) (BackupResult, erro
 	case !report.OK():
 		err = fmt.Errorf("検証に失敗しました: %s", strings.Join(report.Problems, "; "))
 	}
-	if err != nil {
+	if err != nil && keepUnverified {
 		kept := UnverifiedBackupName(abs)
 		if rerr := os.Rename(tmpName, kept); rerr == nil && syncDir(dir) == nil {
 			res.Unverified = kept
 			err = fmt.Errorf("%w（検証前のコピーを %s として残しました）", err, filepath.Base(kept))
 		}
+	}
+	if err != nil {
 		return fail(err)
 	}
 	res.AuditEntries = report.Audit.Entries
@@ -411,7 +419,7 @@ func (b *Backups) RunNow(ctx context.Context, actor, remote string) (BackupResul
 		return BackupResult{}, err
 	}
 	defer b.release()
-	res, err := b.db.BackupToFile(ctx, filepath.Join(b.cfg.Dir, BackupFileName(b.db.Now())))
+	res, err := b.db.backupToFile(ctx, filepath.Join(b.cfg.Dir, BackupFileName(b.db.Now())), true)
 	if err == nil {
 		err = b.prune()
 		if err != nil {
