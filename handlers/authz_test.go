@@ -203,6 +203,55 @@ var authzMatrix = map[string]authzRow{
 	"GET /rx":        {anon: login, pending: 403, member: 200, other: 200, operator: 200},
 }
 
+// newAuthzWorld creates the cast (the member, a colleague of the same
+// facility, a member of another facility, the operator admin) and the
+// objects rows name as {name}.
+func newAuthzWorld(t testing.TB, env *testEnv) (*authzWorld, map[string]string) {
+	t.Helper()
+	w := &authzWorld{DB: env.db, Operator: "admin", memberPW: "member-Pass-2345", colleaguePW: "colleague-Pass-2345", otherPW: "other-Pass-2345"}
+	var f store.Facility
+	var err error
+	if w.Member, f, err = env.db.CreateTestMember(store.TestMemberSpec{Name: "会員 一郎", Password: w.memberPW}); err != nil {
+		t.Fatal(err)
+	}
+	w.Facility = f.OID
+	if w.Colleague, _, err = env.db.CreateTestMember(store.TestMemberSpec{Name: "同僚 二郎", Password: w.colleaguePW, FacilityOID: f.OID}); err != nil {
+		t.Fatal(err)
+	}
+	if w.Other, f, err = env.db.CreateTestMember(store.TestMemberSpec{Name: "他院 三郎", Password: w.otherPW}); err != nil {
+		t.Fatal(err)
+	}
+	w.OtherFacility = f.OID
+	if _, err := env.db.EnsureFirstOperator(operatorPassword, false); err != nil {
+		t.Fatal(err)
+	}
+	fixtures := map[string]string{}
+	for _, fx := range authzFixtures {
+		for k, v := range fx(t, w) {
+			fixtures[k] = v
+		}
+	}
+	return w, fixtures
+}
+
+// newAuthzRoles logs the cast in over TLS, in the matrix's order: anon,
+// pending (password-only, no certificate yet), member, other and operator
+// (each with a certificate of their own). The facility members can unlock
+// PRS (test members' facility passwords are their own passwords).
+func newAuthzRoles(t testing.TB, env *testEnv, base string, w *authzWorld) []*opsRole {
+	t.Helper()
+	roles := []*opsRole{
+		env.opsRole(t, base, "anon", "", "", nil),
+		env.opsRole(t, base, "pending", w.Colleague.ID, w.colleaguePW, nil),
+		env.opsRole(t, base, "member", w.Member.ID, w.memberPW, opsIssueCert(t, env.db, w.Member.ID)),
+		env.opsRole(t, base, "other", w.Other.ID, w.otherPW, opsIssueCert(t, env.db, w.Other.ID)),
+		env.opsRole(t, base, "operator", w.Operator, operatorPassword, opsIssueCert(t, env.db, w.Operator)),
+	}
+	roles[2].prsOID, roles[2].prsPW = w.Facility, w.memberPW
+	roles[3].prsOID, roles[3].prsPW = w.OtherFacility, w.otherPW
+	return roles
+}
+
 // prsRow is a PRS route: facility members only (operators have no
 // facility), with PRS unlocked; other is the member of another facility.
 func prsRow(member, other int, path string) authzRow {
@@ -306,36 +355,6 @@ var authzFixtures = []func(t testing.TB, w *authzWorld) map[string]string{
 
 var placeholder = regexp.MustCompile(`\{[a-z0-9_]+\}`)
 
-// newAuthzWorld makes the cast on env's database and the objects of
-// authzFixtures, by placeholder name.
-func newAuthzWorld(t *testing.T, env *testEnv) (*authzWorld, map[string]string) {
-	t.Helper()
-	w := &authzWorld{DB: env.db, Operator: "admin", memberPW: "member-Pass-2345", colleaguePW: "colleague-Pass-2345", otherPW: "other-Pass-2345"}
-	var f store.Facility
-	var err error
-	if w.Member, f, err = env.db.CreateTestMember(store.TestMemberSpec{Name: "会員 一郎", Password: w.memberPW}); err != nil {
-		t.Fatal(err)
-	}
-	w.Facility = f.OID
-	if w.Colleague, _, err = env.db.CreateTestMember(store.TestMemberSpec{Name: "同僚 二郎", Password: w.colleaguePW, FacilityOID: f.OID}); err != nil {
-		t.Fatal(err)
-	}
-	if w.Other, f, err = env.db.CreateTestMember(store.TestMemberSpec{Name: "他院 三郎", Password: w.otherPW}); err != nil {
-		t.Fatal(err)
-	}
-	w.OtherFacility = f.OID
-	if _, err := env.db.EnsureFirstOperator(operatorPassword, false); err != nil {
-		t.Fatal(err)
-	}
-	fixtures := map[string]string{}
-	for _, fx := range authzFixtures {
-		for k, v := range fx(t, w) {
-			fixtures[k] = v
-		}
-	}
-	return w, fixtures
-}
-
 // authzPath is the URL a row requests for the route key ("METHOD path"),
 // its placeholders filled from fixtures; "" when it cannot be made.
 func authzPath(t *testing.T, key string, fixtures map[string]string) string {
@@ -368,16 +387,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	env := newTestEnv(t, CertRequired)
 	base := env.listen(t)
 	w, fixtures := newAuthzWorld(t, env)
-	roles := []*opsRole{
-		env.opsRole(t, base, "anon", "", "", nil),
-		env.opsRole(t, base, "pending", w.Colleague.ID, w.colleaguePW, nil),
-		env.opsRole(t, base, "member", w.Member.ID, w.memberPW, opsIssueCert(t, env.db, w.Member.ID)),
-		env.opsRole(t, base, "other", w.Other.ID, w.otherPW, opsIssueCert(t, env.db, w.Other.ID)),
-		env.opsRole(t, base, "operator", w.Operator, operatorPassword, opsIssueCert(t, env.db, w.Operator)),
-	}
-	// Test members' facility passwords are their own passwords.
-	roles[2].prsOID, roles[2].prsPW = w.Facility, w.memberPW
-	roles[3].prsOID, roles[3].prsPW = w.OtherFacility, w.otherPW
+	roles := newAuthzRoles(t, env, base, w)
 
 	// The table and the route table agree.
 	seen := map[string]bool{}

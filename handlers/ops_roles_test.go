@@ -23,6 +23,7 @@ type opsRole struct {
 	name     string
 	id, pw   string // empty: anonymous
 	client   *http.Client
+	cert     *tls.Certificate // presented on every connection; nil: none
 	base     string
 	csrf     string
 	loggedIn bool
@@ -52,7 +53,7 @@ func opsIssueCert(t testing.TB, db *store.DB, memberID string) *tls.Certificate 
 
 func (e *testEnv) opsRole(t testing.TB, base, name, id, pw string, cert *tls.Certificate) *opsRole {
 	t.Helper()
-	r := &opsRole{name: name, id: id, pw: pw, client: e.httpsClient(t, cert), base: base}
+	r := &opsRole{name: name, id: id, pw: pw, client: e.httpsClient(t, cert), cert: cert, base: base}
 	r.login(t)
 	return r
 }

@@ -5,7 +5,9 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -194,6 +196,81 @@ func TestAuditCSVExport(t *testing.T) {
 	}
 }
 
+// The export is streamed (chunked, no Content-Length: the file is never
+// built in memory), and an export longer than the store's read chunks (500
+// matching events, 5,000 looked at, per read transaction) has every event
+// once, in order.
+func TestAuditCSVExportStreamsEveryEventOnce(t *testing.T) {
+	env := newTestEnv(t, CertOff)
+	op := env.loginOperator(t)
+	const n = 2*5000 + 1234
+	err := env.db.Update(func(tx *store.Tx) error {
+		for i := 0; i < n; i++ {
+			e := store.AuditEvent{Actor: "H000001", Action: "test.other"}
+			if i%7 == 0 {
+				e.Action = "test.match"
+			}
+			if err := store.AppendAudit(tx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range []struct {
+		query  string
+		filter store.AuditFilter
+	}{
+		{"", store.AuditFilter{}},
+		{"?action=test.match", store.AuditFilter{Action: "test.match"}},
+	} {
+		req := httptest.NewRequest(http.MethodGet, "/admin/audit.csv"+sc.query, nil)
+		req.Host = "localhost"
+		for k, v := range op.cookies {
+			req.AddCookie(&http.Cookie{Name: k, Value: v})
+		}
+		res, err := env.srv.App().Test(req, 60000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.StatusCode != 200 || res.ContentLength != -1 || res.Header.Get("Content-Length") != "" ||
+			len(res.TransferEncoding) == 0 || res.TransferEncoding[0] != "chunked" {
+			t.Fatalf("export %q not streamed: %d, length %d, transfer encoding %v", sc.query, res.StatusCode, res.ContentLength, res.TransferEncoding)
+		}
+		body, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(body, []byte("\uFEFF")))).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		// What the log holds now, less what was appended after the export
+		// began (nothing: the export's own line comes before it).
+		var want []string
+		env.db.EachAudit(sc.filter, func(e store.AuditEvent) error { want = append(want, fmt.Sprint(e.Seq)); return nil })
+		var got []string
+		for _, r := range rows[1:] {
+			got = append(got, r[0])
+		}
+		if len(want) < n/7 || strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Fatalf("export %q: %d rows, want %d (first difference at %d)", sc.query, len(got), len(want), firstDifference(got, want))
+		}
+	}
+}
+
+func firstDifference(a, b []string) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
+}
+
 func TestBackupPageAndDownload(t *testing.T) {
 	env := newTestEnv(t, CertOff)
 	op := env.loginOperator(t)
@@ -268,6 +345,70 @@ func TestBackupScheduledFromThePage(t *testing.T) {
 	if dl := op.get("/admin/backup/download"); dl.Status != 200 {
 		t.Fatalf("download after release: %d", dl.Status)
 	}
+}
+
+// A backup that fails its verification (the database's own audit chain
+// was edited) shows as a failure on the dashboard, with the copy kept
+// under its unverified name on the backup page, and still does after a
+// restart.
+func TestBackupFailureShownAfterRestart(t *testing.T) {
+	env := newTestEnv(t, CertOff)
+	sched := store.BackupSchedule{Dir: filepath.Join(t.TempDir(), "backups"), Every: 24 * time.Hour, Keep: 5}
+	b, err := store.NewBackups(env.db, sched)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.srv.cfg.Backups = b
+	op := env.loginOperator(t)
+	err = env.db.Update(func(tx *store.Tx) error {
+		a := tx.Bucket([]byte("audit"))
+		k, v := a.Cursor().First()
+		return a.Put(k, bytes.Replace(v, []byte(`"result":"ok"`), []byte(`"result":"xx"`), 1))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res := op.post("/admin/backup/run", nil); res.Status != 303 || res.Location != "/admin/backup" {
+		t.Fatalf("run: %d %q", res.Status, res.Location)
+	}
+	kept := b.Status().Unverified
+	if kept == nil || !strings.HasSuffix(kept.Name, "-unverified.db") {
+		t.Fatalf("no unverified copy: %+v", b.Status())
+	}
+	shows := func(when string, c *testClient) {
+		t.Helper()
+		dash := c.get("/admin")
+		card := dash.Body[strings.Index(dash.Body, `data-testid="backup-summary"`):]
+		if !strings.Contains(card, `alert alert-error`) || !strings.Contains(card, "前回のバックアップに失敗しました") ||
+			!strings.Contains(card, "検証に失敗しました") || !strings.Contains(card, kept.Name) {
+			t.Fatalf("%s: dashboard without the failure: %s", when, snippet(dash.Body))
+		}
+		page := c.get("/admin/backup")
+		if !strings.Contains(page.Body, `data-testid="backup-unverified"`) || !strings.Contains(page.Body, kept.Name) ||
+			!strings.Contains(page.Body, "前回のバックアップに失敗しました") || strings.Contains(page.Body, `data-testid="backup-generations"`) {
+			t.Fatalf("%s: backup page: %s", when, snippet(page.Body))
+		}
+	}
+	shows("right after", op)
+
+	// Restart: the same file, a new process state.
+	path := env.db.Path()
+	env.db.Close()
+	db, err := store.Open(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	b, err = store.NewBackups(db, sched)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(Config{DB: db, CertMode: CertOff, Backups: b, Logger: env.srv.log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	restarted := &testEnv{t: t, db: db, srv: srv}
+	shows("after a restart", restarted.loginAs(t, "admin", operatorPassword))
 }
 
 func TestHealth(t *testing.T) {

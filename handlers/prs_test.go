@@ -32,7 +32,7 @@ type prsEnv struct {
 	fa, fb, fc store.Facility
 }
 
-func newPRSEnv(t *testing.T) *prsEnv {
+func newPRSEnv(t testing.TB) *prsEnv {
 	t.Helper()
 	env := newTestEnv(t, CertOff)
 	pe := &prsEnv{testEnv: env}
@@ -53,7 +53,7 @@ func newPRSEnv(t *testing.T) *prsEnv {
 }
 
 // unlocked logs m in and unlocks PRS for its facility.
-func (pe *prsEnv) unlocked(t *testing.T, m store.Member) *testClient {
+func (pe *prsEnv) unlocked(t testing.TB, m store.Member) *testClient {
 	t.Helper()
 	c := pe.loginAs(t, m.ID, prsMemberPassword)
 	res := c.post("/prs/login", url.Values{"oid": {m.FacilityOID}, "password": {prsFacilityPassword}})

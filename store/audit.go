@@ -13,7 +13,12 @@ var (
 	bucketAudit          = []byte("audit")
 	bucketAuditByActor   = []byte("audit_by_actor")
 	bucketAuditByPatient = []byte("audit_by_patient")
-	keyAuditHead         = []byte("audit_head")
+	// bucketAuditClockSteps notes where the server clock went back: the
+	// sequence number of an event older than the one before it → the
+	// latest time of any event before it (UnixNano). Between two steps the
+	// times never decrease, which lets the date filter stop early.
+	bucketAuditClockSteps = []byte("audit_clock_steps")
+	keyAuditHead          = []byte("audit_head")
 )
 
 // Audit results.
@@ -43,6 +48,20 @@ type AuditEvent struct {
 type auditHead struct {
 	Seq  uint64 `json:"seq"`
 	Hash string `json:"hash"`
+	// Time is the last event's time, Max the latest time of any event (see
+	// bucketAuditClockSteps).
+	Time time.Time `json:"time,omitzero"`
+	Max  time.Time `json:"max,omitzero"`
+}
+
+// next is the head after an event at seq with hash and time t; step is
+// true when t is older than the event before (the clock went back).
+func (h auditHead) next(seq uint64, hash string, t time.Time) (next auditHead, step bool) {
+	next = auditHead{Seq: seq, Hash: hash, Time: t, Max: h.Max}
+	if t.After(h.Max) {
+		next.Max = t
+	}
+	return next, t.Before(h.Time)
 }
 
 // genesis is the Prev of the first line.
@@ -90,7 +109,59 @@ func AppendAudit(tx *Tx, e AuditEvent) error {
 			return err
 		}
 	}
-	return putJSON(meta, keyAuditHead, auditHead{Seq: seq, Hash: e.Hash})
+	next, step := head.next(seq, e.Hash, e.Time)
+	if step {
+		if err := tx.bucket(bucketAuditClockSteps).Put(itob(seq), itob(uint64(head.Max.UnixNano()))); err != nil {
+			return err
+		}
+	}
+	return putJSON(meta, keyAuditHead, next)
+}
+
+// auditClockStepTx finds the last clock step at or before seq: its
+// sequence number and the latest time of the events before it. ok is
+// false when the times up to seq never went back.
+func auditClockStepTx(tx *Tx, seq uint64) (step uint64, latestBefore time.Time, ok bool) {
+	b := tx.Bucket(bucketAuditClockSteps)
+	if b == nil {
+		return 0, time.Time{}, false
+	}
+	c := b.Cursor()
+	k, v := c.Seek(itob(seq))
+	switch {
+	case k == nil:
+		k, v = c.Last()
+	case btoi(k) > seq:
+		k, v = c.Prev()
+	}
+	if k == nil || len(v) != 8 {
+		return 0, time.Time{}, false
+	}
+	return btoi(k), time.Unix(0, int64(btoi(v))).UTC(), true
+}
+
+// eachAuditClockStep walks the log and calls fn for every clock step it
+// holds (a migration builds the steps of an older file from it, and hotline
+// check compares them); it returns the head's Time and Max.
+func eachAuditClockStep(tx *Tx, fn func(seq uint64, latestBefore time.Time) error) (last, latest time.Time, err error) {
+	var h auditHead
+	c := tx.bucket(bucketAudit).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		var e struct {
+			Time time.Time `json:"time"`
+		}
+		if err := json.Unmarshal(v, &e); err != nil {
+			return last, latest, Errorf(EINTERNAL, "audit %d: %v", btoi(k), err)
+		}
+		next, step := h.next(btoi(k), "", e.Time)
+		if step {
+			if err := fn(btoi(k), h.Max); err != nil {
+				return last, latest, err
+			}
+		}
+		h = next
+	}
+	return h.Time, h.Max, nil
 }
 
 // Audit appends one event in its own (batched) transaction.
@@ -332,7 +403,20 @@ func listAuditTx(tx *Tx, f AuditFilter) (AuditPage, error) {
 			return page, err
 		}
 		if !f.From.IsZero() && e.Time.Before(f.From) {
-			break // older than the range: nothing further back matches
+			// Older than the range. So is every event before it, back to
+			// the last time the clock went back; the events before that
+			// step are too when none of them was in the range.
+			step, latestBefore, ok := auditClockStepTx(tx, seq)
+			if !ok || latestBefore.Before(f.From) {
+				break
+			}
+			// Go on from the entry before the step (Prev below).
+			if prefix == nil {
+				k, _ = c.Seek(itob(step))
+			} else {
+				k, _ = c.Seek(append(append([]byte{}, prefix...), itob(step)...))
+			}
+			continue
 		}
 		if !f.match(e) {
 			continue

@@ -112,3 +112,97 @@ func TestVerifyAuditFrom(t *testing.T) {
 		t.Fatalf("tail removed: %+v", v)
 	}
 }
+
+// The date filter stops walking back at an event older than the range,
+// but a server clock that went back leaves newer times behind older ones:
+// those events are still found, through the log and through the indexes,
+// and also when the steps of a file written before they were noted are
+// rebuilt by the migration.
+func TestListAuditDateFilterWithClockSteps(t *testing.T) {
+	db, now := mustOpen(t)
+	day := func(d, h int) time.Time { return time.Date(2026, 4, d, h, 0, 0, 0, time.UTC) }
+	// seq: time (the clock goes back twice, once by two days)
+	times := []time.Time{day(1, 0), day(3, 10), day(3, 12), day(1, 9), day(1, 10), day(3, 11), day(2, 0), day(4, 0), day(1, 0), day(1, 1)}
+	for i, at := range times {
+		*now = at
+		if err := db.Audit(AuditEvent{Actor: fmt.Sprint("H00000", i%2), Action: "test.event", Patient: "p1", Detail: fmt.Sprint(i + 1)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := func(f AuditFilter) string {
+		var out []uint64
+		db.EachAudit(f, func(e AuditEvent) error { out = append(out, e.Seq); return nil })
+		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+			out[i], out[j] = out[j], out[i]
+		}
+		return fmt.Sprint(out)
+	}
+	check := func(when string) {
+		t.Helper()
+		for _, f := range []AuditFilter{
+			{From: day(3, 0)}, {From: day(2, 0)}, {From: day(3, 0), To: day(4, 0)}, {From: day(1, 9), To: day(1, 11)},
+			{From: day(3, 0), Actor: "H000000"}, {From: day(3, 0), Actor: "H000001"}, {From: day(2, 0), Patient: "p1"},
+			{From: day(3, 0), Limit: 1}, {From: day(5, 0)},
+		} {
+			got := []uint64{}
+			for f.Before = 0; ; {
+				page, err := db.ListAudit(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, e := range page.Events {
+					got = append(got, e.Seq)
+				}
+				if page.Next == 0 {
+					break
+				}
+				f.Before = page.Next
+			}
+			f.Before, f.Limit = 0, 0
+			if w := want(f); fmt.Sprint(got) != w {
+				t.Errorf("%s: filter from %v to %v actor %q patient %q: %v, want %v", when, f.From, f.To, f.Actor, f.Patient, got, w)
+			}
+		}
+	}
+	check("clock steps noted as written")
+	if fmt.Sprint(want(AuditFilter{From: day(3, 0)})) != "[8 6 3 2]" {
+		t.Fatalf("the case is not the one under test: %s", want(AuditFilter{From: day(3, 0)}))
+	}
+	if r, err := db.Check(CheckOptions{}); err != nil || !r.OK() {
+		t.Fatalf("check: %v %v", err, r.Problems)
+	}
+
+	// A file from before the steps were noted: the migration finds them.
+	mustUpdate(t, db, func(tx *Tx) error {
+		if err := tx.DeleteBucket(bucketAuditClockSteps); err != nil {
+			return err
+		}
+		var head auditHead
+		getJSON(tx.bucket(bucketMeta), keyAuditHead, &head)
+		head.Time, head.Max = time.Time{}, time.Time{}
+		if err := putJSON(tx.bucket(bucketMeta), keyAuditHead, head); err != nil {
+			return err
+		}
+		return tx.bucket(bucketMeta).Put(keySchema, itob(uint64(SchemaVersion()-1)))
+	})
+	path := db.Path()
+	db.Close()
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	check("clock steps found by the migration")
+	if r, err := db.Check(CheckOptions{}); err != nil || !r.OK() {
+		t.Fatalf("check after the migration: %v %v", err, r.Problems)
+	}
+	// And the head carries on: a later step is noted too.
+	db.SetClock(func() time.Time { return day(1, 0) })
+	db.Audit(AuditEvent{Actor: "H000000", Action: "test.event"})
+	var step uint64
+	var latest time.Time
+	db.View(func(tx *Tx) error { step, latest, _ = auditClockStepTx(tx, 11); return nil })
+	if step != 11 || !latest.Equal(day(4, 0)) {
+		t.Fatalf("step after the migration: %d %v", step, latest)
+	}
+}

@@ -23,14 +23,17 @@ import (
 
 // BackupResult describes one backup written to a file.
 type BackupResult struct {
-	File     string // full path
-	Size     int64
-	Started  time.Time
-	Finished time.Time
+	File     string    `json:"file"` // full path
+	Size     int64     `json:"size"`
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished"`
 	// AuditEntries is how many audit events the verified copy holds.
-	AuditEntries uint64
+	AuditEntries uint64 `json:"audit_entries,omitempty"`
 	// Err is why the backup failed; empty on success.
-	Err string
+	Err string `json:"err,omitempty"`
+	// Unverified is where the copy was kept when it was written but failed
+	// its verification (see UnverifiedBackupName).
+	Unverified string `json:"unverified,omitempty"`
 }
 
 // OK reports whether the backup was written and verified.
@@ -80,6 +83,15 @@ func (db *DB) BackupStream() (io.ReadCloser, int64, error) {
 // indexes), then renamed over path. On any failure the temporary file is
 // removed and path is untouched.
 func (db *DB) BackupToFile(ctx context.Context, path string) (BackupResult, error) {
+	return db.backupToFile(ctx, path, false)
+}
+
+// backupToFile is BackupToFile; with keepUnverified, a copy that was
+// written but fails the verification is kept under
+// UnverifiedBackupName(path) (res.Unverified) instead of removed: when the
+// database itself is damaged, every later scheduled backup fails the same
+// way, and that copy is the newest there is.
+func (db *DB) backupToFile(ctx context.Context, path string, keepUnverified bool) (BackupResult, error) {
 	res := BackupResult{File: path, Started: time.Now()}
 	fail := func(err error) (BackupResult, error) {
 		res.Finished = time.Now()
@@ -116,11 +128,21 @@ func (db *DB) BackupToFile(ctx context.Context, path string) (BackupResult, erro
 	}
 	res.Size = n
 	report, err := CheckFile(tmpName)
-	if err != nil {
-		return fail(fmt.Errorf("検証のために開けません: %w", err))
+	switch {
+	case err != nil:
+		err = fmt.Errorf("検証のために開けません: %w", err)
+	case !report.OK():
+		err = fmt.Errorf("検証に失敗しました: %s", strings.Join(report.Problems, "; "))
 	}
-	if !report.OK() {
-		return fail(fmt.Errorf("検証に失敗しました: %s", strings.Join(report.Problems, "; ")))
+	if err != nil && keepUnverified {
+		kept := UnverifiedBackupName(abs)
+		if rerr := os.Rename(tmpName, kept); rerr == nil && syncDir(dir) == nil {
+			res.Unverified = kept
+			err = fmt.Errorf("%w（検証前のコピーを %s として残しました）", err, filepath.Base(kept))
+		}
+	}
+	if err != nil {
+		return fail(err)
 	}
 	res.AuditEntries = report.Audit.Entries
 	if err := os.Rename(tmpName, abs); err != nil {
@@ -188,7 +210,18 @@ func BackupFileName(t time.Time) string {
 	return "hotline-" + t.In(Tokyo).Format("20060102-150405") + ".db"
 }
 
-var generationName = regexp.MustCompile(`^hotline-[0-9]{8}-[0-9]{6}\.db$`)
+var (
+	generationName = regexp.MustCompile(`^hotline-[0-9]{8}-[0-9]{6}\.db$`)
+	unverifiedName = regexp.MustCompile(`^hotline-[0-9]{8}-[0-9]{6}-unverified\.db$`)
+)
+
+// UnverifiedBackupName is where a copy that failed its verification is
+// kept: hotline-20260401-030000-unverified.db beside
+// hotline-20260401-030000.db. It is not a generation: never listed or
+// pruned as one.
+func UnverifiedBackupName(path string) string {
+	return strings.TrimSuffix(path, ".db") + "-unverified.db"
+}
 
 // BackupGeneration is one backup file in the backup directory.
 type BackupGeneration struct {
@@ -200,13 +233,18 @@ type BackupGeneration struct {
 // ListBackupGenerations lists the backup files in dir, newest first. Only
 // files named like BackupFileName count; nothing else there is touched.
 func ListBackupGenerations(dir string) ([]BackupGeneration, error) {
+	return listBackupFiles(dir, generationName)
+}
+
+// listBackupFiles lists the files of dir whose names match, newest first.
+func listBackupFiles(dir string, name *regexp.Regexp) ([]BackupGeneration, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
 	}
 	var out []BackupGeneration
 	for _, e := range entries {
-		if !e.Type().IsRegular() || !generationName.MatchString(e.Name()) {
+		if !e.Type().IsRegular() || !name.MatchString(e.Name()) {
 			continue
 		}
 		fi, err := e.Info()
@@ -247,7 +285,8 @@ type Backups struct {
 }
 
 // NewBackups prepares backups for db. With a schedule, the directory is
-// created (0700) and leftovers of an interrupted backup are removed.
+// created (0700), leftovers of an interrupted backup are removed, and the
+// last result recorded before a restart is the last result again.
 func NewBackups(db *DB, cfg BackupSchedule) (*Backups, error) {
 	b := &Backups{db: db, cfg: cfg, busy: make(chan struct{}, 1)}
 	if !cfg.Enabled() {
@@ -266,7 +305,40 @@ func NewBackups(db *DB, cfg BackupSchedule) (*Backups, error) {
 	for _, f := range leftovers {
 		_ = os.Remove(f)
 	}
+	last, err := db.lastBackup()
+	if err != nil {
+		return nil, err
+	}
+	b.last = last
 	return b, nil
+}
+
+var keyBackupLast = []byte("backup_last")
+
+// lastBackup is the result recordBackup kept (nil: none yet).
+func (db *DB) lastBackup() (*BackupResult, error) {
+	var res BackupResult
+	var found bool
+	err := db.View(func(tx *Tx) error {
+		var err error
+		found, err = getJSON(tx.bucket(bucketMeta), keyBackupLast, &res)
+		return err
+	})
+	if err != nil || !found {
+		return nil, err
+	}
+	return &res, nil
+}
+
+// recordBackup audits a backup into the directory and keeps its result in
+// the same transaction, so the dashboard shows it after a restart too.
+func (db *DB) recordBackup(res BackupResult, ev AuditEvent) error {
+	return db.Update(func(tx *Tx) error {
+		if err := putJSON(tx.bucket(bucketMeta), keyBackupLast, res); err != nil {
+			return err
+		}
+		return AppendAudit(tx, ev)
+	})
 }
 
 // Schedule is the configuration.
@@ -279,6 +351,9 @@ type BackupStatus struct {
 	Last        *BackupResult
 	Next        time.Time // zero when none is scheduled
 	Generations []BackupGeneration
+	// Unverified is the copy kept when a backup failed its verification
+	// (at most one), nil when there is none.
+	Unverified *BackupGeneration
 	// ListErr is why the directory could not be listed.
 	ListErr string
 }
@@ -298,6 +373,9 @@ func (b *Backups) Status() BackupStatus {
 			st.ListErr = err.Error()
 		}
 		st.Generations = gens
+		if kept, _ := listBackupFiles(b.cfg.Dir, unverifiedName); len(kept) > 0 {
+			st.Unverified = &kept[0]
+		}
 	}
 	return st
 }
@@ -330,7 +408,9 @@ func (b *Backups) release() {
 }
 
 // RunNow writes a new generation into the backup directory, verifies it,
-// keeps the newest Keep generations and audits the result as actor.
+// keeps the newest Keep generations and audits the result as actor. A copy
+// that fails its verification is kept beside them under its unverified
+// name, replacing an older one; the generations are left as they were.
 func (b *Backups) RunNow(ctx context.Context, actor, remote string) (BackupResult, error) {
 	if !b.cfg.Enabled() {
 		return BackupResult{}, Errorf(ECONFLICT, "バックアップ先が設定されていません（serve --backup-dir）。")
@@ -339,12 +419,15 @@ func (b *Backups) RunNow(ctx context.Context, actor, remote string) (BackupResul
 		return BackupResult{}, err
 	}
 	defer b.release()
-	res, err := b.db.BackupToFile(ctx, filepath.Join(b.cfg.Dir, BackupFileName(b.db.Now())))
+	res, err := b.db.backupToFile(ctx, filepath.Join(b.cfg.Dir, BackupFileName(b.db.Now())), true)
 	if err == nil {
 		err = b.prune()
 		if err != nil {
 			res.Err = "古い世代を削除できません: " + err.Error()
 		}
+	}
+	if res.Unverified != "" {
+		b.removeUnverified(filepath.Base(res.Unverified))
 	}
 	b.mu.Lock()
 	b.last = &res
@@ -354,10 +437,20 @@ func (b *Backups) RunNow(ctx context.Context, actor, remote string) (BackupResul
 	if err != nil {
 		ev.Result, ev.Detail = ResultFailed, res.Err
 	}
-	if aerr := b.db.Audit(ev); aerr != nil && err == nil {
+	if aerr := b.db.recordBackup(res, ev); aerr != nil && err == nil {
 		err = aerr
 	}
 	return res, err
+}
+
+// removeUnverified removes the unverified copies but keep: one is enough.
+func (b *Backups) removeUnverified(keep string) {
+	kept, _ := listBackupFiles(b.cfg.Dir, unverifiedName)
+	for _, f := range kept {
+		if f.Name != keep {
+			_ = os.Remove(filepath.Join(b.cfg.Dir, f.Name))
+		}
+	}
 }
 
 // prune removes generations beyond the newest Keep.
@@ -441,7 +534,7 @@ func (b *Backups) Run(ctx context.Context, log *slog.Logger) {
 			continue
 		case err != nil:
 			// Retried within the hour (sooner when scheduled more often).
-			log.Error("scheduled backup failed", "err", err)
+			log.Error("scheduled backup failed", "err", err, "unverified_copy", res.Unverified)
 			next = time.Now().Add(min(b.cfg.Every, time.Hour))
 			continue
 		default:

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"log/slog"
@@ -208,7 +209,125 @@ func TestBackupsKeepGenerationsAndRefuseTwoAtOnce(t *testing.T) {
 	}
 }
 
+// A copy that fails its verification (here: the audit chain of the
+// database itself was edited, so every later backup fails the same way)
+// leaves the generations as they were, prunes nothing and leaves no
+// temporary file; it is kept under its unverified name, one at most, and
+// the failure is the last result, also after a restart.
 func TestBackupsFailureKeepsOldGenerations(t *testing.T) {
+	db, now := mustOpen(t)
+	seedForCheck(t, db)
+	dir := filepath.Join(t.TempDir(), "backups")
+	b, err := NewBackups(db, BackupSchedule{Dir: dir, Every: time.Hour, Keep: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		*now = now.Add(time.Hour)
+		if _, err := b.RunNow(context.Background(), "system", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := generationFiles(t, dir)
+	if len(before) != 2 {
+		t.Fatalf("generations before: %v", before)
+	}
+	var original []byte
+	mustUpdate(t, db, func(tx *Tx) error {
+		original = append([]byte(nil), tx.bucket(bucketAudit).Get(itob(2))...)
+		var e AuditEvent
+		getJSON(tx.bucket(bucketAudit), itob(2), &e)
+		e.Detail = "edited"
+		return putJSON(tx.bucket(bucketAudit), itob(2), e)
+	})
+
+	var kept []string
+	for i := 0; i < 2; i++ {
+		*now = now.Add(time.Hour)
+		res, err := b.RunNow(context.Background(), "system", "")
+		if err == nil || res.OK() || !strings.Contains(res.Err, "検証に失敗しました") {
+			t.Fatalf("run %d on a damaged database: %v %+v", i, err, res)
+		}
+		if got := generationFiles(t, dir); fmt.Sprint(got) != fmt.Sprint(before) {
+			t.Fatalf("run %d: generations changed:\n got %v\nwant %v", i, got, before)
+		}
+		if tmps, _ := filepath.Glob(filepath.Join(dir, tempPrefix+"*")); len(tmps) != 0 {
+			t.Fatalf("run %d: temporary files left: %v", i, tmps)
+		}
+		want := filepath.Join(dir, strings.TrimSuffix(BackupFileName(*now), ".db")+"-unverified.db")
+		if res.Unverified != want || !strings.Contains(res.Err, filepath.Base(want)) {
+			t.Fatalf("run %d: unverified copy %q, want %q (%s)", i, res.Unverified, want, res.Err)
+		}
+		fi, err := os.Stat(want)
+		if err != nil || fi.Mode().Perm() != 0o600 || fi.Size() != res.Size {
+			t.Fatalf("run %d: unverified copy: %v %v", i, err, fi)
+		}
+		if rep, _ := CheckFile(want); rep.OK() || rep.Audit.OK {
+			t.Fatalf("run %d: the kept copy is not the damaged one: %+v", i, rep)
+		}
+		kept = append(kept, filepath.Base(want))
+		st := b.Status()
+		if st.Last == nil || st.Last.OK() || st.Unverified == nil || st.Unverified.Name != kept[i] || len(st.Generations) != 2 {
+			t.Fatalf("run %d: status %+v", i, st)
+		}
+	}
+	// At most one kept: the newer replaced the older.
+	if all, _ := filepath.Glob(filepath.Join(dir, "*-unverified.db")); len(all) != 1 || filepath.Base(all[0]) != kept[1] {
+		t.Fatalf("unverified copies: %v", all)
+	}
+	page, _ := db.ListAudit(AuditFilter{Action: "backup.create"})
+	if len(page.Events) != 4 || page.Events[0].Result != ResultFailed || !strings.Contains(page.Events[0].Detail, kept[1]) {
+		t.Fatalf("failure not audited: %+v", page.Events)
+	}
+
+	// After a restart the failure is still the last result.
+	again, err := NewBackups(db, BackupSchedule{Dir: dir, Every: time.Hour, Keep: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := again.Status(); st.Last == nil || st.Last.OK() || st.Last.Err != b.Status().Last.Err || st.Last.Unverified == "" {
+		t.Fatalf("last result after a restart: %+v", st.Last)
+	}
+
+	// Repaired, the next backups prune as before; the unverified copy is
+	// no generation and stays.
+	mustUpdate(t, db, func(tx *Tx) error { return tx.bucket(bucketAudit).Put(itob(2), original) })
+	for i := 0; i < 3; i++ {
+		*now = now.Add(time.Hour)
+		if res, err := again.RunNow(context.Background(), "system", ""); err != nil || !res.OK() {
+			t.Fatalf("after repair: %v %+v", err, res)
+		}
+	}
+	if gens := generationFiles(t, dir); len(gens) != 2 {
+		t.Fatalf("generations after repair: %v", gens)
+	}
+	if _, err := os.Stat(filepath.Join(dir, kept[1])); err != nil {
+		t.Fatalf("unverified copy pruned: %v", err)
+	}
+}
+
+// generationFiles names the generations in dir with their size, time and
+// a digest of their content.
+func generationFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	gens, err := ListBackupGenerations(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, g := range gens {
+		data, err := os.ReadFile(filepath.Join(dir, g.Name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprintf("%s %d %s %x", g.Name, g.Size, g.ModTime.Format(time.RFC3339Nano), sha256.Sum256(data)))
+	}
+	return out
+}
+
+// A backup that cannot even be written (the directory is gone, a file in
+// its place) is a failure too, shown and audited.
+func TestBackupsWriteFailure(t *testing.T) {
 	db, now := mustOpen(t)
 	dir := filepath.Join(t.TempDir(), "backups")
 	b, err := NewBackups(db, BackupSchedule{Dir: dir, Every: time.Hour, Keep: 3})
@@ -218,12 +337,11 @@ func TestBackupsFailureKeepsOldGenerations(t *testing.T) {
 	if _, err := b.RunNow(context.Background(), "system", ""); err != nil {
 		t.Fatal(err)
 	}
-	// The backup directory is replaced by a file: the next backup fails.
 	os.RemoveAll(dir)
 	os.WriteFile(dir, nil, 0o600)
 	*now = now.Add(time.Hour)
 	res, err := b.RunNow(context.Background(), "system", "")
-	if err == nil || res.OK() {
+	if err == nil || res.OK() || res.Unverified != "" {
 		t.Fatalf("backup into a file succeeded: %+v", res)
 	}
 	st := b.Status()

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"os"
 	"time"
@@ -265,6 +266,11 @@ type indexSpec struct {
 	// Derived, when set, adds the entries no single record calls for
 	// (totals such as a facility's patient count), in the same transaction.
 	Derived func(tx *Tx, add func(k, v []byte)) error
+	// ByValue marks an index whose keys cannot be derived from the record
+	// (hashes of secrets the file never holds): Entries then adds the
+	// value (as k) that exactly one entry must hold, and keys are not
+	// compared.
+	ByValue bool
 }
 
 var indexSpecs []indexSpec
@@ -288,9 +294,12 @@ func indexOf[T any](index, records string, entries func(key []byte, rec *T, add 
 	}}
 }
 
-// check compares the index with its records in two streaming passes; only
-// when the counts differ does it hold the expected keys in memory to name
-// the extra entries.
+// check compares the index with its records in two streaming passes. The
+// counts alone would miss an index that lost one entry and holds a stray
+// one (or two records that call for one entry and a stray one), so the
+// keys are also compared as multisets by a sum of their hashes; only when
+// the counts or the sums differ does it hold the expected keys in memory
+// to name the extra entries.
 func (s indexSpec) check(tx *Tx, bucketsDue bool) IndexReport {
 	ir := IndexReport{Index: s.Index, Records: s.Records}
 	idx, recs := tx.Bucket([]byte(s.Index)), tx.Bucket([]byte(s.Records))
@@ -307,7 +316,11 @@ func (s indexSpec) check(tx *Tx, bucketsDue bool) IndexReport {
 		}
 		listed++
 	}
-	ic := idx.Cursor()
+	defer func() {
+		if listed > maxListed {
+			ir.Problems = append(ir.Problems, fmt.Sprintf("ほか %d 件", listed-maxListed))
+		}
+	}()
 	each := func(fn func(recKey, k, v []byte)) {
 		c := recs.Cursor()
 		for rk, rv := c.First(); rk != nil; rk, rv = c.Next() {
@@ -324,8 +337,16 @@ func (s indexSpec) check(tx *Tx, bucketsDue bool) IndexReport {
 			}
 		}
 	}
+	if s.ByValue {
+		s.checkByValue(idx, &ir, each, problem)
+		return ir
+	}
+	seed := maphash.MakeSeed()
+	var wantSum, gotSum uint64
+	ic := idx.Cursor()
 	each(func(recKey, k, v []byte) {
 		ir.Expected++
+		wantSum += maphash.Bytes(seed, k)
 		got, gv := ic.Seek(k)
 		switch {
 		case !bytes.Equal(got, k):
@@ -336,8 +357,9 @@ func (s indexSpec) check(tx *Tx, bucketsDue bool) IndexReport {
 	})
 	for k, _ := ic.First(); k != nil; k, _ = ic.Next() {
 		ir.Entries++
+		gotSum += maphash.Bytes(seed, k)
 	}
-	if ir.Entries != ir.Expected {
+	if ir.Entries != ir.Expected || gotSum != wantSum {
 		want := make(map[string]bool, ir.Expected)
 		each(func(_, k, _ []byte) { want[string(k)] = true })
 		for k, _ := ic.First(); k != nil; k, _ = ic.Next() {
@@ -349,10 +371,34 @@ func (s indexSpec) check(tx *Tx, bucketsDue bool) IndexReport {
 			problem("複数の記録が同じ索引を求めています（%d 件中 %d 種類）", ir.Expected, len(want))
 		}
 	}
-	if listed > maxListed {
-		ir.Problems = append(ir.Problems, fmt.Sprintf("ほか %d 件", listed-maxListed))
-	}
 	return ir
+}
+
+// checkByValue checks an index whose keys the records cannot give (see
+// indexSpec.ByValue): every value the records call for is held by exactly
+// one entry, and no entry holds another value. Such indexes have one entry
+// per record of a small bucket, so their values are held in memory.
+func (s indexSpec) checkByValue(idx *bolt.Bucket, ir *IndexReport, each func(func(recKey, k, v []byte)), problem func(string, ...any)) {
+	need := map[string]int{} // value → entries still to find
+	each(func(_, v, _ []byte) {
+		ir.Expected++
+		need[string(v)]++
+	})
+	c := idx.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		ir.Entries++
+		if need[string(v)] > 0 {
+			need[string(v)]--
+			continue
+		}
+		problem("索引 %s の値 %s は記録と一致しません（対応する記録がありません）", printable(k), printable(v))
+	}
+	each(func(recKey, v, _ []byte) {
+		if need[string(v)] > 0 {
+			need[string(v)]--
+			problem("記録 %s の索引（値 %s）がありません", printable(recKey), printable(v))
+		}
+	})
 }
 
 // printable shows a key in a report: text parts as text, the 0x00

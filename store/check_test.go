@@ -11,7 +11,8 @@ import (
 // seedForCheck fills every bucket that has an index through the store's
 // own functions: members with an address, sessions and certificates, audit
 // events with and without patients, inquiries, requests, applications,
-// patients (one edited, one deactivated) with a live and a revoked link.
+// patients (one edited, one deactivated) with a live and a revoked link,
+// and an audit event written while the clock was behind.
 func seedForCheck(t testing.TB, db *DB) Member {
 	t.Helper()
 	m, fa, err := db.CreateTestMember(TestMemberSpec{Name: "検査 太郎", Password: "check-Pass-2345"})
@@ -81,6 +82,14 @@ func seedForCheck(t testing.TB, db *DB) Member {
 	if _, err := db.CreateInquiry(InquiryForm{Name: "山田 花子", Email: "hanako@example.jp", Subject: "件名", Body: "本文"}, "127.0.0.1"); err != nil {
 		t.Fatal(err)
 	}
+	// The server clock went back an hour for one event.
+	err = db.Update(func(tx *Tx) error {
+		tx.Now = tx.Now.Add(-time.Hour)
+		return AppendAudit(tx, AuditEvent{Actor: "system", Action: "test.clock_back"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return m
 }
 
@@ -146,6 +155,90 @@ func TestCheckFindsIndexDisagreement(t *testing.T) {
 				t.Fatalf("after repair: %v", r.Problems)
 			}
 		})
+	}
+}
+
+// A missing entry and a stray one leave the count as it was: both are
+// still named, for every registered index.
+func TestCheckFindsMissingAndStrayWithEqualCounts(t *testing.T) {
+	db, _ := mustOpen(t)
+	seedForCheck(t, db)
+	stray := indexKey("nobody", "nothing")
+	for _, spec := range indexSpecs {
+		t.Run(spec.Index, func(t *testing.T) {
+			var first, firstVal []byte
+			mustUpdate(t, db, func(tx *Tx) error {
+				b := tx.bucket([]byte(spec.Index))
+				k, v := b.Cursor().First()
+				first, firstVal = append([]byte(nil), k...), append([]byte(nil), v...)
+				if err := b.Delete(first); err != nil {
+					return err
+				}
+				return b.Put(stray, []byte("stray"))
+			})
+			r, err := db.Check(CheckOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, ir := range r.Indexes {
+				if ir.Index == spec.Index && ir.Entries != ir.Expected {
+					t.Fatalf("counts differ (%d, %d): the case is not the one under test", ir.Entries, ir.Expected)
+				}
+			}
+			wantProblem(t, db, spec.Index, "がありません")
+			wantProblem(t, db, spec.Index, "対応する記録がありません")
+			mustUpdate(t, db, func(tx *Tx) error {
+				b := tx.bucket([]byte(spec.Index))
+				if err := b.Delete(stray); err != nil {
+					return err
+				}
+				return b.Put(first, firstVal)
+			})
+			if r, _ := db.Check(CheckOptions{}); !r.OK() {
+				t.Fatalf("after repair: %v", r.Problems)
+			}
+		})
+	}
+}
+
+// Two records that call for one entry, and a stray entry: the counts
+// agree and every entry a record calls for is there, yet the index is
+// wrong.
+func TestCheckFindsDuplicateAndStrayWithEqualCounts(t *testing.T) {
+	db, _ := mustOpen(t)
+	spec := indexSpec{Index: "test_index", Records: "test_records", Entries: func(_, v []byte, add func(k, v []byte)) error {
+		add(v, nil)
+		return nil
+	}}
+	mustUpdate(t, db, func(tx *Tx) error {
+		recs, err := tx.CreateBucket([]byte(spec.Records))
+		if err != nil {
+			return err
+		}
+		idx, err := tx.CreateBucket([]byte(spec.Index))
+		if err != nil {
+			return err
+		}
+		for _, kv := range [][2]string{{"r1", "a"}, {"r2", "a"}} {
+			if err := recs.Put([]byte(kv[0]), []byte(kv[1])); err != nil {
+				return err
+			}
+		}
+		if err := idx.Put([]byte("a"), nil); err != nil {
+			return err
+		}
+		return idx.Put([]byte("stray"), nil)
+	})
+	var ir IndexReport
+	if err := db.View(func(tx *Tx) error { ir = spec.check(tx, true); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if ir.Entries != 2 || ir.Expected != 2 {
+		t.Fatalf("counts %d, %d: the case is not the one under test", ir.Entries, ir.Expected)
+	}
+	joined := strings.Join(ir.Problems, "\n")
+	if !strings.Contains(joined, "stray に対応する記録がありません") || !strings.Contains(joined, "複数の記録が同じ索引") {
+		t.Fatalf("problems: %q", ir.Problems)
 	}
 }
 

@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"strings"
+	"time"
 )
 
 // The index checks of hotline check (see registerIndex in check.go), one
@@ -41,6 +42,18 @@ var (
 			}
 		}))
 
+	// The audit log's clock steps: no record calls for one by itself, a
+	// walk of the log finds them.
+	_ = registerIndex(indexSpec{Index: "audit_clock_steps", Records: "audit",
+		Entries: func(_, _ []byte, _ func(k, v []byte)) error { return nil },
+		Derived: func(tx *Tx, add func(k, v []byte)) error {
+			_, _, err := eachAuditClockStep(tx, func(seq uint64, latestBefore time.Time) error {
+				add(itob(seq), itob(uint64(latestBefore.UnixNano())))
+				return nil
+			})
+			return err
+		}})
+
 	// 申請 by member.
 	_ = registerIndex(indexOf("requests_by_member", "requests",
 		func(_ []byte, r *Request, add func(k, v []byte)) {
@@ -58,6 +71,15 @@ var (
 				add(emailIndexKey(a.Email), []byte(a.Number))
 			}
 		}))
+	// Receipt tokens: keyed by the hash of a token the file never holds,
+	// so only their values are checked, one per application.
+	_ = registerIndex(func() indexSpec {
+		s := indexOf("application_tokens", "applications", func(_ []byte, a *Application, add func(k, v []byte)) {
+			add([]byte(a.Number), nil)
+		})
+		s.ByValue = true
+		return s
+	}())
 
 	// 患者様登録ソフト: patient IDs, the per-facility search index with its
 	// patient counts, live links by facility.

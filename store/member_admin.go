@@ -388,6 +388,9 @@ func (f *OperatorForm) Validate() error {
 		fe.Add("id", "ログイン名を入力してください")
 	case !operatorIDPattern.MatchString(f.ID):
 		fe.Add("id", "ログイン名は英小文字で始まる3〜32文字の英小文字・数字・「_」「.」「-」で入力してください")
+	case NormalizeAccountID(f.ID) != f.ID:
+		// h000001 would be read as the ほっとラインID H000001 at login.
+		fe.Add("id", "ログイン名は「h」と6桁の数字の形にはできません（ほっとラインIDと区別できません）")
 	}
 	checkText(fe, "name", "氏名", f.Name, true, 60)
 	return fe.Err()

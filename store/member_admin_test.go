@@ -159,7 +159,9 @@ func TestOperators(t *testing.T) {
 	}{
 		{OperatorForm{ID: "", Name: "x"}, "id", "ログイン名を入力してください"},
 		{OperatorForm{ID: "Suzuki", Name: "x"}, "id", "ログイン名は英小文字で始まる3〜32文字の英小文字・数字・「_」「.」「-」で入力してください"},
-		{OperatorForm{ID: "h000001", Name: "x"}, "id", ""},
+		// Read as the ほっとラインID H000001 at login: the operator could never log in.
+		{OperatorForm{ID: "h000001", Name: "x"}, "id", "ログイン名は「h」と6桁の数字の形にはできません（ほっとラインIDと区別できません）"},
+		{OperatorForm{ID: "h0000012", Name: "x"}, "id", ""},
 		{OperatorForm{ID: "ab", Name: "x"}, "id", "ログイン名は英小文字で始まる3〜32文字の英小文字・数字・「_」「.」「-」で入力してください"},
 		{OperatorForm{ID: "suzuki", Name: ""}, "name", "氏名を入力してください"},
 		{OperatorForm{ID: "admin", Name: "重複"}, "id", "このログイン名はすでに使われています"},
@@ -177,8 +179,8 @@ func TestOperators(t *testing.T) {
 	if len(ops) != 3 || ops[0].ID != "admin" {
 		t.Fatalf("operators: %d", len(ops))
 	}
-	// h000001 was accepted as an operator name above; lock it away.
-	if err := db.LockMember("h000001", "admin", ""); err != nil {
+	// h0000012 was accepted as an operator name above; lock it away.
+	if err := db.LockMember("h0000012", "admin", ""); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.LockMember("admin", "admin", ""); ErrorCode(err) != ECONFLICT {

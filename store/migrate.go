@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"time"
 )
 
 var (
@@ -25,6 +26,8 @@ var migrations = []func(tx *Tx) error{
 	createBuckets("patients", "patient_ids", "patient_versions", "patient_index", "patient_links", "patient_links_by_facility"),
 	// members: requests by member (申請の履歴).
 	createBuckets("requests_by_member"),
+	// Where the audit log's clock went back, for its date filter.
+	migrateAuditClockSteps,
 }
 
 // SchemaVersion is the version this build writes.
@@ -39,6 +42,28 @@ func createBuckets(names ...string) func(tx *Tx) error {
 		}
 		return nil
 	}
+}
+
+// migrateAuditClockSteps notes the clock steps of the log written so far
+// and the head's times (see bucketAuditClockSteps).
+func migrateAuditClockSteps(tx *Tx) error {
+	b, err := tx.CreateBucketIfNotExists(bucketAuditClockSteps)
+	if err != nil {
+		return err
+	}
+	last, latest, err := eachAuditClockStep(tx, func(seq uint64, latestBefore time.Time) error {
+		return b.Put(itob(seq), itob(uint64(latestBefore.UnixNano())))
+	})
+	if err != nil {
+		return err
+	}
+	meta := tx.bucket(bucketMeta)
+	var head auditHead
+	if found, err := getJSON(meta, keyAuditHead, &head); err != nil || !found {
+		return err
+	}
+	head.Time, head.Max = last, latest
+	return putJSON(meta, keyAuditHead, head)
 }
 
 func (db *DB) migrate() error {

@@ -3,6 +3,7 @@ package store
 import (
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -243,12 +244,14 @@ func (f PatientForm) Values() map[string]string {
 	return m
 }
 
-// normalizeSpaces trims s and turns every run of spaces (any width) into
-// one full-width space, the way names are written.
+// normalizeSpaces trims s and turns every run of spaces (any width: all of
+// Unicode's space separators, and tabs) into one full-width space, the way
+// names are written.
 func normalizeSpaces(s string) string {
-	fields := strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '\u3000' || r == '\t' || r == '\u00a0' })
-	return strings.Join(fields, "\u3000")
+	return strings.Join(strings.FieldsFunc(s, isSpaceSeparator), "\u3000")
 }
+
+func isSpaceSeparator(r rune) bool { return r == '\t' || unicode.Is(unicode.Zs, r) }
 
 // nameSearchKey folds a name for substring search: no spaces, ASCII width.
 func nameSearchKey(s string) string {

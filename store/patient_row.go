@@ -39,6 +39,11 @@ func decodePatientRow(oid string, seq uint64, v []byte) (Patient, bool) {
 		}
 		f[i], v = v[:j], v[j+1:]
 	}
+	// A damaged row (more fields, a date that is no day) is no row: it
+	// would come back from the list other than it was written.
+	if bytes.IndexByte(v, 0) >= 0 {
+		return Patient{}, false
+	}
 	f[patientRowFields-1] = v
 	d := f[5]
 	if len(d) != 8 || !isDigits(string(d)) {
@@ -51,9 +56,13 @@ func decodePatientRow(oid string, seq uint64, v []byte) (Patient, bool) {
 		}
 		return n
 	}
+	month, day := time.Month(num(d[4:6])), num(d[6:])
+	birth := time.Date(num(d[:4]), month, day, 0, 0, 0, 0, time.UTC)
+	if birth.Month() != month || birth.Day() != day {
+		return Patient{}, false
+	}
 	p := Patient{ID: string(f[0]), FacilityOID: oid, Seq: seq, Status: PatientStatus(f[2]), Name: string(f[3]),
-		NameKana: string(f[4]), BirthDate: time.Date(num(d[:4]), time.Month(num(d[4:6])), num(d[6:]), 0, 0, 0, 0, time.UTC),
-		Sex: Sex(f[6]), ChartNumber: string(f[7])}
+		NameKana: string(f[4]), BirthDate: birth, Sex: Sex(f[6]), ChartNumber: string(f[7])}
 	return p, true
 }
 

@@ -1086,6 +1086,20 @@ func TestFacilityInfoAndPassword(t *testing.T) {
 	if f.Postal != "160-0023" || strings.Join(f.Departments, "/") != "内科/小児科/皮膚科" {
 		t.Fatalf("facility %+v", f)
 	}
+	// A name as the application form writes it (one ASCII space, as every
+	// facility is registered) is kept as it is: saving the page unchanged
+	// changes and audits nothing.
+	if f, err = fx.db.PRSUpdateFacility(fx.a, FacilityInfoForm{Name: "やまだ　内科  ＣＬＩＮＩＣ", Postal: f.Postal, Address: f.Address, Phone: f.Phone,
+		Departments: "内科"}); err != nil || f.Name != "やまだ 内科 CLINIC" {
+		t.Fatalf("name %q, %v", f.Name, err)
+	}
+	before, _ := fx.db.ListAudit(AuditFilter{Action: "facility.update"})
+	if _, err := fx.db.PRSUpdateFacility(fx.a, FacilityInfoFormFrom(f)); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := fx.db.ListAudit(AuditFilter{Action: "facility.update"}); len(after.Events) != len(before.Events) {
+		t.Fatalf("saving the page unchanged was audited as a change: %+v", after.Events[0])
+	}
 	// Password change: the current one is checked, the policy applies.
 	s1, _, _ := fx.db.NewSession(Session{Kind: SessionMember, MemberID: fx.a.MemberID, PRSFacility: fx.fa.OID})
 	_ = s1

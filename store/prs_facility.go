@@ -103,8 +103,8 @@ const (
 	maxDepartment   = 30
 )
 
-// ParseDepartments splits a 診療科 list typed one per line, or with 、 ， ,
-// ・ between, and drops blanks and repeats.
+// ParseDepartments splits a 診療科 list typed one per line, or with 、 ､ ，
+// , between, and drops blanks and repeats.
 func ParseDepartments(s string) []string {
 	parts := strings.FieldsFunc(s, func(r rune) bool {
 		return r == '\n' || r == '\r' || r == '、' || r == ',' || r == '，' || r == '､'
@@ -128,7 +128,10 @@ func FacilityInfoFormFrom(f Facility) FacilityInfoForm {
 // Validate checks and normalises the form.
 func (f *FacilityInfoForm) Validate() error {
 	fe := FieldErrors{}
-	f.Name = normalizeSpaces(f.Name)
+	// As the application that registered the facility wrote it (full-width
+	// ASCII folded, one ASCII space between words): saving the page as it
+	// is changes nothing.
+	f.Name = strings.Join(strings.FieldsFunc(NormalizeWidth(f.Name), isSpaceSeparator), " ")
 	if invalidInputText(f.Name) {
 		fe.Add("name", ErrControlCharacter.Error())
 	}
