@@ -215,11 +215,13 @@ func (c *corpusCast) resetLogin(t *testing.T) {
 	}
 }
 
-// resetPRSEvery unlocks PRS for the member with the right password, which
-// forgets the failed unlocks before it, every few failed ones.
+// resetPRSEvery lifts the login throttle (PRS unlocks count there too,
+// per member and per address) before every attempt and, every few failed
+// ones, unlocks PRS for the member again with the right password.
 func (c *corpusCast) resetPRSEvery(n int) func(t *testing.T) {
 	sent := 0
 	return func(t *testing.T) {
+		c.resetLogin(t)
 		sent++
 		if sent%n == 0 {
 			c.member.prsOpen = false
