@@ -118,9 +118,10 @@ func BenchmarkPRSSearchBirth(b *testing.B) {
 }
 
 // benchAuditedSearch runs searches as the list handler does: the search,
-// then its audit line, durable before the call returns (AuditGrouped).
-// It reports the median and p99 of one search and, with parallel
-// searchers, how many searches shared a commit.
+// then its audit line queued for the next group commit (AuditSoon). It
+// reports the median and p99 of one search and how many searches shared a
+// commit; the time to flush what is still queued at the end is counted in
+// the benchmark's ns/op, so the commits are paid for.
 func benchAuditedSearch(b *testing.B, parallel int) {
 	db, a := benchDataset(b, true)
 	search := func(i int) time.Duration {
@@ -161,6 +162,7 @@ func benchAuditedSearch(b *testing.B, parallel int) {
 			mu.Unlock()
 		})
 	}
+	db.FlushAudit()
 	b.StopTimer()
 	slices.Sort(times)
 	if len(times) > 0 {

@@ -254,13 +254,13 @@ func (s *patientScan) backward(prefix0 []byte, cursor []byte, nameKey string) er
 
 // AuditPatientsShown records that a list or search showed these patients to
 // the actor: every access to patient data is in the audit log, lists
-// included (one line per page, naming the patients on it). It returns once
-// the line is durable, in a commit shared with concurrent lists and
-// searches (audit_queue.go), so the page is shown only after its record.
+// included (one line per page, naming the patients on it). The line goes
+// to the next group commit, which starts at once; the page does not wait
+// for its fsync (audit_queue.go).
 func (db *DB) AuditPatientsShown(a PRSActor, action string, ids []string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	return db.AuditGrouped(AuditEvent{Actor: a.MemberID, Action: action, Object: "facility:" + a.FacilityOID,
+	return db.AuditSoon(AuditEvent{Actor: a.MemberID, Action: action, Object: "facility:" + a.FacilityOID,
 		Remote: a.Remote, Detail: strings.Join(ids, " ")})
 }

@@ -350,6 +350,132 @@ func TestAuditGroupedIsDurableOnReturnAndShared(t *testing.T) {
 	}
 }
 
+// TestAuditSoonDoesNotWaitAndIsWritten: AuditSoon returns while a commit
+// is blocked, the committer writes the line as soon as it can without
+// anyone flushing, FlushAudit waits for a commit under way, a full queue
+// makes the caller wait, and Close commits what is queued.
+func TestAuditSoonDoesNotWaitAndIsWritten(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hotline.db")
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func(action string) int {
+		t.Helper()
+		page, err := db.ListAudit(AuditFilter{Action: action, Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(page.Events)
+	}
+	start, err := db.VerifyAudit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := holdWriteLock(t, db)
+	returned := make(chan struct{})
+	go func() {
+		if err := db.AuditSoon(AuditEvent{Actor: "H000001", Action: "patient.list", Detail: "P1"}); err != nil {
+			t.Error(err)
+		}
+		close(returned)
+	}()
+	select {
+	case <-returned:
+	case <-time.After(5 * time.Second):
+		t.Fatal("AuditSoon waited for the blocked commit")
+	}
+	close(held)
+	deadline := time.Now().Add(5 * time.Second)
+	for count("patient.list") != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the queued line was not committed")
+		}
+		time.Sleep(time.Millisecond)
+	}
+
+	// FlushAudit returns only once the commit under way is done.
+	held = holdWriteLock(t, db)
+	if err := db.AuditSoon(AuditEvent{Actor: "H000001", Action: "patient.search", Detail: "P2"}); err != nil {
+		t.Fatal(err)
+	}
+	waitQueued(t, db.auditQ, 1)
+	flushed := make(chan struct{})
+	go func() { db.FlushAudit(); close(flushed) }()
+	select {
+	case <-flushed:
+		t.Fatal("FlushAudit returned while the line could not be committed")
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(held)
+	<-flushed
+	if n := count("patient.search"); n != 1 {
+		t.Fatalf("after FlushAudit: %d lines", n)
+	}
+
+	// A full queue makes the caller wait for its line.
+	// (The first line is taken by the committer, which then waits for the
+	// held lock; the queue behind it fills up.)
+	held = holdWriteLock(t, db)
+	if err := db.AuditSoon(AuditEvent{Actor: "H000001", Action: "patient.linked_list", Detail: "P3"}); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		db.auditQ.mu.Lock()
+		busy := db.auditQ.busy
+		db.auditQ.mu.Unlock()
+		if busy == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the committer did not take the line")
+		}
+	}
+	for i := 0; i < auditQueueMax; i++ {
+		if err := db.AuditSoon(AuditEvent{Actor: "H000001", Action: "patient.linked_list", Detail: "P3"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	over := make(chan struct{})
+	go func() {
+		if err := db.AuditSoon(AuditEvent{Actor: "H000001", Action: "patient.linked_list", Detail: "P4"}); err != nil {
+			t.Error(err)
+		}
+		close(over)
+	}()
+	select {
+	case <-over:
+		t.Fatal("AuditSoon did not wait with a full queue")
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(held)
+	<-over
+
+	// Close commits what is still queued.
+	held = holdWriteLock(t, db)
+	for i := 0; i < 10; i++ {
+		if err := db.AuditSoon(AuditEvent{Actor: "H000001", Action: "patient.view_list", Detail: "P5"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	closed := make(chan struct{})
+	go func() { db.Close(); close(closed) }()
+	close(held)
+	<-closed
+	db, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if n := count("patient.view_list"); n != 10 {
+		t.Fatalf("after close: %d lines", n)
+	}
+	// Every line is there, in one unbroken chain.
+	if v, _ := db.VerifyAudit(); !v.OK || v.Entries != start.Entries+auditQueueMax+14 {
+		t.Fatalf("chain: %+v, want %d entries", v, start.Entries+auditQueueMax+14)
+	}
+}
+
 // holdWriteLock keeps a write transaction open until the returned channel
 // is closed.
 func holdWriteLock(t *testing.T, db *DB) chan struct{} {
