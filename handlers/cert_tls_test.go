@@ -754,6 +754,9 @@ func TestCertificateChainFailureIsExplainedInJapanese(t *testing.T) {
 	if !strings.Contains(log, "client certificate refused") || !strings.Contains(log, "too many intermediates") || !strings.Contains(log, store.ClientCertSerialHex(leaf)) {
 		t.Errorf("the log lacks the reason:\n%s", log)
 	}
+	if !strings.Contains(log, "subject_id="+m.ID) || strings.Contains(log, m.Name) {
+		t.Errorf("the log should name the member by ID only:\n%s", log)
+	}
 	for _, e := range auditOf(t, env.db, m.ID) {
 		if strings.Contains(e.Detail, "x509") {
 			t.Errorf("audit %s: %q", e.Action, e.Detail)

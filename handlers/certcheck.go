@@ -94,9 +94,11 @@ func (cc *certChecker) check(certs []*x509.Certificate) certState {
 		}
 		if detail := store.ClientCertErrorDetail(chainErr); detail != "" {
 			// The page says only that it is not ours; why, is for the
-			// operator (once per certificate, while it is cached).
+			// operator (once per certificate, while it is cached). The
+			// subject's name stays out of the log: the ID it carries
+			// (ours: the ほっとラインID) is enough to find the member.
 			cc.log.Warn("client certificate refused", "reason", chainErr.Error(), "detail", detail,
-				"serial", store.ClientCertSerialHex(leaf), "subject", leaf.Subject.String(), "issuer", leaf.Issuer.String())
+				"serial", store.ClientCertSerialHex(leaf), "subject_id", leaf.Subject.SerialNumber, "issuer", leaf.Issuer.String())
 		}
 		e = &certEntry{
 			chainErr:  chainErr,
