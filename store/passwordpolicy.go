@@ -7,6 +7,7 @@ import (
 	_ "embed"
 	"errors"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -37,7 +38,9 @@ const (
 //go:embed common_passwords.txt
 var commonPasswordsText string
 
-var commonPasswords = func() map[string]struct{} {
+// commonPasswords is the list as a set, built on first use (a password
+// check), not at start-up.
+var commonPasswords = sync.OnceValue(func() map[string]struct{} {
 	m := make(map[string]struct{}, 10000)
 	for _, line := range strings.Split(commonPasswordsText, "\n") {
 		line = strings.TrimSpace(line)
@@ -47,7 +50,7 @@ var commonPasswords = func() map[string]struct{} {
 		m[strings.ToLower(line)] = struct{}{}
 	}
 	return m
-}()
+})
 
 // CheckPassword reports why password may not be used by the account id, or
 // nil. Rules, in this order:
@@ -118,7 +121,7 @@ func isCommonPassword(w string) bool {
 		return false
 	}
 	for _, c := range []string{w, passwordLeetI.Replace(w), passwordLeetL.Replace(w)} {
-		if _, ok := commonPasswords[c]; ok {
+		if _, ok := commonPasswords()[c]; ok {
 			return true
 		}
 	}

@@ -8,15 +8,15 @@ import (
 )
 
 func TestCommonPasswordList(t *testing.T) {
-	if n := len(commonPasswords); n < 5000 {
+	if n := len(commonPasswords()); n < 5000 {
 		t.Fatalf("only %d common passwords loaded", n)
 	}
 	for _, w := range []string{"password", "123456", "qwerty", "dragon", "tanaka", "satou", "sakura", "hotline"} {
-		if _, ok := commonPasswords[w]; !ok {
+		if _, ok := commonPasswords()[w]; !ok {
 			t.Errorf("%q is not on the list", w)
 		}
 	}
-	for w := range commonPasswords {
+	for w := range commonPasswords() {
 		if strings.HasPrefix(w, "#") || w != strings.ToLower(w) || strings.TrimSpace(w) != w {
 			t.Errorf("bad list entry %q", w)
 		}

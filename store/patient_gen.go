@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"time"
 )
 
@@ -79,8 +80,9 @@ const genBirthDays = 94 * 365
 var GeneratedBirthDatesEnd = genBirthFirst.AddDate(0, 0, genBirthDays)
 
 // genNames is every family name with every given name, one per reading
-// (斎藤 and 斉藤 are both サイトウ: only the first is kept).
-var genNames = func() []PatientForm {
+// (斎藤 and 斉藤 are both サイトウ: only the first is kept). Built on first
+// use: the server itself never generates patients.
+var genNames = sync.OnceValue(func() []PatientForm {
 	var out []PatientForm
 	seen := map[string]bool{}
 	for _, fam := range genFamilies {
@@ -93,15 +95,16 @@ var genNames = func() []PatientForm {
 		}
 	}
 	return out
-}()
+})
 
 // GeneratedNames is how many different readings GeneratedName gives.
-func GeneratedNames() int { return len(genNames) }
+func GeneratedNames() int { return len(genNames()) }
 
 // GeneratedName is the i-th (modulo GeneratedNames) of the generator's
 // names, each with its own reading: 氏名, カナ and sex.
 func GeneratedName(i int) (name, kana string, sex Sex) {
-	n := genNames[i%len(genNames)]
+	names := genNames()
+	n := names[i%len(names)]
 	return n.Name, n.NameKana, Sex(n.Sex)
 }
 
