@@ -97,7 +97,7 @@ func (s *Server) updatePatient(c *fiber.Ctx) error {
 	a, id := prsActor(c), patientParam(c)
 	version, err := strconv.Atoi(c.FormValue("version"))
 	if err != nil {
-		version = 0
+		version = 0 // none (Atoi gives MaxInt for an overlong number)
 	}
 	f := patientFormFromRequest(c)
 	p, err := s.db.UpdatePatient(a, id, version, f)

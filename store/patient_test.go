@@ -910,6 +910,15 @@ func TestPRSUnlock(t *testing.T) {
 	if _, err := fx.db.PRSUnlock(fx.a.MemberID, fx.fa.OID, "member-Pass-2345", "198.51.100.1"); ErrorCode(err) != EUNAUTHORIZED {
 		t.Fatalf("member password: %v", err)
 	}
+	// Any password the policy accepts unlocks, 128 kanji (384 bytes)
+	// included.
+	long := strings.Repeat("施設暗号鍵", 25) + "施設暗"
+	if err := fx.db.PRSChangeFacilityPassword(fx.a, FacilityPasswordForm{Current: testFacilityPassword, New: long, Confirm: long}, ""); err != nil {
+		t.Fatalf("change to a long password: %v", err)
+	}
+	if _, err := fx.db.PRSUnlock(fx.a.MemberID, fx.fa.OID, long, "198.51.100.1"); err != nil {
+		t.Fatalf("unlock with a %d-byte password: %v", len(long), err)
+	}
 	// Nobody can count failures against a member's unlock from the login
 	// form: no typed login ID normalises to the PRS account key.
 	if NormalizeAccountID(PRSAccount(fx.a.MemberID)) == PRSAccount(fx.a.MemberID) {

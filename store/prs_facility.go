@@ -48,7 +48,7 @@ func (db *DB) checkFacilityPassword(memberID, oid, password, remote, action stri
 	if found && f.Active {
 		hash = f.PasswordHash
 	}
-	if len(password) > 256 || !VerifyPassword(hash, password) || !found || !f.Active {
+	if len(password) > PasswordMaxBytes || !VerifyPassword(hash, password) || !found || !f.Active {
 		_ = db.Audit(AuditEvent{Actor: memberID, Action: action, Object: "facility:" + clip(oid, 20), Remote: remote,
 			Result: ResultFailed})
 		hold, err := db.LoginFailed(attempt)
