@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"hotline/handlers"
+	"hotline/handlers/web"
 	"hotline/store"
 )
 
@@ -122,7 +123,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "hotline", versionString())
 		return nil
 	}
-	mode := handlers.CertMode(cfg.certMode)
+	mode := web.CertMode(cfg.certMode)
 	if !mode.Valid() {
 		return fmt.Errorf("--client-cert must be required, optional or off, not %q", cfg.certMode)
 	}
@@ -154,7 +155,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if mode == handlers.CertOff {
+	if mode == web.CertOff {
 		log.Warn("client certificates are OFF: development only, never with real patient data")
 	}
 	backups, err := store.NewBackups(db, cfg.backups)

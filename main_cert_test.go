@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"hotline/handlers"
+	"hotline/handlers/web"
 	"hotline/store"
 )
 
@@ -53,7 +54,7 @@ func TestServerCertificateRenewedWhileServing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := handlers.New(handlers.Config{DB: db, CertMode: handlers.CertRequired, ClientCAs: pool, Logger: log})
+	srv, err := handlers.New(handlers.Config{DB: db, CertMode: web.CertRequired, ClientCAs: pool, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,37 +2,22 @@ package handlers
 
 import (
 	"net/url"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
+	"hotline/handlers/web"
 	"hotline/store"
 	"hotline/views"
 )
 
-const localMember = "member"
-
-// isRead reports a GET or HEAD: a page view, which HEAD answers like GET
-// without the body.
-func isRead(c *fiber.Ctx) bool {
-	return c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead
-}
-
-// memberOf is the logged-in account (set by guard), nil when none.
-func memberOf(c *fiber.Ctx) *store.Member {
-	m, _ := c.Locals(localMember).(*store.Member)
-	return m
-}
-
 // guard enforces a route's Access before its handler runs.
-func (s *Server) guard(a Access) fiber.Handler {
-	if a == Public {
+func (s *Server) guard(a web.Access) fiber.Handler {
+	if a == web.Public {
 		return func(c *fiber.Ctx) error { return c.Next() }
 	}
 	return func(c *fiber.Ctx) error {
-		sess := sessionOf(c)
-		if a == Patient {
+		sess := web.SessionOf(c)
+		if a == web.Patient {
 			if sess == nil || sess.Kind != store.SessionPatient {
 				return s.needLogin(c, "/patient/login")
 			}
@@ -48,27 +33,26 @@ func (s *Server) guard(a Access) fiber.Handler {
 			}
 			return s.needLogin(c, "/login")
 		}
-		c.Locals(localMember, &m)
-		c.Locals(localViewer, &views.Viewer{ID: m.ID, Name: m.Name, Operator: m.IsOperator(), PasswordOnly: sess.PasswordOnly})
+		web.SetMember(c, &m, sess.PasswordOnly)
 		if err := s.checkSessionCert(c, sess, &m); err != nil {
 			return err
 		}
-		if a == Pending {
+		if a == web.Pending {
 			return c.Next()
 		}
 		if sess.PasswordOnly {
 			if m.MustChangePassword {
-				if isRead(c) {
-					return redirect(c, "/password")
+				if web.IsRead(c) {
+					return web.Redirect(c, "/password")
 				}
 				return store.Errorf(store.EFORBIDDEN, "初期パスワードを変更してから利用してください")
 			}
 			return s.certRefused(c, &m, s.clientCert(c), false)
 		}
 		switch {
-		case a == Operator && !m.IsOperator():
+		case a == web.Operator && !m.IsOperator():
 			return store.Errorf(store.EFORBIDDEN, "このページは運営者のみ利用できます")
-		case a == FacilityMember && m.FacilityOID == "":
+		case a == web.FacilityMember && m.FacilityOID == "":
 			return store.Errorf(store.EFORBIDDEN, "この機能は医療機関・薬局に所属する会員が利用します（運営者アカウントには所属施設がありません）")
 		}
 		return c.Next()
@@ -78,7 +62,7 @@ func (s *Server) guard(a Access) fiber.Handler {
 // checkSessionCert holds a session to the certificate it was logged in
 // with: another certificate, none, or one that is no longer usable ends it.
 func (s *Server) checkSessionCert(c *fiber.Ctx, sess *store.Session, m *store.Member) error {
-	if s.cfg.CertMode == CertOff {
+	if s.cfg.CertMode == web.CertOff {
 		return nil
 	}
 	st := s.clientCert(c)
@@ -88,7 +72,7 @@ func (s *Server) checkSessionCert(c *fiber.Ctx, sess *store.Session, m *store.Me
 	if sess.CertSerial == "" {
 		// A full session without a certificate was made while the server
 		// ran with optional or off: with required it is over.
-		if s.cfg.CertMode == CertRequired && !sess.PasswordOnly {
+		if s.cfg.CertMode == web.CertRequired && !sess.PasswordOnly {
 			return s.certRefused(c, m, st, true)
 		}
 		// Not bound (password-only, or optional mode without a certificate):
@@ -116,7 +100,7 @@ func (s *Server) certRefused(c *fiber.Ctx, m *store.Member, st certState, end bo
 	if end {
 		detail += " (session ended)"
 	}
-	_ = s.db.Audit(store.AuditEvent{Actor: m.ID, Action: "cert.refused", Object: "path:" + c.Path(),
+	_ = s.db.Audit(store.AuditEvent{Actor: m.ID, Action: store.AuditCertRefused, Object: "path:" + c.Path(),
 		Remote: c.IP(), Result: store.ResultDenied, Detail: detail})
 	view := certErrorView(reason)
 	if end {
@@ -124,8 +108,7 @@ func (s *Server) certRefused(c *fiber.Ctx, m *store.Member, st certState, end bo
 			return err
 		}
 		// The page is rendered for nobody: no name, no banners.
-		c.Locals(localViewer, nil)
-		c.Locals(localMember, nil)
+		web.SetMember(c, nil, false)
 	} else if m.CertAllowance > 0 && !m.MustChangePassword {
 		// A password-only session that may still issue its certificate.
 		view.Links = append([]views.Link{{Href: "/cert", Text: "このPC用の証明書を発行する"}}, view.Links...)
@@ -164,23 +147,11 @@ func certErrorView(reason string) views.ErrorView {
 // needLogin sends an anonymous visitor to the login page, remembering where
 // they were going.
 func (s *Server) needLogin(c *fiber.Ctx, login string) error {
-	if isRead(c) && c.Get("HX-Request") != "true" {
-		return redirect(c, login+"?next="+url.QueryEscape(string(c.Request().URI().RequestURI())))
+	if web.IsRead(c) && c.Get("HX-Request") != "true" {
+		return web.Redirect(c, login+"?next="+url.QueryEscape(string(c.Request().URI().RequestURI())))
 	}
 	if c.Get("HX-Request") == "true" {
 		c.Set("HX-Redirect", login)
 	}
 	return store.Errorf(store.EUNAUTHORIZED, "ログインしてください（一定時間操作がなかったため、ログインの有効期限が切れた可能性があります）")
-}
-
-// safeNext accepts only local paths as a post-login destination. Browsers
-// drop tabs and newlines from a URL and read a backslash as a slash, so
-// "/\t/evil.example" would leave the site: control characters and
-// backslashes are refused anywhere in it.
-func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || len(next) > 500 || !utf8.ValidString(next) ||
-		strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
-		return ""
-	}
-	return next
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
+	"hotline/handlers/web"
 	"hotline/store"
 	"hotline/views"
 	"hotline/views/pdf"
@@ -45,7 +46,7 @@ func (s *Server) showApplicationList(c *fiber.Ctx) error {
 		}
 		v.Rows = append(v.Rows, row)
 	}
-	return s.render(c, "利用申込", views.Admin("applications", views.ApplicationList(v)))
+	return s.web.Render(c, "利用申込", views.Admin("applications", views.ApplicationList(v)))
 }
 
 // applicationDetail builds the operator's view of one application.
@@ -60,7 +61,7 @@ func (s *Server) applicationDetail(a store.Application, form views.Form) (views.
 			return v, err
 		}
 	}
-	if _, ok := s.letters().getForApplication(a.Number, a.MemberID, letterStartGuide); ok && a.MemberID != "" {
+	if _, ok := s.letters.getForApplication(a.Number, a.MemberID, letterStartGuide); ok && a.MemberID != "" {
 		v.LettersHeld = true
 	}
 	license := a.LicenseNumber
@@ -115,7 +116,7 @@ func (s *Server) showApplication(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, "利用申込 "+a.Number, views.Admin("applications", views.ApplicationDetail(v)))
+	return s.web.Render(c, "利用申込 "+a.Number, views.Admin("applications", views.ApplicationDetail(v)))
 }
 
 // applicationFormError re-renders the detail page with a field's message.
@@ -124,7 +125,7 @@ func (s *Server) applicationFormError(c *fiber.Ctx, err error, number string, va
 	if aerr != nil {
 		return aerr
 	}
-	return s.invalidForm(c, err, "利用申込 "+a.Number, func(f views.Form) templ.Component {
+	return s.web.InvalidForm(c, err, "利用申込 "+a.Number, func(f views.Form) templ.Component {
 		v, verr := s.applicationDetail(a, f)
 		if verr != nil {
 			return views.ErrorPage(errorView(verr))
@@ -135,62 +136,62 @@ func (s *Server) applicationFormError(c *fiber.Ctx, err error, number string, va
 
 // receiveApplication records the paper form arrived (書類受付).
 func (s *Server) receiveApplication(c *fiber.Ctx) error {
-	a, err := s.db.MarkApplicationReceived(c.Params("number"), memberOf(c).ID, c.IP())
+	a, err := s.db.MarkApplicationReceived(c.Params("number"), web.MemberOf(c).ID, c.IP())
 	if err != nil {
 		return err
 	}
-	return redirect(c, "/admin/applications/"+a.Number+"?done=updated")
+	return web.Redirect(c, "/admin/applications/"+a.Number+"?done=updated")
 }
 
 // approveApplication approves a received application: the member (and a
 // new facility) are created, the initial passwords go to the letter vault
 // only, and the operator is sent to print the letters.
 func (s *Server) approveApplication(c *fiber.Ctx) error {
-	ap, err := s.db.ApproveApplication(c.Params("number"), memberOf(c).ID, c.IP())
+	ap, err := s.db.ApproveApplication(c.Params("number"), web.MemberOf(c).ID, c.IP())
 	if err != nil {
 		return err
 	}
-	s.letters().holdApproval(ap)
-	return redirect(c, "/admin/applications/"+ap.Application.Number+"/letters")
+	s.letters.holdApproval(ap)
+	return web.Redirect(c, "/admin/applications/"+ap.Application.Number+"/letters")
 }
 
 // rejectApplication ends the review with a reason (required).
 func (s *Server) rejectApplication(c *fiber.Ctx) error {
 	number := c.Params("number")
-	values := formValues(c, "reason")
-	a, err := s.db.RejectApplication(number, values["reason"], memberOf(c).ID, c.IP())
+	values := web.FormValues(c, "reason")
+	a, err := s.db.RejectApplication(number, values["reason"], web.MemberOf(c).ID, c.IP())
 	if err != nil {
 		if store.ErrorCode(err) == store.EINVALID {
 			return s.applicationFormError(c, err, number, values)
 		}
 		return err
 	}
-	return redirect(c, "/admin/applications/"+a.Number+"?done=updated")
+	return web.Redirect(c, "/admin/applications/"+a.Number+"?done=updated")
 }
 
 // addApplicationNote keeps an operator's remark on the application.
 func (s *Server) addApplicationNote(c *fiber.Ctx) error {
 	number := c.Params("number")
-	values := formValues(c, "note")
-	a, err := s.db.AddApplicationNote(number, values["note"], memberOf(c).ID, c.IP())
+	values := web.FormValues(c, "note")
+	a, err := s.db.AddApplicationNote(number, values["note"], web.MemberOf(c).ID, c.IP())
 	if err != nil {
 		if store.ErrorCode(err) == store.EINVALID {
 			return s.applicationFormError(c, err, number, values)
 		}
 		return err
 	}
-	return redirect(c, "/admin/applications/"+a.Number+"?done=saved")
+	return web.Redirect(c, "/admin/applications/"+a.Number+"?done=saved")
 }
 
 // markApplicationMailed records the letters mailed (郵送済) and wipes their
 // passwords from memory.
 func (s *Server) markApplicationMailed(c *fiber.Ctx) error {
-	a, err := s.db.MarkApplicationLettersMailed(c.Params("number"), memberOf(c).ID, c.IP())
+	a, err := s.db.MarkApplicationLettersMailed(c.Params("number"), web.MemberOf(c).ID, c.IP())
 	if err != nil {
 		return err
 	}
-	s.letters().wipeApplication(a.Number)
-	return redirect(c, "/admin/applications/"+a.Number+"?done=updated")
+	s.letters.wipeApplication(a.Number)
+	return web.Redirect(c, "/admin/applications/"+a.Number+"?done=updated")
 }
 
 // approvedApplication loads an application whose letters are asked for;
@@ -214,7 +215,7 @@ func (s *Server) showApplicationLetters(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	vault := s.letters()
+	vault := s.letters
 	base := "/admin/applications/" + a.Number
 	v := views.LettersView{Section: "applications", Title: "資料の印刷・郵送（受付番号 " + a.Number + "）",
 		Back: views.Link{Href: base, Text: "利用申込 " + a.Number}}
@@ -240,7 +241,7 @@ func (s *Server) showApplicationLetters(c *fiber.Ctx) error {
 		}
 		v.Letters = append(v.Letters, info)
 	}
-	return s.render(c, v.Title, views.Admin(v.Section, views.Letters(v)))
+	return s.web.Render(c, v.Title, views.Admin(v.Section, views.Letters(v)))
 }
 
 // downloadApplicationStartGuide prints the approval's 利用開始案内.
@@ -249,7 +250,7 @@ func (s *Server) downloadApplicationStartGuide(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	l, ok := s.letters().getForApplication(a.Number, a.MemberID, letterStartGuide)
+	l, ok := s.letters.getForApplication(a.Number, a.MemberID, letterStartGuide)
 	if !ok {
 		return letterGone("利用開始案内", letterGoneReason(!a.LettersMailedAt.IsZero()), "/admin/applications/"+a.Number+"/letters")
 	}
@@ -266,7 +267,7 @@ func (s *Server) downloadApplicationFacilityInfo(c *fiber.Ctx) error {
 	if !a.IsNewFacility() {
 		return store.NotFound()
 	}
-	l, ok := s.letters().getForApplication(a.Number, a.CreatedFacilityOID, letterFacilityInfo)
+	l, ok := s.letters.getForApplication(a.Number, a.CreatedFacilityOID, letterFacilityInfo)
 	if !ok {
 		return letterGone("施設登録情報", letterGoneReason(!a.LettersMailedAt.IsZero()), "/admin/applications/"+a.Number+"/letters")
 	}
@@ -279,16 +280,16 @@ func (s *Server) sendStartGuide(c *fiber.Ctx, l printableLetter) error {
 	if err != nil {
 		return err
 	}
-	data, err := pdf.StartGuide{Operator: pdfOperator(st), IssuedOn: warekiDate(l.IssuedAt), Name: l.Name,
+	data, err := pdf.StartGuide{Operator: pdf.OperatorOf(st), IssuedOn: warekiDate(l.IssuedAt), Name: l.Name,
 		FacilityName: l.FacilityName, MemberID: l.Subject, Password: l.Password}.Render()
 	if err != nil {
 		return err
 	}
-	if err := s.db.Audit(store.AuditEvent{Actor: memberOf(c).ID, Action: "letter.print", Object: "member:" + l.Subject,
+	if err := s.db.Audit(store.AuditEvent{Actor: web.MemberOf(c).ID, Action: store.AuditLetterPrint, Object: "member:" + l.Subject,
 		Remote: c.IP(), Detail: "利用開始案内"}); err != nil {
 		return err
 	}
-	return sendPDF(c, data, "start-guide-"+l.Subject+".pdf", "利用開始案内_"+l.Subject+".pdf")
+	return web.SendPDF(c, data, "start-guide-"+l.Subject+".pdf", "利用開始案内_"+l.Subject+".pdf")
 }
 
 // sendFacilityInfo renders a held 施設登録情報 and audits the printing.
@@ -297,14 +298,14 @@ func (s *Server) sendFacilityInfo(c *fiber.Ctx, l printableLetter) error {
 	if err != nil {
 		return err
 	}
-	data, err := pdf.FacilityInfo{Operator: pdfOperator(st), IssuedOn: warekiDate(l.IssuedAt), FacilityName: l.Name,
+	data, err := pdf.FacilityInfo{Operator: pdf.OperatorOf(st), IssuedOn: warekiDate(l.IssuedAt), FacilityName: l.Name,
 		FacilityID: l.Subject, Password: l.Password}.Render()
 	if err != nil {
 		return err
 	}
-	if err := s.db.Audit(store.AuditEvent{Actor: memberOf(c).ID, Action: "letter.print", Object: "facility:" + l.Subject,
+	if err := s.db.Audit(store.AuditEvent{Actor: web.MemberOf(c).ID, Action: store.AuditLetterPrint, Object: "facility:" + l.Subject,
 		Remote: c.IP(), Detail: "施設登録情報"}); err != nil {
 		return err
 	}
-	return sendPDF(c, data, "facility-info-"+l.Subject+".pdf", "施設登録情報_"+l.Subject+".pdf")
+	return web.SendPDF(c, data, "facility-info-"+l.Subject+".pdf", "施設登録情報_"+l.Subject+".pdf")
 }

@@ -3,6 +3,7 @@ package handlers
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"hotline/handlers/web"
 	"hotline/store"
 	"hotline/views"
 )
@@ -23,13 +24,13 @@ func (s *Server) showMemberCertificates(c *fiber.Ctx) error {
 	if c.Query("done") == "granted" {
 		v.Notice = "証明書の再発行を許可しました。会員は次にログインしたとき、そのPC用の証明書を発行できます。"
 	}
-	return s.render(c, "端末（証明書） "+m.Name, views.Admin("members", views.AdminCertificates(v)))
+	return s.web.Render(c, "端末（証明書） "+m.Name, views.Admin("members", views.AdminCertificates(v)))
 }
 
 // grantCertificateReissue lets the member issue one more certificate (for
 // a new PC); the older ones stay valid until revoked.
 func (s *Server) grantCertificateReissue(c *fiber.Ctx) error {
-	op := memberOf(c)
+	op := web.MemberOf(c)
 	m, err := s.db.Member(c.Params("id"))
 	if err != nil {
 		return err
@@ -37,13 +38,13 @@ func (s *Server) grantCertificateReissue(c *fiber.Ctx) error {
 	if err := s.db.GrantCertificateReissue(m.ID, op.ID, c.IP()); err != nil {
 		return err
 	}
-	return redirect(c, "/admin/members/"+m.ID+"/certificates?done=granted")
+	return web.Redirect(c, "/admin/members/"+m.ID+"/certificates?done=granted")
 }
 
 // revokeCertificateByOperator revokes any member's certificate; it takes
 // effect on that member's next request.
 func (s *Server) revokeCertificateByOperator(c *fiber.Ctx) error {
-	op := memberOf(c)
+	op := web.MemberOf(c)
 	serial, ok := store.ParseSerialHex(c.Params("serial"))
 	if !ok {
 		return store.NotFound()
@@ -55,5 +56,5 @@ func (s *Server) revokeCertificateByOperator(c *fiber.Ctx) error {
 	if err := s.db.RevokeCertificate(serial, op.ID, true, c.IP()); err != nil {
 		return err
 	}
-	return redirect(c, "/admin/members/"+cert.MemberID+"/certificates?done=revoked")
+	return web.Redirect(c, "/admin/members/"+cert.MemberID+"/certificates?done=revoked")
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"hotline/handlers/web"
 	"hotline/store"
 	"hotline/views"
 )
@@ -55,8 +56,8 @@ func (s *Server) showDashboard(c *fiber.Ctx) error {
 		views.DashboardCount{Key: "members-active", Label: "利用中の会員", Count: members.Active, Href: "/admin/members?status=active"},
 		views.DashboardCount{Key: "members-total", Label: "会員（全体）", Count: members.Total, Href: "/admin/members"},
 	)
-	return s.render(c, "管理", views.Admin("dashboard", views.Dashboard(views.DashboardView{
-		Placeholders: st.Placeholders(), CertOff: s.cfg.CertMode == CertOff, Counts: counts, Holds: holds,
+	return s.web.Render(c, "管理", views.Admin("dashboard", views.Dashboard(views.DashboardView{
+		Placeholders: st.Placeholders(), CertOff: s.cfg.CertMode == web.CertOff, Counts: counts, Holds: holds,
 		HeldLetters: held, Backup: s.backupSummary(),
 	})))
 }
@@ -65,7 +66,7 @@ func (s *Server) showDashboard(c *fiber.Ctx) error {
 // still printable and not yet marked 郵送済, the soonest wiped first.
 func (s *Server) heldLetters() ([]views.HeldLetters, error) {
 	var out []views.HeldLetters
-	for number, expires := range s.letters().heldApplications() {
+	for number, expires := range s.letters.heldApplications() {
 		a, err := s.db.Application(number)
 		if err != nil {
 			if store.ErrorCode(err) == store.ENOTFOUND {
@@ -94,17 +95,17 @@ func (s *Server) showLoginHolds(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, "ログインの一時停止", views.Admin("dashboard", views.LoginHolds(holds)))
+	return s.web.Render(c, "ログインの一時停止", views.Admin("dashboard", views.LoginHolds(holds)))
 }
 
 // clearLoginHold lifts one hold and returns to the page it was cleared on.
 func (s *Server) clearLoginHold(c *fiber.Ctx) error {
-	if err := s.db.ClearLoginHold(c.FormValue("key"), memberOf(c).ID, c.IP()); err != nil {
+	if err := s.db.ClearLoginHold(c.FormValue("key"), web.MemberOf(c).ID, c.IP()); err != nil {
 		return err
 	}
-	back := safeNext(c.FormValue("back"))
+	back := web.SafeNext(c.FormValue("back"))
 	if back == "" {
 		back = "/admin/login-holds"
 	}
-	return redirect(c, back+"?done=updated")
+	return web.Redirect(c, back+"?done=updated")
 }

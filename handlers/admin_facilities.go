@@ -5,6 +5,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"hotline/handlers/web"
 	"hotline/store"
 	"hotline/views"
 )
@@ -33,7 +34,7 @@ func (s *Server) showFacilityList(c *fiber.Ctx) error {
 	for _, f := range found {
 		v.Rows = append(v.Rows, views.FacilityRow{Facility: f, Members: perFacility[f.OID]})
 	}
-	return s.render(c, "施設", views.Admin("facilities", views.FacilityList(v)))
+	return s.web.Render(c, "施設", views.Admin("facilities", views.FacilityList(v)))
 }
 
 // showFacility is one facility with its members.
@@ -46,8 +47,8 @@ func (s *Server) showFacility(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	_, held := s.letters().get(f.OID, letterFacilityInfo)
-	return s.render(c, f.Name, views.Admin("facilities", views.FacilityDetail(views.FacilityDetailView{
+	_, held := s.letters.get(f.OID, letterFacilityInfo)
+	return s.web.Render(c, f.Name, views.Admin("facilities", views.FacilityDetail(views.FacilityDetailView{
 		Facility: f, Members: members, LettersHeld: held})))
 }
 
@@ -70,12 +71,12 @@ func (s *Server) resetFacilityPassword(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	f, password, err := s.db.ResetFacilityPassword(f.OID, memberOf(c).ID, c.IP())
+	f, password, err := s.db.ResetFacilityPassword(f.OID, web.MemberOf(c).ID, c.IP())
 	if err != nil {
 		return err
 	}
-	s.letters().put(heldLetter{kind: letterFacilityInfo, subject: f.OID, name: f.Name}, password)
-	return redirect(c, "/admin/facilities/"+f.OID+"/letters")
+	s.letters.put(heldLetter{kind: letterFacilityInfo, subject: f.OID, name: f.Name}, password)
+	return web.Redirect(c, "/admin/facilities/"+f.OID+"/letters")
 }
 
 // showFacilityLetters prints a reset's 施設登録情報 and records it mailed.
@@ -89,14 +90,14 @@ func (s *Server) showFacilityLetters(c *fiber.Ctx) error {
 		Back: views.Link{Href: base, Text: f.Name}}
 	info := views.LetterLink{Title: "施設登録情報", For: f.Name + "（" + f.OID + "）",
 		ResetAction: base + "/reset-password", ResetLabel: "施設パスワードを再発行する"}
-	if l, ok := s.letters().get(f.OID, letterFacilityInfo); ok {
+	if l, ok := s.letters.get(f.OID, letterFacilityInfo); ok {
 		info.Href = base + "/letters/facility-info.pdf"
 		info.Expires = views.DateTime(l.ExpiresAt)
 		v.Lead = "施設パスワードを再発行しました。「施設登録情報」を印刷し、施設へ郵送してください。"
 		v.MailedAction = base + "/letters/mailed"
 	}
 	v.Letters = []views.LetterLink{info}
-	return s.render(c, v.Title, views.Admin(v.Section, views.Letters(v)))
+	return s.web.Render(c, v.Title, views.Admin(v.Section, views.Letters(v)))
 }
 
 // downloadFacilityInfo prints the held 施設登録情報 of a facility.
@@ -105,7 +106,7 @@ func (s *Server) downloadFacilityInfo(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	l, ok := s.letters().get(f.OID, letterFacilityInfo)
+	l, ok := s.letters.get(f.OID, letterFacilityInfo)
 	if !ok {
 		return letterGone("施設登録情報", letterGoneAnyReason, "/admin/facilities/"+f.OID+"/letters")
 	}
@@ -119,13 +120,13 @@ func (s *Server) markFacilityLettersMailed(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, ok := s.letters().get(f.OID, letterFacilityInfo); !ok {
+	if _, ok := s.letters.get(f.OID, letterFacilityInfo); !ok {
 		return store.Errorf(store.ECONFLICT, "施設 %s の郵送待ちの「施設登録情報」はありません（郵送済み、または期限切れで消去済みです）。", f.OID)
 	}
-	if err := s.db.Audit(store.AuditEvent{Actor: memberOf(c).ID, Action: "letter.mailed", Object: "facility:" + f.OID,
+	if err := s.db.Audit(store.AuditEvent{Actor: web.MemberOf(c).ID, Action: store.AuditLetterMailed, Object: "facility:" + f.OID,
 		Remote: c.IP(), Detail: "施設登録情報"}); err != nil {
 		return err
 	}
-	s.letters().wipe(f.OID)
-	return redirect(c, "/admin/facilities/"+f.OID+"?done=updated")
+	s.letters.wipe(f.OID)
+	return web.Redirect(c, "/admin/facilities/"+f.OID+"?done=updated")
 }

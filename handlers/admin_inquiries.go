@@ -4,6 +4,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
+	"hotline/handlers/web"
 	"hotline/store"
 	"hotline/views"
 )
@@ -34,7 +35,7 @@ func (s *Server) showInquiryList(c *fiber.Ctx) error {
 		total += counts[st]
 	}
 	tabs = append(tabs, views.InboxTab{Href: "/admin/inquiries?status=all", Label: "すべて", Count: total, Current: status == ""})
-	return s.render(c, "問合せ", views.Admin("inquiries", views.InquiryList(views.InquiryListView{Tabs: tabs, Inquiries: list})))
+	return s.web.Render(c, "問合せ", views.Admin("inquiries", views.InquiryList(views.InquiryListView{Tabs: tabs, Inquiries: list})))
 }
 
 func inquiryStatusOptions() []views.Option {
@@ -56,7 +57,7 @@ func (s *Server) showInquiry(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, "問合せ "+q.Number, s.inquiryDetail(q, views.Form{Values: map[string]string{"status": string(q.Status)}}))
+	return s.web.Render(c, "問合せ "+q.Number, s.inquiryDetail(q, views.Form{Values: map[string]string{"status": string(q.Status)}}))
 }
 
 // updateInquiry sets the status and adds a note.
@@ -65,12 +66,12 @@ func (s *Server) updateInquiry(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	values := formValues(c, "status", "note")
-	err = s.db.UpdateInquiry(q.Number, store.InquiryStatus(values["status"]), values["note"], memberOf(c).ID, c.IP())
+	values := web.FormValues(c, "status", "note")
+	err = s.db.UpdateInquiry(q.Number, store.InquiryStatus(values["status"]), values["note"], web.MemberOf(c).ID, c.IP())
 	if err != nil {
-		return s.invalidForm(c, err, "問合せ "+q.Number, func(f views.Form) templ.Component {
+		return s.web.InvalidForm(c, err, "問合せ "+q.Number, func(f views.Form) templ.Component {
 			return s.inquiryDetail(q, f)
 		}, views.Form{Values: values})
 	}
-	return redirect(c, "/admin/inquiries/"+q.Number+"?done=updated")
+	return web.Redirect(c, "/admin/inquiries/"+q.Number+"?done=updated")
 }

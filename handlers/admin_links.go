@@ -6,6 +6,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
+	"hotline/handlers/web"
 	"hotline/store"
 	"hotline/views"
 )
@@ -26,12 +27,12 @@ func (s *Server) showAdminSiteLinks(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, "関連サイト", views.Admin("links", views.AdminSiteLinks(links)))
+	return s.web.Render(c, "関連サイト", views.Admin("links", views.AdminSiteLinks(links)))
 }
 
 // showNewSiteLink is the empty form.
 func (s *Server) showNewSiteLink(c *fiber.Ctx) error {
-	return s.render(c, "関連サイトの追加", siteLinkPage("")(siteLinkForm(nil)))
+	return s.web.Render(c, "関連サイトの追加", siteLinkPage("")(siteLinkForm(nil)))
 }
 
 // showEditSiteLink is the form with the link's values.
@@ -40,7 +41,7 @@ func (s *Server) showEditSiteLink(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, "関連サイトの編集", siteLinkPage(l.ID)(siteLinkForm(map[string]string{
+	return s.web.Render(c, "関連サイトの編集", siteLinkPage(l.ID)(siteLinkForm(map[string]string{
 		"title": l.Title, "url": l.URL, "description": l.Description, "order": strconv.Itoa(l.Order),
 	})))
 }
@@ -58,23 +59,23 @@ func (s *Server) updateSiteLink(c *fiber.Ctx) error {
 }
 
 func (s *Server) saveSiteLink(c *fiber.Ctx, id string) error {
-	values := formValues(c, views.SiteLinkFields...)
+	values := web.FormValues(c, views.SiteLinkFields...)
 	_, err := s.db.SaveSiteLink(id, store.SiteLinkForm{Title: values["title"], URL: values["url"],
-		Description: values["description"], Order: values["order"]}, memberOf(c).ID, c.IP())
+		Description: values["description"], Order: values["order"]}, web.MemberOf(c).ID, c.IP())
 	if err != nil {
 		title := "関連サイトの追加"
 		if id != "" {
 			title = "関連サイトの編集"
 		}
-		return s.invalidForm(c, err, title, siteLinkPage(id), siteLinkForm(values))
+		return s.web.InvalidForm(c, err, title, siteLinkPage(id), siteLinkForm(values))
 	}
-	return redirect(c, "/admin/links?done=saved")
+	return web.Redirect(c, "/admin/links?done=saved")
 }
 
 // deleteSiteLink removes a link (links are not medical data).
 func (s *Server) deleteSiteLink(c *fiber.Ctx) error {
-	if err := s.db.DeleteSiteLink(c.Params("id"), memberOf(c).ID, c.IP()); err != nil {
+	if err := s.db.DeleteSiteLink(c.Params("id"), web.MemberOf(c).ID, c.IP()); err != nil {
 		return err
 	}
-	return redirect(c, "/admin/links?done=updated")
+	return web.Redirect(c, "/admin/links?done=updated")
 }

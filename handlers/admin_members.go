@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"hotline/handlers/web"
 	"hotline/store"
 	"hotline/views"
 )
@@ -50,7 +51,7 @@ func (s *Server) showMemberList(c *fiber.Ctx) error {
 	if res.Page < res.Pages() {
 		v.NextHref = link(res.Page + 1)
 	}
-	return s.render(c, "会員", views.Admin("members", views.MemberList(v)))
+	return s.web.Render(c, "会員", views.Admin("members", views.MemberList(v)))
 }
 
 // adminMember loads the member named in the path; operators' accounts are
@@ -88,7 +89,7 @@ func (s *Server) showMember(c *fiber.Ctx) error {
 	if v.PRSFailures, err = s.db.LoginFailures(store.PRSAccount(m.ID)); err != nil {
 		return err
 	}
-	events, err := s.db.ListAudit(store.AuditFilter{Actor: m.ID, Action: "login", Limit: 20})
+	events, err := s.db.ListAudit(store.AuditFilter{Actor: m.ID, Action: string(store.AuditLogin), Limit: 20})
 	if err != nil {
 		return err
 	}
@@ -96,7 +97,7 @@ func (s *Server) showMember(c *fiber.Ctx) error {
 	if v.Requests, err = s.db.MemberRequests(m.ID); err != nil {
 		return err
 	}
-	return s.render(c, m.Name, views.Admin("members", views.MemberDetail(v)))
+	return s.web.Render(c, m.Name, views.Admin("members", views.MemberDetail(v)))
 }
 
 // memberAction runs a status change on the member in the path and returns
@@ -106,10 +107,10 @@ func (s *Server) memberAction(c *fiber.Ctx, do func(id, actor, remote string) er
 	if err != nil {
 		return err
 	}
-	if err := do(m.ID, memberOf(c).ID, c.IP()); err != nil {
+	if err := do(m.ID, web.MemberOf(c).ID, c.IP()); err != nil {
 		return err
 	}
-	return redirect(c, "/admin/members/"+m.ID+"?done=updated")
+	return web.Redirect(c, "/admin/members/"+m.ID+"?done=updated")
 }
 
 // lockMember stops the account (利用停止); its sessions end.

@@ -4,6 +4,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
+	"hotline/handlers/web"
 	"hotline/store"
 	"hotline/views"
 )
@@ -15,7 +16,7 @@ func (s *Server) operatorsPage(c *fiber.Ctx, f views.Form, created *views.Create
 	}
 	f.Order, f.Labels = views.OperatorFields, views.OperatorLabels
 	return views.Admin("operators", views.AdminOperators(views.OperatorsView{
-		Me: memberOf(c).ID, Operators: ops, Form: f, Created: created,
+		Me: web.MemberOf(c).ID, Operators: ops, Form: f, Created: created,
 	})), nil
 }
 
@@ -25,20 +26,20 @@ func (s *Server) showOperators(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, "運営者", page)
+	return s.web.Render(c, "運営者", page)
 }
 
 // createOperator adds a named operator. The generated initial password is
 // shown once, on this response: it is never stored in clear, so the page
 // is answered directly rather than through a redirect.
 func (s *Server) createOperator(c *fiber.Ctx) error {
-	values := formValues(c, views.OperatorFields...)
+	values := web.FormValues(c, views.OperatorFields...)
 	form := store.OperatorForm{ID: values["id"], Name: values["name"]}
 	if err := form.Validate(); err != nil {
 		return s.invalidOperatorForm(c, err, values)
 	}
 	password := store.NewInitialPassword()
-	op, err := s.db.CreateOperator(form, store.HashPassword(password), memberOf(c).ID, c.IP())
+	op, err := s.db.CreateOperator(form, store.HashPassword(password), web.MemberOf(c).ID, c.IP())
 	if err != nil {
 		return s.invalidOperatorForm(c, err, values)
 	}
@@ -46,7 +47,7 @@ func (s *Server) createOperator(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, "運営者", page)
+	return s.web.Render(c, "運営者", page)
 }
 
 func (s *Server) invalidOperatorForm(c *fiber.Ctx, err error, values map[string]string) error {
@@ -57,7 +58,7 @@ func (s *Server) invalidOperatorForm(c *fiber.Ctx, err error, values map[string]
 	if perr != nil {
 		return perr
 	}
-	return s.renderStatus(c, statusOf(store.ErrorCode(err)), "運営者", page)
+	return s.web.RenderStatus(c, web.StatusOf(store.ErrorCode(err)), "運営者", page)
 }
 
 // operatorAction changes another operator's status; never oneself, never
@@ -70,10 +71,10 @@ func (s *Server) operatorAction(c *fiber.Ctx, do func(id, actor, remote string) 
 	if !op.IsOperator() {
 		return store.NotFound()
 	}
-	if err := do(op.ID, memberOf(c).ID, c.IP()); err != nil {
+	if err := do(op.ID, web.MemberOf(c).ID, c.IP()); err != nil {
 		return err
 	}
-	return redirect(c, "/admin/operators?done=updated")
+	return web.Redirect(c, "/admin/operators?done=updated")
 }
 
 // lockOperator stops another operator's account.

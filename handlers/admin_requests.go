@@ -4,6 +4,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
+	"hotline/handlers/web"
 	"hotline/store"
 	"hotline/views"
 )
@@ -46,7 +47,7 @@ func (s *Server) showRequestList(c *fiber.Ctx) error {
 		total += counts[st]
 	}
 	tabs = append(tabs, views.InboxTab{Href: "/admin/requests?status=all", Label: "すべて", Count: total, Current: status == ""})
-	return s.render(c, "申請", views.Admin("requests", views.RequestList(views.RequestListView{Tabs: tabs, Rows: rows})))
+	return s.web.Render(c, "申請", views.Admin("requests", views.RequestList(views.RequestListView{Tabs: tabs, Rows: rows})))
 }
 
 // requestDetail builds the page of one request around the decision form.
@@ -75,7 +76,7 @@ func (s *Server) showRequest(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, "申請 "+r.ID, page)
+	return s.web.Render(c, "申請 "+r.ID, page)
 }
 
 // approveRequest approves: a reissue is granted, a withdrawal carried out.
@@ -89,8 +90,8 @@ func (s *Server) decideRequest(c *fiber.Ctx, approve bool) error {
 	if err != nil {
 		return err
 	}
-	values := formValues(c, "answer")
-	_, err = s.db.DecideRequest(r.ID, store.Decision{Approve: approve, Answer: values["answer"]}, memberOf(c).ID, c.IP())
+	values := web.FormValues(c, "answer")
+	_, err = s.db.DecideRequest(r.ID, store.Decision{Approve: approve, Answer: values["answer"]}, web.MemberOf(c).ID, c.IP())
 	if err != nil {
 		if store.ErrorCode(err) != store.EINVALID {
 			return err // 409 when already decided, with the reason
@@ -99,7 +100,7 @@ func (s *Server) decideRequest(c *fiber.Ctx, approve bool) error {
 		if perr != nil {
 			return perr
 		}
-		return s.renderStatus(c, fiber.StatusUnprocessableEntity, "申請 "+r.ID, page)
+		return s.web.RenderStatus(c, fiber.StatusUnprocessableEntity, "申請 "+r.ID, page)
 	}
-	return redirect(c, "/admin/requests/"+r.ID+"?done=updated")
+	return web.Redirect(c, "/admin/requests/"+r.ID+"?done=updated")
 }

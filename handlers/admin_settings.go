@@ -4,6 +4,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
+	"hotline/handlers/web"
 	"hotline/store"
 	"hotline/views"
 )
@@ -28,17 +29,17 @@ func (s *Server) showSettings(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, "設定", settingsPage(st.Placeholders())(views.Form{Values: settingsValues(st)}))
+	return s.web.Render(c, "設定", settingsPage(st.Placeholders())(views.Form{Values: settingsValues(st)}))
 }
 
 // saveSettings validates and stores the settings.
 func (s *Server) saveSettings(c *fiber.Ctx) error {
-	values := formValues(c, views.SettingsFields...)
+	values := web.FormValues(c, views.SettingsFields...)
 	st := store.Settings{SiteName: values["site_name"], Organisation: values["organisation"], Department: values["department"],
 		Postal: values["postal"], Address: values["address"], Phone: values["phone"], Email: values["email"], PortalURL: values["portal_url"]}
-	if err := s.db.SaveSettings(st, memberOf(c).ID, c.IP()); err != nil {
+	if err := s.db.SaveSettings(st, web.MemberOf(c).ID, c.IP()); err != nil {
 		cur, _ := s.db.Settings()
-		return s.invalidForm(c, err, "設定", settingsPage(cur.Placeholders()), views.Form{Values: values})
+		return s.web.InvalidForm(c, err, "設定", settingsPage(cur.Placeholders()), views.Form{Values: values})
 	}
-	return redirect(c, "/admin/settings?done=saved")
+	return web.Redirect(c, "/admin/settings?done=saved")
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
+	"hotline/handlers/web"
 	"hotline/store"
 	"hotline/views"
 	"hotline/views/pdf"
@@ -19,13 +20,13 @@ func (s *Server) showApplyForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, "利用申込", views.ApplyForm(views.ApplyView{Form: applyForm(nil), Settings: st}))
+	return s.web.Render(c, "利用申込", views.ApplyForm(views.ApplyView{Form: applyForm(nil), Settings: st}))
 }
 
 // saveApplication stores the application and sends the applicant to the
 // receipt page, whose URL holds the unguessable receipt token.
 func (s *Server) saveApplication(c *fiber.Ctx) error {
-	values := formValues(c, views.ApplyFields...)
+	values := web.FormValues(c, views.ApplyFields...)
 	a, token, err := s.db.CreateApplication(store.ApplicationForm{
 		Name: values["name"], NameKana: values["name_kana"], Qualification: values["qualification"],
 		LicenseNumber: values["license_number"], Email: values["email"], Phone: values["phone"],
@@ -38,12 +39,12 @@ func (s *Server) saveApplication(c *fiber.Ctx) error {
 		if serr != nil {
 			return serr
 		}
-		return s.invalidForm(c, err, "利用申込", func(f views.Form) templ.Component {
+		return s.web.InvalidForm(c, err, "利用申込", func(f views.Form) templ.Component {
 			return views.ApplyForm(views.ApplyView{Form: f, Settings: st})
 		}, applyForm(values))
 	}
 	s.log.Info("application received", "number", a.Number)
-	return redirect(c, receiptPath(token))
+	return web.Redirect(c, receiptPath(token))
 }
 
 func receiptPath(token string) string { return "/apply/receipt/" + token }
@@ -77,7 +78,7 @@ func (s *Server) showApplicationReceipt(c *fiber.Ctx) error {
 			v.FacilityPDF = base + "/facility.pdf"
 		}
 	}
-	return s.render(c, "利用申込の受付", views.ApplyReceipt(v))
+	return s.web.Render(c, "利用申込の受付", views.ApplyReceipt(v))
 }
 
 // receiptFormsClosed answers a form download after the review ended.
@@ -102,7 +103,7 @@ func (s *Server) downloadApplicationMemberForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return sendPDF(c, data, "application-"+a.Number+"-member.pdf", "加入申込書（医療関係者用）"+a.Number+".pdf")
+	return web.SendPDF(c, data, "application-"+a.Number+"-member.pdf", "加入申込書（医療関係者用）"+a.Number+".pdf")
 }
 
 // downloadApplicationFacilityForm is 「加入申込書（施設用）」 as PDF, for an
@@ -126,7 +127,7 @@ func (s *Server) downloadApplicationFacilityForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return sendPDF(c, data, "application-"+a.Number+"-facility.pdf", "加入申込書（施設用）"+a.Number+".pdf")
+	return web.SendPDF(c, data, "application-"+a.Number+"-facility.pdf", "加入申込書（施設用）"+a.Number+".pdf")
 }
 
 // applicationMemberForm fills 「加入申込書（医療関係者用）」 from an application.
@@ -136,7 +137,7 @@ func (s *Server) applicationMemberForm(a store.Application) (pdf.ApplicationMemb
 		return pdf.ApplicationMemberForm{}, err
 	}
 	doc := pdf.ApplicationMemberForm{
-		Operator: pdfOperator(st), Number: a.Number, AppliedOn: warekiDate(a.CreatedAt),
+		Operator: pdf.OperatorOf(st), Number: a.Number, AppliedOn: warekiDate(a.CreatedAt),
 		Name: a.Name, NameKana: a.NameKana, Qualification: a.Qualification.Label(), LicenseNumber: a.LicenseNumber,
 		Email: a.Email, Phone: a.Phone,
 	}
@@ -157,7 +158,7 @@ func (s *Server) applicationMemberForm(a store.Application) (pdf.ApplicationMemb
 func applicationFacilityForm(a store.Application, st store.Settings) pdf.ApplicationFacilityForm {
 	nf := a.NewFacility
 	return pdf.ApplicationFacilityForm{
-		Operator: pdfOperator(st), Number: a.Number, AppliedOn: warekiDate(a.CreatedAt),
+		Operator: pdf.OperatorOf(st), Number: a.Number, AppliedOn: warekiDate(a.CreatedAt),
 		FacilityName: nf.Name, FacilityKind: nf.Kind.Label(), FacilityCode: nf.Code,
 		Postal: nf.Postal, Address: nf.Address, Phone: nf.Phone, ApplicantName: a.Name,
 	}

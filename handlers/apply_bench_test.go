@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"hotline/handlers/handlertest"
+	"hotline/handlers/web"
 	"hotline/store"
 )
 
@@ -15,9 +17,9 @@ import (
 //
 // They only report; a slow machine fails nothing.
 
-func benchApplication(b *testing.B) (*testEnv, store.Application) {
-	env := newTestEnv(b, CertOff)
-	a, _, err := env.db.CreateApplication(store.ApplicationForm{
+func benchApplication(b *testing.B) (*handlertest.Env, store.Application) {
+	env := newTestEnv(b, web.CertOff)
+	a, _, err := env.DB.CreateApplication(store.ApplicationForm{
 		Name: "山田 太郎", NameKana: "ヤマダ タロウ", Qualification: "doctor", LicenseNumber: "123456",
 		Email: "taro@example.jp", Phone: "03-1234-5678", FacilityChoice: store.FacilityChoiceNew,
 		FacilityName: "医療法人社団 山田内科クリニック", FacilityKind: "clinic", FacilityCode: "0110113719",
@@ -53,7 +55,7 @@ func reportPDF(b *testing.B, render func() ([]byte, error)) {
 func BenchmarkApplicationPDFMember(b *testing.B) {
 	env, a := benchApplication(b)
 	reportPDF(b, func() ([]byte, error) {
-		doc, err := env.srv.applicationMemberForm(a)
+		doc, err := srvOf(env).applicationMemberForm(a)
 		if err != nil {
 			return nil, err
 		}
@@ -63,7 +65,7 @@ func BenchmarkApplicationPDFMember(b *testing.B) {
 
 func BenchmarkApplicationPDFFacility(b *testing.B) {
 	env, a := benchApplication(b)
-	st, err := env.db.Settings()
+	st, err := env.DB.Settings()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -73,16 +75,16 @@ func BenchmarkApplicationPDFFacility(b *testing.B) {
 // BenchmarkApplicationPDFReceipt is the applicant's download end to end:
 // token lookup, settings, rendering, the HTTP answer.
 func BenchmarkApplicationPDFReceipt(b *testing.B) {
-	env := newTestEnv(b, CertOff)
-	c := env.client()
-	c.get("/apply")
-	res := c.post("/apply", newFacilityForm("taro@example.jp"))
+	env := newTestEnv(b, web.CertOff)
+	c := env.Client()
+	c.Get("/apply")
+	res := c.Post("/apply", newFacilityForm("taro@example.jp"))
 	if res.Status != 303 {
 		b.Fatalf("apply: %d", res.Status)
 	}
 	path := res.Location + "/member.pdf"
 	reportPDF(b, func() ([]byte, error) {
-		r := c.get(path)
+		r := c.Get(path)
 		if r.Status != 200 {
 			b.Fatalf("GET %s: %d", path, r.Status)
 		}

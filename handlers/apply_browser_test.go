@@ -1,10 +1,6 @@
 package handlers
 
 import (
-	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +8,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"hotline/handlers/browsertest"
+	"hotline/handlers/handlertest"
+	"hotline/handlers/web"
 )
 
 // TestApplicationChainInBrowser drives the whole chain in headless Chromium
@@ -24,12 +22,12 @@ func TestApplicationChainInBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
 	}
-	env := newTestEnv(t, CertOff)
-	if _, err := env.db.EnsureFirstOperator(operatorPassword, false); err != nil {
+	env := newTestEnv(t, web.CertOff)
+	if _, err := env.DB.EnsureFirstOperator(handlertest.OperatorPassword, false); err != nil {
 		t.Fatal(err)
 	}
-	origin := env.listen(t)
-	caPEM, err := env.db.ServerCAPEM()
+	origin := env.Listen(t)
+	caPEM, err := env.DB.ServerCAPEM()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +109,7 @@ func TestApplicationChainInBrowser(t *testing.T) {
 		if !strings.HasSuffix(name, ".pdf") || !strings.HasPrefix(string(data), "%PDF-") {
 			t.Fatalf("download %s: %q, %d bytes", tc.sel, name, len(data))
 		}
-		checkPDF(t, tc.file, data, tc.want)
+		handlertest.CheckPDF(t, tc.file, data, tc.want)
 	}
 
 	// 3. The operator receives and approves.
@@ -126,7 +124,7 @@ func TestApplicationChainInBrowser(t *testing.T) {
 			chromedp.Click(`form[action="/login"] button[type=submit]`),
 		)
 	}
-	login("admin", operatorPassword)
+	login("admin", handlertest.OperatorPassword)
 	do("operator menu", chromedp.WaitVisible(`[data-testid="menu-functions"]`))
 	if status, err := browsertest.NavigateStatus(ctx, origin+"/admin/applications?status=pending"); err != nil || status != 200 {
 		t.Fatalf("application list: %d %v", status, err)
@@ -140,12 +138,12 @@ func TestApplicationChainInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("start guide: %v", err)
 	}
-	guideText := checkPDF(t, "start-guide.pdf", guide, []string{"利用開始案内", "山田 太郎"})
+	guideText := handlertest.CheckPDF(t, "start-guide.pdf", guide, []string{"利用開始案内", "山田 太郎"})
 	_, info, err := browsertest.Download(ctx, chromedp.Click(`a[href$="/letters/facility-info.pdf"]`))
 	if err != nil {
 		t.Fatalf("facility info: %v", err)
 	}
-	infoText := checkPDF(t, "facility-info.pdf", info, []string{"施設登録情報", "山田内科クリニック"})
+	infoText := handlertest.CheckPDF(t, "facility-info.pdf", info, []string{"施設登録情報", "山田内科クリニック"})
 	if guideText == "" {
 		t.Skip("pdftotext is not installed: the member's login with the printed password is not possible")
 	}
@@ -175,67 +173,13 @@ func TestApplicationChainInBrowser(t *testing.T) {
 	if who := text(".who"); !strings.Contains(who, "H000001") {
 		t.Fatalf("logged in as %q", who)
 	}
-	if m, _ := env.db.Member(id); m.MustChangePassword {
+	if m, _ := env.DB.Member(id); m.MustChangePassword {
 		t.Fatal("password change not stored")
 	}
 }
 
 // checkPDF saves a PDF and checks it with poppler and qpdf: the text holds
 // want, every font is embedded, the structure is sound. It returns the
-// pdftotext -layout text ("" without poppler, outside CI).
-func checkPDF(t *testing.T, name string, data []byte, want []string) string {
-	t.Helper()
-	dir := t.TempDir()
-	path := filepath.Join(dir, name)
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	run := func(tool string, args ...string) (string, bool) {
-		t.Helper()
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatalf("%s is not installed", tool)
-			}
-			t.Logf("%s is not installed: not checked", tool)
-			return "", false
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		out, err := exec.CommandContext(ctx, tool, append(args, path)...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("%s %s: %v\n%s", tool, name, err, out)
-		}
-		return string(out), true
-	}
-	text := ""
-	if out, ok := run("pdftotext", "-layout", "-enc", "UTF-8"); ok {
-		// pdftotext with no output file writes NAME.txt.
-		b, err := os.ReadFile(strings.TrimSuffix(path, ".pdf") + ".txt")
-		if err != nil {
-			t.Fatalf("pdftotext output: %v %s", err, out)
-		}
-		text = string(b)
-		for _, w := range want {
-			if !strings.Contains(text, w) {
-				t.Errorf("%s lacks %q:\n%s", name, w, text)
-			}
-		}
-	}
-	if out, ok := run("pdffonts"); ok {
-		lines := strings.Split(strings.TrimSpace(out), "\n")
-		if len(lines) < 3 {
-			t.Errorf("%s: no fonts listed:\n%s", name, out)
-		}
-		for _, l := range lines[2:] {
-			f := strings.Fields(l)
-			if len(f) < 6 || f[len(f)-5] != "yes" {
-				t.Errorf("%s: font not embedded: %s", name, l)
-			}
-		}
-	}
-	run("qpdf", "--check")
-	return text
-}
 
 // TestApplyWithoutJavaScriptInBrowser: the form works as plain HTML, a mistake comes
 // back as 422 with the message beside the field, a registered facility is
@@ -244,10 +188,10 @@ func TestApplyWithoutJavaScriptInBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
 	}
-	env := newTestEnv(t, CertOff)
-	m := env.addMember(t, "会員 一郎", "member-Pass-2345")
-	origin := env.listen(t)
-	caPEM, err := env.db.ServerCAPEM()
+	env := newTestEnv(t, web.CertOff)
+	m := env.AddMember(t, "会員 一郎", "member-Pass-2345")
+	origin := env.Listen(t)
+	caPEM, err := env.DB.ServerCAPEM()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,7 +235,7 @@ func TestApplyWithoutJavaScriptInBrowser(t *testing.T) {
 	if n, _ := chromedp.Run(ctx, chromedp.Nodes(`[data-testid="pdf-facility"]`, chromedp.AtLeast(0))); len(n) != 0 {
 		t.Fatal("a registered facility was offered the facility form")
 	}
-	a, err := env.db.Application("A000001")
+	a, err := env.DB.Application("A000001")
 	if err != nil || a.FacilityOID != m.FacilityOID || a.Name != "佐藤 花子" || a.Qualification != "pharmacist" {
 		t.Fatalf("stored: %+v %v", a, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
 
+	"hotline/handlers/web"
 	"hotline/store"
 	"hotline/views"
 )
@@ -25,7 +26,7 @@ func (s *Server) exportAuditLog(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.db.Audit(store.AuditEvent{Actor: memberOf(c).ID, Action: "audit.export", Object: "audit", Remote: c.IP(), Detail: q.Describe()}); err != nil {
+	if err := s.db.Audit(store.AuditEvent{Actor: web.MemberOf(c).ID, Action: store.AuditExport, Object: "audit", Remote: c.IP(), Detail: q.Describe()}); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
@@ -39,7 +40,7 @@ func (s *Server) exportAuditLog(c *fiber.Ctx) error {
 		cw.UseCRLF = true
 		_ = cw.Write(auditCSVHeader)
 		err := db.StreamAudit(filter, func(e store.AuditEvent) error {
-			return cw.Write([]string{strconv.FormatUint(e.Seq, 10), views.AuditTime(e.Time), csvCell(e.Actor), csvCell(e.Action),
+			return cw.Write([]string{strconv.FormatUint(e.Seq, 10), views.AuditTime(e.Time), csvCell(e.Actor), csvCell(string(e.Action)),
 				csvCell(e.Object), csvCell(e.Patient), store.AuditResultLabel(e.Result), csvCell(e.Remote), csvCell(e.Detail), e.Prev, e.Hash})
 		})
 		cw.Flush()

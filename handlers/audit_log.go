@@ -63,7 +63,7 @@ func (s *Server) showAuditLog(c *fiber.Ctx) error {
 		}
 		v.Events, v.Next, v.Paged, v.Query = page.Events, page.Next, before > 0, query
 	}
-	return s.renderStatus(c, status, "監査ログ", views.Admin("audit", views.AuditLog(v)))
+	return s.web.RenderStatus(c, status, "監査ログ", views.Admin("audit", views.AuditLog(v)))
 }
 
 // auditChainCache verifies the audit chain for its page without walking

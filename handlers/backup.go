@@ -5,6 +5,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"hotline/handlers/web"
 	"hotline/store"
 	"hotline/views"
 )
@@ -13,7 +14,7 @@ import (
 // result, the generations kept, a download and "back up now".
 func (s *Server) showBackup(c *fiber.Ctx) error {
 	st := s.cfg.Backups.Status()
-	return s.render(c, "バックアップ", views.Admin("backup", views.Backup(views.BackupView{
+	return s.web.Render(c, "バックアップ", views.Admin("backup", views.Backup(views.BackupView{
 		Summary: summarizeBackups(st, s.db.Now()), Status: st, DBPath: s.db.Path(), DBSize: s.db.FileSize(),
 	})))
 }
@@ -53,22 +54,22 @@ func summarizeBackups(st store.BackupStatus, now time.Time) views.BackupSummary 
 // runBackup writes a new generation into the backup directory now. A
 // failure shows on the page it returns to; a backup already running is 409.
 func (s *Server) runBackup(c *fiber.Ctx) error {
-	_, err := s.cfg.Backups.RunNow(c.UserContext(), memberOf(c).ID, c.IP())
+	_, err := s.cfg.Backups.RunNow(c.UserContext(), web.MemberOf(c).ID, c.IP())
 	switch {
 	case store.ErrorCode(err) == store.ECONFLICT:
 		return err
 	case err != nil:
 		s.log.Error("backup failed", "err", err)
-		return redirect(c, "/admin/backup")
+		return web.Redirect(c, "/admin/backup")
 	}
-	return redirect(c, "/admin/backup?done=saved")
+	return web.Redirect(c, "/admin/backup?done=saved")
 }
 
 // downloadBackup streams a hot backup (a consistent copy taken while the
 // server runs) with a dated file name. A big file may take longer than the
 // WriteTimeout: the download is paced instead.
 func (s *Server) downloadBackup(c *fiber.Ctx) error {
-	r, size, err := s.cfg.Backups.Download(memberOf(c).ID, c.IP())
+	r, size, err := s.cfg.Backups.Download(web.MemberOf(c).ID, c.IP())
 	if err != nil {
 		return err
 	}

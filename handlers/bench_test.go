@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"hotline/handlers/web"
 	"testing"
 
 	"github.com/valyala/fasthttp"
@@ -9,8 +10,8 @@ import (
 // BenchmarkPortalTop is the server-side cost of the portal top page without
 // the network: middleware, rendering and logging (to a discarded writer).
 func BenchmarkPortalTop(b *testing.B) {
-	env := newTestEnv(b, CertRequired)
-	h := env.srv.App().Handler()
+	env := newTestEnv(b, web.CertRequired)
+	h := env.App().Handler()
 	var ctx fasthttp.RequestCtx
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
 
+	"hotline/handlers/web"
 	"hotline/store"
 )
 
@@ -46,21 +47,21 @@ func (c benchTLSConn) LocalAddr() net.Addr {
 //
 //     go test ./handlers -run '^$' -bench BenchmarkCertificateCheck -benchmem
 func BenchmarkCertificateCheck(b *testing.B) {
-	for _, mode := range []CertMode{CertRequired, CertOff} {
+	for _, mode := range []web.CertMode{web.CertRequired, web.CertOff} {
 		env := newTestEnv(b, mode)
-		m := env.addMember(b, "山田 太郎", "member-Pass-2345")
-		cert, _ := storeCert(b, env.db, m.ID, "受付PC", 0)
+		m := env.AddMember(b, "山田 太郎", "member-Pass-2345")
+		cert, _ := storeCert(b, env.DB, m.ID, "受付PC", 0)
 		peer := cert.Leaf
 		state := tls.ConnectionState{HandshakeComplete: true, Version: tls.VersionTLS13, PeerCertificates: []*x509.Certificate{peer}}
-		if mode == CertRequired {
-			if st := env.srv.certs.check(state.PeerCertificates); st.Err != nil {
+		if mode == web.CertRequired {
+			if st := srvOf(env).certs.check(state.PeerCertificates); st.Err != nil {
 				b.Fatal(st.Err)
 			}
 			b.Run("cache", func(b *testing.B) {
 				b.ReportAllocs()
 				defer reportCPU(b)()
 				for b.Loop() {
-					if st := env.srv.certs.check(state.PeerCertificates); st.Err != nil {
+					if st := srvOf(env).certs.check(state.PeerCertificates); st.Err != nil {
 						b.Fatal(st.Err)
 					}
 				}
@@ -71,13 +72,13 @@ func BenchmarkCertificateCheck(b *testing.B) {
 				// the connection's state, the check, the binding, last use.
 				var fctx fasthttp.RequestCtx
 				fctx.Init2(benchTLSConn{state: state}, nil, false)
-				app := env.srv.App()
+				app := env.App()
 				b.ReportAllocs()
 				defer reportCPU(b)()
 				for b.Loop() {
 					fctx.ResetUserValues()
 					c := app.AcquireCtx(&fctx)
-					if err := env.srv.checkSessionCert(c, &bound, &m); err != nil {
+					if err := srvOf(env).checkSessionCert(c, &bound, &m); err != nil {
 						b.Fatal(err)
 					}
 					app.ReleaseCtx(c)
@@ -85,21 +86,21 @@ func BenchmarkCertificateCheck(b *testing.B) {
 			})
 		}
 		sess := store.Session{Kind: store.SessionMember, MemberID: m.ID}
-		if mode == CertRequired {
+		if mode == web.CertRequired {
 			sess.CertSerial = store.ClientCertSerialHex(peer)
 		}
-		token, _, err := env.db.NewSession(sess)
+		token, _, err := env.DB.NewSession(sess)
 		if err != nil {
 			b.Fatal(err)
 		}
 		app := fiber.New(fiber.Config{Immutable: true})
-		app.Use(env.srv.loadSession)
-		app.Get("/bench", env.srv.guard(Member), func(c *fiber.Ctx) error { return c.SendStatus(fiber.StatusNoContent) })
+		app.Use(srvOf(env).loadSession)
+		app.Get("/bench", srvOf(env).guard(web.Member), func(c *fiber.Ctx) error { return c.SendStatus(fiber.StatusNoContent) })
 		handler := app.Handler()
 		var fctx fasthttp.RequestCtx
 		fctx.Init2(benchTLSConn{state: state}, nil, false)
 		fctx.Request.SetRequestURI("https://localhost/bench")
-		fctx.Request.Header.SetCookie(sessionCookie, token)
+		fctx.Request.Header.SetCookie(web.SessionCookie, token)
 		run := func() {
 			fctx.Response.Reset()
 			fctx.ResetUserValues()

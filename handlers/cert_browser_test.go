@@ -10,6 +10,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"hotline/handlers/browsertest"
+	"hotline/handlers/handlertest"
+	"hotline/handlers/web"
 	"hotline/store"
 )
 
@@ -23,18 +25,18 @@ func TestCertificateInBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test skipped in -short mode")
 	}
-	env := newTestEnv(t, CertRequired)
-	base := env.listen(t)
-	caPEM, err := env.db.ServerCAPEM()
+	env := newTestEnv(t, web.CertRequired)
+	base := env.Listen(t)
+	caPEM, err := env.DB.ServerCAPEM()
 	if err != nil {
 		t.Fatal(err)
 	}
 	const initial, changed, pass = "initial-Pass-2345", "changed-Pass-6789", "受付の パスフレーズ"
-	m, _, err := env.db.CreateTestMember(store.TestMemberSpec{Name: "山田 太郎", Password: initial, MustChange: true})
+	m, _, err := env.DB.CreateTestMember(store.TestMemberSpec{Name: "山田 太郎", Password: initial, MustChange: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := env.db.EnsureFirstOperator(operatorPassword, false); err != nil {
+	if _, err := env.DB.EnsureFirstOperator(handlertest.OperatorPassword, false); err != nil {
 		t.Fatal(err)
 	}
 	opts := browsertest.Options{Origin: base, ServerCAPEM: caPEM, Timeout: 3 * time.Minute}
@@ -44,7 +46,7 @@ func TestCertificateInBrowser(t *testing.T) {
 	noJS := opts
 	noJS.NoJavaScript = true
 	opCtx := browsertest.New(t, noJS)
-	browserLogin(t, opCtx, base, "admin", operatorPassword, "/cert", "[data-testid=cert-issue-form]")
+	browserLogin(t, opCtx, base, "admin", handlertest.OperatorPassword, "/cert", "[data-testid=cert-issue-form]")
 	opName, opP12 := browserIssue(t, opCtx, "運営PC", pass)
 	if opName != "hotline-admin-運営PC.p12" {
 		t.Errorf("operator's file %q", opName)
@@ -112,10 +114,10 @@ func TestCertificateInBrowser(t *testing.T) {
 	}
 
 	// The operator revokes it from another session.
-	op := env.certBrowser(t, base, opCert)
-	op.login("admin", operatorPassword, "/menu")
-	op.get("/admin/members/" + m.ID + "/certificates")
-	op.expect("revoke", op.post("/admin/certificates/"+serial+"/revoke", nil), http.StatusSeeOther)
+	op := newCertBrowser(env, t, base, opCert)
+	op.Login("admin", handlertest.OperatorPassword, "/menu")
+	op.Get("/admin/members/" + m.ID + "/certificates")
+	op.expect("revoke", op.Post("/admin/certificates/"+serial+"/revoke", nil), http.StatusSeeOther)
 
 	status, err := browsertest.NavigateStatus(ctx2, base+"/menu")
 	if err != nil {

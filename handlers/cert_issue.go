@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"hotline/handlers/web"
 	"hotline/store"
 	"hotline/views"
 )
@@ -55,7 +56,7 @@ func (s *Server) certView(c *fiber.Ctx, m *store.Member, sess *store.Session, o 
 	if o.current != nil {
 		row := views.CertificateRowOf(*o.current, s.db.Now(), o.current.Serial)
 		v.Current = &row
-	} else if s.cfg.CertMode != CertOff && (o.st.Presented || !o.issue) {
+	} else if s.cfg.CertMode != web.CertOff && (o.st.Presented || !o.issue) {
 		// Why this PC cannot go on: said when a certificate was presented
 		// but is of no use, and on the 403 page.
 		v.Reason = certReason(o.st, m)
@@ -82,9 +83,9 @@ func (s *Server) certView(c *fiber.Ctx, m *store.Member, sess *store.Session, o 
 // password change, a granted reissue, a renewal in the last 30 days, or a
 // 403 that explains what to do when none of these applies.
 func (s *Server) showCertPage(c *fiber.Ctx) error {
-	m, sess := memberOf(c), sessionOf(c)
+	m, sess := web.MemberOf(c), web.SessionOf(c)
 	if m.MustChangePassword {
-		return redirect(c, "/password")
+		return web.Redirect(c, "/password")
 	}
 	o, err := s.certOfferFor(c, m, sess)
 	if err != nil {
@@ -95,7 +96,7 @@ func (s *Server) showCertPage(c *fiber.Ctx) error {
 	if v.Mode == views.CertModeNone {
 		status = fiber.StatusForbidden
 	}
-	return s.renderStatus(c, status, certPageTitle(v.Mode), views.CertPage(v))
+	return s.web.RenderStatus(c, status, certPageTitle(v.Mode), views.CertPage(v))
 }
 
 func certPageTitle(mode views.CertMode) string {
@@ -119,7 +120,7 @@ var downloadTokenPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
 // renewal. A password-only session ends in the same answer: the member
 // imports the file, reconnects and logs in again with it.
 func (s *Server) issueCertificate(c *fiber.Ctx) error {
-	m, sess := memberOf(c), sessionOf(c)
+	m, sess := web.MemberOf(c), web.SessionOf(c)
 	if m.MustChangePassword {
 		return store.Errorf(store.EFORBIDDEN, "初期パスワードを変更してから証明書を発行してください")
 	}
@@ -138,14 +139,14 @@ func (s *Server) issueCertificate(c *fiber.Ctx) error {
 		// never from the form.
 		req.Renew = o.renew.Serial
 	case !o.issue:
-		_ = s.db.Audit(store.AuditEvent{Actor: m.ID, Action: "cert.issue", Remote: c.IP(), Result: store.ResultDenied,
+		_ = s.db.Audit(store.AuditEvent{Actor: m.ID, Action: store.AuditCertIssue, Remote: c.IP(), Result: store.ResultDenied,
 			Detail: "no allowance"})
 		if o.current != nil {
 			return store.Errorf(store.EFORBIDDEN, "このPCには有効な証明書があります。新しく発行できる証明書はありません（別のPCで利用するには、申請フォームから証明書の再発行を申請してください）。")
 		}
 		v := s.certView(c, m, sess, o, certIssueForm())
 		v.Mode = views.CertModeNone
-		return s.renderStatus(c, fiber.StatusForbidden, certPageTitle(v.Mode), views.CertPage(v))
+		return s.web.RenderStatus(c, fiber.StatusForbidden, certPageTitle(v.Mode), views.CertPage(v))
 	}
 	values := map[string]string{"device_name": req.Device, "encoding": c.FormValue("encoding")}
 	fe := store.FieldErrors{}
@@ -173,7 +174,7 @@ func (s *Server) issueCertificate(c *fiber.Ctx) error {
 			}
 		case store.EFORBIDDEN:
 			// The allowance went to a request that came first.
-			_ = s.db.Audit(store.AuditEvent{Actor: m.ID, Action: "cert.issue", Remote: c.IP(), Result: store.ResultDenied,
+			_ = s.db.Audit(store.AuditEvent{Actor: m.ID, Action: store.AuditCertIssue, Remote: c.IP(), Result: store.ResultDenied,
 				Detail: store.ErrorMessage(err)})
 			return err
 		default:
@@ -182,7 +183,7 @@ func (s *Server) issueCertificate(c *fiber.Ctx) error {
 	}
 	f := certIssueForm()
 	f.Values, f.Errors = values, fe
-	return s.renderStatus(c, fiber.StatusUnprocessableEntity, certPageTitle(views.CertModeIssue), views.CertPage(s.certView(c, m, sess, o, f)))
+	return s.web.RenderStatus(c, fiber.StatusUnprocessableEntity, certPageTitle(views.CertModeIssue), views.CertPage(s.certView(c, m, sess, o, f)))
 }
 
 // sendCertificate answers the file. The password-only session ends here.
@@ -198,7 +199,7 @@ func (s *Server) sendCertificate(c *fiber.Ctx, m *store.Member, sess *store.Sess
 	}
 	ascii, full := p12FileNames(m.ID, issued.Record.Device)
 	c.Set(fiber.HeaderContentType, "application/x-pkcs12")
-	c.Set(fiber.HeaderContentDisposition, contentDisposition("attachment", ascii, full))
+	c.Set(fiber.HeaderContentDisposition, web.ContentDisposition("attachment", ascii, full))
 	c.Status(fiber.StatusOK)
 	return c.Send(issued.P12)
 }
@@ -206,7 +207,7 @@ func (s *Server) sendCertificate(c *fiber.Ctx, m *store.Member, sess *store.Sess
 // showCertDone is what to do after the download (public: the password-only
 // session ended with it).
 func (s *Server) showCertDone(c *fiber.Ctx) error {
-	return s.render(c, "証明書の取り込みと再ログイン", views.CertDone(views.CertDoneView{Renewal: c.Query("renewal") == "1"}))
+	return s.web.Render(c, "証明書の取り込みと再ログイン", views.CertDone(views.CertDoneView{Renewal: c.Query("renewal") == "1"}))
 }
 
 // p12FileNames names the file after its holder and PC:

@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"crypto/tls"
+	"hotline/handlers/handlertest"
+	"hotline/handlers/web"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,44 +15,44 @@ import (
 // every route that is not public refuses a session that was logged in with
 // its certificate when the request presents none, or another account's:
 // 403 with the explanation (the 証明書 and the way to a reissue), and the
-// session is over. Operator pages, POSTs (with a valid CSRF token) and PRS
+// session is over. web.Operator pages, POSTs (with a valid CSRF token) and PRS
 // included, for every line of the route table.
 func TestEveryRouteNeedsTheSessionsCertificate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("logs in twice per route over TLS")
 	}
-	env := newTestEnv(t, CertRequired)
-	base := env.listen(t)
+	env := newTestEnv(t, web.CertRequired)
+	base := env.Listen(t)
 	w, fixtures := newAuthzWorld(t, env)
-	memberCert := opsIssueCert(t, env.db, w.Member.ID)
-	otherCert := opsIssueCert(t, env.db, w.Other.ID)
-	operatorCert := opsIssueCert(t, env.db, w.Operator)
+	memberCert := handlertest.IssueCert(t, env.DB, w.Member.ID)
+	otherCert := handlertest.IssueCert(t, env.DB, w.Other.ID)
+	operatorCert := handlertest.IssueCert(t, env.DB, w.Operator)
 
 	type account struct {
 		id, pw       string
 		own, another *tls.Certificate
 	}
-	member := account{w.Member.ID, w.memberPW, memberCert, otherCert}
-	operator := account{w.Operator, operatorPassword, operatorCert, memberCert}
+	member := account{w.Member.ID, w.MemberPW, memberCert, otherCert}
+	operator := account{w.Operator, handlertest.OperatorPassword, operatorCert, memberCert}
 
-	checked := map[Access]int{}
+	checked := map[web.Access]int{}
 	var posts, prs int
 	start := time.Now()
-	for _, r := range env.srv.Routes() {
-		if r.Access == Public {
+	for _, r := range srvOf(env).Routes() {
+		if r.Access == web.Public {
 			continue
 		}
-		if r.Access == Patient {
+		if r.Access == web.Patient {
 			t.Errorf("%s %s: patient routes take no client certificate; give them their own test", r.Method, r.Path)
 			continue
 		}
 		key := r.Method + " " + r.Path
-		path := authzPath(t, key, fixtures)
+		path := authzMatrix.PathOf(t, key, fixtures)
 		if path == "" {
 			continue
 		}
 		who := member
-		if r.Access == Operator {
+		if r.Access == web.Operator {
 			who = operator
 		}
 		for _, tc := range []struct {
@@ -61,34 +63,34 @@ func TestEveryRouteNeedsTheSessionsCertificate(t *testing.T) {
 			{"no certificate", nil, "この端末には証明書がインストールされていません"},
 			{"another account's certificate", who.another, "この証明書は別のアカウントのものです"},
 		} {
-			b := env.certBrowser(t, base, who.own)
-			b.login(who.id, who.pw, "/menu")
-			b.expect(key+": menu with the certificate", b.get("/menu"), http.StatusOK)
+			b := newCertBrowser(env, t, base, who.own)
+			b.Login(who.id, who.pw, "/menu")
+			b.expect(key+": menu with the certificate", b.Get("/menu"), http.StatusOK)
 			if !strings.HasPrefix(b.csrf, "s.") {
 				t.Fatalf("%s: no session CSRF token", key)
 			}
 			b.present(tc.present)
-			var res testResponse
+			var res handlertest.Response
 			if r.Method == http.MethodGet {
-				res = b.get(path)
+				res = b.Get(path)
 			} else {
-				res = b.do(r.Method, path, url.Values{"_csrf": {b.csrf}})
+				res = b.Do(r.Method, path, url.Values{"_csrf": {b.csrf}})
 			}
 			what := key + " (" + path + "), " + tc.name
 			if res.Status != http.StatusForbidden {
-				t.Errorf("%s: status %d, want 403\n%s", what, res.Status, snippet(res.Body))
+				t.Errorf("%s: status %d, want 403\n%s", what, res.Status, handlertest.Snippet(res.Body))
 			} else {
 				for _, want := range []string{tc.reason, "証明書", `href="/requests?kind=cert_reissue"`} {
 					if !strings.Contains(res.Body, want) {
-						t.Errorf("%s: the page lacks %q\n%s", what, want, snippet(res.Body))
+						t.Errorf("%s: the page lacks %q\n%s", what, want, handlertest.Snippet(res.Body))
 					}
 				}
 			}
-			if sessions, _ := env.db.MemberSessions(who.id); len(sessions) != 0 {
+			if sessions, _ := env.DB.MemberSessions(who.id); len(sessions) != 0 {
 				t.Errorf("%s: %d sessions left", what, len(sessions))
 			}
 			b.present(who.own)
-			if next := b.get("/menu"); next.Status != http.StatusSeeOther || next.Location != "/login?next=%2Fmenu" {
+			if next := b.Get("/menu"); next.Status != http.StatusSeeOther || next.Location != "/login?next=%2Fmenu" {
 				t.Errorf("%s: next request with the certificate: %d %q, want the login", what, next.Status, next.Location)
 			}
 		}
@@ -101,7 +103,7 @@ func TestEveryRouteNeedsTheSessionsCertificate(t *testing.T) {
 		}
 	}
 	t.Logf("%v routes by access, %d POST, %d PRS, in %v", checked, posts, prs, time.Since(start))
-	if checked[Operator] == 0 || checked[Member] == 0 || checked[Pending] == 0 || checked[FacilityMember] == 0 || posts == 0 || prs == 0 {
+	if checked[web.Operator] == 0 || checked[web.Member] == 0 || checked[web.Pending] == 0 || checked[web.FacilityMember] == 0 || posts == 0 || prs == 0 {
 		t.Fatalf("the route table lacks a kind of route this test must cover: %v, %d POST, %d PRS", checked, posts, prs)
 	}
 }

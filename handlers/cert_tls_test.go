@@ -22,6 +22,8 @@ import (
 
 	pkcs12 "software.sslmate.com/src/go-pkcs12"
 
+	"hotline/handlers/handlertest"
+	"hotline/handlers/web"
 	"hotline/store"
 	"hotline/store/pkcs12info"
 )
@@ -40,10 +42,10 @@ type certBrowser struct {
 	cert *tls.Certificate
 }
 
-func (e *testEnv) certBrowser(t *testing.T, base string, cert *tls.Certificate) *certBrowser {
+func newCertBrowser(e *handlertest.Env, t *testing.T, base string, cert *tls.Certificate) *certBrowser {
 	t.Helper()
 	b := &certBrowser{t: t, base: base, cert: cert}
-	b.http = e.httpsClient(t, nil)
+	b.http = e.HTTPSClient(t, nil)
 	tr := b.http.Transport.(*http.Transport)
 	tr.TLSClientConfig.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
 		b.mu.Lock()
@@ -66,7 +68,7 @@ func (b *certBrowser) present(cert *tls.Certificate) {
 	b.http.Transport.(*http.Transport).CloseIdleConnections()
 }
 
-func (b *certBrowser) do(method, path string, form url.Values) testResponse {
+func (b *certBrowser) Do(method, path string, form url.Values) handlertest.Response {
 	b.t.Helper()
 	var body io.Reader
 	if form != nil {
@@ -88,46 +90,46 @@ func (b *certBrowser) do(method, path string, form url.Values) testResponse {
 	if err != nil {
 		b.t.Fatal(err)
 	}
-	out := testResponse{Status: res.StatusCode, Body: string(data), Header: res.Header, Location: res.Header.Get("Location")}
-	if m := csrfPattern.FindStringSubmatch(out.Body); m != nil {
+	out := handlertest.Response{Status: res.StatusCode, Body: string(data), Header: res.Header, Location: res.Header.Get("Location")}
+	if m := handlertest.CSRFPattern.FindStringSubmatch(out.Body); m != nil {
 		b.csrf = m[1]
 	}
 	return out
 }
 
-func (b *certBrowser) get(path string) testResponse { return b.do(http.MethodGet, path, nil) }
+func (b *certBrowser) Get(path string) handlertest.Response { return b.Do(http.MethodGet, path, nil) }
 
-func (b *certBrowser) post(path string, form url.Values) testResponse {
+func (b *certBrowser) Post(path string, form url.Values) handlertest.Response {
 	b.t.Helper()
 	if b.csrf == "" {
-		b.get("/login")
+		b.Get("/login")
 	}
 	if form == nil {
 		form = url.Values{}
 	}
 	form.Set("_csrf", b.csrf)
-	return b.do(http.MethodPost, path, form)
+	return b.Do(http.MethodPost, path, form)
 }
 
 // login posts the login form and checks where it leads.
-func (b *certBrowser) login(id, password, wantLocation string) {
+func (b *certBrowser) Login(id, password, wantLocation string) {
 	b.t.Helper()
-	b.get("/login")
-	res := b.post("/login", url.Values{"id": {id}, "password": {password}})
+	b.Get("/login")
+	res := b.Post("/login", url.Values{"id": {id}, "password": {password}})
 	if res.Status != http.StatusSeeOther || res.Location != wantLocation {
-		b.t.Fatalf("login %s: %d → %q, want 303 → %q\n%s", id, res.Status, res.Location, wantLocation, snippet(res.Body))
+		b.t.Fatalf("login %s: %d → %q, want 303 → %q\n%s", id, res.Status, res.Location, wantLocation, handlertest.Snippet(res.Body))
 	}
 }
 
 // expect checks a response's status and content.
-func (b *certBrowser) expect(what string, res testResponse, status int, contains ...string) {
+func (b *certBrowser) expect(what string, res handlertest.Response, status int, contains ...string) {
 	b.t.Helper()
 	if res.Status != status {
-		b.t.Fatalf("%s: status %d, want %d\n%s", what, res.Status, status, snippet(res.Body))
+		b.t.Fatalf("%s: status %d, want %d\n%s", what, res.Status, status, handlertest.Snippet(res.Body))
 	}
 	for _, s := range contains {
 		if !strings.Contains(res.Body, s) {
-			b.t.Fatalf("%s: body lacks %q\n%s", what, s, snippet(res.Body))
+			b.t.Fatalf("%s: body lacks %q\n%s", what, s, handlertest.Snippet(res.Body))
 		}
 	}
 }
@@ -135,16 +137,16 @@ func (b *certBrowser) expect(what string, res testResponse, status int, contains
 const certTestPassphrase = "受付の パスフレーズ 1"
 
 // issueOverHTTP posts the issue form and unpacks the file it answers.
-func (b *certBrowser) issueOverHTTP(device string, extra url.Values) (*tls.Certificate, *x509.Certificate, testResponse) {
+func (b *certBrowser) issueOverHTTP(device string, extra url.Values) (*tls.Certificate, *x509.Certificate, handlertest.Response) {
 	b.t.Helper()
 	form := url.Values{"device_name": {device}, "passphrase": {certTestPassphrase}, "passphrase_confirm": {certTestPassphrase}}
 	for k, v := range extra {
 		form[k] = v
 	}
-	b.get("/cert")
-	res := b.post("/cert/issue", form)
+	b.Get("/cert")
+	res := b.Post("/cert/issue", form)
 	if res.Status != http.StatusOK || res.Header.Get("Content-Type") != "application/x-pkcs12" {
-		b.t.Fatalf("issue: %d %s\n%s", res.Status, res.Header.Get("Content-Type"), snippet(res.Body))
+		b.t.Fatalf("issue: %d %s\n%s", res.Status, res.Header.Get("Content-Type"), handlertest.Snippet(res.Body))
 	}
 	cert, leaf := certFromP12(b.t, []byte(res.Body), certTestPassphrase)
 	return cert, leaf, res
@@ -233,7 +235,7 @@ func auditOf(t testing.TB, db *store.DB, actor string) []store.AuditEvent {
 
 func hasAudit(events []store.AuditEvent, action, result, detail string) bool {
 	for _, e := range events {
-		if e.Action == action && e.Result == result && strings.Contains(e.Detail, detail) {
+		if string(e.Action) == action && e.Result == result && strings.Contains(e.Detail, detail) {
 			return true
 		}
 	}
@@ -244,15 +246,15 @@ func hasAudit(events []store.AuditEvent, action, result, detail string) bool {
 // → the session ends → log in with the certificate → the menu; a second
 // issue without a grant is refused.
 func TestCertificateFirstLoginOverTLS(t *testing.T) {
-	env := newTestEnv(t, CertRequired)
-	base := env.listen(t)
-	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
-	ca, _ := env.db.ClientCA()
+	env := newTestEnv(t, web.CertRequired)
+	base := env.Listen(t)
+	m := env.AddMember(t, "山田 太郎", "member-Pass-2345")
+	ca, _ := env.DB.ClientCA()
 
-	b := env.certBrowser(t, base, nil)
-	b.login(m.ID, "member-Pass-2345", "/cert")
-	b.expect("menu, password-only", b.get("/menu"), 403, "この端末には証明書がインストールされていません", "再発行", `href="/cert"`)
-	page := b.get("/cert")
+	b := newCertBrowser(env, t, base, nil)
+	b.Login(m.ID, "member-Pass-2345", "/cert")
+	b.expect("menu, password-only", b.Get("/menu"), 403, "この端末には証明書がインストールされていません", "再発行", `href="/cert"`)
+	page := b.Get("/cert")
 	b.expect("cert page", page, 200, `action="/cert/issue"`, `hx-boost="false"`, `name="device_name"`, `name="passphrase"`,
 		`name="passphrase_confirm"`, `name="encoding"`, "ダウンロードの後に", "ブラウザをすべて閉じて起動し直し", `href="/cert/done"`, "Windows", "macOS", "Firefox")
 
@@ -267,13 +269,13 @@ func TestCertificateFirstLoginOverTLS(t *testing.T) {
 		{"no device", url.Values{"passphrase": {"12345678"}, "passphrase_confirm": {"12345678"}}, "device_name", "端末名を入力してください"},
 		{"encoding", url.Values{"device_name": {"受付PC"}, "passphrase": {"12345678"}, "passphrase_confirm": {"12345678"}, "encoding": {"rc2"}}, "encoding", "ファイル形式"},
 	} {
-		res := b.post("/cert/issue", sc.form)
+		res := b.Post("/cert/issue", sc.form)
 		b.expect(sc.name, res, 422, `data-testid="error-`+sc.field+`"`, sc.msg)
 		if strings.Contains(res.Body, "12345678") {
 			t.Errorf("%s: the passphrase is echoed back", sc.name)
 		}
 	}
-	if a, _ := env.db.Member(m.ID); a.CertAllowance != 1 {
+	if a, _ := env.DB.Member(m.ID); a.CertAllowance != 1 {
 		t.Fatalf("bad input used the allowance: %d", a.CertAllowance)
 	}
 
@@ -286,7 +288,7 @@ func TestCertificateFirstLoginOverTLS(t *testing.T) {
 	}
 	var sessionCleared, tokenSet bool
 	for _, ck := range res.Header.Values("Set-Cookie") {
-		sessionCleared = sessionCleared || strings.HasPrefix(ck, sessionCookie+"=;")
+		sessionCleared = sessionCleared || strings.HasPrefix(ck, web.SessionCookie+"=;")
 		tokenSet = tokenSet || strings.HasPrefix(ck, "hotline_dl="+strings.Repeat("ab", 16)+";")
 	}
 	if !sessionCleared || !tokenSet {
@@ -302,25 +304,25 @@ func TestCertificateFirstLoginOverTLS(t *testing.T) {
 	}
 
 	// The password-only session ended with the download.
-	b.expect("cert after download", b.get("/cert"), 303)
-	b.expect("done page", b.get("/cert/done"), 200, "証明書ファイルの取り込みと再ログイン", `href="/login"`)
+	b.expect("cert after download", b.Get("/cert"), 303)
+	b.expect("done page", b.Get("/cert/done"), 200, "証明書ファイルの取り込みと再ログイン", `href="/login"`)
 
 	// Without the certificate (another PC), nothing more to issue.
-	b.login(m.ID, "member-Pass-2345", "/cert")
-	b.expect("cert page, no allowance", b.get("/cert"), 403, "この端末には証明書がありません", `href="/requests?kind=cert_reissue"`,
+	b.Login(m.ID, "member-Pass-2345", "/cert")
+	b.expect("cert page, no allowance", b.Get("/cert"), 403, "この端末には証明書がありません", `href="/requests?kind=cert_reissue"`,
 		"この端末には証明書がインストールされていません")
-	b.expect("second issue", b.post("/cert/issue", url.Values{"device_name": {"診察室PC"}, "passphrase": {"12345678"}, "passphrase_confirm": {"12345678"}}),
+	b.expect("second issue", b.Post("/cert/issue", url.Values{"device_name": {"診察室PC"}, "passphrase": {"12345678"}, "passphrase_confirm": {"12345678"}}),
 		403, "この端末には証明書がありません")
 
 	// Reconnect presenting the certificate and log in again.
 	b.present(cert)
-	b.login(m.ID, "member-Pass-2345", "/menu")
-	b.expect("menu", b.get("/menu"), 200, "ほっとライン - メニュー")
-	b.expect("my certificates", b.get("/certificates"), 200, "受付PC", "このPC", "有効")
-	b.expect("cert page with a certificate", b.get("/cert"), 200, "このPCには有効な証明書がインストールされています")
+	b.Login(m.ID, "member-Pass-2345", "/menu")
+	b.expect("menu", b.Get("/menu"), 200, "ほっとライン - メニュー")
+	b.expect("my certificates", b.Get("/certificates"), 200, "受付PC", "このPC", "有効")
+	b.expect("cert page with a certificate", b.Get("/cert"), 200, "このPCには有効な証明書がインストールされています")
 
 	serial := store.ClientCertSerialHex(leaf)
-	events := auditOf(t, env.db, m.ID)
+	events := auditOf(t, env.DB, m.ID)
 	for _, want := range [][3]string{
 		{"cert.issue", store.ResultOK, "device=受付PC"},
 		{"cert.download", store.ResultOK, "pkcs12 modern"},
@@ -333,7 +335,7 @@ func TestCertificateFirstLoginOverTLS(t *testing.T) {
 			t.Errorf("no audit %v", want)
 		}
 	}
-	if rec, _ := env.db.Certificate(serial); rec.LastUsedAt.IsZero() {
+	if rec, _ := env.DB.Certificate(serial); rec.LastUsedAt.IsZero() {
 		t.Error("last use not recorded")
 	}
 }
@@ -342,60 +344,60 @@ func TestCertificateFirstLoginOverTLS(t *testing.T) {
 // revoked, expired and foreign certificates get our 403 page (never a TLS
 // error) and end a bound session.
 func TestCertificateRefusalsOverTLS(t *testing.T) {
-	env := newTestEnv(t, CertRequired)
-	base := env.listen(t)
-	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
-	other := env.addMember(t, "鈴木 花子", "other-Pass-2345")
-	mine, rec := storeCert(t, env.db, m.ID, "受付PC", 0)
-	theirs, _ := storeCert(t, env.db, other.ID, "薬局PC", 0)
+	env := newTestEnv(t, web.CertRequired)
+	base := env.Listen(t)
+	m := env.AddMember(t, "山田 太郎", "member-Pass-2345")
+	other := env.AddMember(t, "鈴木 花子", "other-Pass-2345")
+	mine, rec := storeCert(t, env.DB, m.ID, "受付PC", 0)
+	theirs, _ := storeCert(t, env.DB, other.ID, "薬局PC", 0)
 
-	b := env.certBrowser(t, base, mine)
-	b.login(m.ID, "member-Pass-2345", "/menu")
-	b.expect("menu", b.get("/menu"), 200)
+	b := newCertBrowser(env, t, base, mine)
+	b.Login(m.ID, "member-Pass-2345", "/menu")
+	b.expect("menu", b.Get("/menu"), 200)
 
 	// Another member's certificate on this session.
 	b.present(theirs)
-	b.expect("menu with another member's certificate", b.get("/menu"), 403, "この証明書は別のアカウントのものです", "証明書", "再発行")
+	b.expect("menu with another member's certificate", b.Get("/menu"), 403, "この証明書は別のアカウントのものです", "証明書", "再発行")
 	b.present(mine)
-	b.expect("session ended", b.get("/menu"), 303)
+	b.expect("session ended", b.Get("/menu"), 303)
 
 	// Logging in as m with the other member's certificate is refused.
 	b.present(theirs)
-	b.get("/login")
-	b.expect("login with another member's certificate", b.post("/login", url.Values{"id": {m.ID}, "password": {"member-Pass-2345"}}), 403, "別のアカウント")
+	b.Get("/login")
+	b.expect("login with another member's certificate", b.Post("/login", url.Values{"id": {m.ID}, "password": {"member-Pass-2345"}}), 403, "別のアカウント")
 
 	// No certificate on a bound session.
 	b.present(mine)
-	b.login(m.ID, "member-Pass-2345", "/menu")
+	b.Login(m.ID, "member-Pass-2345", "/menu")
 	b.present(nil)
-	b.expect("menu without certificate", b.get("/menu"), 403, "この端末には証明書がインストールされていません", "/requests?kind=cert_reissue")
+	b.expect("menu without certificate", b.Get("/menu"), 403, "この端末には証明書がインストールされていません", "/requests?kind=cert_reissue")
 	b.present(mine)
-	b.expect("session ended", b.get("/menu"), 303)
+	b.expect("session ended", b.Get("/menu"), 303)
 
 	// Revoked: the next request, no restart.
-	b.login(m.ID, "member-Pass-2345", "/menu")
-	b.expect("menu", b.get("/menu"), 200)
-	if err := env.db.RevokeCertificate(rec.Serial, "admin", true, ""); err != nil {
+	b.Login(m.ID, "member-Pass-2345", "/menu")
+	b.expect("menu", b.Get("/menu"), 200)
+	if err := env.DB.RevokeCertificate(rec.Serial, "admin", true, ""); err != nil {
 		t.Fatal(err)
 	}
-	b.expect("menu after revocation", b.get("/menu"), 403, "この証明書は失効しています", "再発行")
-	b.expect("session ended", b.get("/menu"), 303)
-	b.login(m.ID, "member-Pass-2345", "/cert")
-	b.expect("cert page with a revoked certificate", b.get("/cert"), 403, "この端末には証明書がありません", "この証明書は失効しています")
+	b.expect("menu after revocation", b.Get("/menu"), 403, "この証明書は失効しています", "再発行")
+	b.expect("session ended", b.Get("/menu"), 303)
+	b.Login(m.ID, "member-Pass-2345", "/cert")
+	b.expect("cert page with a revoked certificate", b.Get("/cert"), 403, "この端末には証明書がありません", "この証明書は失効しています")
 
 	// A foreign CA: the handshake succeeds, the answer is our page.
-	f := env.certBrowser(t, base, foreignCert(t, other.ID, "鈴木 花子"))
-	f.expect("login page with a foreign certificate", f.get("/login"), 200)
-	f.login(other.ID, "other-Pass-2345", "/cert")
-	f.expect("menu with a foreign certificate", f.get("/menu"), 403, "このシステムで発行されたものではありません", "証明書", "再発行")
-	f.expect("cert page with a foreign certificate", f.get("/cert"), 403, "このシステムで発行されたものではありません")
+	f := newCertBrowser(env, t, base, foreignCert(t, other.ID, "鈴木 花子"))
+	f.expect("login page with a foreign certificate", f.Get("/login"), 200)
+	f.Login(other.ID, "other-Pass-2345", "/cert")
+	f.expect("menu with a foreign certificate", f.Get("/menu"), 403, "このシステムで発行されたものではありません", "証明書", "再発行")
+	f.expect("cert page with a foreign certificate", f.Get("/cert"), 403, "このシステムで発行されたものではありません")
 	// A bound session presenting a foreign certificate ends.
 	f.present(theirs)
-	f.login(other.ID, "other-Pass-2345", "/menu")
+	f.Login(other.ID, "other-Pass-2345", "/menu")
 	f.present(foreignCert(t, other.ID, "鈴木 花子"))
-	f.expect("bound session, foreign certificate", f.get("/menu"), 403, "このシステムで発行されたものではありません")
+	f.expect("bound session, foreign certificate", f.Get("/menu"), 403, "このシステムで発行されたものではありません")
 
-	events := auditOf(t, env.db, m.ID)
+	events := auditOf(t, env.DB, m.ID)
 	for _, want := range [][3]string{
 		{"cert.refused", store.ResultDenied, "別のアカウント"},
 		{"cert.refused", store.ResultDenied, "失効"},
@@ -409,95 +411,95 @@ func TestCertificateRefusalsOverTLS(t *testing.T) {
 }
 
 func TestCertificateExpiredOverTLS(t *testing.T) {
-	env := newTestEnv(t, CertRequired)
-	base := env.listen(t)
-	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
+	env := newTestEnv(t, web.CertRequired)
+	base := env.Listen(t)
+	m := env.AddMember(t, "山田 太郎", "member-Pass-2345")
 	start := time.Now()
-	cert, _ := storeCert(t, env.db, m.ID, "受付PC", 10*time.Minute)
+	cert, _ := storeCert(t, env.DB, m.ID, "受付PC", 10*time.Minute)
 
-	b := env.certBrowser(t, base, cert)
-	b.login(m.ID, "member-Pass-2345", "/menu")
-	b.expect("menu", b.get("/menu"), 200)
-	env.db.SetClock(func() time.Time { return time.Now().Add(time.Since(start) + 11*time.Minute) })
-	b.expect("menu after expiry", b.get("/menu"), 403, "証明書の有効期限が切れています", "再発行")
-	b.expect("session ended", b.get("/menu"), 303)
+	b := newCertBrowser(env, t, base, cert)
+	b.Login(m.ID, "member-Pass-2345", "/menu")
+	b.expect("menu", b.Get("/menu"), 200)
+	env.DB.SetClock(func() time.Time { return time.Now().Add(time.Since(start) + 11*time.Minute) })
+	b.expect("menu after expiry", b.Get("/menu"), 403, "証明書の有効期限が切れています", "再発行")
+	b.expect("session ended", b.Get("/menu"), 303)
 	// The expired certificate does not stop the login page or the login.
-	b.expect("login page", b.get("/login"), 200)
-	b.login(m.ID, "member-Pass-2345", "/cert")
-	b.expect("cert page", b.get("/cert"), 403, "この端末には証明書がありません", "証明書の有効期限が切れています", "/requests?kind=cert_reissue")
+	b.expect("login page", b.Get("/login"), 200)
+	b.Login(m.ID, "member-Pass-2345", "/cert")
+	b.expect("cert page", b.Get("/cert"), 403, "この端末には証明書がありません", "証明書の有効期限が切れています", "/requests?kind=cert_reissue")
 }
 
 // TestCertificateReissueOverTLS: the operator grants a reissue and revokes
 // over HTTP; the member's second PC gets a second certificate and the first
 // stays valid.
 func TestCertificateReissueOverTLS(t *testing.T) {
-	env := newTestEnv(t, CertRequired)
-	base := env.listen(t)
-	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
-	first, firstRec := storeCert(t, env.db, m.ID, "受付PC", 0)
-	if _, err := env.db.EnsureFirstOperator(operatorPassword, false); err != nil {
+	env := newTestEnv(t, web.CertRequired)
+	base := env.Listen(t)
+	m := env.AddMember(t, "山田 太郎", "member-Pass-2345")
+	first, firstRec := storeCert(t, env.DB, m.ID, "受付PC", 0)
+	if _, err := env.DB.EnsureFirstOperator(handlertest.OperatorPassword, false); err != nil {
 		t.Fatal(err)
 	}
 
 	// The operator's own first login: password, then the certificate.
-	op := env.certBrowser(t, base, nil)
-	op.login("admin", operatorPassword, "/cert")
+	op := newCertBrowser(env, t, base, nil)
+	op.Login("admin", handlertest.OperatorPassword, "/cert")
 	opCert, _, opRes := op.issueOverHTTP("運営PC", url.Values{"encoding": {"modern"}})
 	checkP12Encoding(t, []byte(opRes.Body), false)
 	op.present(opCert)
-	op.login("admin", operatorPassword, "/menu")
-	list := op.get("/admin/members/" + m.ID + "/certificates")
+	op.Login("admin", handlertest.OperatorPassword, "/menu")
+	list := op.Get("/admin/members/" + m.ID + "/certificates")
 	op.expect("operator list", list, 200, "受付PC", firstRec.Serial[:12], `data-testid="admin-nav"`, `action="/admin/members/`+m.ID+`/grant-reissue"`, "失効させる")
-	op.expect("grant", op.post("/admin/members/"+m.ID+"/grant-reissue", nil), 303)
-	op.expect("after grant", op.get("/admin/members/"+m.ID+"/certificates?done=granted"), 200, "再発行を許可しました", `data-testid="allowance">1<`)
+	op.expect("grant", op.Post("/admin/members/"+m.ID+"/grant-reissue", nil), 303)
+	op.expect("after grant", op.Get("/admin/members/"+m.ID+"/certificates?done=granted"), 200, "再発行を許可しました", `data-testid="allowance">1<`)
 
 	// On the first PC the page says to issue on the new one.
-	pc1 := env.certBrowser(t, base, first)
-	pc1.login(m.ID, "member-Pass-2345", "/menu")
-	pc1.expect("cert page on the first PC after grant", pc1.get("/cert"), 200, `data-testid="cert-other-pc"`, `action="/cert/issue"`)
+	pc1 := newCertBrowser(env, t, base, first)
+	pc1.Login(m.ID, "member-Pass-2345", "/menu")
+	pc1.expect("cert page on the first PC after grant", pc1.Get("/cert"), 200, `data-testid="cert-other-pc"`, `action="/cert/issue"`)
 
 	// The member's new PC.
-	pc2 := env.certBrowser(t, base, nil)
-	pc2.login(m.ID, "member-Pass-2345", "/cert")
-	pc2.expect("cert page after grant", pc2.get("/cert"), 200, `action="/cert/issue"`)
+	pc2 := newCertBrowser(env, t, base, nil)
+	pc2.Login(m.ID, "member-Pass-2345", "/cert")
+	pc2.expect("cert page after grant", pc2.Get("/cert"), 200, `action="/cert/issue"`)
 	second, _, legacyRes := pc2.issueOverHTTP("診察室PC", url.Values{"encoding": {"legacy"}})
 	checkP12Encoding(t, []byte(legacyRes.Body), true)
 	pc2.present(second)
-	pc2.login(m.ID, "member-Pass-2345", "/menu")
-	pc2.expect("menu on the second PC", pc2.get("/menu"), 200)
+	pc2.Login(m.ID, "member-Pass-2345", "/menu")
+	pc2.expect("menu on the second PC", pc2.Get("/menu"), 200)
 
-	pc1.expect("menu on the first PC", pc1.get("/menu"), 200)
-	pc1.expect("list", pc1.get("/certificates"), 200, "受付PC", "診察室PC")
+	pc1.expect("menu on the first PC", pc1.Get("/menu"), 200)
+	pc1.expect("list", pc1.Get("/certificates"), 200, "受付PC", "診察室PC")
 
 	// A third issue needs another grant.
-	pc3 := env.certBrowser(t, base, nil)
-	pc3.login(m.ID, "member-Pass-2345", "/cert")
-	pc3.expect("third issue", pc3.post("/cert/issue", url.Values{"device_name": {"x"}, "passphrase": {"12345678"}, "passphrase_confirm": {"12345678"}}), 403)
+	pc3 := newCertBrowser(env, t, base, nil)
+	pc3.Login(m.ID, "member-Pass-2345", "/cert")
+	pc3.expect("third issue", pc3.Post("/cert/issue", url.Values{"device_name": {"x"}, "passphrase": {"12345678"}, "passphrase_confirm": {"12345678"}}), 403)
 
 	// The operator revokes the first PC's certificate: its next request is
 	// refused, the second PC goes on.
-	op.get("/admin/members/" + m.ID + "/certificates")
-	res := op.post("/admin/certificates/"+firstRec.Serial+"/revoke", nil)
+	op.Get("/admin/members/" + m.ID + "/certificates")
+	res := op.Post("/admin/certificates/"+firstRec.Serial+"/revoke", nil)
 	if res.Status != 303 || res.Location != "/admin/members/"+m.ID+"/certificates?done=revoked" {
 		t.Fatalf("operator revoke: %d %q", res.Status, res.Location)
 	}
-	op.expect("revoke twice", op.post("/admin/certificates/"+firstRec.Serial+"/revoke", nil), 409)
-	op.expect("revoke unknown", op.post("/admin/certificates/abcdef/revoke", nil), 404)
-	pc1.expect("first PC after revocation", pc1.get("/menu"), 403, "この証明書は失効しています")
-	pc2.expect("second PC after revocation of the first", pc2.get("/menu"), 200)
-	if !hasAudit(auditOf(t, env.db, "admin"), "cert.revoke", store.ResultOK, m.ID) || !hasAudit(auditOf(t, env.db, "admin"), "cert.grant_reissue", store.ResultOK, "") {
+	op.expect("revoke twice", op.Post("/admin/certificates/"+firstRec.Serial+"/revoke", nil), 409)
+	op.expect("revoke unknown", op.Post("/admin/certificates/abcdef/revoke", nil), 404)
+	pc1.expect("first PC after revocation", pc1.Get("/menu"), 403, "この証明書は失効しています")
+	pc2.expect("second PC after revocation of the first", pc2.Get("/menu"), 200)
+	if !hasAudit(auditOf(t, env.DB, "admin"), "cert.revoke", store.ResultOK, m.ID) || !hasAudit(auditOf(t, env.DB, "admin"), "cert.grant_reissue", store.ResultOK, "") {
 		t.Error("operator audit lacks revoke or grant")
 	}
 
 	// Members reach neither the operator pages nor each other's certificates.
-	other := env.addMember(t, "鈴木 花子", "other-Pass-2345")
-	otherCert, otherRec := storeCert(t, env.db, other.ID, "薬局PC", 0)
-	o := env.certBrowser(t, base, otherCert)
-	o.login(other.ID, "other-Pass-2345", "/menu")
-	o.expect("operator page as member", o.get("/admin/members/"+m.ID+"/certificates"), 403)
-	o.expect("revoke someone else's", o.post("/certificates/"+store.ClientCertSerialHex(second.Leaf)+"/revoke", nil), 404)
-	o.expect("operator revoke as member", o.post("/admin/certificates/"+store.ClientCertSerialHex(second.Leaf)+"/revoke", nil), 403)
-	o.expect("still fine", o.get("/menu"), 200)
+	other := env.AddMember(t, "鈴木 花子", "other-Pass-2345")
+	otherCert, otherRec := storeCert(t, env.DB, other.ID, "薬局PC", 0)
+	o := newCertBrowser(env, t, base, otherCert)
+	o.Login(other.ID, "other-Pass-2345", "/menu")
+	o.expect("operator page as member", o.Get("/admin/members/"+m.ID+"/certificates"), 403)
+	o.expect("revoke someone else's", o.Post("/certificates/"+store.ClientCertSerialHex(second.Leaf)+"/revoke", nil), 404)
+	o.expect("operator revoke as member", o.Post("/admin/certificates/"+store.ClientCertSerialHex(second.Leaf)+"/revoke", nil), 403)
+	o.expect("still fine", o.Get("/menu"), 200)
 	_ = otherRec
 }
 
@@ -505,34 +507,34 @@ func TestCertificateReissueOverTLS(t *testing.T) {
 // certificate, then the one in use (which needs the confirmation and logs
 // out).
 func TestRevokeOwnCertificateOverTLS(t *testing.T) {
-	env := newTestEnv(t, CertRequired)
-	base := env.listen(t)
-	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
-	cert, rec := storeCert(t, env.db, m.ID, "受付PC", 0)
-	if err := env.db.GrantCertificateReissue(m.ID, "admin", ""); err != nil {
+	env := newTestEnv(t, web.CertRequired)
+	base := env.Listen(t)
+	m := env.AddMember(t, "山田 太郎", "member-Pass-2345")
+	cert, rec := storeCert(t, env.DB, m.ID, "受付PC", 0)
+	if err := env.DB.GrantCertificateReissue(m.ID, "admin", ""); err != nil {
 		t.Fatal(err)
 	}
-	_, old := storeCert(t, env.db, m.ID, "古いPC", 0)
+	_, old := storeCert(t, env.DB, m.ID, "古いPC", 0)
 
-	b := env.certBrowser(t, base, cert)
-	b.login(m.ID, "member-Pass-2345", "/menu")
-	b.expect("list", b.get("/certificates"), 200, "古いPC", "受付PC", `data-testid="revoke-current-warning"`)
-	res := b.post("/certificates/"+old.Serial+"/revoke", nil)
+	b := newCertBrowser(env, t, base, cert)
+	b.Login(m.ID, "member-Pass-2345", "/menu")
+	b.expect("list", b.Get("/certificates"), 200, "古いPC", "受付PC", `data-testid="revoke-current-warning"`)
+	res := b.Post("/certificates/"+old.Serial+"/revoke", nil)
 	if res.Status != 303 || res.Location != "/certificates?done=revoked" {
 		t.Fatalf("revoke other PC: %d %q", res.Status, res.Location)
 	}
-	b.expect("list after", b.get("/certificates?done=revoked"), 200, "失効させました", "失効")
-	b.expect("revoke current without confirmation", b.post("/certificates/"+rec.Serial+"/revoke", nil), 422, "使用中の証明書です")
-	b.expect("still logged in", b.get("/menu"), 200)
-	res = b.post("/certificates/"+rec.Serial+"/revoke", url.Values{"confirm": {"1"}})
+	b.expect("list after", b.Get("/certificates?done=revoked"), 200, "失効させました", "失効")
+	b.expect("revoke current without confirmation", b.Post("/certificates/"+rec.Serial+"/revoke", nil), 422, "使用中の証明書です")
+	b.expect("still logged in", b.Get("/menu"), 200)
+	res = b.Post("/certificates/"+rec.Serial+"/revoke", url.Values{"confirm": {"1"}})
 	if res.Status != 303 || res.Location != "/login?done=revoked" {
 		t.Fatalf("revoke current: %d %q", res.Status, res.Location)
 	}
-	b.expect("after revoking the current certificate", b.get("/menu"), 303)
-	if c, _ := env.db.Certificate(rec.Serial); !c.Revoked() || c.RevokedBy != m.ID {
+	b.expect("after revoking the current certificate", b.Get("/menu"), 303)
+	if c, _ := env.DB.Certificate(rec.Serial); !c.Revoked() || c.RevokedBy != m.ID {
 		t.Fatalf("record %+v", c)
 	}
-	if !hasAudit(auditOf(t, env.db, m.ID), "cert.revoke", store.ResultOK, "") {
+	if !hasAudit(auditOf(t, env.DB, m.ID), "cert.revoke", store.ResultOK, "") {
 		t.Error("no revoke audit")
 	}
 }
@@ -541,50 +543,50 @@ func TestRevokeOwnCertificateOverTLS(t *testing.T) {
 // /cert, which renews with the certificate in use, once; the first login
 // with the new certificate retires the old one.
 func TestCertificateRenewalOverTLS(t *testing.T) {
-	env := newTestEnv(t, CertRequired)
-	env.srv.cfg.CertValidity = 40 * 24 * time.Hour
-	base := env.listen(t)
-	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
-	cert, rec := storeCert(t, env.db, m.ID, "受付PC", 40*24*time.Hour)
+	env := newTestEnv(t, web.CertRequired)
+	srvOf(env).cfg.CertValidity = 40 * 24 * time.Hour
+	base := env.Listen(t)
+	m := env.AddMember(t, "山田 太郎", "member-Pass-2345")
+	cert, rec := storeCert(t, env.DB, m.ID, "受付PC", 40*24*time.Hour)
 
-	b := env.certBrowser(t, base, cert)
-	b.login(m.ID, "member-Pass-2345", "/menu")
-	menu := b.get("/menu")
+	b := newCertBrowser(env, t, base, cert)
+	b.Login(m.ID, "member-Pass-2345", "/menu")
+	menu := b.Get("/menu")
 	b.expect("menu", menu, 200)
 	if strings.Contains(menu.Body, "証明書を更新する") {
 		t.Fatal("renewal banner 40 days before expiry")
 	}
-	b.expect("cert page, not due", b.get("/cert"), 200, "このPCには有効な証明書がインストールされています")
-	b.expect("early renewal", b.post("/cert/issue", url.Values{"device_name": {"受付PC"}, "passphrase": {"12345678"}, "passphrase_confirm": {"12345678"}}), 403)
+	b.expect("cert page, not due", b.Get("/cert"), 200, "このPCには有効な証明書がインストールされています")
+	b.expect("early renewal", b.Post("/cert/issue", url.Values{"device_name": {"受付PC"}, "passphrase": {"12345678"}, "passphrase_confirm": {"12345678"}}), 403)
 
 	start := time.Now()
-	env.db.SetClock(func() time.Time { return time.Now().Add(time.Since(start) + 15*24*time.Hour) })
-	b.login(m.ID, "member-Pass-2345", "/menu") // the old session timed out
-	b.expect("menu with banner", b.get("/menu"), 200, "このPCの証明書（受付PC）の有効期限は", "あと25日", `href="/cert"`, "証明書を更新する")
-	b.expect("renewal page", b.get("/cert"), 200, "証明書の更新", `value="受付PC"`, `action="/cert/issue"`)
+	env.DB.SetClock(func() time.Time { return time.Now().Add(time.Since(start) + 15*24*time.Hour) })
+	b.Login(m.ID, "member-Pass-2345", "/menu") // the old session timed out
+	b.expect("menu with banner", b.Get("/menu"), 200, "このPCの証明書（受付PC）の有効期限は", "あと25日", `href="/cert"`, "証明書を更新する")
+	b.expect("renewal page", b.Get("/cert"), 200, "証明書の更新", `value="受付PC"`, `action="/cert/issue"`)
 	renewed, leaf, _ := b.issueOverHTTP("受付PC", nil)
 	if leaf.Subject.SerialNumber != m.ID || time.Until(leaf.NotAfter) < 39*24*time.Hour {
 		t.Errorf("renewed certificate %v until %v", leaf.Subject, leaf.NotAfter)
 	}
 	// The full session goes on with the current certificate.
-	b.expect("menu after renewal", b.get("/menu"), 200, "更新した証明書ファイルを取り込み")
-	b.expect("cert page after renewal", b.get("/cert"), 200, "このPCの証明書はすでに更新されています", `href="/cert/done?renewal=1"`)
-	b.expect("done page after renewal", b.get("/cert/done?renewal=1"), 200, "新しい証明書でログインするまで使えます")
-	b.expect("second renewal", b.post("/cert/issue", url.Values{"device_name": {"受付PC"}, "passphrase": {"12345678"}, "passphrase_confirm": {"12345678"}}), 403)
-	if a, _ := env.db.Member(m.ID); a.CertAllowance != 0 {
+	b.expect("menu after renewal", b.Get("/menu"), 200, "更新した証明書ファイルを取り込み")
+	b.expect("cert page after renewal", b.Get("/cert"), 200, "このPCの証明書はすでに更新されています", `href="/cert/done?renewal=1"`)
+	b.expect("done page after renewal", b.Get("/cert/done?renewal=1"), 200, "新しい証明書でログインするまで使えます")
+	b.expect("second renewal", b.Post("/cert/issue", url.Values{"device_name": {"受付PC"}, "passphrase": {"12345678"}, "passphrase_confirm": {"12345678"}}), 403)
+	if a, _ := env.DB.Member(m.ID); a.CertAllowance != 0 {
 		t.Errorf("renewal used an allowance: %d", a.CertAllowance)
 	}
 
 	// The new certificate's first login retires the old one.
 	b.present(renewed)
-	b.login(m.ID, "member-Pass-2345", "/menu")
-	b.expect("menu with the new certificate", b.get("/menu"), 200)
-	if old, _ := env.db.Certificate(rec.Serial); !old.Revoked() {
+	b.Login(m.ID, "member-Pass-2345", "/menu")
+	b.expect("menu with the new certificate", b.Get("/menu"), 200)
+	if old, _ := env.DB.Certificate(rec.Serial); !old.Revoked() {
 		t.Error("old certificate still live")
 	}
 	b.present(cert)
-	b.expect("old certificate", b.get("/menu"), 403, "失効")
-	if !hasAudit(auditOf(t, env.db, m.ID), "cert.renew", store.ResultOK, "renews="+rec.Serial) {
+	b.expect("old certificate", b.Get("/menu"), 403, "失効")
+	if !hasAudit(auditOf(t, env.DB, m.ID), "cert.renew", store.ResultOK, "renews="+rec.Serial) {
 		t.Error("no renewal audit")
 	}
 }
@@ -592,29 +594,29 @@ func TestCertificateRenewalOverTLS(t *testing.T) {
 // TestCertificateOptionalMode: certificates are used when presented; a
 // full session without one is refused once the server requires them.
 func TestCertificateOptionalMode(t *testing.T) {
-	env := newTestEnv(t, CertOptional)
-	base := env.listen(t)
-	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
-	other := env.addMember(t, "鈴木 花子", "other-Pass-2345")
-	cert, _ := storeCert(t, env.db, m.ID, "受付PC", 0)
-	theirs, _ := storeCert(t, env.db, other.ID, "薬局PC", 0)
+	env := newTestEnv(t, web.CertOptional)
+	base := env.Listen(t)
+	m := env.AddMember(t, "山田 太郎", "member-Pass-2345")
+	other := env.AddMember(t, "鈴木 花子", "other-Pass-2345")
+	cert, _ := storeCert(t, env.DB, m.ID, "受付PC", 0)
+	theirs, _ := storeCert(t, env.DB, other.ID, "薬局PC", 0)
 
-	plain := env.certBrowser(t, base, nil)
-	plain.login(m.ID, "member-Pass-2345", "/menu")
-	plain.expect("menu without certificate", plain.get("/menu"), 200)
+	plain := newCertBrowser(env, t, base, nil)
+	plain.Login(m.ID, "member-Pass-2345", "/menu")
+	plain.expect("menu without certificate", plain.Get("/menu"), 200)
 	plain.present(theirs)
-	plain.expect("unbound session, another member's certificate", plain.get("/menu"), 403, "別のアカウント")
+	plain.expect("unbound session, another member's certificate", plain.Get("/menu"), 403, "別のアカウント")
 
-	bound := env.certBrowser(t, base, cert)
-	bound.login(m.ID, "member-Pass-2345", "/menu")
+	bound := newCertBrowser(env, t, base, cert)
+	bound.Login(m.ID, "member-Pass-2345", "/menu")
 	bound.present(nil)
-	bound.expect("bound session without its certificate", bound.get("/menu"), 403, "インストールされていません")
+	bound.expect("bound session without its certificate", bound.Get("/menu"), 403, "インストールされていません")
 
 	plain.present(nil)
-	plain.login(m.ID, "member-Pass-2345", "/menu")
-	env.srv.cfg.CertMode = CertRequired
-	plain.expect("full session without certificate, now required", plain.get("/menu"), 403, "証明書")
-	plain.expect("session ended", plain.get("/menu"), 303)
+	plain.Login(m.ID, "member-Pass-2345", "/menu")
+	srvOf(env).cfg.CertMode = web.CertRequired
+	plain.expect("full session without certificate, now required", plain.Get("/menu"), 403, "証明書")
+	plain.expect("session ended", plain.Get("/menu"), 303)
 }
 
 func TestP12FileNames(t *testing.T) {
@@ -631,7 +633,7 @@ func TestP12FileNames(t *testing.T) {
 		if ascii != tc.ascii || full != tc.full {
 			t.Errorf("%q: %q %q", tc.device, ascii, full)
 		}
-		if h := contentDisposition("attachment", ascii, full); h != tc.header {
+		if h := web.ContentDisposition("attachment", ascii, full); h != tc.header {
 			t.Errorf("%q: header %q", tc.device, h)
 		}
 	}
@@ -642,23 +644,23 @@ func TestP12FileNames(t *testing.T) {
 // private keys (PKCS#8, SEC 1 or the bare scalar), nor the .p12 files, nor
 // the passphrase.
 func TestCertificateKeyIsNeverStored(t *testing.T) {
-	env := newTestEnv(t, CertRequired)
-	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
-	if err := env.db.GrantCertificateReissue(m.ID, "admin", ""); err != nil {
+	env := newTestEnv(t, web.CertRequired)
+	m := env.AddMember(t, "山田 太郎", "member-Pass-2345")
+	if err := env.DB.GrantCertificateReissue(m.ID, "admin", ""); err != nil {
 		t.Fatal(err)
 	}
 	secrets := map[string][]byte{"passphrase": []byte(certTestPassphrase)}
 	var serials []string
 	for i, encoding := range []string{"modern", "legacy"} {
-		c := env.client()
-		if res := c.post("/login", loginForm(m.ID, "member-Pass-2345")); res.Location != "/cert" {
+		c := env.Client()
+		if res := c.Post("/login", loginForm(m.ID, "member-Pass-2345")); res.Location != "/cert" {
 			t.Fatalf("login: %d %q", res.Status, res.Location)
 		}
-		c.get("/cert")
-		res := c.post("/cert/issue", url.Values{"device_name": {"PC" + encoding}, "passphrase": {certTestPassphrase},
+		c.Get("/cert")
+		res := c.Post("/cert/issue", url.Values{"device_name": {"PC" + encoding}, "passphrase": {certTestPassphrase},
 			"passphrase_confirm": {certTestPassphrase}, "encoding": {encoding}})
 		if res.Status != http.StatusOK || res.Header.Get("Content-Type") != "application/x-pkcs12" {
-			t.Fatalf("issue %s: %d\n%s", encoding, res.Status, snippet(res.Body))
+			t.Fatalf("issue %s: %d\n%s", encoding, res.Status, handlertest.Snippet(res.Body))
 		}
 		p12 := []byte(res.Body)
 		key, leaf, _, err := pkcs12.DecodeChain(p12, certTestPassphrase)
@@ -685,10 +687,10 @@ func TestCertificateKeyIsNeverStored(t *testing.T) {
 		secrets["PKCS#8 key "+n], secrets["SEC 1 key "+n], secrets["private scalar "+n], secrets[".p12 file "+n] = pkcs8, sec1, scalar, p12
 		serials = append(serials, store.ClientCertSerialHex(leaf))
 	}
-	if err := env.db.Close(); err != nil {
+	if err := env.DB.Close(); err != nil {
 		t.Fatal(err)
 	}
-	file, err := os.ReadFile(env.db.Path())
+	file, err := os.ReadFile(env.DB.Path())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -710,12 +712,12 @@ func TestCertificateKeyIsNeverStored(t *testing.T) {
 // ours, beyond its path length) gets the Japanese "not ours" page, and the
 // technical reason goes to the server log only.
 func TestCertificateChainFailureIsExplainedInJapanese(t *testing.T) {
-	env := newTestEnv(t, CertRequired)
-	logs := &syncBuffer{}
-	env.srv.certs.log = slog.New(slog.NewTextHandler(logs, nil))
-	base := env.listen(t)
-	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
-	ca, err := env.db.ClientCA()
+	env := newTestEnv(t, web.CertRequired)
+	logs := &handlertest.SyncBuffer{}
+	srvOf(env).certs.log = slog.New(slog.NewTextHandler(logs, nil))
+	base := env.Listen(t)
+	m := env.AddMember(t, "山田 太郎", "member-Pass-2345")
+	ca, err := env.DB.ClientCA()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -741,9 +743,9 @@ func TestCertificateChainFailureIsExplainedInJapanese(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := env.certBrowser(t, base, &tls.Certificate{Certificate: [][]byte{leaf.Raw, inter.Raw}, PrivateKey: key, Leaf: leaf})
-	b.login(m.ID, "member-Pass-2345", "/cert")
-	res := b.get("/menu")
+	b := newCertBrowser(env, t, base, &tls.Certificate{Certificate: [][]byte{leaf.Raw, inter.Raw}, PrivateKey: key, Leaf: leaf})
+	b.Login(m.ID, "member-Pass-2345", "/cert")
+	res := b.Get("/menu")
 	b.expect("menu", res, 403, "この証明書はこのシステムで発行されたものではありません", "/requests?kind=cert_reissue")
 	for _, english := range []string{"x509", "intermediates", "path length"} {
 		if strings.Contains(res.Body, english) {
@@ -757,7 +759,7 @@ func TestCertificateChainFailureIsExplainedInJapanese(t *testing.T) {
 	if !strings.Contains(log, "subject_id="+m.ID) || strings.Contains(log, m.Name) {
 		t.Errorf("the log should name the member by ID only:\n%s", log)
 	}
-	for _, e := range auditOf(t, env.db, m.ID) {
+	for _, e := range auditOf(t, env.DB, m.ID) {
 		if strings.Contains(e.Detail, "x509") {
 			t.Errorf("audit %s: %q", e.Action, e.Detail)
 		}
@@ -768,21 +770,21 @@ func TestCertificateChainFailureIsExplainedInJapanese(t *testing.T) {
 // while checking the certificate, the answer is 500 — not "this
 // certificate is not registered" — and the session survives it.
 func TestCertificateLookupFailureIsInternal(t *testing.T) {
-	env := newTestEnv(t, CertRequired)
-	base := env.listen(t)
-	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
-	other := env.addMember(t, "鈴木 花子", "other-Pass-2345")
-	cert, rec := storeCert(t, env.db, m.ID, "受付PC", 0)
-	b := env.certBrowser(t, base, cert)
-	b.login(m.ID, "member-Pass-2345", "/menu")
-	b.expect("menu", b.get("/menu"), 200)
+	env := newTestEnv(t, web.CertRequired)
+	base := env.Listen(t)
+	m := env.AddMember(t, "山田 太郎", "member-Pass-2345")
+	other := env.AddMember(t, "鈴木 花子", "other-Pass-2345")
+	cert, rec := storeCert(t, env.DB, m.ID, "受付PC", 0)
+	b := newCertBrowser(env, t, base, cert)
+	b.Login(m.ID, "member-Pass-2345", "/menu")
+	b.expect("menu", b.Get("/menu"), 200)
 
 	// The record becomes unreadable; another certificate's issue makes the
 	// checker read it again.
 	var good []byte
 	setRecord := func(v []byte) {
 		t.Helper()
-		err := env.db.Update(func(tx *store.Tx) error {
+		err := env.DB.Update(func(tx *store.Tx) error {
 			bucket := tx.Bucket([]byte("certificates"))
 			if good == nil {
 				good = append([]byte(nil), bucket.Get([]byte(rec.Serial))...)
@@ -792,14 +794,14 @@ func TestCertificateLookupFailureIsInternal(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		storeCert(t, env.db, other.ID, "薬局PC", 0)
-		if err := env.db.GrantCertificateReissue(other.ID, "admin", ""); err != nil {
+		storeCert(t, env.DB, other.ID, "薬局PC", 0)
+		if err := env.DB.GrantCertificateReissue(other.ID, "admin", ""); err != nil {
 			t.Fatal(err)
 		}
 	}
 	setRecord([]byte("{broken"))
 	for _, path := range []string{"/menu", "/certificates", "/cert"} {
-		res := b.get(path)
+		res := b.Get(path)
 		b.expect(path+" while the record cannot be read", res, 500, "システムエラー")
 		for _, refusal := range []string{"この証明書は登録されていません", "証明書を確認できません"} {
 			if strings.Contains(res.Body, refusal) {
@@ -807,17 +809,17 @@ func TestCertificateLookupFailureIsInternal(t *testing.T) {
 			}
 		}
 	}
-	if sessions, _ := env.db.MemberSessions(m.ID); len(sessions) != 1 {
+	if sessions, _ := env.DB.MemberSessions(m.ID); len(sessions) != 1 {
 		t.Fatalf("%d sessions after the failure, want the one", len(sessions))
 	}
 	// A login in the meantime is not made password-only.
-	again := env.certBrowser(t, base, cert)
-	again.get("/login")
-	again.expect("login while the record cannot be read", again.post("/login", url.Values{"id": {m.ID}, "password": {"member-Pass-2345"}}), 500)
+	again := newCertBrowser(env, t, base, cert)
+	again.Get("/login")
+	again.expect("login while the record cannot be read", again.Post("/login", url.Values{"id": {m.ID}, "password": {"member-Pass-2345"}}), 500)
 
 	setRecord(good)
-	b.expect("menu once the store reads again", b.get("/menu"), 200, "ほっとライン - メニュー")
-	if hasAudit(auditOf(t, env.db, m.ID), "cert.refused", store.ResultDenied, "") {
+	b.expect("menu once the store reads again", b.Get("/menu"), 200, "ほっとライン - メニュー")
+	if hasAudit(auditOf(t, env.DB, m.ID), "cert.refused", store.ResultDenied, "") {
 		t.Error("the failure was audited as a refusal")
 	}
 }

@@ -3,6 +3,7 @@ package handlers
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"hotline/handlers/web"
 	"hotline/store"
 	"hotline/views"
 )
@@ -14,13 +15,13 @@ func (s *Server) showMyCertificates(c *fiber.Ctx) error {
 }
 
 func (s *Server) renderMyCertificates(c *fiber.Ctx, status int, f views.Form) error {
-	m := memberOf(c)
+	m := web.MemberOf(c)
 	certs, err := s.db.MemberCertificates(m.ID)
 	if err != nil {
 		return err
 	}
 	current := s.currentCertSerial(c)
-	return s.renderStatus(c, status, "端末（証明書）", views.MyCertificates(views.MyCertificatesView{
+	return s.web.RenderStatus(c, status, "端末（証明書）", views.MyCertificates(views.MyCertificatesView{
 		Rows: views.CertificateRows(certs, s.db.Now(), current), CurrentSerial: current,
 		Allowance: m.CertAllowance, Form: f}))
 }
@@ -28,7 +29,7 @@ func (s *Server) renderMyCertificates(c *fiber.Ctx, status int, f views.Form) er
 // currentCertSerial is the serial of the certificate this request uses:
 // the session's, else a usable one it presents.
 func (s *Server) currentCertSerial(c *fiber.Ctx) string {
-	if sess := sessionOf(c); sess != nil && sess.CertSerial != "" {
+	if sess := web.SessionOf(c); sess != nil && sess.CertSerial != "" {
 		return sess.CertSerial
 	}
 	if st := s.clientCert(c); st.Presented && st.Err == nil {
@@ -40,7 +41,7 @@ func (s *Server) currentCertSerial(c *fiber.Ctx) string {
 // revokeMyCertificate revokes one of the member's own certificates. The
 // one in use needs the confirmation box, and revoking it logs out.
 func (s *Server) revokeMyCertificate(c *fiber.Ctx) error {
-	m := memberOf(c)
+	m := web.MemberOf(c)
 	serial, ok := store.ParseSerialHex(c.Params("serial"))
 	if !ok {
 		return store.NotFound()
@@ -57,7 +58,7 @@ func (s *Server) revokeMyCertificate(c *fiber.Ctx) error {
 		if err := s.endSession(c); err != nil {
 			return err
 		}
-		return redirect(c, "/login?done=revoked")
+		return web.Redirect(c, "/login?done=revoked")
 	}
-	return redirect(c, "/certificates?done=revoked")
+	return web.Redirect(c, "/certificates?done=revoked")
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"hotline/handlers/web"
 	"hotline/store"
 )
 
@@ -42,9 +43,9 @@ func TestDownloadPaceDeadline(t *testing.T) {
 // slowly for far longer than the server's WriteTimeout; a client that stops
 // reading is cut off after the stall, and the backup slot is free again.
 func TestSlowDownloads(t *testing.T) {
-	env := newTestEnv(t, CertOff)
-	op := env.loginOperator(t)
-	if err := env.db.Update(func(tx *store.Tx) error {
+	env := newTestEnv(t, web.CertOff)
+	op := env.LoginOperator(t)
+	if err := env.DB.Update(func(tx *store.Tx) error {
 		for i := 0; i < 1500; i++ {
 			if err := store.AppendAudit(tx, store.AuditEvent{Actor: "H000001", Action: "patient.view", Patient: fmt.Sprintf("pat-%04d", i),
 				Detail: strings.Repeat("閲覧", 40)}); err != nil {
@@ -59,8 +60,8 @@ func TestSlowDownloads(t *testing.T) {
 	// Small socket buffers on both ends, so the server really waits for the
 	// client instead of handing everything to the kernel.
 	const writeTimeout = 300 * time.Millisecond
-	env.srv.App().Server().WriteTimeout = writeTimeout
-	cert, err := env.db.ServerCertificate(nil)
+	env.App().Server().WriteTimeout = writeTimeout
+	cert, err := env.DB.ServerCertificate(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,8 +69,8 @@ func TestSlowDownloads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	go env.srv.App().Listener(tls.NewListener(smallBuffers{ln}, env.srv.TLSConfig(func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return &cert, nil })))
-	t.Cleanup(func() { _ = env.srv.App().Shutdown() })
+	go env.App().Listener(tls.NewListener(smallBuffers{ln}, srvOf(env).TLSConfig(func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return &cert, nil })))
+	t.Cleanup(func() { _ = env.App().Shutdown() })
 
 	// get sends the operator's request and reads the answer, pausing after
 	// every read, and for stall once the header is in.
@@ -84,7 +85,7 @@ func TestSlowDownloads(t *testing.T) {
 		conn := tls.Client(raw, &tls.Config{InsecureSkipVerify: true})
 		defer conn.Close()
 		start := time.Now()
-		fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: localhost\r\nCookie: %s=%s\r\nConnection: close\r\n\r\n", path, sessionCookie, op.cookies[sessionCookie])
+		fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: localhost\r\nCookie: %s=%s\r\nConnection: close\r\n\r\n", path, web.SessionCookie, op.Cookies[web.SessionCookie])
 		res, err := http.ReadResponse(bufio.NewReader(slowReader{conn, pause}), nil)
 		if err != nil {
 			return nil, nil, 0, err
@@ -118,12 +119,12 @@ func TestSlowDownloads(t *testing.T) {
 	}
 
 	// A client that stops reading is cut off after the stall.
-	env.srv.pace = downloadPace{stall: 500 * time.Millisecond, minRate: 64 << 10}
+	srvOf(env).pace = downloadPace{stall: 500 * time.Millisecond, minRate: 64 << 10}
 	res, body, took, err := get("/admin/backup/download", 0, 2*time.Second)
 	if err == nil && res.ContentLength == int64(len(body)) {
 		t.Fatalf("a stalled download completed (%d bytes in %v)", len(body), took)
 	}
-	if again := op.get("/admin/backup/download"); again.Status != http.StatusOK {
+	if again := op.Get("/admin/backup/download"); again.Status != http.StatusOK {
 		t.Fatalf("after an abandoned download: %d", again.Status)
 	}
 }

@@ -5,28 +5,10 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"hotline/handlers/web"
 	"hotline/store"
 	"hotline/views"
 )
-
-// statusOf maps an error code to its HTTP status: the one place that does.
-func statusOf(code store.Code) int {
-	switch code {
-	case store.EINVALID:
-		return fiber.StatusUnprocessableEntity
-	case store.ENOTFOUND:
-		return fiber.StatusNotFound
-	case store.ECONFLICT:
-		return fiber.StatusConflict
-	case store.EFORBIDDEN:
-		return fiber.StatusForbidden
-	case store.EUNAUTHORIZED:
-		return fiber.StatusUnauthorized
-	case store.ETHROTTLED:
-		return fiber.StatusTooManyRequests
-	}
-	return fiber.StatusInternalServerError
-}
 
 // errorView describes an error for the person who met it.
 func errorView(err error) views.ErrorView {
@@ -39,7 +21,7 @@ func errorView(err error) views.ErrorView {
 		return ev.view
 	}
 	code := store.ErrorCode(err)
-	v := views.ErrorView{Status: statusOf(code), Message: store.ErrorMessage(err)}
+	v := views.ErrorView{Status: web.StatusOf(code), Message: store.ErrorMessage(err)}
 	switch code {
 	case store.ENOTFOUND:
 		v.Title = "ページが見つかりません"
@@ -100,5 +82,5 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		s.log.Error("internal error", "method", c.Method(), "path", c.Path(), "err", err.Error())
 	}
 	c.Response().Header.Del(fiber.HeaderContentDisposition)
-	return s.renderStatus(c, v.Status, v.Title, views.ErrorPage(v))
+	return s.web.RenderStatus(c, v.Status, v.Title, views.ErrorPage(v))
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
+	"hotline/handlers/web"
 	"hotline/store"
 	"hotline/views"
 )
@@ -16,7 +17,7 @@ func (s *Server) showHome(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.renderPublic(c, "", views.Home(views.HomeView{Settings: st, LoggedIn: sessionOf(c) != nil}))
+	return s.renderPublic(c, "", views.Home(views.HomeView{Settings: st, LoggedIn: web.SessionOf(c) != nil}))
 }
 
 // showGuide is the サービスガイド; unknown topics are 404.
@@ -57,8 +58,8 @@ type publicPages struct {
 
 // renderPublic answers an anonymous visitor from the cache, rendering once.
 func (s *Server) renderPublic(c *fiber.Ctx, title string, content templ.Component) error {
-	if sessionOf(c) != nil || len(c.Request().URI().QueryString()) > 0 {
-		return s.render(c, title, content)
+	if web.SessionOf(c) != nil || len(c.Request().URI().QueryString()) > 0 {
+		return s.web.Render(c, title, content)
 	}
 	st, err := s.db.Settings()
 	if err != nil {
@@ -77,7 +78,7 @@ func (s *Server) renderPublic(c *fiber.Ctx, title string, content templ.Componen
 		c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 		return c.Send(page)
 	}
-	if err := s.render(c, title, content); err != nil {
+	if err := s.web.Render(c, title, content); err != nil {
 		return err
 	}
 	page = append([]byte(nil), c.Response().Body()...)

@@ -4,6 +4,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
+	"hotline/handlers/web"
 	"hotline/store"
 	"hotline/views"
 )
@@ -14,19 +15,19 @@ func inquiryForm(values map[string]string) views.Form {
 
 // showInquiryForm is the public 問合せフォーム.
 func (s *Server) showInquiryForm(c *fiber.Ctx) error {
-	return s.render(c, "問合せフォーム", views.InquiryForm(inquiryForm(nil)))
+	return s.web.Render(c, "問合せフォーム", views.InquiryForm(inquiryForm(nil)))
 }
 
 // saveInquiry stores an inquiry and shows its 受付番号.
 func (s *Server) saveInquiry(c *fiber.Ctx) error {
-	values := formValues(c, views.InquiryFields...)
+	values := web.FormValues(c, views.InquiryFields...)
 	q, err := s.db.CreateInquiry(store.InquiryForm{
 		Name: values["name"], Email: values["email"], Subject: values["subject"], Body: values["body"],
 	}, c.IP())
 	if err != nil {
-		return s.invalidForm(c, err, "問合せフォーム", func(f views.Form) templ.Component { return views.InquiryForm(f) }, inquiryForm(values))
+		return s.web.InvalidForm(c, err, "問合せフォーム", func(f views.Form) templ.Component { return views.InquiryForm(f) }, inquiryForm(values))
 	}
-	return redirect(c, "/inquiry/thanks/"+q.Number)
+	return web.Redirect(c, "/inquiry/thanks/"+q.Number)
 }
 
 // showInquiryThanks confirms the inquiry by its number (nothing else of it
@@ -36,5 +37,5 @@ func (s *Server) showInquiryThanks(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, "お問合せを受け付けました", views.InquiryThanks(q.Number))
+	return s.web.Render(c, "お問合せを受け付けました", views.InquiryThanks(q.Number))
 }

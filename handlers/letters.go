@@ -67,19 +67,6 @@ func newLetterVault(now func() time.Time, ttl time.Duration) *letterVault {
 	return &letterVault{now: now, ttl: ttl, letters: map[string]*heldLetter{}, byApp: map[string][]string{}}
 }
 
-// vaults maps each *Server to its vault (kept beside the server rather than
-// in it, so the vault stays this file's business).
-var vaults sync.Map
-
-// letters is the server's vault.
-func (s *Server) letters() *letterVault {
-	if v, ok := vaults.Load(s); ok {
-		return v.(*letterVault)
-	}
-	v, _ := vaults.LoadOrStore(s, newLetterVault(s.db.Now, letterTTL))
-	return v.(*letterVault)
-}
-
 // put holds a letter, replacing any earlier one for the same subject (a
 // newer password makes the older letter wrong). The wall-clock timer wipes
 // it at expiry even when nobody looks again.

@@ -12,5 +12,5 @@ func (s *Server) showSiteLinks(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, "関連サイト", views.SiteLinks(links))
+	return s.web.Render(c, "関連サイト", views.SiteLinks(links))
 }

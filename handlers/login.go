@@ -5,6 +5,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"hotline/handlers/web"
 	"hotline/store"
 	"hotline/views"
 )
@@ -13,10 +14,10 @@ const loginFailed = "IDまたはパスワードが正しくありません"
 
 // showLogin is the ログイン認証 form.
 func (s *Server) showLogin(c *fiber.Ctx) error {
-	if sess := sessionOf(c); sess != nil && sess.Kind == store.SessionMember && !sess.PasswordOnly {
-		return redirect(c, "/menu")
+	if sess := web.SessionOf(c); sess != nil && sess.Kind == store.SessionMember && !sess.PasswordOnly {
+		return web.Redirect(c, "/menu")
 	}
-	return s.render(c, "ログイン", views.Login(views.LoginView{Next: safeNext(c.Query("next"))}))
+	return s.web.Render(c, "ログイン", views.Login(views.LoginView{Next: web.SafeNext(c.Query("next"))}))
 }
 
 // login checks ID and password, starts a session and sends the member to
@@ -26,16 +27,16 @@ func (s *Server) login(c *fiber.Ctx) error {
 	rawID := c.FormValue("id")
 	id := store.NormalizeAccountID(rawID)
 	password := c.FormValue("password")
-	next := safeNext(c.FormValue("next"))
+	next := web.SafeNext(c.FormValue("next"))
 	fail := func(err error) error {
-		return s.renderStatus(c, statusOf(store.ErrorCode(err)), "ログイン", views.Login(views.LoginView{
+		return s.web.RenderStatus(c, web.StatusOf(store.ErrorCode(err)), "ログイン", views.Login(views.LoginView{
 			Form: views.Form{Values: map[string]string{"id": rawID}, Message: store.ErrorMessage(err)}, Next: next}))
 	}
 	// Throttling comes before the password is even looked at: a held
 	// address gets 429 whatever it sends, and costs no hash.
 	attempt := store.LoginAttempt{Account: clipString(id, 40), Addr: c.IP(), Trusted: s.presentsCertOf(c, id)}
 	if retry, err := s.db.CheckLogin(attempt); err != nil {
-		return s.throttled(c, retry, fail, err)
+		return s.web.Throttled(c, retry, fail, err)
 	}
 	m, err := s.db.Member(id)
 	if err != nil && store.ErrorCode(err) != store.ENOTFOUND {
@@ -44,7 +45,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	// An overlong password is refused before Argon2id: no valid one is
 	// longer, and hashing it would only cost.
 	if len(password) > maxPasswordBytes || !verifyPassword(m.PasswordHash, password) {
-		_ = s.db.Audit(store.AuditEvent{Actor: clipString(id, 40), Action: "login", Remote: c.IP(), Result: store.ResultFailed})
+		_ = s.db.Audit(store.AuditEvent{Actor: clipString(id, 40), Action: store.AuditLogin, Remote: c.IP(), Result: store.ResultFailed})
 		// A failure that starts a hold still answers like any wrong pair:
 		// the hold applies from the next attempt (429, checked above).
 		if _, err := s.db.LoginFailed(attempt); err != nil {
@@ -54,12 +55,12 @@ func (s *Server) login(c *fiber.Ctx) error {
 	}
 	s.db.LoginSucceeded(attempt)
 	if !m.Active() {
-		_ = s.db.Audit(store.AuditEvent{Actor: m.ID, Action: "login", Remote: c.IP(), Result: store.ResultDenied, Detail: string(m.Status)})
+		_ = s.db.Audit(store.AuditEvent{Actor: m.ID, Action: store.AuditLogin, Remote: c.IP(), Result: store.ResultDenied, Detail: string(m.Status)})
 		return fail(store.Errorf(store.EFORBIDDEN, "このアカウントは現在利用できません（%s）。運営者にお問い合わせください。", m.Status.Label()))
 	}
 	sess := store.Session{Kind: store.SessionMember, MemberID: m.ID}
 	detail := ""
-	if s.cfg.CertMode != CertOff {
+	if s.cfg.CertMode != web.CertOff {
 		st := s.clientCert(c)
 		switch {
 		case st.Failure != nil:
@@ -70,7 +71,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 		case st.Presented && st.Err == nil:
 			// Another member's certificate on this PC: refuse rather than
 			// mix identities.
-			_ = s.db.Audit(store.AuditEvent{Actor: m.ID, Action: "login", Remote: c.IP(), Result: store.ResultDenied, Detail: "certificate of " + st.Record.MemberID})
+			_ = s.db.Audit(store.AuditEvent{Actor: m.ID, Action: store.AuditLogin, Remote: c.IP(), Result: store.ResultDenied, Detail: "certificate of " + st.Record.MemberID})
 			return &errorPage{view: certErrorView("この証明書は別のアカウントのものです。")}
 		case st.Presented:
 			// Expired, revoked, foreign: the login goes on without it
@@ -80,7 +81,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 			detail = "no certificate"
 		}
 	}
-	sess.PasswordOnly = m.MustChangePassword || (s.cfg.CertMode == CertRequired && sess.CertSerial == "")
+	sess.PasswordOnly = m.MustChangePassword || (s.cfg.CertMode == web.CertRequired && sess.CertSerial == "")
 	if _, err := s.startSession(c, sess); err != nil {
 		return err
 	}
@@ -99,16 +100,16 @@ func (s *Server) login(c *fiber.Ctx) error {
 	}
 	switch {
 	case m.MustChangePassword:
-		return redirect(c, "/password")
+		return web.Redirect(c, "/password")
 	case sess.PasswordOnly && s.pendingPage(next):
 		// E.g. the reissue request the certificate page linked to.
-		return redirect(c, next)
+		return web.Redirect(c, next)
 	case sess.PasswordOnly:
-		return redirect(c, "/cert")
+		return web.Redirect(c, "/cert")
 	case next != "":
-		return redirect(c, next)
+		return web.Redirect(c, next)
 	}
-	return redirect(c, "/menu")
+	return web.Redirect(c, "/menu")
 }
 
 // pendingPage reports whether next (a safeNext path) is a page a
@@ -121,11 +122,11 @@ func (s *Server) pendingPage(next string) bool {
 
 // logout ends the session on the server.
 func (s *Server) logout(c *fiber.Ctx) error {
-	if m := memberOf(c); m != nil {
-		_ = s.db.Audit(store.AuditEvent{Actor: m.ID, Action: "logout", Remote: c.IP()})
+	if m := web.MemberOf(c); m != nil {
+		_ = s.db.Audit(store.AuditEvent{Actor: m.ID, Action: store.AuditLogout, Remote: c.IP()})
 	}
 	if err := s.endSession(c); err != nil {
 		return err
 	}
-	return redirect(c, "/")
+	return web.Redirect(c, "/")
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"hotline/handlers/web"
 	"hotline/store"
 )
 
@@ -31,11 +32,11 @@ func BenchmarkLoginWhileBrowsing(b *testing.B) {
 		memberCount   = 8
 		loginPassword = "member-Pass-2345"
 	)
-	env := newTestEnv(b, CertOff)
-	base := env.listen(b)
+	env := newTestEnv(b, web.CertOff)
+	base := env.Listen(b)
 	var ids []string
 	for i := 0; i < memberCount; i++ {
-		m, _, err := env.db.CreateTestMember(store.TestMemberSpec{Name: fmt.Sprintf("会員 %d", i), Password: loginPassword})
+		m, _, err := env.DB.CreateTestMember(store.TestMemberSpec{Name: fmt.Sprintf("会員 %d", i), Password: loginPassword})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -49,7 +50,7 @@ func BenchmarkLoginWhileBrowsing(b *testing.B) {
 	var latencies []time.Duration
 	var browseErrors atomic.Int64
 	for i := 0; i < browsers; i++ {
-		hc := env.httpsClient(b, nil)
+		hc := env.HTTPSClient(b, nil)
 		if err := loadLogin(hc, base, ids[i%len(ids)], loginPassword); err != nil {
 			b.Fatal(err)
 		}
@@ -96,7 +97,7 @@ func BenchmarkLoginWhileBrowsing(b *testing.B) {
 	cpuStart := processCPU()
 	start := time.Now()
 	for i := 0; i < loginClients; i++ {
-		hc := env.httpsClient(b, nil)
+		hc := env.HTTPSClient(b, nil)
 		hc.Jar = nil
 		loginWG.Add(1)
 		go func(i int) {

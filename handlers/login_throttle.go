@@ -1,37 +1,19 @@
 package handlers
 
 import (
-	"math"
 	"runtime"
-	"strconv"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"hotline/handlers/web"
 	"hotline/store"
 )
-
-// throttled answers 429 with the throttle's message on the form and a
-// Retry-After header.
-func (s *Server) throttled(c *fiber.Ctx, retry time.Time, show func(error) error, err error) error {
-	if err == nil {
-		err = store.Errorf(store.ETHROTTLED, "しばらく待ってからもう一度お試しください。")
-	}
-	if store.ErrorCode(err) != store.ETHROTTLED {
-		return err
-	}
-	if !retry.IsZero() {
-		secs := int(math.Ceil(retry.Sub(s.db.Now()).Seconds()))
-		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(secs, 1)))
-	}
-	return show(err)
-}
 
 // presentsCertOf reports whether the request carries a valid client
 // certificate of the account id: such attempts are exempt from the
 // account-wide slow-down (they come from the member's own PC).
 func (s *Server) presentsCertOf(c *fiber.Ctx, id string) bool {
-	if s.cfg.CertMode == CertOff {
+	if s.cfg.CertMode == web.CertOff {
 		return false
 	}
 	st := s.clientCert(c)

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/tls"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"maps"
@@ -17,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"hotline/handlers/handlertest"
+	"hotline/handlers/web"
 	"hotline/static"
 	"hotline/store"
 )
@@ -40,7 +41,7 @@ import (
 
 type badRequest struct {
 	name    string
-	as      *opsRole // nil: anonymous, no certificate, no cookie
+	as      *handlertest.Role // nil: anonymous, no certificate, no cookie
 	method  string
 	target  string
 	headers []string
@@ -92,10 +93,10 @@ func (b badRequest) send(t *testing.T, addr string) (int, http.Header, string) {
 	cfg := &tls.Config{InsecureSkipVerify: true, ServerName: "localhost"}
 	cookie := ""
 	if b.as != nil {
-		if b.as.cert != nil {
-			cfg.Certificates = []tls.Certificate{*b.as.cert}
+		if b.as.Cert != nil {
+			cfg.Certificates = []tls.Certificate{*b.as.Cert}
 		}
-		cookie = b.as.cookie()
+		cookie = b.as.CookieHeader()
 	}
 	conn, err := tls.Dial("tcp", addr, cfg)
 	if err != nil {
@@ -116,17 +117,6 @@ func (b badRequest) send(t *testing.T, addr string) (int, http.Header, string) {
 	defer res.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
 	return res.StatusCode, res.Header, string(body)
-}
-
-// cookie is the role's session cookie as a Cookie header value.
-func (r *opsRole) cookie() string {
-	u, _ := url.Parse(r.base)
-	for _, c := range r.client.Jar.Cookies(u) {
-		if c.Name == sessionCookie {
-			return c.Name + "=" + c.Value
-		}
-	}
-	return ""
 }
 
 // injectedHeader names a response header a request smuggled in with CR LF
@@ -156,10 +146,10 @@ const crlfInjection = "a\r\nSet-Cookie: injected=1\r\nX-Injected: 1"
 
 // corpusCast is who sends the corpus and what their requests name.
 type corpusCast struct {
-	env                              *testEnv
-	w                                *authzWorld
+	env                              *handlertest.Env
+	w                                *handlertest.World
 	fixtures                         map[string]string
-	anon, pending, member, other, op *opsRole
+	anon, pending, member, other, op *handlertest.Role
 	// memberSerial is the certificate the member presents (revoking it
 	// needs the confirmation box).
 	memberSerial string
@@ -169,11 +159,11 @@ type corpusCast struct {
 
 // roleFor is a role that gets past the route's guard, so the handler's own
 // parsers see what the request carries.
-func (c *corpusCast) roleFor(r Route) *opsRole {
+func (c *corpusCast) roleFor(r web.Route) *handlertest.Role {
 	switch r.Access {
-	case Public:
+	case web.Public:
 		return nil
-	case Operator:
+	case web.Operator:
 		return c.op
 	}
 	return c.member // PRS is unlocked for the member's facility
@@ -181,35 +171,29 @@ func (c *corpusCast) roleFor(r Route) *opsRole {
 
 // path is the route with its parameters naming the fixtures of the
 // authorization matrix, which the role of roleFor may reach.
-func (c *corpusCast) path(t *testing.T, r Route) string {
+func (c *corpusCast) path(t *testing.T, r web.Route) string {
 	row := authzMatrix[r.Method+" "+r.Path]
-	if row.path == "" {
+	if row.Path == "" {
 		return r.Path
 	}
-	return placeholder.ReplaceAllStringFunc(row.path, func(p string) string {
-		v, ok := c.fixtures[p[1:len(p)-1]]
-		if !ok {
-			t.Fatalf("%s: no fixture %s", r.Path, p)
-		}
-		return v
-	})
+	return handlertest.Fill(t, r.Path, row.Path, c.fixtures)
 }
 
 // resetLogin lifts what the corpus's own failed logins and password
 // changes set off (the operator's clear, through the store), so every
 // attempt gets its own answer instead of 429.
 func (c *corpusCast) resetLogin(t *testing.T) {
-	for _, account := range []string{"H999999", "", c.member.id} { // "": bodies without an ID
-		if err := c.env.db.ClearAccountLoginLimits(account, "test", ""); err != nil {
+	for _, account := range []string{"H999999", "", c.member.ID} { // "": bodies without an ID
+		if err := c.env.DB.ClearAccountLoginLimits(account, "test", ""); err != nil {
 			t.Fatal(err)
 		}
 	}
-	holds, err := c.env.db.LoginHolds("")
+	holds, err := c.env.DB.LoginHolds("")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, h := range holds {
-		if err := c.env.db.ClearLoginHold(h.Key(), "test", ""); err != nil {
+		if err := c.env.DB.ClearLoginHold(h.Key(), "test", ""); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -224,33 +208,24 @@ func (c *corpusCast) resetPRSEvery(n int) func(t *testing.T) {
 		c.resetLogin(t)
 		sent++
 		if sent%n == 0 {
-			c.member.prsOpen = false
-			c.member.unlockPRS(t)
+			c.member.UnlockPRSAgain(t)
 		}
 	}
 }
 
-// anonToken is an anonymous form token issued at the given time (as
-// Server.csrfToken makes it).
-func anonToken(s *Server, at time.Time) string {
-	ts := make([]byte, 8)
-	binary.BigEndian.PutUint64(ts, uint64(at.Unix()))
-	return "a." + b64url.EncodeToString(append(ts, s.mac([]byte("anon"), ts)[:16]...))
-}
-
 func TestMalformedRequestCorpus(t *testing.T) {
-	env := newTestEnv(t, CertRequired)
-	base := env.listen(t)
+	env := newTestEnv(t, web.CertRequired)
+	base := env.Listen(t)
 	addr := strings.TrimPrefix(base, "https://")
 	w, fixtures := newAuthzWorld(t, env)
-	roles := newAuthzRoles(t, env, base, w)
+	roles := w.Roles(t, env, base)
 	c := &corpusCast{env: env, w: w, fixtures: fixtures, anon: roles[0], pending: roles[1], member: roles[2], other: roles[3], op: roles[4]}
-	c.memberSerial = fmt.Sprintf("%x", c.member.cert.Leaf.SerialNumber)
-	c.member.unlockPRS(t)
+	c.memberSerial = fmt.Sprintf("%x", c.member.Cert.Leaf.SerialNumber)
+	c.member.UnlockPRS(t)
 	// A session that has logged out: its cookie and token are stale.
-	gone := env.opsRole(t, base, "logged out", w.Colleague.ID, w.colleaguePW, nil)
-	c.goneCookie, c.goneToken = gone.cookie(), gone.csrf
-	if res := gone.do(t, http.MethodPost, "/logout", strings.NewReader(url.Values{"_csrf": {gone.csrf}}.Encode()), "application/x-www-form-urlencoded"); res.Status != http.StatusSeeOther || gone.hasSession() {
+	gone := env.Role(t, base, "logged out", w.Colleague.ID, w.ColleaguePW, nil)
+	c.goneCookie, c.goneToken = gone.CookieHeader(), gone.CSRF
+	if res := gone.Do(t, http.MethodPost, "/logout", strings.NewReader(url.Values{"_csrf": {gone.CSRF}}.Encode()), "application/x-www-form-urlencoded"); res.Status != http.StatusSeeOther || gone.HasSession() {
 		t.Fatalf("logout: %d", res.Status)
 	}
 
@@ -264,7 +239,7 @@ func TestMalformedRequestCorpus(t *testing.T) {
 	// Let the logins' background writes (certificate last use, session
 	// touch) land before the "before" picture.
 	time.Sleep(200 * time.Millisecond)
-	before := takeCorpusSnapshot(t, env.db)
+	before := takeCorpusSnapshot(t, env.DB)
 	statuses := map[int]int{}
 	for _, b := range corpus {
 		if b.before != nil {
@@ -276,13 +251,13 @@ func TestMalformedRequestCorpus(t *testing.T) {
 		case status == 0 && !b.mayDrop:
 			t.Errorf("%s: no answer", b.name)
 		case status >= 500:
-			t.Errorf("%s: %d\n%s", b.name, status, snippet(body))
+			t.Errorf("%s: %d\n%s", b.name, status, handlertest.Snippet(body))
 		case b.want != 0 && status != b.want:
-			t.Errorf("%s: %d, want %d\n%s", b.name, status, b.want, snippet(body))
+			t.Errorf("%s: %d, want %d\n%s", b.name, status, b.want, handlertest.Snippet(body))
 		case b.wantAny != nil && !slices.Contains(b.wantAny, status):
-			t.Errorf("%s: %d, want one of %v\n%s", b.name, status, b.wantAny, snippet(body))
+			t.Errorf("%s: %d, want one of %v\n%s", b.name, status, b.wantAny, handlertest.Snippet(body))
 		case b.want4xx && (status < 400 || status > 499):
-			t.Errorf("%s: %d, want a 4xx refusal\n%s", b.name, status, snippet(body))
+			t.Errorf("%s: %d, want a 4xx refusal\n%s", b.name, status, handlertest.Snippet(body))
 		case b.passGuard && stoppedByGuard(status, header):
 			t.Errorf("%s: %d %s: stopped by the guard, the handler never saw it", b.name, status, header.Get("Location"))
 		}
@@ -291,7 +266,7 @@ func TestMalformedRequestCorpus(t *testing.T) {
 		}
 		if b.as == nil && !slices.ContainsFunc(b.headers, func(h string) bool { return strings.HasPrefix(h, "Cookie:") }) {
 			for _, ck := range header.Values("Set-Cookie") {
-				if strings.HasPrefix(ck, sessionCookie+"=") && !strings.HasPrefix(ck, sessionCookie+"=;") {
+				if strings.HasPrefix(ck, web.SessionCookie+"=") && !strings.HasPrefix(ck, web.SessionCookie+"=;") {
 					t.Errorf("%s: an anonymous request started a session: %s", b.name, ck)
 				}
 			}
@@ -300,11 +275,11 @@ func TestMalformedRequestCorpus(t *testing.T) {
 	t.Logf("%d malformed requests; answers by status: %v", len(corpus), statuses)
 	time.Sleep(100 * time.Millisecond)
 	c.resetLogin(t)
-	before.compare(t, env.db, takeCorpusSnapshot(t, env.db))
-	if r, err := env.db.Check(store.CheckOptions{}); err != nil || !r.OK() {
+	before.compare(t, env.DB, takeCorpusSnapshot(t, env.DB))
+	if r, err := env.DB.Check(store.CheckOptions{}); err != nil || !r.OK() {
 		t.Fatalf("check after the corpus: %v %v", err, r.Problems)
 	}
-	if res := c.anon.do(t, http.MethodGet, "/", nil, ""); res.Status != 200 {
+	if res := c.anon.Do(t, http.MethodGet, "/", nil, ""); res.Status != 200 {
 		t.Fatalf("server after the corpus: %d", res.Status)
 	}
 }
@@ -327,8 +302,6 @@ type corpusSnapshot struct {
 	sessions []string
 	head     store.AuditEvent
 }
-
-var corpusAuditBuckets = []string{"audit", "audit_by_actor", "audit_by_patient", "audit_clock_steps"}
 
 func takeCorpusSnapshot(t *testing.T, db *store.DB) corpusSnapshot {
 	t.Helper()
@@ -371,7 +344,7 @@ func (before corpusSnapshot) compare(t *testing.T, db *store.DB, after corpusSna
 	t.Helper()
 	changed := []string{}
 	for name, d := range before.digests {
-		if slices.Contains(corpusAuditBuckets, name) || name == "meta" || name == "sessions" {
+		if slices.Contains(handlertest.AuditBuckets, name) || name == "meta" || name == "sessions" {
 			continue
 		}
 		if after.digests[name] != d {
@@ -408,7 +381,7 @@ func (before corpusSnapshot) compare(t *testing.T, db *store.DB, after corpusSna
 		t.Fatal(err)
 	}
 	for _, e := range lines {
-		if e.Result == store.ResultOK && !slices.Contains(corpusAuditOK, e.Action) {
+		if e.Result == store.ResultOK && !slices.Contains(corpusAuditOK, string(e.Action)) {
 			t.Errorf("audit line %d: %s by %s succeeded (%s)", e.Seq, e.Action, e.Actor, e.Detail)
 		}
 	}
@@ -420,22 +393,22 @@ var routeParam = regexp.MustCompile(`:[a-z_]+|\*`)
 func generatedCorpus(t *testing.T, c *corpusCast) []badRequest {
 	var out []badRequest
 	junkParams := []string{"%FF%FE", strings.Repeat("A", 4000), "..%2F..%2F..%2Fetc%2Fpasswd", "%00", "%E3%81", "<script>"}
-	now := c.env.db.Now()
-	loggedIn := []*opsRole{c.pending, c.member, c.other, c.op}
-	for i, r := range c.env.srv.Routes() {
+	now := c.env.DB.Now()
+	loggedIn := []*handlertest.Role{c.pending, c.member, c.other, c.op}
+	for i, r := range srvOf(c.env).Routes() {
 		key := r.Method + " " + r.Path
 		concrete := c.path(t, r)
 		as := c.roleFor(r)
-		tokenOf := func(as *opsRole) string {
+		tokenOf := func(as *handlertest.Role) string {
 			if as == nil {
-				return anonToken(c.env.srv, now)
+				return srvOf(c.env).web.AnonToken(now)
 			}
-			return as.csrf
+			return as.CSRF
 		}
 		// Methods no route takes.
 		for _, method := range []string{"PUT", "DELETE", "PATCH"} {
 			out = append(out, badRequest{name: key + " as " + method, as: c.op, method: method, target: concrete,
-				headers: []string{formType, "X-CSRF-Token: " + c.op.csrf}, body: []byte("_csrf=" + url.QueryEscape(c.op.csrf)), want: 405})
+				headers: []string{formType, "X-CSRF-Token: " + c.op.CSRF}, body: []byte("_csrf=" + url.QueryEscape(c.op.CSRF)), want: 405})
 		}
 		// Junk in the path parameters, as a role the guard lets through
 		// (a state change with a valid token): the handler looks it up and
@@ -467,24 +440,24 @@ func generatedCorpus(t *testing.T, c *corpusCast) []badRequest {
 			headers []string
 			body    string
 		}
-		session := func(as *opsRole) []variant {
+		session := func(as *handlertest.Role) []variant {
 			someoneElse := loggedIn[(slices.Index(loggedIn, as)+1)%len(loggedIn)]
 			return []variant{
 				{"no token", []string{formType}, "a=b"},
 				{"made-up session token", []string{formType}, "_csrf=s.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"},
-				{"anonymous token while logged in", []string{formType}, "_csrf=" + url.QueryEscape(anonToken(c.env.srv, now))},
-				{"another session's token", []string{formType}, "_csrf=" + url.QueryEscape(someoneElse.csrf)},
-				{"cross-site origin", []string{formType, "Origin: https://evil.example"}, "_csrf=" + url.QueryEscape(as.csrf)},
-				{"cross-site fetch", []string{formType, "Sec-Fetch-Site: cross-site"}, "_csrf=" + url.QueryEscape(as.csrf)},
+				{"anonymous token while logged in", []string{formType}, "_csrf=" + url.QueryEscape(srvOf(c.env).web.AnonToken(now))},
+				{"another session's token", []string{formType}, "_csrf=" + url.QueryEscape(someoneElse.CSRF)},
+				{"cross-site origin", []string{formType, "Origin: https://evil.example"}, "_csrf=" + url.QueryEscape(as.CSRF)},
+				{"cross-site fetch", []string{formType, "Sec-Fetch-Site: cross-site"}, "_csrf=" + url.QueryEscape(as.CSRF)},
 				{"token in a bad header", []string{formType, "X-CSRF-Token: s.\xff\xfe"}, ""},
 				{"empty token", []string{formType}, "_csrf="},
-				{"duplicate tokens, first wrong", []string{formType}, "_csrf=s.x&_csrf=" + url.QueryEscape(as.csrf)},
+				{"duplicate tokens, first wrong", []string{formType}, "_csrf=s.x&_csrf=" + url.QueryEscape(as.CSRF)},
 			}
 		}
 		for j := range session(c.op) {
 			as := loggedIn[(i+j)%len(loggedIn)]
 			v := session(as)[j]
-			out = append(out, badRequest{name: key + ": " + v.name + " as " + as.name, as: as, method: http.MethodPost, target: concrete,
+			out = append(out, badRequest{name: key + ": " + v.name + " as " + as.Name, as: as, method: http.MethodPost, target: concrete,
 				headers: v.headers, body: []byte(v.body), want: 403})
 		}
 		// The same without a session: tokens that are forged, expired,
@@ -492,14 +465,14 @@ func generatedCorpus(t *testing.T, c *corpusCast) []badRequest {
 		anon := []variant{
 			{"no token", []string{formType}, "a=b"},
 			{"made-up session token", []string{formType}, "_csrf=s.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"},
-			{"a session's token without the session", []string{formType}, "_csrf=" + url.QueryEscape(c.member.csrf)},
-			{"forged anonymous token", []string{formType}, "_csrf=" + url.QueryEscape(anonToken(c.env.srv, now)[:14]+strings.Repeat("A", 22))},
-			{"expired anonymous token", []string{formType}, "_csrf=" + url.QueryEscape(anonToken(c.env.srv, now.Add(-anonTokenTTL-time.Hour)))},
-			{"anonymous token from the future", []string{formType}, "_csrf=" + url.QueryEscape(anonToken(c.env.srv, now.Add(time.Hour)))},
-			{"cross-site origin", []string{formType, "Origin: https://evil.example"}, "_csrf=" + url.QueryEscape(anonToken(c.env.srv, now))},
-			{"cross-site fetch", []string{formType, "Sec-Fetch-Site: cross-site"}, "_csrf=" + url.QueryEscape(anonToken(c.env.srv, now))},
+			{"a session's token without the session", []string{formType}, "_csrf=" + url.QueryEscape(c.member.CSRF)},
+			{"forged anonymous token", []string{formType}, "_csrf=" + url.QueryEscape(srvOf(c.env).web.AnonToken(now)[:14]+strings.Repeat("A", 22))},
+			{"expired anonymous token", []string{formType}, "_csrf=" + url.QueryEscape(srvOf(c.env).web.AnonToken(now.Add(-web.AnonTokenTTL-time.Hour)))},
+			{"anonymous token from the future", []string{formType}, "_csrf=" + url.QueryEscape(srvOf(c.env).web.AnonToken(now.Add(time.Hour)))},
+			{"cross-site origin", []string{formType, "Origin: https://evil.example"}, "_csrf=" + url.QueryEscape(srvOf(c.env).web.AnonToken(now))},
+			{"cross-site fetch", []string{formType, "Sec-Fetch-Site: cross-site"}, "_csrf=" + url.QueryEscape(srvOf(c.env).web.AnonToken(now))},
 			{"empty token", []string{formType}, "_csrf="},
-			{"stale session", []string{formType, "Cookie: " + sessionCookie + "=" + strings.Repeat("z", 32)}, "_csrf=s.AAAA"},
+			{"stale session", []string{formType, "Cookie: " + web.SessionCookie + "=" + strings.Repeat("z", 32)}, "_csrf=s.AAAA"},
 			{"session that logged out", []string{formType, "Cookie: " + c.goneCookie}, "_csrf=" + url.QueryEscape(c.goneToken)},
 		}
 		for _, v := range anon {
@@ -541,7 +514,7 @@ var fieldJunk = []junkValue{
 
 // junkForm is a form that refuses every variant of the corpus.
 type junkForm struct {
-	as     *opsRole // nil: anonymous
+	as     *handlertest.Role // nil: anonymous
 	path   string
 	fields url.Values
 	// spoil makes the form invalid however the field under test is
@@ -563,7 +536,7 @@ type junkForm struct {
 // formCorpus sends junk field by field to every form.
 func formCorpus(t *testing.T, c *corpusCast) []badRequest {
 	var out []badRequest
-	st, err := c.env.db.Settings()
+	st, err := c.env.DB.Settings()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -575,7 +548,7 @@ func formCorpus(t *testing.T, c *corpusCast) []badRequest {
 		{as: nil, path: "/apply", fields: newFacilityForm("taro@example.jp"), spoil: "email", alt: "name", want: 422},
 		{as: nil, path: "/login", fields: url.Values{"id": {"H999999"}, "password": {"wrong-password"}, "next": {"/menu"}}, want: 401,
 			before: c.resetLogin},
-		{as: c.member, path: "/password", fields: url.Values{"current": {c.w.memberPW}, "new": {"short"}, "confirm": {"short"}},
+		{as: c.member, path: "/password", fields: url.Values{"current": {c.w.MemberPW}, "new": {"short"}, "confirm": {"short"}},
 			spoil: "new", alt: "confirm", want: 422, before: c.resetLogin},
 		{as: c.member, path: "/profile", fields: url.Values{"name": {"会員 一郎"}, "name_kana": {"カイイン イチロウ"}, "email": {"ichiro@example.jp"},
 			"phone": {"03-1234-5678"}, "department": {"内科"}}, spoil: "email", alt: "name", want: 422},
@@ -605,8 +578,8 @@ func formCorpus(t *testing.T, c *corpusCast) []badRequest {
 		{as: c.member, path: "/prs/facility", fields: url.Values{"name": {"会員クリニック"}, "postal": {"100-0001"}, "address": {"東京都千代田区千代田1-1"},
 			"phone": {"03-1234-5678"}, "departments": {"内科\n外科"}, "current": {""}, "new": {""}, "confirm": {""}},
 			spoil: "postal", alt: "name", want: 422},
-		{as: c.member, path: "/prs/patients", fields: patientValues(), spoil: "birth_date", alt: "name", want: 422},
-		{as: c.member, path: "/prs/patients/" + fx["patient"] + "/edit", fields: patientValues("version", "1"), spoil: "birth_date", alt: "name", want: 422},
+		{as: c.member, path: "/prs/patients", fields: handlertest.PatientValues(), spoil: "birth_date", alt: "name", want: 422},
+		{as: c.member, path: "/prs/patients/" + fx["patient"] + "/edit", fields: handlertest.PatientValues("version", "1"), spoil: "birth_date", alt: "name", want: 422},
 		{as: c.member, path: "/prs/patients/" + fx["patient"] + "/links", fields: url.Values{"facility_oid": {c.w.OtherFacility}, "consent": {"on"},
 			"consent_method": {"written"}, "consent_date": {""}}, spoil: "consent", alt: "facility_oid", want: 422},
 		{as: c.member, path: "/prs/patients/" + fx["patient"] + "/deactivate", fields: url.Values{"reason": {"転居"}}, single: true, optional: true, want: 422},
@@ -620,9 +593,9 @@ func formCorpus(t *testing.T, c *corpusCast) []badRequest {
 		}
 		token := func() string {
 			if f.as == nil {
-				return anonToken(c.env.srv, c.env.db.Now())
+				return srvOf(c.env).web.AnonToken(c.env.DB.Now())
 			}
-			return f.as.csrf
+			return f.as.CSRF
 		}
 		add := func(name string, headers []string, body string, exact bool) {
 			b := badRequest{name: f.path + " " + name, as: f.as, method: http.MethodPost, target: f.path, headers: headers,
@@ -772,10 +745,10 @@ func protocolCorpus(c *corpusCast) []badRequest {
 	}
 	// Cookies and session headers.
 	for _, ck := range []string{
-		sessionCookie + "=" + strings.Repeat("x", 8000),
-		sessionCookie + "=\xff\xfe",
-		sessionCookie + "=a; " + sessionCookie + "=b; " + sessionCookie + "=c",
-		sessionCookie + "=%00%0d%0a",
+		web.SessionCookie + "=" + strings.Repeat("x", 8000),
+		web.SessionCookie + "=\xff\xfe",
+		web.SessionCookie + "=a; " + web.SessionCookie + "=b; " + web.SessionCookie + "=c",
+		web.SessionCookie + "=%00%0d%0a",
 		strings.Repeat("c=1; ", 1000),
 		"=; ; ;=;",
 	} {
@@ -795,10 +768,10 @@ func protocolCorpus(c *corpusCast) []badRequest {
 		{name: "login page next with CR LF", method: http.MethodGet, target: "/login?next=" + next, want: 200},
 		{name: "login page next with CR LF, logged in", as: c.member, method: http.MethodGet, target: "/login?next=" + next, want: 303},
 		{name: "login next with CR LF", method: http.MethodPost, target: "/login", headers: []string{formType},
-			body: []byte("id=H999999&password=wrong&next=" + next + "&_csrf=" + url.QueryEscape(anonToken(c.env.srv, c.env.db.Now()))), want: 401, before: c.resetLogin},
+			body: []byte("id=H999999&password=wrong&next=" + next + "&_csrf=" + url.QueryEscape(srvOf(c.env).web.AnonToken(c.env.DB.Now()))), want: 401, before: c.resetLogin},
 		{name: "PRS unlock page next with CR LF", as: c.member, method: http.MethodGet, target: "/prs/login?next=" + next, want: 303},
 		{name: "PRS unlock next with CR LF", as: c.member, method: http.MethodPost, target: "/prs/login", headers: []string{formType},
-			body: []byte("oid=" + c.w.Facility + "&password=wrong&next=" + next + "&_csrf=" + url.QueryEscape(c.member.csrf)), want: 401, before: c.resetPRSEvery(1)},
+			body: []byte("oid=" + c.w.Facility + "&password=wrong&next=" + next + "&_csrf=" + url.QueryEscape(c.member.CSRF)), want: 401, before: c.resetPRSEvery(1)},
 		{name: "guard's login redirect with CR LF", method: http.MethodGet, target: "/menu?x=" + next, want: 303},
 	} {
 		out = append(out, b)

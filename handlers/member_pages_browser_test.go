@@ -7,6 +7,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"hotline/handlers/browsertest"
+	"hotline/handlers/handlertest"
+	"hotline/handlers/web"
 	"hotline/store"
 )
 
@@ -15,21 +17,21 @@ import (
 // comes back as a 422 page: ユーザ編集 (an error beside the field, then a
 // save), パスワード変更 (a wrong current password, then the change and a
 // login with the new one) and the 申請フォーム with its history. The server
-// runs without client certificates (CertOff): these pages do not depend on
+// runs without client certificates (web.CertOff): these pages do not depend on
 // the certificate, which TestCertificateInBrowser and the operator tests
 // present.
 func TestMemberPagesInBrowser(t *testing.T) {
-	env := newTestEnv(t, CertOff)
+	env := newTestEnv(t, web.CertOff)
 	const oldPassword, newPassword = "member-Pass-2345", "renewed-Pass-6789"
-	m := env.addMember(t, "山田 太郎", oldPassword)
-	base := env.listen(t)
-	b := openBrowser(t, env.db, base, browsertest.Options{NoJavaScript: true})
-	if status := b.login(m.ID, oldPassword); status != 200 || b.location() != "/menu" {
-		t.Fatalf("login: %d at %s", status, b.location())
+	m := env.AddMember(t, "山田 太郎", oldPassword)
+	base := env.Listen(t)
+	b := handlertest.OpenBrowser(t, env.DB, base, browsertest.Options{NoJavaScript: true})
+	if status := b.Login(m.ID, oldPassword); status != 200 || b.Location() != "/menu" {
+		t.Fatalf("login: %d at %s", status, b.Location())
 	}
 	value := func(sel string) string {
 		t.Helper()
-		v, err := chromedp.Run(b.ctx, chromedp.Value(sel))
+		v, err := chromedp.Run(b.Ctx(), chromedp.Value(sel))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -38,11 +40,11 @@ func TestMemberPagesInBrowser(t *testing.T) {
 
 	// ユーザ編集: a malformed address is refused beside the field, the
 	// other values come back as typed; a save normalises the kana.
-	b.submit("ユーザ編集 from the menu", chromedp.Click(`main a[href="/profile"]`))
-	if s := b.text(`[data-testid="profile-fixed"]`); !strings.Contains(s, m.ID) || !strings.Contains(s, "医師") {
+	b.Submit("ユーザ編集 from the menu", chromedp.Click(`main a[href="/profile"]`))
+	if s := b.Text(`[data-testid="profile-fixed"]`); !strings.Contains(s, m.ID) || !strings.Contains(s, "医師") {
 		t.Fatalf("fixed data: %q", s)
 	}
-	status := b.submit("save a bad address",
+	status := b.Submit("save a bad address",
 		chromedp.SetValue("#name", "山田 太郎"),
 		chromedp.SetValue("#name_kana", "やまだ たろう"),
 		chromedp.SetValue("#email", "taro@"),
@@ -52,33 +54,33 @@ func TestMemberPagesInBrowser(t *testing.T) {
 	if status != 422 {
 		t.Fatalf("bad address: status %d", status)
 	}
-	if s := b.text(`[data-testid="error-email"]`); s == "" || b.count(`[data-testid="error-phone"]`) != 0 {
-		t.Fatalf("message beside the address: %q\n%s", s, b.text("main"))
+	if s := b.Text(`[data-testid="error-email"]`); s == "" || b.Count(`[data-testid="error-phone"]`) != 0 {
+		t.Fatalf("message beside the address: %q\n%s", s, b.Text("main"))
 	}
-	if s := b.text(`[data-testid="error-summary"]`); !strings.Contains(s, "メールアドレス") {
+	if s := b.Text(`[data-testid="error-summary"]`); !strings.Contains(s, "メールアドレス") {
 		t.Errorf("error summary: %q", s)
 	}
 	if v := value("#department"); v != "循環器内科" {
 		t.Errorf("values not kept: department %q", v)
 	}
-	status = b.submit("save", chromedp.SetValue("#email", "taro@example.jp"),
+	status = b.Submit("save", chromedp.SetValue("#email", "taro@example.jp"),
 		chromedp.Click(`form[action="/profile"] button[type=submit]`))
-	if f := b.text(`[data-testid="flash"]`); status != 200 || f != "保存しました。" {
+	if f := b.Text(`[data-testid="flash"]`); status != 200 || f != "保存しました。" {
 		t.Fatalf("save: %d %q", status, f)
 	}
 	if v, k := value("#email"), value("#name_kana"); v != "taro@example.jp" || k != "ヤマダ　タロウ" {
 		t.Errorf("saved form shows %q %q", v, k)
 	}
-	if got, _ := env.db.Member(m.ID); got.Email != "taro@example.jp" || got.Department != "循環器内科" {
+	if got, _ := env.DB.Member(m.ID); got.Email != "taro@example.jp" || got.Department != "循環器内科" {
 		t.Errorf("stored: %+v", got)
 	}
 
 	// パスワード変更: a wrong current password is named beside its field.
-	b.open("/menu")
-	b.submit("パスワード変更 from the menu", chromedp.Click(`main a[href="/password"]`))
+	b.Open("/menu")
+	b.Submit("パスワード変更 from the menu", chromedp.Click(`main a[href="/password"]`))
 	change := func(current string) int {
 		t.Helper()
-		return b.submit("change the password",
+		return b.Submit("change the password",
 			chromedp.SetValue("#current", current),
 			chromedp.SetValue("#new", newPassword),
 			chromedp.SetValue("#confirm", newPassword),
@@ -87,28 +89,28 @@ func TestMemberPagesInBrowser(t *testing.T) {
 	if status := change("not-my-Pass-0000"); status != 422 {
 		t.Fatalf("wrong current password: %d", status)
 	}
-	if s := b.text(`[data-testid="error-current"]`); s != "現在のパスワードが正しくありません" || b.count(`[data-testid="error-new"]`) != 0 {
+	if s := b.Text(`[data-testid="error-current"]`); s != "現在のパスワードが正しくありません" || b.Count(`[data-testid="error-new"]`) != 0 {
 		t.Fatalf("message beside the current password: %q", s)
 	}
-	if status := change(oldPassword); status != 200 || b.location() != "/menu?done=password" {
-		t.Fatalf("change: %d at %s", status, b.location())
+	if status := change(oldPassword); status != 200 || b.Location() != "/menu?done=password" {
+		t.Fatalf("change: %d at %s", status, b.Location())
 	}
-	if f := b.text(`[data-testid="flash"]`); f != "パスワードを変更しました。" {
+	if f := b.Text(`[data-testid="flash"]`); f != "パスワードを変更しました。" {
 		t.Errorf("flash %q", f)
 	}
-	b.submit("log out", chromedp.Click(`form[action="/logout"] button`))
-	if status := b.login(m.ID, oldPassword); status != 401 {
+	b.Submit("log out", chromedp.Click(`form[action="/logout"] button`))
+	if status := b.Login(m.ID, oldPassword); status != 401 {
 		t.Errorf("old password after the change: %d", status)
 	}
-	if status := b.login(m.ID, newPassword); status != 200 || b.location() != "/menu" {
-		t.Fatalf("login with the new password: %d at %s", status, b.location())
+	if status := b.Login(m.ID, newPassword); status != 200 || b.Location() != "/menu" {
+		t.Fatalf("login with the new password: %d at %s", status, b.Location())
 	}
 
 	// 申請フォーム: the kind must be chosen; filed requests and the
 	// operator's answer show in the history.
-	b.submit("申請フォーム from the menu", chromedp.Click(`main a[href="/requests"]`))
-	if b.count(`[data-testid="no-requests"]`) != 1 {
-		t.Fatalf("history before filing: %q", b.text("main"))
+	b.Submit("申請フォーム from the menu", chromedp.Click(`main a[href="/requests"]`))
+	if b.Count(`[data-testid="no-requests"]`) != 1 {
+		t.Fatalf("history before filing: %q", b.Text("main"))
 	}
 	file := func(kind, body string) int {
 		t.Helper()
@@ -116,28 +118,28 @@ func TestMemberPagesInBrowser(t *testing.T) {
 		if kind != "" { // else 選択してください stays selected
 			steps = append(steps, chromedp.SetValue("#kind", kind))
 		}
-		return b.submit("file "+kind, append(steps, chromedp.Click(`form[action="/requests"] button[type=submit]`))...)
+		return b.Submit("file "+kind, append(steps, chromedp.Click(`form[action="/requests"] button[type=submit]`))...)
 	}
-	if status := file("", "書式の見本を送ってください"); status != 422 || b.count(`[data-testid="error-kind"]`) != 1 {
-		t.Fatalf("no kind: %d\n%s", status, b.text("main"))
+	if status := file("", "書式の見本を送ってください"); status != 422 || b.Count(`[data-testid="error-kind"]`) != 1 {
+		t.Fatalf("no kind: %d\n%s", status, b.Text("main"))
 	}
-	if status := file("other", "書式の見本を送ってください"); status != 200 || b.text(`[data-testid="flash"]`) != "送信しました。" {
+	if status := file("other", "書式の見本を送ってください"); status != 200 || b.Text(`[data-testid="flash"]`) != "送信しました。" {
 		t.Fatalf("file other: %d", status)
 	}
-	first, err := env.db.MemberRequests(m.ID)
+	first, err := env.DB.MemberRequests(m.ID)
 	if err != nil || len(first) != 1 {
 		t.Fatalf("stored requests: %+v %v", first, err)
 	}
-	if _, err := env.db.DecideRequest(first[0].ID, store.Decision{Answer: "見本はサービスガイドにあります"}, "admin", ""); err != nil {
+	if _, err := env.DB.DecideRequest(first[0].ID, store.Decision{Answer: "見本はサービスガイドにあります"}, "admin", ""); err != nil {
 		t.Fatal(err)
 	}
 	file("info_change", "電話番号が変わりました")
-	mine, err := env.db.MemberRequests(m.ID)
+	mine, err := env.DB.MemberRequests(m.ID)
 	if err != nil || len(mine) != 2 {
 		t.Fatalf("stored requests: %+v %v", mine, err)
 	}
 	for _, r := range mine {
-		row := b.text(`[data-testid="request-` + r.ID + `"]`)
+		row := b.Text(`[data-testid="request-` + r.ID + `"]`)
 		want := []string{"登録情報の変更", "電話番号が変わりました", "受付中"}
 		if r.ID == first[0].ID {
 			want = []string{"その他", "書式の見本を送ってください", "却下", "見本はサービスガイドにあります"}

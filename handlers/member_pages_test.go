@@ -8,7 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"hotline/handlers/handlertest"
+	"hotline/handlers/web"
 	"hotline/store"
+	"hotline/store/jptext"
 	"hotline/views"
 )
 
@@ -21,98 +24,98 @@ func profileValues(edit func(url.Values)) url.Values {
 }
 
 func TestProfile(t *testing.T) {
-	env := newTestEnv(t, CertOff)
-	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
-	c := env.loginAs(t, m.ID, "member-Pass-2345")
-	for _, sc := range []scenario{
-		{name: "form", path: "/profile", wantStatus: 200, wantContains: []string{"ユーザ編集", `name="name"`, `name="name_kana"`, `name="email"`, `name="phone"`, `name="department"`, `href="/certificates"`, "端末（証明書）", m.ID}},
-		{name: "no name", method: "POST", path: "/profile", form: profileValues(func(v url.Values) { v.Set("name", " ") }), wantStatus: 422, wantContains: []string{`data-testid="error-name"`, "氏名を入力してください"}},
-		{name: "kanji in kana", method: "POST", path: "/profile", form: profileValues(func(v url.Values) { v.Set("name_kana", "山田") }), wantStatus: 422, wantContains: []string{`data-testid="error-name_kana"`, "フリガナ：" + store.ErrKanaInvalid.Error()}},
-		{name: "no kana", method: "POST", path: "/profile", form: profileValues(func(v url.Values) { v.Set("name_kana", "") }), wantStatus: 422, wantContains: []string{"フリガナを入力してください"}},
-		{name: "bad email", method: "POST", path: "/profile", form: profileValues(func(v url.Values) { v.Set("email", "taro@@example.jp") }), wantStatus: 422, wantContains: []string{`data-testid="error-email"`, store.ErrEmailFormat.Error()}},
-		{name: "no email", method: "POST", path: "/profile", form: profileValues(func(v url.Values) { v.Set("email", "") }), wantStatus: 422, wantContains: []string{"メールアドレスを入力してください"}},
-		{name: "bad phone", method: "POST", path: "/profile", form: profileValues(func(v url.Values) { v.Set("phone", "12-34") }), wantStatus: 422, wantContains: []string{`data-testid="error-phone"`, store.ErrPhoneFormat.Error()}},
-		{name: "no phone", method: "POST", path: "/profile", form: profileValues(func(v url.Values) { v.Set("phone", "") }), wantStatus: 422, wantContains: []string{"電話番号を入力してください"}},
-		{name: "long department", method: "POST", path: "/profile", form: profileValues(func(v url.Values) { v.Set("department", strings.Repeat("科", 61)) }), wantStatus: 422, wantContains: []string{`data-testid="error-department"`, "診療科・専門は60文字以内で入力してください"}},
-		{name: "values kept", method: "POST", path: "/profile", form: profileValues(func(v url.Values) { v.Set("phone", "x"); v.Set("department", "循環器内科") }), wantStatus: 422, wantContains: []string{`value="循環器内科"`}},
-		{name: "no csrf", method: "POST", path: "/profile", form: profileValues(nil), noCSRF: true, wantStatus: 403},
-		{name: "save", method: "POST", path: "/profile", form: profileValues(nil), wantStatus: 303, wantLocation: "/profile?done=saved"},
-		{name: "saved", path: "/profile?done=saved", wantStatus: 200, wantContains: []string{"保存しました", `value="ヤマダ　タロウ"`, `value="内科"`}},
+	env := newTestEnv(t, web.CertOff)
+	m := env.AddMember(t, "山田 太郎", "member-Pass-2345")
+	c := env.LoginAs(t, m.ID, "member-Pass-2345")
+	for _, sc := range []handlertest.Scenario{
+		{Name: "form", Path: "/profile", WantStatus: 200, WantContains: []string{"ユーザ編集", `name="name"`, `name="name_kana"`, `name="email"`, `name="phone"`, `name="department"`, `href="/certificates"`, "端末（証明書）", m.ID}},
+		{Name: "no name", Method: "POST", Path: "/profile", Form: profileValues(func(v url.Values) { v.Set("name", " ") }), WantStatus: 422, WantContains: []string{`data-testid="error-name"`, "氏名を入力してください"}},
+		{Name: "kanji in kana", Method: "POST", Path: "/profile", Form: profileValues(func(v url.Values) { v.Set("name_kana", "山田") }), WantStatus: 422, WantContains: []string{`data-testid="error-name_kana"`, "フリガナ：" + jptext.ErrKanaInvalid.Error()}},
+		{Name: "no kana", Method: "POST", Path: "/profile", Form: profileValues(func(v url.Values) { v.Set("name_kana", "") }), WantStatus: 422, WantContains: []string{"フリガナを入力してください"}},
+		{Name: "bad email", Method: "POST", Path: "/profile", Form: profileValues(func(v url.Values) { v.Set("email", "taro@@example.jp") }), WantStatus: 422, WantContains: []string{`data-testid="error-email"`, jptext.ErrEmailFormat.Error()}},
+		{Name: "no email", Method: "POST", Path: "/profile", Form: profileValues(func(v url.Values) { v.Set("email", "") }), WantStatus: 422, WantContains: []string{"メールアドレスを入力してください"}},
+		{Name: "bad phone", Method: "POST", Path: "/profile", Form: profileValues(func(v url.Values) { v.Set("phone", "12-34") }), WantStatus: 422, WantContains: []string{`data-testid="error-phone"`, jptext.ErrPhoneFormat.Error()}},
+		{Name: "no phone", Method: "POST", Path: "/profile", Form: profileValues(func(v url.Values) { v.Set("phone", "") }), WantStatus: 422, WantContains: []string{"電話番号を入力してください"}},
+		{Name: "long department", Method: "POST", Path: "/profile", Form: profileValues(func(v url.Values) { v.Set("department", strings.Repeat("科", 61)) }), WantStatus: 422, WantContains: []string{`data-testid="error-department"`, "診療科・専門は60文字以内で入力してください"}},
+		{Name: "values kept", Method: "POST", Path: "/profile", Form: profileValues(func(v url.Values) { v.Set("phone", "x"); v.Set("department", "循環器内科") }), WantStatus: 422, WantContains: []string{`value="循環器内科"`}},
+		{Name: "no csrf", Method: "POST", Path: "/profile", Form: profileValues(nil), NoCSRF: true, WantStatus: 403},
+		{Name: "save", Method: "POST", Path: "/profile", Form: profileValues(nil), WantStatus: 303, WantLocation: "/profile?done=saved"},
+		{Name: "saved", Path: "/profile?done=saved", WantStatus: 200, WantContains: []string{"保存しました", `value="ヤマダ　タロウ"`, `value="内科"`}},
 	} {
-		sc.run(t, c)
+		sc.Run(t, c)
 	}
-	got, _ := env.db.Member(m.ID)
+	got, _ := env.DB.Member(m.ID)
 	if got.Department != "内科" || got.Email != "taro@example.jp" {
 		t.Fatalf("stored: %+v", got)
 	}
-	scenario{name: "anonymous", path: "/profile", wantStatus: 303, wantLocation: "/login?next=%2Fprofile"}.run(t, env.client())
+	handlertest.Scenario{Name: "anonymous", Path: "/profile", WantStatus: 303, WantLocation: "/login?next=%2Fprofile"}.Run(t, env.Client())
 }
 
 func TestLinksPage(t *testing.T) {
-	env := newTestEnv(t, CertOff)
-	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
-	c := env.loginAs(t, m.ID, "member-Pass-2345")
-	scenario{name: "empty", path: "/links", wantStatus: 200, wantContains: []string{"関連サイト", `data-testid="no-links"`}}.run(t, c)
-	if _, err := env.db.SaveSiteLink("", store.SiteLinkForm{Title: "厚生労働省", URL: "https://www.mhlw.go.jp/", Description: "通知・統計"}, "admin", ""); err != nil {
+	env := newTestEnv(t, web.CertOff)
+	m := env.AddMember(t, "山田 太郎", "member-Pass-2345")
+	c := env.LoginAs(t, m.ID, "member-Pass-2345")
+	handlertest.Scenario{Name: "empty", Path: "/links", WantStatus: 200, WantContains: []string{"関連サイト", `data-testid="no-links"`}}.Run(t, c)
+	if _, err := env.DB.SaveSiteLink("", store.SiteLinkForm{Title: "厚生労働省", URL: "https://www.mhlw.go.jp/", Description: "通知・統計"}, "admin", ""); err != nil {
 		t.Fatal(err)
 	}
-	scenario{name: "listed", path: "/links", wantStatus: 200, wantContains: []string{`href="https://www.mhlw.go.jp/"`, "厚生労働省", "通知・統計", `rel="noopener noreferrer"`}}.run(t, c)
+	handlertest.Scenario{Name: "listed", Path: "/links", WantStatus: 200, WantContains: []string{`href="https://www.mhlw.go.jp/"`, "厚生労働省", "通知・統計", `rel="noopener noreferrer"`}}.Run(t, c)
 }
 
 func TestRequestsPage(t *testing.T) {
-	env := newTestEnv(t, CertOff)
-	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
-	c := env.loginAs(t, m.ID, "member-Pass-2345")
-	for _, sc := range []scenario{
-		{name: "form", path: "/requests", wantStatus: 200, wantContains: []string{"申請フォーム", `value="cert_reissue"`, `value="info_change"`, `value="withdrawal"`, `value="other"`, `data-testid="no-requests"`}},
-		{name: "preselect", path: "/requests?kind=withdrawal", wantStatus: 200, wantContains: []string{`<option value="withdrawal" selected>`}},
-		{name: "no kind", method: "POST", path: "/requests", form: url.Values{"kind": {""}, "body": {"x"}}, wantStatus: 422, wantContains: []string{"申請の種類を選択してください", `<option value="" selected>選択してください`}},
-		{name: "unknown kind", method: "POST", path: "/requests", form: url.Values{"kind": {"upgrade"}, "body": {"x"}}, wantStatus: 422, wantContains: []string{`data-testid="error-kind"`, "申請の種類を選択してください"}},
-		{name: "no body", method: "POST", path: "/requests", form: url.Values{"kind": {"info_change"}, "body": {" "}}, wantStatus: 422, wantContains: []string{`data-testid="error-body"`, "申請内容を入力してください"}},
-		{name: "long body", method: "POST", path: "/requests", form: url.Values{"kind": {"info_change"}, "body": {strings.Repeat("あ", 2001)}}, wantStatus: 422, wantContains: []string{"申請内容は2000文字以内で入力してください"}},
-		{name: "file", method: "POST", path: "/requests", form: url.Values{"kind": {"info_change"}, "body": {"勤務先が変わりました"}}, wantStatus: 303, wantLocation: "/requests?done=sent"},
-		{name: "reissue", method: "POST", path: "/requests", form: url.Values{"kind": {"cert_reissue"}, "body": {"新しいPC"}}, wantStatus: 303},
-		{name: "reissue twice", method: "POST", path: "/requests", form: url.Values{"kind": {"cert_reissue"}, "body": {"もう一度"}}, wantStatus: 409, wantContains: []string{"すでに受付中です"}},
-		{name: "history", path: "/requests?done=sent", wantStatus: 200, wantContains: []string{"送信しました", "R000001", "R000002", "勤務先が変わりました", "登録情報の変更", "受付中"}},
+	env := newTestEnv(t, web.CertOff)
+	m := env.AddMember(t, "山田 太郎", "member-Pass-2345")
+	c := env.LoginAs(t, m.ID, "member-Pass-2345")
+	for _, sc := range []handlertest.Scenario{
+		{Name: "form", Path: "/requests", WantStatus: 200, WantContains: []string{"申請フォーム", `value="cert_reissue"`, `value="info_change"`, `value="withdrawal"`, `value="other"`, `data-testid="no-requests"`}},
+		{Name: "preselect", Path: "/requests?kind=withdrawal", WantStatus: 200, WantContains: []string{`<option value="withdrawal" selected>`}},
+		{Name: "no kind", Method: "POST", Path: "/requests", Form: url.Values{"kind": {""}, "body": {"x"}}, WantStatus: 422, WantContains: []string{"申請の種類を選択してください", `<option value="" selected>選択してください`}},
+		{Name: "unknown kind", Method: "POST", Path: "/requests", Form: url.Values{"kind": {"upgrade"}, "body": {"x"}}, WantStatus: 422, WantContains: []string{`data-testid="error-kind"`, "申請の種類を選択してください"}},
+		{Name: "no body", Method: "POST", Path: "/requests", Form: url.Values{"kind": {"info_change"}, "body": {" "}}, WantStatus: 422, WantContains: []string{`data-testid="error-body"`, "申請内容を入力してください"}},
+		{Name: "long body", Method: "POST", Path: "/requests", Form: url.Values{"kind": {"info_change"}, "body": {strings.Repeat("あ", 2001)}}, WantStatus: 422, WantContains: []string{"申請内容は2000文字以内で入力してください"}},
+		{Name: "file", Method: "POST", Path: "/requests", Form: url.Values{"kind": {"info_change"}, "body": {"勤務先が変わりました"}}, WantStatus: 303, WantLocation: "/requests?done=sent"},
+		{Name: "reissue", Method: "POST", Path: "/requests", Form: url.Values{"kind": {"cert_reissue"}, "body": {"新しいPC"}}, WantStatus: 303},
+		{Name: "reissue twice", Method: "POST", Path: "/requests", Form: url.Values{"kind": {"cert_reissue"}, "body": {"もう一度"}}, WantStatus: 409, WantContains: []string{"すでに受付中です"}},
+		{Name: "history", Path: "/requests?done=sent", WantStatus: 200, WantContains: []string{"送信しました", "R000001", "R000002", "勤務先が変わりました", "登録情報の変更", "受付中"}},
 	} {
-		sc.run(t, c)
+		sc.Run(t, c)
 	}
 	// Another member sees none of it.
-	o := env.addMember(t, "佐藤 花子", "member-Pass-2345")
-	scenario{name: "other member", path: "/requests", wantStatus: 200, wantAbsent: []string{"勤務先が変わりました", "R000001"}}.run(t, env.loginAs(t, o.ID, "member-Pass-2345"))
+	o := env.AddMember(t, "佐藤 花子", "member-Pass-2345")
+	handlertest.Scenario{Name: "other member", Path: "/requests", WantStatus: 200, WantAbsent: []string{"勤務先が変わりました", "R000001"}}.Run(t, env.LoginAs(t, o.ID, "member-Pass-2345"))
 }
 
 func TestRequestsPasswordOnlySession(t *testing.T) {
-	env := newTestEnv(t, CertRequired)
-	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
-	c := env.client()
-	if res := c.post("/login", loginForm(m.ID, "member-Pass-2345")); res.Location != "/cert" {
+	env := newTestEnv(t, web.CertRequired)
+	m := env.AddMember(t, "山田 太郎", "member-Pass-2345")
+	c := env.Client()
+	if res := c.Post("/login", loginForm(m.ID, "member-Pass-2345")); res.Location != "/cert" {
 		t.Fatalf("login: %d %s", res.Status, res.Location)
 	}
-	for _, sc := range []scenario{
-		{name: "page", path: "/requests?kind=cert_reissue", wantStatus: 200, wantContains: []string{`data-testid="password-only"`, `<option value="cert_reissue" selected>`}, wantAbsent: []string{`value="info_change"`, `value="withdrawal"`}},
-		{name: "other kind refused", method: "POST", path: "/requests", form: url.Values{"kind": {"info_change"}, "body": {"x"}}, wantStatus: 403, wantContains: []string{"証明書の再発行」のみ"}},
-		{name: "withdrawal refused", method: "POST", path: "/requests", form: url.Values{"kind": {"withdrawal"}, "body": {"x"}}, wantStatus: 403},
-		{name: "reissue", method: "POST", path: "/requests", form: url.Values{"kind": {"cert_reissue"}, "body": {"PCを買い替えました"}}, wantStatus: 303, wantLocation: "/requests?done=sent"},
-		{name: "history", path: "/requests", wantStatus: 200, wantContains: []string{"PCを買い替えました", "受付中"}},
-		{name: "profile needs the certificate", path: "/profile", wantStatus: 403, wantContains: []string{"証明書"}},
-		{name: "links need the certificate", path: "/links", wantStatus: 403},
+	for _, sc := range []handlertest.Scenario{
+		{Name: "page", Path: "/requests?kind=cert_reissue", WantStatus: 200, WantContains: []string{`data-testid="password-only"`, `<option value="cert_reissue" selected>`}, WantAbsent: []string{`value="info_change"`, `value="withdrawal"`}},
+		{Name: "other kind refused", Method: "POST", Path: "/requests", Form: url.Values{"kind": {"info_change"}, "body": {"x"}}, WantStatus: 403, WantContains: []string{"証明書の再発行」のみ"}},
+		{Name: "withdrawal refused", Method: "POST", Path: "/requests", Form: url.Values{"kind": {"withdrawal"}, "body": {"x"}}, WantStatus: 403},
+		{Name: "reissue", Method: "POST", Path: "/requests", Form: url.Values{"kind": {"cert_reissue"}, "body": {"PCを買い替えました"}}, WantStatus: 303, WantLocation: "/requests?done=sent"},
+		{Name: "history", Path: "/requests", WantStatus: 200, WantContains: []string{"PCを買い替えました", "受付中"}},
+		{Name: "profile needs the certificate", Path: "/profile", WantStatus: 403, WantContains: []string{"証明書"}},
+		{Name: "links need the certificate", Path: "/links", WantStatus: 403},
 	} {
-		sc.run(t, c)
+		sc.Run(t, c)
 	}
 }
 
 func TestMemberCannotReachAdmin(t *testing.T) {
-	env := newTestEnv(t, CertOff)
-	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
-	c := env.loginAs(t, m.ID, "member-Pass-2345")
+	env := newTestEnv(t, web.CertOff)
+	m := env.AddMember(t, "山田 太郎", "member-Pass-2345")
+	c := env.LoginAs(t, m.ID, "member-Pass-2345")
 	for _, p := range []string{"/admin", "/admin/members", "/admin/members/" + m.ID, "/admin/inquiries", "/admin/requests", "/admin/links", "/admin/settings", "/admin/operators", "/admin/login-holds"} {
-		scenario{name: p, path: p, wantStatus: 403, wantContains: []string{"運営者のみ"}}.run(t, c)
+		handlertest.Scenario{Name: p, Path: p, WantStatus: 403, WantContains: []string{"運営者のみ"}}.Run(t, c)
 	}
 	for _, p := range []string{"/admin/members/" + m.ID + "/lock", "/admin/settings", "/admin/operators", "/admin/links", "/admin/requests/R000001/approve"} {
-		scenario{name: "POST " + p, method: "POST", path: p, form: url.Values{"id": {"evil"}, "name": {"x"}}, wantStatus: 403}.run(t, c)
+		handlertest.Scenario{Name: "POST " + p, Method: "POST", Path: p, Form: url.Values{"id": {"evil"}, "name": {"x"}}, WantStatus: 403}.Run(t, c)
 	}
-	scenario{name: "anonymous", path: "/admin", wantStatus: 303, wantLocation: "/login?next=%2Fadmin"}.run(t, env.client())
+	handlertest.Scenario{Name: "anonymous", Path: "/admin", WantStatus: 303, WantLocation: "/login?next=%2Fadmin"}.Run(t, env.Client())
 }
 
 // builtFunctions are the menu's functions that are built; every other one
@@ -122,10 +125,10 @@ var builtFunctions = map[string]bool{"/dms": false, "/prs": true, "/referrals": 
 // TestComingSoonPages: each function linked from the menu that is not
 // built yet answers the honest 準備中 page with its name and description.
 func TestComingSoonPages(t *testing.T) {
-	env := newTestEnv(t, CertOff)
-	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
-	c := env.loginAs(t, m.ID, "member-Pass-2345")
-	op := env.loginOperator(t)
+	env := newTestEnv(t, web.CertOff)
+	m := env.AddMember(t, "山田 太郎", "member-Pass-2345")
+	c := env.LoginAs(t, m.ID, "member-Pass-2345")
+	op := env.LoginOperator(t)
 	for _, f := range views.MenuFunctions {
 		built, ok := builtFunctions[f.Href]
 		if !ok {
@@ -133,20 +136,20 @@ func TestComingSoonPages(t *testing.T) {
 			continue
 		}
 		if built {
-			res := c.get(f.Href)
+			res := c.Get(f.Href)
 			if strings.Contains(res.Body, `data-testid="coming-soon"`) || strings.Contains(res.Body, "準備中") {
 				t.Errorf("%s is built but shows 準備中", f.Href)
 			}
 			continue
 		}
-		soon := scenario{name: "member " + f.Href, path: f.Href, wantStatus: 200, wantMatch: []string{
+		soon := handlertest.Scenario{Name: "member " + f.Href, Path: f.Href, WantStatus: 200, WantMatch: []string{
 			`(?s)<h1>` + regexp.QuoteMeta(f.Name) + `</h1>\s*<div class="alert alert-info" data-testid="coming-soon">\s*<h2>準備中</h2>\s*この機能は現在準備中です。`,
-		}, wantContains: []string{"<p>" + f.Description + "</p>", `href="/menu"`}}
-		soon.run(t, c)
+		}, WantContains: []string{"<p>" + f.Description + "</p>", `href="/menu"`}}
+		soon.Run(t, c)
 		// The operator sees the page too where the menu links it.
 		if !f.NeedsFacility {
-			soon.name = "operator " + f.Href
-			soon.run(t, op)
+			soon.Name = "operator " + f.Href
+			soon.Run(t, op)
 		}
 	}
 }
@@ -156,9 +159,9 @@ func TestComingSoonPages(t *testing.T) {
 // FacilityMember) appear for an operator unlinked, with the reason; the
 // tiles themselves stay the seed's four.
 func TestMenuFunctionsMatchAccess(t *testing.T) {
-	env := newTestEnv(t, CertOff)
-	access := map[string]Access{}
-	for _, r := range env.srv.Routes() {
+	env := newTestEnv(t, web.CertOff)
+	access := map[string]web.Access{}
+	for _, r := range srvOf(env).Routes() {
 		if r.Method == http.MethodGet {
 			access[r.Path] = r.Access
 		}
@@ -168,20 +171,20 @@ func TestMenuFunctionsMatchAccess(t *testing.T) {
 		if !ok {
 			t.Fatalf("menu function %s: no GET %s route", f.Name, f.Href)
 		}
-		if f.NeedsFacility != (a == FacilityMember) {
+		if f.NeedsFacility != (a == web.FacilityMember) {
 			t.Errorf("menu function %s: NeedsFacility %v, route access %s", f.Name, f.NeedsFacility, a)
 		}
 	}
 
-	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
-	member := scenario{name: "member menu", path: "/menu", wantStatus: 200,
-		wantContains: []string{`href="/dms"`, `href="/prs"`, `href="/referrals"`, `href="/rx"`}, wantAbsent: []string{`data-testid="function-unavailable"`}}
-	member.run(t, env.loginAs(t, m.ID, "member-Pass-2345"))
+	m := env.AddMember(t, "山田 太郎", "member-Pass-2345")
+	member := handlertest.Scenario{Name: "member menu", Path: "/menu", WantStatus: 200,
+		WantContains: []string{`href="/dms"`, `href="/prs"`, `href="/referrals"`, `href="/rx"`}, WantAbsent: []string{`data-testid="function-unavailable"`}}
+	member.Run(t, env.LoginAs(t, m.ID, "member-Pass-2345"))
 
-	op := env.loginOperator(t)
-	res := scenario{name: "operator menu", path: "/menu", wantStatus: 200,
-		wantContains: []string{`href="/referrals"`, `href="/rx"`, `href="/admin"`, "運営者アカウントには所属施設がないため利用できません"},
-		wantAbsent:   []string{`href="/dms"`, `href="/prs"`}}.run(t, op)
+	op := env.LoginOperator(t)
+	res := handlertest.Scenario{Name: "operator menu", Path: "/menu", WantStatus: 200,
+		WantContains: []string{`href="/referrals"`, `href="/rx"`, `href="/admin"`, "運営者アカウントには所属施設がないため利用できません"},
+		WantAbsent:   []string{`href="/dms"`, `href="/prs"`}}.Run(t, op)
 	for _, f := range views.MenuFunctions {
 		if !strings.Contains(res.Body, f.Name) || !strings.Contains(res.Body, f.Description) {
 			t.Errorf("operator menu lacks the tile of %s", f.Name)
@@ -192,7 +195,7 @@ func TestMenuFunctionsMatchAccess(t *testing.T) {
 	}
 	// And what the menu does not link, the operator cannot reach.
 	for _, p := range []string{"/dms", "/prs"} {
-		scenario{name: "operator " + p, path: p, wantStatus: 403, wantContains: []string{"運営者アカウントには所属施設がありません"}}.run(t, op)
+		handlertest.Scenario{Name: "operator " + p, Path: p, WantStatus: 403, WantContains: []string{"運営者アカウントには所属施設がありません"}}.Run(t, op)
 	}
 }
 
@@ -200,16 +203,16 @@ func TestMenuFunctionsMatchAccess(t *testing.T) {
 // operator's list of a member's certificates show when each was issued,
 // when it expires and when it was last used (— when never).
 func TestCertificateListsShowDates(t *testing.T) {
-	env := newTestEnv(t, CertOff)
-	clock := env.fakeClock() // 2026-04-01 12:00 in Japan
-	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
-	_, used := storeCert(t, env.db, m.ID, "受付PC", 0)
-	if err := env.db.GrantCertificateReissue(m.ID, "admin", ""); err != nil {
+	env := newTestEnv(t, web.CertOff)
+	clock := env.FakeClock() // 2026-04-01 12:00 in Japan
+	m := env.AddMember(t, "山田 太郎", "member-Pass-2345")
+	_, used := storeCert(t, env.DB, m.ID, "受付PC", 0)
+	if err := env.DB.GrantCertificateReissue(m.ID, "admin", ""); err != nil {
 		t.Fatal(err)
 	}
 	clock.Add(2 * time.Hour)
-	_, unused := storeCert(t, env.db, m.ID, "診察室PC", 90*24*time.Hour)
-	if err := env.db.TouchCertificate(used.Serial, time.Date(2026, 4, 2, 0, 30, 0, 0, time.UTC)); err != nil {
+	_, unused := storeCert(t, env.DB, m.ID, "診察室PC", 90*24*time.Hour)
+	if err := env.DB.TouchCertificate(used.Serial, time.Date(2026, 4, 2, 0, 30, 0, 0, time.UTC)); err != nil {
 		t.Fatal(err)
 	}
 	row := func(serial, cells string) string {
@@ -218,16 +221,16 @@ func TestCertificateListsShowDates(t *testing.T) {
 	usedCells := `</td>\s*<td>2026-04-01 12:00</td>\s*<td>2028-03-31 12:00</td>\s*<td>2026-04-02 09:30</td>`
 	unusedCells := `</td>\s*<td>2026-04-01 14:00</td>\s*<td>2026-06-30 14:00</td>\s*<td>—</td>`
 
-	scenario{name: "member's page", path: "/certificates", wantStatus: 200, wantMatch: []string{
+	handlertest.Scenario{Name: "member's page", Path: "/certificates", WantStatus: 200, WantMatch: []string{
 		`<tr><th>端末名</th><th>発行日時</th><th>有効期限</th><th>最終利用</th>`,
 		row(used.Serial, `受付PC\s*`+usedCells),
 		row(unused.Serial, `診察室PC\s*`+unusedCells),
-	}}.run(t, env.loginAs(t, m.ID, "member-Pass-2345"))
+	}}.Run(t, env.LoginAs(t, m.ID, "member-Pass-2345"))
 
 	short := func(serial string) string { return `\s*<td><code title="` + serial + `">` + serial[:12] + `…</code>` }
-	scenario{name: "operator's list", path: "/admin/members/" + m.ID + "/certificates", wantStatus: 200, wantMatch: []string{
+	handlertest.Scenario{Name: "operator's list", Path: "/admin/members/" + m.ID + "/certificates", WantStatus: 200, WantMatch: []string{
 		`<tr><th>端末名</th><th>シリアル</th><th>発行日時</th><th>有効期限</th><th>最終利用</th>`,
 		row(used.Serial, `受付PC\s*</td>`+short(used.Serial)+usedCells),
 		row(unused.Serial, `診察室PC\s*</td>`+short(unused.Serial)+unusedCells),
-	}}.run(t, env.loginOperator(t))
+	}}.Run(t, env.LoginOperator(t))
 }

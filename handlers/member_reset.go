@@ -3,6 +3,7 @@ package handlers
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"hotline/handlers/web"
 	"hotline/store"
 	"hotline/views"
 )
@@ -27,7 +28,7 @@ func (s *Server) resetMemberPassword(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	m, password, err := s.db.ResetMemberPassword(m.ID, memberOf(c).ID, c.IP())
+	m, password, err := s.db.ResetMemberPassword(m.ID, web.MemberOf(c).ID, c.IP())
 	if err != nil {
 		return err
 	}
@@ -35,8 +36,8 @@ func (s *Server) resetMemberPassword(c *fiber.Ctx) error {
 	if f, err := s.db.Facility(m.FacilityOID); err == nil {
 		facilityName = f.Name
 	}
-	s.letters().put(heldLetter{kind: letterStartGuide, subject: m.ID, name: m.Name, facilityName: facilityName}, password)
-	return redirect(c, "/admin/members/"+m.ID+"/letters")
+	s.letters.put(heldLetter{kind: letterStartGuide, subject: m.ID, name: m.Name, facilityName: facilityName}, password)
+	return web.Redirect(c, "/admin/members/"+m.ID+"/letters")
 }
 
 // showMemberLetters prints a reset's 利用開始案内 and records it mailed.
@@ -50,14 +51,14 @@ func (s *Server) showMemberLetters(c *fiber.Ctx) error {
 		Back: views.Link{Href: base, Text: m.Name + "（" + m.ID + "）"}}
 	guide := views.LetterLink{Title: "利用開始案内", For: m.Name + "（" + m.ID + "）",
 		ResetAction: base + "/reset-password", ResetLabel: "パスワードを再発行する"}
-	if l, ok := s.letters().get(m.ID, letterStartGuide); ok {
+	if l, ok := s.letters.get(m.ID, letterStartGuide); ok {
 		guide.Href = base + "/letters/start-guide.pdf"
 		guide.Expires = views.DateTime(l.ExpiresAt)
 		v.Lead = "新しい初期パスワードを発行しました（次回ログイン時に変更が必要です。ログイン中のセッションは終了しました）。「利用開始案内」を印刷し、郵送してください。"
 		v.MailedAction = base + "/letters/mailed"
 	}
 	v.Letters = []views.LetterLink{guide}
-	return s.render(c, v.Title, views.Admin(v.Section, views.Letters(v)))
+	return s.web.Render(c, v.Title, views.Admin(v.Section, views.Letters(v)))
 }
 
 // downloadMemberStartGuide prints the held 利用開始案内 of a member.
@@ -66,7 +67,7 @@ func (s *Server) downloadMemberStartGuide(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	l, ok := s.letters().get(m.ID, letterStartGuide)
+	l, ok := s.letters.get(m.ID, letterStartGuide)
 	if !ok {
 		return letterGone("利用開始案内", letterGoneAnyReason, "/admin/members/"+m.ID+"/letters")
 	}
@@ -80,13 +81,13 @@ func (s *Server) markMemberLettersMailed(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, ok := s.letters().get(m.ID, letterStartGuide); !ok {
+	if _, ok := s.letters.get(m.ID, letterStartGuide); !ok {
 		return store.Errorf(store.ECONFLICT, "%s の郵送待ちの「利用開始案内」はありません（郵送済み、または期限切れで消去済みです）。", m.ID)
 	}
-	if err := s.db.Audit(store.AuditEvent{Actor: memberOf(c).ID, Action: "letter.mailed", Object: "member:" + m.ID,
+	if err := s.db.Audit(store.AuditEvent{Actor: web.MemberOf(c).ID, Action: store.AuditLetterMailed, Object: "member:" + m.ID,
 		Remote: c.IP(), Detail: "利用開始案内"}); err != nil {
 		return err
 	}
-	s.letters().wipe(m.ID)
-	return redirect(c, "/admin/members/"+m.ID+"/letters?done=updated")
+	s.letters.wipe(m.ID)
+	return web.Redirect(c, "/admin/members/"+m.ID+"/letters?done=updated")
 }

@@ -8,21 +8,23 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"hotline/handlers/browsertest"
+	"hotline/handlers/handlertest"
+	"hotline/handlers/web"
 )
 
 // TestBrowserSettingsAndRequests drives two real browsers against a server
-// without client certificates (CertOff): the operator (JavaScript on, so
+// without client certificates (web.CertOff): the operator (JavaScript on, so
 // htmx-boosted forms) fills in the settings and the placeholder warning
 // disappears; a member (JavaScript off) files an info_change request; the
 // operator approves it; the member sees the status.
 func TestBrowserSettingsAndRequests(t *testing.T) {
-	env := newTestEnv(t, CertOff)
-	if _, err := env.db.EnsureFirstOperator(operatorPassword, false); err != nil {
+	env := newTestEnv(t, web.CertOff)
+	if _, err := env.DB.EnsureFirstOperator(handlertest.OperatorPassword, false); err != nil {
 		t.Fatal(err)
 	}
-	m := env.addMember(t, "山田 太郎", "member-Pass-2345")
-	origin := env.listen(t)
-	caPEM, err := env.db.ServerCAPEM()
+	m := env.AddMember(t, "山田 太郎", "member-Pass-2345")
+	origin := env.Listen(t)
+	caPEM, err := env.DB.ServerCAPEM()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +49,7 @@ func TestBrowserSettingsAndRequests(t *testing.T) {
 	must(err)
 	must(chromedp.Do(op,
 		chromedp.SendKeys("#id", "admin"),
-		chromedp.SendKeys("#password", operatorPassword),
+		chromedp.SendKeys("#password", handlertest.OperatorPassword),
 		chromedp.Click(`form[action="/login"] button[type=submit]`),
 		chromedp.WaitVisible(`[data-testid="menu-functions"]`),
 	))

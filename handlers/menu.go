@@ -6,25 +6,26 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"hotline/handlers/web"
 	"hotline/store"
 	"hotline/views"
 )
 
 // showMenu is the ほっとラインメニュー.
 func (s *Server) showMenu(c *fiber.Ctx) error {
-	m := memberOf(c)
-	return s.render(c, "メニュー", views.Menu(views.MenuView{Name: m.Name, Operator: m.IsOperator(), HasFacility: m.FacilityOID != ""}))
+	m := web.MemberOf(c)
+	return s.web.Render(c, "メニュー", views.Menu(views.MenuView{Name: m.Name, Operator: m.IsOperator(), HasFacility: m.FacilityOID != ""}))
 }
 
 // banners are the notices shown on every page for the logged-in person.
 func (s *Server) banners(c *fiber.Ctx) []views.Banner {
-	m := memberOf(c)
+	m := web.MemberOf(c)
 	if m == nil {
 		return nil
 	}
 	var out []views.Banner
 	// The dashboard shows this warning in its own list.
-	if m.IsOperator() && s.cfg.CertMode == CertOff && c.Path() != "/admin" {
+	if m.IsOperator() && s.cfg.CertMode == web.CertOff && c.Path() != "/admin" {
 		out = append(out, views.Banner{Kind: "error", Text: "証明書の確認が無効（--client-cert off）で動作しています。開発用の設定です。本番では required にしてください。"})
 	}
 	if b, ok := s.certExpiryBanner(c, m); ok {
@@ -38,8 +39,8 @@ func (s *Server) banners(c *fiber.Ctx) []views.Banner {
 // session presenting it gets the link); once renewed, it says to import the
 // new file instead.
 func (s *Server) certExpiryBanner(c *fiber.Ctx, m *store.Member) (views.Banner, bool) {
-	sess := sessionOf(c)
-	if s.cfg.CertMode == CertOff || sess == nil || sess.PasswordOnly {
+	sess := web.SessionOf(c)
+	if s.cfg.CertMode == web.CertOff || sess == nil || sess.PasswordOnly {
 		return views.Banner{}, false
 	}
 	st := s.clientCert(c)
@@ -61,7 +62,7 @@ func (s *Server) certExpiryBanner(c *fiber.Ctx, m *store.Member) (views.Banner, 
 func (s *Server) showComingSoon(c *fiber.Ctx) error {
 	for _, f := range views.MenuFunctions {
 		if f.Href == c.Path() {
-			return s.render(c, f.Name, views.ComingSoon(f.Name, f.Description))
+			return s.web.Render(c, f.Name, views.ComingSoon(f.Name, f.Description))
 		}
 	}
 	return fiber.ErrNotFound

@@ -9,10 +9,9 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"hotline/handlers/web"
 	"hotline/store"
 )
-
-const sessionCookie = "__Host-hotline"
 
 // csp allows only our own files: no inline script or style, no eval, no
 // framing.
@@ -59,7 +58,7 @@ func (s *Server) logRequest(c *fiber.Ctx) error {
 		slog.Duration("duration", time.Since(start)),
 		slog.String("remote", c.IP()),
 	}
-	if sess := sessionOf(c); sess != nil {
+	if sess := web.SessionOf(c); sess != nil {
 		who := sess.MemberID
 		if who == "" {
 			who = "patient"
@@ -104,7 +103,7 @@ func (s *Server) securityHeaders(c *fiber.Ctx) error {
 
 // loadSession finds the session of the cookie, if any. It never creates one.
 func (s *Server) loadSession(c *fiber.Ctx) error {
-	token := c.Cookies(sessionCookie)
+	token := c.Cookies(web.SessionCookie)
 	if token == "" || strings.HasPrefix(c.Path(), "/static/") {
 		return c.Next()
 	}
@@ -117,28 +116,20 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 		s.clearSessionCookie(c)
 		return c.Next()
 	}
-	c.Locals(localSession, &sess)
+	web.SetSession(c, &sess)
 	return c.Next()
-}
-
-const localSession = "session"
-
-// sessionOf is the request's session, nil when anonymous.
-func sessionOf(c *fiber.Ctx) *store.Session {
-	sess, _ := c.Locals(localSession).(*store.Session)
-	return sess
 }
 
 func (s *Server) setSessionCookie(c *fiber.Ctx, token string) {
 	c.Cookie(&fiber.Cookie{
-		Name: sessionCookie, Value: token, Path: "/",
+		Name: web.SessionCookie, Value: token, Path: "/",
 		Secure: true, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode,
 	})
 }
 
 func (s *Server) clearSessionCookie(c *fiber.Ctx) {
 	c.Cookie(&fiber.Cookie{
-		Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
+		Name: web.SessionCookie, Value: "", Path: "/", MaxAge: -1,
 		Expires: time.Unix(0, 0), Secure: true, HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode,
 	})
 }
@@ -146,7 +137,7 @@ func (s *Server) clearSessionCookie(c *fiber.Ctx) {
 // startSession replaces any current session with a new one (a new ID at
 // every login) and sets the cookie.
 func (s *Server) startSession(c *fiber.Ctx, sess store.Session) (*store.Session, error) {
-	if old := sessionOf(c); old != nil {
+	if old := web.SessionOf(c); old != nil {
 		_ = s.db.EndSession(old.ID)
 	}
 	sess.Remote = c.IP()
@@ -156,18 +147,18 @@ func (s *Server) startSession(c *fiber.Ctx, sess store.Session) (*store.Session,
 		return nil, err
 	}
 	s.setSessionCookie(c, token)
-	c.Locals(localSession, &out)
+	web.SetSession(c, &out)
 	return &out, nil
 }
 
 // endSession logs out the current session.
 func (s *Server) endSession(c *fiber.Ctx) error {
-	if sess := sessionOf(c); sess != nil {
+	if sess := web.SessionOf(c); sess != nil {
 		if err := s.db.EndSession(sess.ID); err != nil {
 			return err
 		}
 	}
-	c.Locals(localSession, nil)
+	web.SetSession(c, nil)
 	s.clearSessionCookie(c)
 	return nil
 }

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"hotline/handlers/handlertest"
+	"hotline/handlers/web"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -13,19 +15,19 @@ import (
 // 500 page (for a full page and for htmx alike), the panic and its stack go
 // to the log, and the server goes on serving.
 func TestPanicAnswersTheErrorPage(t *testing.T) {
-	env := newTestEnv(t, CertOff)
-	var logs syncBuffer
-	env.srv.log = slog.New(slog.NewTextHandler(&logs, nil))
-	env.srv.App().Get("/test/panic", func(*fiber.Ctx) error { panic("secret-panic-value") })
+	env := newTestEnv(t, web.CertOff)
+	var logs handlertest.SyncBuffer
+	srvOf(env).log = slog.New(slog.NewTextHandler(&logs, nil))
+	env.App().Get("/test/panic", func(*fiber.Ctx) error { panic("secret-panic-value") })
 
-	c := env.client()
+	c := env.Client()
 	for _, hx := range []bool{false, true} {
 		if hx {
-			c.headers["HX-Request"] = "true"
+			c.Headers["HX-Request"] = "true"
 		}
-		res := (scenario{name: "panic", path: "/test/panic", wantStatus: 500,
-			wantContains: []string{"システムエラー", "問題が続く場合は、問合せフォームからご連絡ください。"},
-			wantAbsent:   []string{"secret-panic-value", "goroutine", ".go:"}}).run(t, c)
+		res := (handlertest.Scenario{Name: "panic", Path: "/test/panic", WantStatus: 500,
+			WantContains: []string{"システムエラー", "問題が続く場合は、問合せフォームからご連絡ください。"},
+			WantAbsent:   []string{"secret-panic-value", "goroutine", ".go:"}}).Run(t, c)
 		if ct := res.Header.Get("Content-Type"); ct != fiber.MIMETextHTMLCharsetUTF8 || res.Header.Get("Cache-Control") != "no-store" {
 			t.Errorf("500 page headers: %q %q", ct, res.Header.Get("Cache-Control"))
 		}
@@ -37,8 +39,8 @@ func TestPanicAnswersTheErrorPage(t *testing.T) {
 			t.Errorf("log lacks %q:\n%s", want, log)
 		}
 	}
-	delete(c.headers, "HX-Request")
-	if res := c.get("/"); res.Status != http.StatusOK {
+	delete(c.Headers, "HX-Request")
+	if res := c.Get("/"); res.Status != http.StatusOK {
 		t.Fatalf("after the panic: %d", res.Status)
 	}
 }

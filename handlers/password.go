@@ -4,6 +4,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
+	"hotline/handlers/web"
 	"hotline/store"
 	"hotline/views"
 )
@@ -14,15 +15,15 @@ func passwordForm() views.Form {
 
 // showPasswordForm is パスワード変更 (also the forced first step).
 func (s *Server) showPasswordForm(c *fiber.Ctx) error {
-	m := memberOf(c)
-	return s.render(c, "パスワード変更", views.Password(views.PasswordView{Form: passwordForm(), Initial: m.MustChangePassword}))
+	m := web.MemberOf(c)
+	return s.web.Render(c, "パスワード変更", views.Password(views.PasswordView{Form: passwordForm(), Initial: m.MustChangePassword}))
 }
 
 // savePassword changes the password, ends the member's other sessions and
 // moves a first-login session on to the certificate step.
 func (s *Server) savePassword(c *fiber.Ctx) error {
-	m := memberOf(c)
-	sess := sessionOf(c)
+	m := web.MemberOf(c)
+	sess := web.SessionOf(c)
 	current, next, confirm := c.FormValue("current"), c.FormValue("new"), c.FormValue("confirm")
 	show := func(f views.Form) templ.Component {
 		return views.Password(views.PasswordView{Form: f, Initial: m.MustChangePassword})
@@ -35,11 +36,11 @@ func (s *Server) savePassword(c *fiber.Ctx) error {
 	if current == "" {
 		fe.Add("current", "現在のパスワードを入力してください")
 	} else if retry, err := s.db.CheckLogin(attempt); err != nil {
-		return s.throttled(c, retry, func(err error) error {
-			return s.invalidForm(c, err, "パスワード変更", show, passwordForm())
+		return s.web.Throttled(c, retry, func(err error) error {
+			return s.web.InvalidForm(c, err, "パスワード変更", show, passwordForm())
 		}, err)
 	} else if len(current) > maxPasswordBytes || !verifyPassword(m.PasswordHash, current) {
-		_ = s.db.Audit(store.AuditEvent{Actor: m.ID, Action: "password.change", Remote: c.IP(), Result: store.ResultFailed})
+		_ = s.db.Audit(store.AuditEvent{Actor: m.ID, Action: store.AuditPasswordChange, Remote: c.IP(), Result: store.ResultFailed})
 		if _, err := s.db.LoginFailed(attempt); err != nil {
 			return err
 		}
@@ -53,18 +54,18 @@ func (s *Server) savePassword(c *fiber.Ctx) error {
 		fe.Add("confirm", "確認用のパスワードが一致しません")
 	}
 	if err := fe.Err(); err != nil {
-		return s.invalidForm(c, err, "パスワード変更", show, passwordForm())
+		return s.web.InvalidForm(c, err, "パスワード変更", show, passwordForm())
 	}
 	if err := s.db.ChangePassword(m.ID, hashPassword(next), sess.ID, c.IP()); err != nil {
 		return err
 	}
 	updated := *sess
-	updated.PasswordOnly = s.cfg.CertMode == CertRequired && sess.CertSerial == ""
+	updated.PasswordOnly = s.cfg.CertMode == web.CertRequired && sess.CertSerial == ""
 	if err := s.db.UpdateSession(updated); err != nil {
 		return err
 	}
 	if updated.PasswordOnly {
-		return redirect(c, "/cert")
+		return web.Redirect(c, "/cert")
 	}
-	return redirect(c, "/menu?done=password")
+	return web.Redirect(c, "/menu?done=password")
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"hotline/handlers/browsertest"
+	"hotline/handlers/web"
 )
 
 // TestPortalInBrowser walks the public pages in real headless Chromium, with
@@ -22,9 +23,9 @@ func TestPortalInBrowser(t *testing.T) {
 			name = "no-javascript"
 		}
 		t.Run(name, func(t *testing.T) {
-			env := newTestEnv(t, CertRequired)
-			origin := env.listen(t)
-			caPEM, err := env.db.ServerCAPEM()
+			env := newTestEnv(t, web.CertRequired)
+			origin := env.Listen(t)
+			caPEM, err := env.DB.ServerCAPEM()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -122,7 +123,7 @@ func TestPortalInBrowser(t *testing.T) {
 			if !strings.Contains(page, "不正な送信") {
 				t.Fatalf("CSRF rejection page: %q", page)
 			}
-			if qs, _ := env.db.Inquiries(""); len(qs) != 0 {
+			if qs, _ := env.DB.Inquiries(""); len(qs) != 0 {
 				t.Fatal("a refused form was stored")
 			}
 
@@ -153,7 +154,7 @@ func TestPortalInBrowser(t *testing.T) {
 			if !strings.HasSuffix(url, "/inquiry/thanks/Q000001") {
 				t.Errorf("address after submit: %s", url)
 			}
-			if qs, _ := env.db.Inquiries(""); len(qs) != 1 || qs[0].Name != "山田 花子" {
+			if qs, _ := env.DB.Inquiries(""); len(qs) != 1 || qs[0].Name != "山田 花子" {
 				t.Fatalf("stored inquiries: %+v", qs)
 			}
 		})

@@ -4,6 +4,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
+	"hotline/handlers/web"
 	"hotline/store"
 	"hotline/views"
 )
@@ -18,7 +19,7 @@ func requestKinds(sess *store.Session) []store.RequestKind {
 }
 
 func (s *Server) requestsView(c *fiber.Ctx, f views.Form) (views.RequestsView, error) {
-	m, sess := memberOf(c), sessionOf(c)
+	m, sess := web.MemberOf(c), web.SessionOf(c)
 	mine, err := s.db.MemberRequests(m.ID)
 	if err != nil {
 		return views.RequestsView{}, err
@@ -43,14 +44,14 @@ func (s *Server) showRequests(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.render(c, "申請フォーム", views.Requests(v))
+	return s.web.Render(c, "申請フォーム", views.Requests(v))
 }
 
 // saveRequest files a request. A password-only session may file only the
 // certificate reissue (403 for the others).
 func (s *Server) saveRequest(c *fiber.Ctx) error {
-	m, sess := memberOf(c), sessionOf(c)
-	values := formValues(c, views.RequestFields...)
+	m, sess := web.MemberOf(c), web.SessionOf(c)
+	values := web.FormValues(c, views.RequestFields...)
 	kind := store.RequestKind(values["kind"])
 	if sess.PasswordOnly && kind.Valid() && kind != store.RequestCertReissue {
 		return store.Errorf(store.EFORBIDDEN, "証明書をお持ちでない状態では「証明書の再発行」のみ申請できます。証明書を発行してからログインし直してください。")
@@ -64,10 +65,10 @@ func (s *Server) saveRequest(c *fiber.Ctx) error {
 		if verr != nil {
 			return verr
 		}
-		return s.invalidForm(c, err, "申請フォーム", func(f views.Form) templ.Component {
+		return s.web.InvalidForm(c, err, "申請フォーム", func(f views.Form) templ.Component {
 			v.Form = f
 			return views.Requests(v)
 		}, v.Form)
 	}
-	return redirect(c, "/requests?done=sent")
+	return web.Redirect(c, "/requests?done=sent")
 }

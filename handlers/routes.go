@@ -1,167 +1,128 @@
 package handlers
 
-import "github.com/gofiber/fiber/v2"
-
-// Access is who may reach a route; guard enforces it before the handler.
-type Access int
-
-const (
-	// Public: anyone. Anonymous GETs create no session and write nothing.
-	Public Access = iota
-	// Pending: any member session, also a password-only one (first login:
-	// password change, certificate issue, reissue request, logout).
-	Pending
-	// Member: a full session (password changed, certificate checked),
-	// members and operators alike.
-	Member
-	// FacilityMember: a full session of a member who belongs to a facility
-	// (operators have none and get 403).
-	FacilityMember
-	// Operator: a full operator session.
-	Operator
-	// Patient: a patient's session from the access card.
-	Patient
+import (
+	"hotline/handlers/web"
 )
 
-func (a Access) String() string {
-	return [...]string{"public", "pending", "member", "facility-member", "operator", "patient"}[a]
+// Routes is the route table: every path the server answers, the shell's
+// own and then each domain's.
+func (s *Server) Routes() []web.Route {
+	routes := s.shellRoutes()
+	for _, d := range s.domains {
+		routes = append(routes, d.Routes()...)
+	}
+	return routes
 }
 
-// Route is one line of the route table.
-type Route struct {
-	Method  string
-	Path    string
-	Access  Access
-	Handler fiber.Handler
-}
+// domain is a package of screens with its own route table.
+type domain interface{ Routes() []web.Route }
 
-// Routes is the route table: every path the server answers.
-func (s *Server) Routes() []Route {
-	const get, post = fiber.MethodGet, fiber.MethodPost
-	return []Route{
+// shellRoutes are the portal, membership, certificates and operations.
+func (s *Server) shellRoutes() []web.Route {
+	return []web.Route{
 		// Public pages.
-		{get, "/", Public, s.showHome},
-		{get, "/guide", Public, s.showGuide},
-		{get, "/guide/:topic", Public, s.showGuide},
-		{get, "/inquiry", Public, s.showInquiryForm},
-		{post, "/inquiry", Public, s.saveInquiry},
-		{get, "/inquiry/thanks/:number", Public, s.showInquiryThanks},
-		{get, "/ca.crt", Public, s.downloadServerCA},
-		{get, "/static/*", Public, s.serveStatic},
+		web.Get("/", web.Public, s.showHome),
+		web.Get("/guide", web.Public, s.showGuide),
+		web.Get("/guide/:topic", web.Public, s.showGuide),
+		web.Get("/inquiry", web.Public, s.showInquiryForm),
+		web.Post("/inquiry", web.Public, s.saveInquiry),
+		web.Get("/inquiry/thanks/:number", web.Public, s.showInquiryThanks),
+		web.Get("/ca.crt", web.Public, s.downloadServerCA),
+		web.Get("/static/*", web.Public, s.serveStatic),
 
 		// Login and the first-login steps.
-		{get, "/login", Public, s.showLogin},
-		{post, "/login", Public, s.login},
-		{post, "/logout", Pending, s.logout},
-		{get, "/password", Pending, s.showPasswordForm},
-		{post, "/password", Pending, s.savePassword},
+		web.Get("/login", web.Public, s.showLogin),
+		web.Post("/login", web.Public, s.login),
+		web.Post("/logout", web.Pending, s.logout),
+		web.Get("/password", web.Pending, s.showPasswordForm),
+		web.Post("/password", web.Pending, s.savePassword),
 
 		// Member pages.
-		{get, "/menu", Member, s.showMenu},
+		web.Get("/menu", web.Member, s.showMenu),
 
 		// Application and review (利用申込・審査・資料郵送).
-		{get, "/apply", Public, s.showApplyForm},
-		{post, "/apply", Public, s.saveApplication},
-		{get, "/apply/receipt/:token", Public, s.showApplicationReceipt},
-		{get, "/apply/receipt/:token/member.pdf", Public, s.downloadApplicationMemberForm},
-		{get, "/apply/receipt/:token/facility.pdf", Public, s.downloadApplicationFacilityForm},
-		{get, "/admin/applications", Operator, s.showApplicationList},
-		{get, "/admin/applications/:number", Operator, s.showApplication},
-		{post, "/admin/applications/:number/received", Operator, s.receiveApplication},
-		{post, "/admin/applications/:number/approve", Operator, s.approveApplication},
-		{post, "/admin/applications/:number/reject", Operator, s.rejectApplication},
-		{post, "/admin/applications/:number/notes", Operator, s.addApplicationNote},
-		{post, "/admin/applications/:number/mailed", Operator, s.markApplicationMailed},
-		{get, "/admin/applications/:number/letters", Operator, s.showApplicationLetters},
-		{get, "/admin/applications/:number/letters/start-guide.pdf", Operator, s.downloadApplicationStartGuide},
-		{get, "/admin/applications/:number/letters/facility-info.pdf", Operator, s.downloadApplicationFacilityInfo},
-		{post, "/admin/members/:id/reset-password", Operator, s.resetMemberPassword},
-		{get, "/admin/members/:id/letters", Operator, s.showMemberLetters},
-		{get, "/admin/members/:id/letters/start-guide.pdf", Operator, s.downloadMemberStartGuide},
-		{post, "/admin/members/:id/letters/mailed", Operator, s.markMemberLettersMailed},
-		{get, "/admin/facilities", Operator, s.showFacilityList},
-		{get, "/admin/facilities/:oid", Operator, s.showFacility},
-		{post, "/admin/facilities/:oid/reset-password", Operator, s.resetFacilityPassword},
-		{get, "/admin/facilities/:oid/letters", Operator, s.showFacilityLetters},
-		{get, "/admin/facilities/:oid/letters/facility-info.pdf", Operator, s.downloadFacilityInfo},
-		{post, "/admin/facilities/:oid/letters/mailed", Operator, s.markFacilityLettersMailed},
+		web.Get("/apply", web.Public, s.showApplyForm),
+		web.Post("/apply", web.Public, s.saveApplication),
+		web.Get("/apply/receipt/:token", web.Public, s.showApplicationReceipt),
+		web.Get("/apply/receipt/:token/member.pdf", web.Public, s.downloadApplicationMemberForm),
+		web.Get("/apply/receipt/:token/facility.pdf", web.Public, s.downloadApplicationFacilityForm),
+		web.Get("/admin/applications", web.Operator, s.showApplicationList),
+		web.Get("/admin/applications/:number", web.Operator, s.showApplication),
+		web.Post("/admin/applications/:number/received", web.Operator, s.receiveApplication),
+		web.Post("/admin/applications/:number/approve", web.Operator, s.approveApplication),
+		web.Post("/admin/applications/:number/reject", web.Operator, s.rejectApplication),
+		web.Post("/admin/applications/:number/notes", web.Operator, s.addApplicationNote),
+		web.Post("/admin/applications/:number/mailed", web.Operator, s.markApplicationMailed),
+		web.Get("/admin/applications/:number/letters", web.Operator, s.showApplicationLetters),
+		web.Get("/admin/applications/:number/letters/start-guide.pdf", web.Operator, s.downloadApplicationStartGuide),
+		web.Get("/admin/applications/:number/letters/facility-info.pdf", web.Operator, s.downloadApplicationFacilityInfo),
+		web.Post("/admin/members/:id/reset-password", web.Operator, s.resetMemberPassword),
+		web.Get("/admin/members/:id/letters", web.Operator, s.showMemberLetters),
+		web.Get("/admin/members/:id/letters/start-guide.pdf", web.Operator, s.downloadMemberStartGuide),
+		web.Post("/admin/members/:id/letters/mailed", web.Operator, s.markMemberLettersMailed),
+		web.Get("/admin/facilities", web.Operator, s.showFacilityList),
+		web.Get("/admin/facilities/:oid", web.Operator, s.showFacility),
+		web.Post("/admin/facilities/:oid/reset-password", web.Operator, s.resetFacilityPassword),
+		web.Get("/admin/facilities/:oid/letters", web.Operator, s.showFacilityLetters),
+		web.Get("/admin/facilities/:oid/letters/facility-info.pdf", web.Operator, s.downloadFacilityInfo),
+		web.Post("/admin/facilities/:oid/letters/mailed", web.Operator, s.markFacilityLettersMailed),
 
 		// Member pages (プロフィール・申請・関連サイト) and operator administration.
-		{get, "/profile", Member, s.showProfile},
-		{post, "/profile", Member, s.saveProfile},
-		{get, "/links", Member, s.showSiteLinks},
-		{get, "/requests", Pending, s.showRequests},
-		{post, "/requests", Pending, s.saveRequest},
-		{get, "/admin", Operator, s.showDashboard},
-		{get, "/admin/login-holds", Operator, s.showLoginHolds},
-		{post, "/admin/login-holds/clear", Operator, s.clearLoginHold},
-		{get, "/admin/members", Operator, s.showMemberList},
-		{get, "/admin/members/:id", Operator, s.showMember},
-		{post, "/admin/members/:id/lock", Operator, s.lockMember},
-		{post, "/admin/members/:id/unlock", Operator, s.unlockMember},
-		{post, "/admin/members/:id/withdraw", Operator, s.withdrawMember},
-		{post, "/admin/members/:id/login-limits/clear", Operator, s.clearMemberLoginLimits},
-		{get, "/admin/inquiries", Operator, s.showInquiryList},
-		{get, "/admin/inquiries/:number", Operator, s.showInquiry},
-		{post, "/admin/inquiries/:number", Operator, s.updateInquiry},
-		{get, "/admin/requests", Operator, s.showRequestList},
-		{get, "/admin/requests/:id", Operator, s.showRequest},
-		{post, "/admin/requests/:id/approve", Operator, s.approveRequest},
-		{post, "/admin/requests/:id/reject", Operator, s.rejectRequest},
-		{get, "/admin/links", Operator, s.showAdminSiteLinks},
-		{get, "/admin/links/new", Operator, s.showNewSiteLink},
-		{post, "/admin/links", Operator, s.createSiteLink},
-		{get, "/admin/links/:id", Operator, s.showEditSiteLink},
-		{post, "/admin/links/:id", Operator, s.updateSiteLink},
-		{post, "/admin/links/:id/delete", Operator, s.deleteSiteLink},
-		{get, "/admin/settings", Operator, s.showSettings},
-		{post, "/admin/settings", Operator, s.saveSettings},
-		{get, "/admin/operators", Operator, s.showOperators},
-		{post, "/admin/operators", Operator, s.createOperator},
-		{post, "/admin/operators/:id/lock", Operator, s.lockOperator},
-		{post, "/admin/operators/:id/unlock", Operator, s.unlockOperator},
+		web.Get("/profile", web.Member, s.showProfile),
+		web.Post("/profile", web.Member, s.saveProfile),
+		web.Get("/links", web.Member, s.showSiteLinks),
+		web.Get("/requests", web.Pending, s.showRequests),
+		web.Post("/requests", web.Pending, s.saveRequest),
+		web.Get("/admin", web.Operator, s.showDashboard),
+		web.Get("/admin/login-holds", web.Operator, s.showLoginHolds),
+		web.Post("/admin/login-holds/clear", web.Operator, s.clearLoginHold),
+		web.Get("/admin/members", web.Operator, s.showMemberList),
+		web.Get("/admin/members/:id", web.Operator, s.showMember),
+		web.Post("/admin/members/:id/lock", web.Operator, s.lockMember),
+		web.Post("/admin/members/:id/unlock", web.Operator, s.unlockMember),
+		web.Post("/admin/members/:id/withdraw", web.Operator, s.withdrawMember),
+		web.Post("/admin/members/:id/login-limits/clear", web.Operator, s.clearMemberLoginLimits),
+		web.Get("/admin/inquiries", web.Operator, s.showInquiryList),
+		web.Get("/admin/inquiries/:number", web.Operator, s.showInquiry),
+		web.Post("/admin/inquiries/:number", web.Operator, s.updateInquiry),
+		web.Get("/admin/requests", web.Operator, s.showRequestList),
+		web.Get("/admin/requests/:id", web.Operator, s.showRequest),
+		web.Post("/admin/requests/:id/approve", web.Operator, s.approveRequest),
+		web.Post("/admin/requests/:id/reject", web.Operator, s.rejectRequest),
+		web.Get("/admin/links", web.Operator, s.showAdminSiteLinks),
+		web.Get("/admin/links/new", web.Operator, s.showNewSiteLink),
+		web.Post("/admin/links", web.Operator, s.createSiteLink),
+		web.Get("/admin/links/:id", web.Operator, s.showEditSiteLink),
+		web.Post("/admin/links/:id", web.Operator, s.updateSiteLink),
+		web.Post("/admin/links/:id/delete", web.Operator, s.deleteSiteLink),
+		web.Get("/admin/settings", web.Operator, s.showSettings),
+		web.Post("/admin/settings", web.Operator, s.saveSettings),
+		web.Get("/admin/operators", web.Operator, s.showOperators),
+		web.Post("/admin/operators", web.Operator, s.createOperator),
+		web.Post("/admin/operators/:id/lock", web.Operator, s.lockOperator),
+		web.Post("/admin/operators/:id/unlock", web.Operator, s.unlockOperator),
 
 		// Client certificates (証明書).
-		{get, "/cert", Pending, s.showCertPage},
-		{post, "/cert/issue", Pending, s.issueCertificate},
-		{get, "/cert/done", Public, s.showCertDone},
-		{get, "/certificates", Member, s.showMyCertificates},
-		{post, "/certificates/:serial/revoke", Member, s.revokeMyCertificate},
-		{get, "/admin/members/:id/certificates", Operator, s.showMemberCertificates},
-		{post, "/admin/members/:id/grant-reissue", Operator, s.grantCertificateReissue},
-		{post, "/admin/certificates/:serial/revoke", Operator, s.revokeCertificateByOperator},
-
-		// 患者様登録ソフト (PRS).
-		{get, "/prs", FacilityMember, s.prs(s.showPatientList)},
-		{get, "/prs/login", FacilityMember, s.showPRSLogin},
-		{post, "/prs/login", FacilityMember, s.prsLogin},
-		{post, "/prs/lock", FacilityMember, s.prsLock},
-		{get, "/prs/facility", FacilityMember, s.prs(s.showPRSFacility)},
-		{post, "/prs/facility", FacilityMember, s.prs(s.savePRSFacility)},
-		{get, "/prs/linked", FacilityMember, s.prs(s.showLinkedPatients)},
-		{get, "/prs/patients", FacilityMember, s.prs(s.showPatientList)},
-		{post, "/prs/patients", FacilityMember, s.prs(s.savePatient)},
-		{get, "/prs/patients/new", FacilityMember, s.prs(s.showNewPatient)},
-		{get, "/prs/patients/:id", FacilityMember, s.prs(s.showPatient)},
-		{get, "/prs/patients/:id/edit", FacilityMember, s.prs(s.showEditPatient)},
-		{post, "/prs/patients/:id/edit", FacilityMember, s.prs(s.updatePatient)},
-		{post, "/prs/patients/:id/deactivate", FacilityMember, s.prs(s.setPatientActive(false))},
-		{post, "/prs/patients/:id/reactivate", FacilityMember, s.prs(s.setPatientActive(true))},
-		{post, "/prs/patients/:id/links", FacilityMember, s.prs(s.savePatientLink)},
-		{post, "/prs/patients/:id/links/:oid/revoke", FacilityMember, s.prs(s.revokePatientLink)},
-		{post, "/prs/patients/:id/card", FacilityMember, s.prs(s.printPatientCard)},
+		web.Get("/cert", web.Pending, s.showCertPage),
+		web.Post("/cert/issue", web.Pending, s.issueCertificate),
+		web.Get("/cert/done", web.Public, s.showCertDone),
+		web.Get("/certificates", web.Member, s.showMyCertificates),
+		web.Post("/certificates/:serial/revoke", web.Member, s.revokeMyCertificate),
+		web.Get("/admin/members/:id/certificates", web.Operator, s.showMemberCertificates),
+		web.Post("/admin/members/:id/grant-reissue", web.Operator, s.grantCertificateReissue),
+		web.Post("/admin/certificates/:serial/revoke", web.Operator, s.revokeCertificateByOperator),
 
 		// Operations (監査ログ・バックアップ).
-		{get, "/admin/audit", Operator, s.showAuditLog},
-		{get, "/admin/audit.csv", Operator, s.exportAuditLog},
-		{get, "/admin/backup", Operator, s.showBackup},
-		{get, "/admin/backup/download", Operator, s.downloadBackup},
-		{post, "/admin/backup/run", Operator, s.runBackup},
-		{get, "/admin/health", Operator, s.showHealth},
+		web.Get("/admin/audit", web.Operator, s.showAuditLog),
+		web.Get("/admin/audit.csv", web.Operator, s.exportAuditLog),
+		web.Get("/admin/backup", web.Operator, s.showBackup),
+		web.Get("/admin/backup/download", web.Operator, s.downloadBackup),
+		web.Post("/admin/backup/run", web.Operator, s.runBackup),
+		web.Get("/admin/health", web.Operator, s.showHealth),
 
 		// Functions still being built (準備中).
-		{get, "/dms", FacilityMember, s.showComingSoon},
-		{get, "/referrals", Member, s.showComingSoon},
-		{get, "/rx", Member, s.showComingSoon},
+		web.Get("/dms", web.FacilityMember, s.showComingSoon),
+		web.Get("/referrals", web.Member, s.showComingSoon),
+		web.Get("/rx", web.Member, s.showComingSoon),
 	}
 }

@@ -1,6 +1,22 @@
-// Package handlers is hotline's HTTP layer: one route table, middleware for
-// sessions, CSRF, certificates and security headers, and one file per screen
-// action.
+// Package handlers is hotline's HTTP shell: the server and its route table
+// (the shell's own routes, then each domain's: handlers/prs, …), the guard
+// and middleware for sessions, CSRF, certificates and security headers,
+// login, errors, and the screens of the portal, membership, certificates
+// and operations, one file per screen action. What every screen needs is
+// in handlers/web; the test world in handlers/handlertest.
+//
+// Where the shell is tested: access.go, certcheck.go, cert_issue.go and
+// certificates.go in cert_tls_test.go, cert_routes_test.go and
+// cert_browser_test.go; routes.go and the guard in authz_test.go (every
+// route as every role) and malformed_test.go; the admin_*.go screens and
+// member_reset.go in admin_test.go and admin_browser_test.go; audit_log.go,
+// audit_export.go, backup.go and health.go in ops_test.go; home.go,
+// inquiry.go, links.go, documents.go and static.go in public_test.go and
+// public_browser_test.go; menu.go, password.go, profile.go and requests.go
+// in member_pages_test.go and member_pages_browser_test.go; csrf.go,
+// errors.go, server.go in middleware_test.go and login_test.go; apply.go in
+// apply_test.go; letters.go in letters_test.go; download.go in
+// download_test.go; tls.go in tls_test.go.
 package handlers
 
 import (
@@ -11,28 +27,18 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"hotline/handlers/prs"
+	"hotline/handlers/web"
 	"hotline/store"
 )
-
-// CertMode says how client certificates are used.
-type CertMode string
-
-const (
-	CertRequired CertMode = "required" // every member page needs the certificate
-	CertOptional CertMode = "optional" // used when presented
-	CertOff      CertMode = "off"      // development only
-)
-
-// Valid reports whether m is a known mode.
-func (m CertMode) Valid() bool { return m == CertRequired || m == CertOptional || m == CertOff }
 
 // Config is what the server needs from main.
 type Config struct {
 	DB       *store.DB
-	CertMode CertMode
+	CertMode web.CertMode
 	Logger   *slog.Logger
 	Version  string
-	// ClientCAs verifies members' certificates; nil with CertOff.
+	// ClientCAs verifies members' certificates; nil with web.CertOff.
 	ClientCAs *x509.CertPool
 	// CertValidity is how long issued client certificates last.
 	CertValidity time.Duration
@@ -45,17 +51,23 @@ type Config struct {
 
 // Server holds the Fiber app and what handlers share.
 type Server struct {
-	cfg     Config
-	db      *store.DB
-	log     *slog.Logger
-	app     *fiber.App
-	csrfKey []byte
+	cfg Config
+	db  *store.DB
+	log *slog.Logger
+	app *fiber.App
+	// web renders pages and keeps the CSRF key (handlers/web).
+	web *web.Kit
+	// domains are the packages of screens mounted beside the shell's own.
+	domains []domain
 	certs   *certChecker
 	public  publicPages
 	// auditChain caches the audit log's chain verification for its page.
 	auditChain auditChainCache
 	// pace bounds long downloads instead of the WriteTimeout (download.go).
 	pace downloadPace
+	// letters holds the credential letters until they are printed and
+	// mailed (letters.go).
+	letters *letterVault
 	// pendingGets are the paths of the GET routes a password-only session
 	// may open (where login may send it).
 	pendingGets map[string]bool
@@ -76,16 +88,18 @@ func New(cfg Config) (*Server, error) {
 		cfg.CertValidity = 2 * 365 * 24 * time.Hour
 	}
 	if !cfg.CertMode.Valid() {
-		cfg.CertMode = CertRequired
+		cfg.CertMode = web.CertRequired
 	}
 	if cfg.Backups == nil {
 		cfg.Backups, _ = store.NewBackups(cfg.DB, store.BackupSchedule{})
 	}
-	key, err := cfg.DB.Secret("csrf", 32)
+	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Logger, pace: defaultPace, letters: newLetterVault(cfg.DB.Now, letterTTL)}
+	kit, err := web.NewKit(cfg.DB, s.banners)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Logger, csrfKey: key, pace: defaultPace}
+	s.web = kit
+	s.domains = []domain{prs.New(cfg.DB, kit)}
 	s.certs = newCertChecker(cfg.DB, cfg.ClientCAs, cfg.Logger)
 	s.app = fiber.New(fiber.Config{
 		// Fiber reuses request strings after the handler returns; copies are
@@ -135,7 +149,7 @@ func (s *Server) mount() error {
 			return fmt.Errorf("route %s %s: every state change is a POST", r.Method, r.Path)
 		}
 		s.app.Add(r.Method, r.Path, s.guard(r.Access), r.Handler)
-		if r.Method == fiber.MethodGet && r.Access == Pending {
+		if r.Method == fiber.MethodGet && r.Access == web.Pending {
 			s.pendingGets[r.Path] = true
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
+	"hotline/handlers/web"
 	"io"
 	"net/http"
 	"strings"
@@ -14,9 +15,9 @@ import (
 // TestProductionTLS drives the HTTPS listener's configuration (the one main
 // serves with) over a real connection.
 func TestProductionTLS(t *testing.T) {
-	env := newTestEnv(t, CertRequired)
-	addr := strings.TrimPrefix(env.listen(t), "https://")
-	clientCA, err := env.db.ClientCA()
+	env := newTestEnv(t, web.CertRequired)
+	addr := strings.TrimPrefix(env.Listen(t), "https://")
+	clientCA, err := env.DB.ClientCA()
 	if err != nil {
 		t.Fatal(err)
 	}

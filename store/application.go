@@ -15,6 +15,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"hotline/store/jptext"
 	"regexp"
 	"strings"
 	"time"
@@ -175,14 +176,14 @@ func ValidApplicationNumber(s string) bool { return applicationNumberPat.MatchSt
 // typedFacilityOID turns a typed OID (f000123, Ｆ０００１２３) into the
 // stored form; ok is false when it is not F + 6 digits.
 func typedFacilityOID(s string) (string, bool) {
-	s = strings.ToUpper(strings.TrimSpace(NormalizeWidth(s)))
+	s = strings.ToUpper(strings.TrimSpace(jptext.NormalizeWidth(s)))
 	return s, typedOIDPattern.MatchString(s)
 }
 
 // normalizeLicenseNumber accepts digits of any width, with spaces, commas
 // and the 第…号 people copy from the licence certificate.
 func normalizeLicenseNumber(s string) string {
-	s = strings.TrimSpace(NormalizeWidth(NormalizeDigits(s)))
+	s = strings.TrimSpace(jptext.NormalizeWidth(jptext.NormalizeDigits(s)))
 	s = strings.TrimPrefix(s, "第")
 	s = strings.TrimSuffix(s, "号")
 	return strings.Map(func(r rune) rune {
@@ -223,12 +224,12 @@ func (f *ApplicationForm) choice() (string, bool) {
 // application with the e-mail) are made when the application is stored.
 func (f *ApplicationForm) Validate() error {
 	fe := FieldErrors{}
-	f.Name = strings.Join(strings.Fields(NormalizeWidth(f.Name)), " ")
+	f.Name = strings.Join(strings.Fields(jptext.NormalizeWidth(f.Name)), " ")
 	checkText(fe, "name", "氏名", f.Name, true, 60)
 
 	if strings.TrimSpace(f.NameKana) == "" {
 		fe.Add("name_kana", "フリガナを入力してください")
-	} else if k, err := NormalizeKana(f.NameKana); err != nil {
+	} else if k, err := jptext.NormalizeKana(f.NameKana); err != nil {
 		fe.Add("name_kana", "フリガナは"+err.Error())
 	} else if utf8.RuneCountInString(k) > 60 {
 		fe.Add("name_kana", "フリガナは60文字以内で入力してください")
@@ -242,8 +243,8 @@ func (f *ApplicationForm) Validate() error {
 	}
 	f.Qualification = string(q)
 
-	if invalidInputText(f.LicenseNumber) {
-		fe.Add("license_number", ErrControlCharacter.Error())
+	if jptext.InvalidText(f.LicenseNumber) {
+		fe.Add("license_number", jptext.ErrControlCharacter.Error())
 	} else {
 		f.LicenseNumber = normalizeLicenseNumber(f.LicenseNumber)
 		switch {
@@ -256,14 +257,14 @@ func (f *ApplicationForm) Validate() error {
 
 	if strings.TrimSpace(f.Email) == "" {
 		fe.Add("email", "メールアドレスを入力してください")
-	} else if e, err := NormalizeEmail(f.Email); err != nil {
+	} else if e, err := jptext.NormalizeEmail(f.Email); err != nil {
 		fe.Add("email", err.Error())
 	} else {
 		f.Email = e
 	}
 	if strings.TrimSpace(f.Phone) == "" {
 		fe.Add("phone", "電話番号を入力してください")
-	} else if p, err := NormalizePhone(f.Phone); err != nil {
+	} else if p, err := jptext.NormalizePhone(f.Phone); err != nil {
 		fe.Add("phone", err.Error())
 	} else {
 		f.Phone = p
@@ -295,7 +296,7 @@ func (f *ApplicationForm) Validate() error {
 }
 
 func (f *ApplicationForm) validateNewFacility(fe FieldErrors) {
-	f.FacilityName = strings.Join(strings.Fields(NormalizeWidth(f.FacilityName)), " ")
+	f.FacilityName = strings.Join(strings.Fields(jptext.NormalizeWidth(f.FacilityName)), " ")
 	checkText(fe, "facility_name", "施設名", f.FacilityName, true, 100)
 
 	kind := FacilityKind(strings.TrimSpace(f.FacilityKind))
@@ -309,7 +310,7 @@ func (f *ApplicationForm) validateNewFacility(fe FieldErrors) {
 			fe.Add("facility_code", "医療機関コード（10桁）を入力してください（施設区分が「その他」の場合は省略できます）")
 		}
 		f.FacilityCode = ""
-	} else if code, err := NormalizeMedicalInstitutionCode(f.FacilityCode); err != nil {
+	} else if code, err := jptext.NormalizeMedicalInstitutionCode(f.FacilityCode); err != nil {
 		fe.Add("facility_code", err.Error())
 	} else {
 		f.FacilityCode = code
@@ -323,23 +324,23 @@ func (f *ApplicationForm) validateNewFacility(fe FieldErrors) {
 
 	if strings.TrimSpace(f.FacilityPostal) == "" {
 		fe.Add("facility_postal", "郵便番号を入力してください")
-	} else if p, err := NormalizePostal(f.FacilityPostal); err != nil {
+	} else if p, err := jptext.NormalizePostal(f.FacilityPostal); err != nil {
 		fe.Add("facility_postal", err.Error())
 	} else {
 		f.FacilityPostal = p
 	}
-	f.FacilityAddress = strings.Join(strings.Fields(NormalizeWidth(f.FacilityAddress)), " ")
+	f.FacilityAddress = strings.Join(strings.Fields(jptext.NormalizeWidth(f.FacilityAddress)), " ")
 	checkText(fe, "facility_address", "所在地", f.FacilityAddress, true, 200)
 	if strings.TrimSpace(f.FacilityPhone) == "" {
 		fe.Add("facility_phone", "施設の電話番号を入力してください")
-	} else if p, err := NormalizePhone(f.FacilityPhone); err != nil {
+	} else if p, err := jptext.NormalizePhone(f.FacilityPhone); err != nil {
 		fe.Add("facility_phone", err.Error())
 	} else {
 		f.FacilityPhone = p
 	}
 }
 
-// emailIndexKey is how e-mail addresses are compared: NormalizeEmail keeps
+// emailIndexKey is how e-mail addresses are compared: jptext.NormalizeEmail keeps
 // the local part's case, but no two people are told apart by it.
 func emailIndexKey(email string) []byte { return []byte(strings.ToLower(email)) }
 
@@ -415,7 +416,7 @@ func (db *DB) CreateApplication(f ApplicationForm, remote string) (Application, 
 		if err := tx.bucket(bucketApplicationTokens).Put(tokenKey(token), []byte(a.Number)); err != nil {
 			return err
 		}
-		return AppendAudit(tx, AuditEvent{Actor: "anonymous", Action: "application.create", Object: "application:" + a.Number, Remote: remote})
+		return AppendAudit(tx, AuditEvent{Actor: "anonymous", Action: AuditApplicationCreate, Object: "application:" + a.Number, Remote: remote})
 	})
 	if err != nil {
 		return Application{}, "", err
@@ -629,7 +630,7 @@ func (db *DB) updateApplication(number, action string, audit AuditEvent, change 
 // MarkApplicationReceived records that the signed paper form arrived
 // (仮登録 → 書類受付済).
 func (db *DB) MarkApplicationReceived(number, actor, remote string) (Application, error) {
-	return db.updateApplication(number, "received", AuditEvent{Actor: actor, Action: "application.receive", Remote: remote},
+	return db.updateApplication(number, "received", AuditEvent{Actor: actor, Action: AuditApplicationReceive, Remote: remote},
 		func(tx *Tx, a *Application) error {
 			a.Status, a.ReceivedAt, a.ReceivedBy = ApplicationReceived, tx.Now, actor
 			return nil
@@ -647,7 +648,7 @@ func (db *DB) RejectApplication(number, reason, actor, remote string) (Applicati
 	if err := fe.Err(); err != nil {
 		return Application{}, err
 	}
-	return db.updateApplication(number, "reject", AuditEvent{Actor: actor, Action: "application.reject", Remote: remote, Detail: reason},
+	return db.updateApplication(number, "reject", AuditEvent{Actor: actor, Action: AuditApplicationReject, Remote: remote, Detail: reason},
 		func(tx *Tx, a *Application) error {
 			a.Status, a.DecidedAt, a.DecidedBy, a.RejectReason = ApplicationRejected, tx.Now, actor, reason
 			return nil
@@ -657,7 +658,7 @@ func (db *DB) RejectApplication(number, reason, actor, remote string) (Applicati
 // MarkApplicationLettersMailed records that the credential letters of an
 // approved application were mailed (郵送済).
 func (db *DB) MarkApplicationLettersMailed(number, actor, remote string) (Application, error) {
-	return db.updateApplication(number, "mailed", AuditEvent{Actor: actor, Action: "application.mailed", Remote: remote},
+	return db.updateApplication(number, "mailed", AuditEvent{Actor: actor, Action: AuditApplicationMailed, Remote: remote},
 		func(tx *Tx, a *Application) error {
 			a.LettersMailedAt, a.LettersMailedBy = tx.Now, actor
 			return nil
@@ -673,7 +674,7 @@ func (db *DB) AddApplicationNote(number, note, actor, remote string) (Applicatio
 	if err := fe.Err(); err != nil {
 		return Application{}, err
 	}
-	return db.updateApplication(number, "note", AuditEvent{Actor: actor, Action: "application.note", Remote: remote},
+	return db.updateApplication(number, "note", AuditEvent{Actor: actor, Action: AuditApplicationNote, Remote: remote},
 		func(tx *Tx, a *Application) error {
 			a.Notes = append(a.Notes, Note{Time: tx.Now, Author: actor, Text: note})
 			return nil
@@ -752,7 +753,7 @@ func (db *DB) ApproveApplication(number, actor, remote string) (Approval, error)
 			if err := putFacilityTx(tx, fac); err != nil {
 				return err
 			}
-			if err := AppendAudit(tx, AuditEvent{Actor: actor, Action: "facility.create", Object: "facility:" + oid, Remote: remote, Detail: "application:" + a.Number}); err != nil {
+			if err := AppendAudit(tx, AuditEvent{Actor: actor, Action: AuditFacilityCreate, Object: "facility:" + oid, Remote: remote, Detail: "application:" + a.Number}); err != nil {
 				return err
 			}
 			a.CreatedFacilityOID = oid
@@ -780,7 +781,7 @@ func (db *DB) ApproveApplication(number, actor, remote string) (Approval, error)
 		if err := tx.bucket(bucketMembersByEmail).Put(indexKey(strings.ToLower(m.Email), m.ID), nil); err != nil {
 			return err
 		}
-		if err := AppendAudit(tx, AuditEvent{Actor: actor, Action: "member.create", Object: "member:" + id, Remote: remote, Detail: "application:" + a.Number}); err != nil {
+		if err := AppendAudit(tx, AuditEvent{Actor: actor, Action: AuditMemberCreate, Object: "member:" + id, Remote: remote, Detail: "application:" + a.Number}); err != nil {
 			return err
 		}
 		old := a.Status
@@ -788,7 +789,7 @@ func (db *DB) ApproveApplication(number, actor, remote string) (Approval, error)
 		if err := putApplicationTx(tx, a, old); err != nil {
 			return err
 		}
-		if err := AppendAudit(tx, AuditEvent{Actor: actor, Action: "application.approve", Object: "application:" + a.Number, Remote: remote,
+		if err := AppendAudit(tx, AuditEvent{Actor: actor, Action: AuditApplicationApprove, Object: "application:" + a.Number, Remote: remote,
 			Detail: "member:" + id + " facility:" + fac.OID}); err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -216,7 +217,7 @@ func TestApplicationReviewFlow(t *testing.T) {
 	}
 	var actions []string
 	for _, e := range page.Events {
-		actions = append(actions, e.Action)
+		actions = append(actions, string(e.Action))
 	}
 	if got := strings.Join(actions, ","); got != "application.mailed,application.approve,application.note,application.receive,application.create" {
 		t.Fatalf("audit: %s", got)
@@ -409,7 +410,7 @@ func TestApplicationListAndCounts(t *testing.T) {
 	for i, email := range []string{"a@example.jp", "b@example.jp", "c@example.jp", "d@example.jp"} {
 		f := validApplication(email)
 		f.FacilityCode, f.FacilityKind = "", "other"
-		f.FacilityName = "施設" + itoa(i)
+		f.FacilityName = "施設" + strconv.Itoa(i)
 		a, _, err := db.CreateApplication(f, "")
 		if err != nil {
 			t.Fatal(err)

@@ -32,17 +32,17 @@ const (
 // (監査ログ). Hash covers every other field, Prev links to the line before,
 // so editing or removing any line breaks the chain from there on.
 type AuditEvent struct {
-	Seq     uint64    `json:"seq"`
-	Time    time.Time `json:"time"`
-	Actor   string    `json:"actor"`             // ほっとラインID, "patient:<id>", "anonymous", "system"
-	Action  string    `json:"action"`            // e.g. "login", "application.approve"
-	Object  string    `json:"object,omitempty"`  // e.g. "application:A000001"
-	Patient string    `json:"patient,omitempty"` // patient ID when patient data was touched
-	Remote  string    `json:"remote,omitempty"`  // client address
-	Result  string    `json:"result"`
-	Detail  string    `json:"detail,omitempty"`
-	Prev    string    `json:"prev"`
-	Hash    string    `json:"hash"`
+	Seq     uint64      `json:"seq"`
+	Time    time.Time   `json:"time"`
+	Actor   string      `json:"actor"`             // ほっとラインID, "patient:<id>", "anonymous", "system"
+	Action  AuditAction `json:"action"`            // e.g. login, application.approve (audit_action.go)
+	Object  string      `json:"object,omitempty"`  // e.g. "application:A000001"
+	Patient string      `json:"patient,omitempty"` // patient ID when patient data was touched
+	Remote  string      `json:"remote,omitempty"`  // client address
+	Result  string      `json:"result"`
+	Detail  string      `json:"detail,omitempty"`
+	Prev    string      `json:"prev"`
+	Hash    string      `json:"hash"`
 }
 
 type auditHead struct {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"hotline/store/jptext"
 	"strings"
 	"time"
 )
@@ -39,7 +40,7 @@ func (q *AuditQuery) Filter() (AuditFilter, error) {
 	f.Patient = q.Patient
 	f.Action = q.Action
 	day := func(field, label, s string) time.Time {
-		d, err := ParseDate(s)
+		d, err := jptext.ParseDate(s)
 		if err != nil {
 			fe.Add(field, label+": "+err.Error())
 			return time.Time{}

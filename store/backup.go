@@ -432,7 +432,7 @@ func (b *Backups) RunNow(ctx context.Context, actor, remote string) (BackupResul
 	b.mu.Lock()
 	b.last = &res
 	b.mu.Unlock()
-	ev := AuditEvent{Actor: actor, Action: "backup.create", Object: "backup:" + filepath.Base(res.File), Remote: remote,
+	ev := AuditEvent{Actor: actor, Action: AuditBackupCreate, Object: "backup:" + filepath.Base(res.File), Remote: remote,
 		Detail: fmt.Sprintf("%d bytes, %s", res.Size, res.Duration().Round(time.Millisecond))}
 	if err != nil {
 		ev.Result, ev.Detail = ResultFailed, res.Err
@@ -474,7 +474,7 @@ func (b *Backups) Download(actor, remote string) (io.ReadCloser, int64, error) {
 		return nil, 0, err
 	}
 	// Audited before the copy starts, so the copy holds its own record.
-	if err := b.db.Audit(AuditEvent{Actor: actor, Action: "backup.download", Object: "backup:download", Remote: remote}); err != nil {
+	if err := b.db.Audit(AuditEvent{Actor: actor, Action: AuditBackupDownload, Object: "backup:download", Remote: remote}); err != nil {
 		b.release()
 		return nil, 0, err
 	}

@@ -115,7 +115,7 @@ func serverCATx(tx *Tx, hosts []string) (KeyPair, error) {
 	if err := b.Delete([]byte("server_cert")); err != nil {
 		return KeyPair{}, err
 	}
-	if err := AppendAudit(tx, AuditEvent{Actor: "system", Action: "ca.server.create", Object: "ca:server", Detail: strings.Join(hosts, " ")}); err != nil {
+	if err := AppendAudit(tx, AuditEvent{Actor: "system", Action: AuditCAServerCreate, Object: "ca:server", Detail: strings.Join(hosts, " ")}); err != nil {
 		return KeyPair{}, err
 	}
 	return sp.parse()
@@ -192,7 +192,7 @@ func (db *DB) ServerCertificate(hosts []string) (tls.Certificate, error) {
 		if out.Leaf == nil {
 			out.Leaf, _ = x509.ParseCertificate(sp.Cert)
 		}
-		return AppendAudit(tx, AuditEvent{Actor: "system", Action: "ca.server.issue", Object: "cert:server", Detail: strings.Join(hosts, " ")})
+		return AppendAudit(tx, AuditEvent{Actor: "system", Action: AuditCAServerIssue, Object: "cert:server", Detail: strings.Join(hosts, " ")})
 	})
 	return out, err
 }
@@ -248,7 +248,7 @@ func clientCATx(tx *Tx) (KeyPair, error) {
 	if err := putJSON(b, []byte("client_ca"), sp); err != nil {
 		return KeyPair{}, err
 	}
-	if err := AppendAudit(tx, AuditEvent{Actor: "system", Action: "ca.client.create", Object: "ca:client"}); err != nil {
+	if err := AppendAudit(tx, AuditEvent{Actor: "system", Action: AuditCAClientCreate, Object: "ca:client"}); err != nil {
 		return KeyPair{}, err
 	}
 	return sp.parse()

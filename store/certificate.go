@@ -114,7 +114,7 @@ func (db *DB) IssueCertificate(memberID string, req CertificateRequest, validity
 		if !m.Active() {
 			return Errorf(EFORBIDDEN, "このアカウントは現在利用できません")
 		}
-		action := "cert.issue"
+		action := AuditCertIssue
 		if req.Renew != "" {
 			// A renewal replaces the certificate of this PC once, in its
 			// last 30 days: it is no way to more certificates.
@@ -125,7 +125,7 @@ func (db *DB) IssueCertificate(memberID string, req CertificateRequest, validity
 			if next := renewalOfTx(tx, cur); next != "" {
 				return Errorf(EFORBIDDEN, "この証明書はすでに更新されています。更新後の証明書ファイルを取り込んでください。紛失した場合は、申請フォームから証明書の再発行を申請してください。")
 			}
-			action = "cert.renew"
+			action = AuditCertRenew
 		} else {
 			if m.CertAllowance <= 0 {
 				return Errorf(EFORBIDDEN, "証明書を発行できる回数が残っていません。別のPCで利用するには、申請フォームから証明書の再発行を申請してください。")
@@ -163,7 +163,7 @@ func (db *DB) IssueCertificate(memberID string, req CertificateRequest, validity
 		if req.Legacy {
 			encoding = "legacy"
 		}
-		return AppendAudit(tx, AuditEvent{Actor: m.ID, Action: "cert.download", Object: "cert:" + rec.Serial, Remote: remote,
+		return AppendAudit(tx, AuditEvent{Actor: m.ID, Action: AuditCertDownload, Object: "cert:" + rec.Serial, Remote: remote,
 			Detail: "pkcs12 " + encoding})
 	})
 	return out, err
@@ -234,7 +234,7 @@ func (db *DB) RetireRenewedCertificate(serial, remote string) (bool, error) {
 			return err
 		}
 		done = true
-		return AppendAudit(tx, AuditEvent{Actor: c.MemberID, Action: "cert.revoke", Object: "cert:" + old.Serial, Remote: remote,
+		return AppendAudit(tx, AuditEvent{Actor: c.MemberID, Action: AuditCertRevoke, Object: "cert:" + old.Serial, Remote: remote,
 			Detail: "renewed by " + c.Serial})
 	})
 	return done, err
@@ -312,7 +312,7 @@ func (db *DB) RevokeCertificate(serial, actor string, actorIsOperator bool, remo
 		if err := putCertificateTx(tx, c); err != nil {
 			return err
 		}
-		return AppendAudit(tx, AuditEvent{Actor: actor, Action: "cert.revoke", Object: "cert:" + serial, Remote: remote, Detail: c.MemberID})
+		return AppendAudit(tx, AuditEvent{Actor: actor, Action: AuditCertRevoke, Object: "cert:" + serial, Remote: remote, Detail: c.MemberID})
 	})
 }
 
@@ -368,7 +368,7 @@ func grantReissueTx(tx *Tx, memberID, operator, remote string) error {
 	if err := putMemberTx(tx, m); err != nil {
 		return err
 	}
-	return AppendAudit(tx, AuditEvent{Actor: operator, Action: "cert.grant_reissue", Object: "member:" + memberID, Remote: remote})
+	return AppendAudit(tx, AuditEvent{Actor: operator, Action: AuditCertGrantReissue, Object: "member:" + memberID, Remote: remote})
 }
 
 // ParseSerialHex accepts a serial as stored (lower-case hex).

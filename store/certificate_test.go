@@ -31,7 +31,7 @@ func certActions(t *testing.T, db *DB, actor string) []string {
 	var out []string
 	for i := len(page.Events) - 1; i >= 0; i-- {
 		e := page.Events[i]
-		out = append(out, e.Action+"/"+e.Result)
+		out = append(out, string(e.Action)+"/"+e.Result)
 	}
 	return out
 }

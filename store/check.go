@@ -249,7 +249,7 @@ func digestBucket(h io.Writer, b *bolt.Bucket) {
 //
 //	var _ = registerIndex(indexOf("patients_by_kana", "patients",
 //		func(key []byte, p *Patient, add func(k, v []byte)) {
-//			add(indexKey(p.FacilityOID, KanaSearchKey(p.NameKana), p.ID), nil)
+//			add(indexKey(p.FacilityOID, jptext.KanaSearchKey(p.NameKana), p.ID), nil)
 //		}))
 //
 // hotline check then reports index entries that no record calls for

@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"hotline/store/jptext"
 	"strings"
 )
 
@@ -40,7 +41,7 @@ func (db *DB) ResetMemberPassword(id, actor, remote string) (Member, string, err
 		if err := deleteMemberSessionsTx(tx, id, ""); err != nil {
 			return err
 		}
-		if err := AppendAudit(tx, AuditEvent{Actor: actor, Action: "member.password_reset", Object: "member:" + id, Remote: remote}); err != nil {
+		if err := AppendAudit(tx, AuditEvent{Actor: actor, Action: AuditMemberPasswordReset, Object: "member:" + id, Remote: remote}); err != nil {
 			return err
 		}
 		m = cur
@@ -89,7 +90,7 @@ func (db *DB) ResetFacilityPassword(oid, actor, remote string) (Facility, string
 		if err := putFacilityTx(tx, cur); err != nil {
 			return err
 		}
-		if err := AppendAudit(tx, AuditEvent{Actor: actor, Action: "facility.password_reset", Object: "facility:" + oid, Remote: remote}); err != nil {
+		if err := AppendAudit(tx, AuditEvent{Actor: actor, Action: AuditFacilityPasswordReset, Object: "facility:" + oid, Remote: remote}); err != nil {
 			return err
 		}
 		// Sessions unlocked with the old facility password must unlock again.
@@ -132,14 +133,14 @@ func (db *DB) SearchFacilities(q string) ([]Facility, error) {
 	if err != nil {
 		return nil, err
 	}
-	q = strings.TrimSpace(NormalizeWidth(NormalizeDigits(q)))
+	q = strings.TrimSpace(jptext.NormalizeWidth(jptext.NormalizeDigits(q)))
 	if q == "" {
 		return all, nil
 	}
 	upper := strings.ToUpper(q)
 	var out []Facility
 	for _, f := range all {
-		if strings.Contains(f.OID, upper) || strings.Contains(strings.ToUpper(NormalizeWidth(f.Name)), upper) ||
+		if strings.Contains(f.OID, upper) || strings.Contains(strings.ToUpper(jptext.NormalizeWidth(f.Name)), upper) ||
 			(f.Code != "" && strings.Contains(f.Code, q)) {
 			out = append(out, f)
 		}

@@ -1,5 +1,7 @@
 package store
 
+import "strconv"
+
 // TestMemberSpec describes an account made without the application flow,
 // for tests, benchmarks and the demo data generator.
 type TestMemberSpec struct {
@@ -34,7 +36,7 @@ func (db *DB) CreateTestMember(spec TestMemberSpec) (Member, Facility, error) {
 			CertAllowance: 1, Department: spec.Department, CreatedAt: tx.Now}
 		if spec.Operator {
 			m.Role = RoleOperator
-			m.ID = "op" + itoa(int(tx.bucket(bucketMembers).Sequence()+1))
+			m.ID = "op" + strconv.Itoa(int(tx.bucket(bucketMembers).Sequence()+1))
 			if _, err := tx.bucket(bucketMembers).NextSequence(); err != nil {
 				return err
 			}

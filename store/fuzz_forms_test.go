@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"hotline/store/jptext"
 	"slices"
 	"strings"
 	"testing"
@@ -50,7 +51,7 @@ func FuzzPatientForm(f *testing.F) {
 	f.Add("x", "ア", "2026-04-03", "male", "a-1", "06130012", "", "", "", "", "", "", "", "")
 	f.Add("\xff", "\x00", "R8.4.3", "other", "ー", "12345678", "\t", "１", "１", "100", "\u202e", "0", "\r\n", "\r")
 	f.Add(" 名\u3000前 ", "ヴァ", "S45.4.1", " male ", " ab-12 ", "０１１３００１２", "記 号", "番 号", "01", "100-0001", " 住所 ", "03-1234-5678", "a\r\nb", strings.Repeat("長", 2001))
-	fields := PatientFields
+	fields := PatientSpec.Names()
 	f.Fuzz(func(t *testing.T, name, kana, birth, sex, chart, insurer, symbol, number, branch, postal, address, phone, allergies, notes string) {
 		form := PatientForm{Name: name, NameKana: kana, BirthDate: birth, Sex: sex, ChartNumber: chart, InsurerNumber: insurer,
 			InsuredSymbol: symbol, InsuredNumber: number, InsuredBranch: branch, Postal: postal, Address: address, Phone: phone,
@@ -60,28 +61,28 @@ func FuzzPatientForm(f *testing.F) {
 			return
 		}
 		for _, v := range []string{form.Name, form.InsuredSymbol, form.InsuredNumber, form.Address} {
-			if !singleLine(v) || invalidInputText(v) {
+			if !singleLine(v) || jptext.InvalidText(v) {
 				t.Fatalf("accepted %q in %+v", v, form)
 			}
 		}
 		if !multiLine(form.Allergies) || !multiLine(form.Notes) || form.Name == "" {
 			t.Fatalf("accepted %+v", form)
 		}
-		if k, err := NormalizeKana(form.NameKana); err != nil || k != form.NameKana || k == "" {
-			t.Fatalf("kana %q does not pass NormalizeKana: %q %v", form.NameKana, k, err)
+		if k, err := jptext.NormalizeKana(form.NameKana); err != nil || k != form.NameKana || k == "" {
+			t.Fatalf("kana %q does not pass jptext.NormalizeKana: %q %v", form.NameKana, k, err)
 		}
-		d, err := ParseDate(form.BirthDate)
+		d, err := jptext.ParseDate(form.BirthDate)
 		if err != nil || d.IsZero() || d.Format("2006-01-02") != form.BirthDate || d.After(time.Date(2026, 4, 2, 0, 0, 0, 0, time.UTC)) {
 			t.Fatalf("birth date %q (%v, %v) from %q", form.BirthDate, d, err, birth)
 		}
 		if !Sex(form.Sex).Valid() {
 			t.Fatalf("sex %q accepted", form.Sex)
 		}
-		if c, ok := NormalizeChartNumber(form.ChartNumber); !ok || c != form.ChartNumber || len(c) > maxChartNumber {
+		if c, ok := NormalizeChartNumber(form.ChartNumber); !ok || c != form.ChartNumber || len(c) > PatientSpec.Field("chart_number").Max {
 			t.Fatalf("chart number %q accepted", form.ChartNumber)
 		}
 		if form.InsurerNumber != "" {
-			if n, err := NormalizeInsurerNumber(form.InsurerNumber); err != nil || n != form.InsurerNumber {
+			if n, err := jptext.NormalizeInsurerNumber(form.InsurerNumber); err != nil || n != form.InsurerNumber {
 				t.Fatalf("insurer number %q does not pass its check: %q %v", form.InsurerNumber, n, err)
 			}
 		} else if form.InsuredSymbol != "" || form.InsuredNumber != "" || form.InsuredBranch != "" {
@@ -90,10 +91,10 @@ func FuzzPatientForm(f *testing.F) {
 		if form.InsuredBranch != "" && (len(form.InsuredBranch) != 2 || !isDigits(form.InsuredBranch) || form.InsuredNumber == "") {
 			t.Fatalf("branch %q accepted", form.InsuredBranch)
 		}
-		if n, err := NormalizePostal(form.Postal); err != nil || n != form.Postal {
+		if n, err := jptext.NormalizePostal(form.Postal); err != nil || n != form.Postal {
 			t.Fatalf("postal %q accepted", form.Postal)
 		}
-		if n, err := NormalizePhone(form.Phone); err != nil || n != form.Phone {
+		if n, err := jptext.NormalizePhone(form.Phone); err != nil || n != form.Phone {
 			t.Fatalf("phone %q accepted", form.Phone)
 		}
 		again := form
@@ -121,8 +122,8 @@ func FuzzApplicationForm(f *testing.F) {
 		if !singleLine(form.Name) || form.Name == "" {
 			t.Fatalf("name %q accepted", form.Name)
 		}
-		if k, err := NormalizeKana(form.NameKana); err != nil || k != form.NameKana || k == "" {
-			t.Fatalf("kana %q does not pass NormalizeKana: %v", form.NameKana, err)
+		if k, err := jptext.NormalizeKana(form.NameKana); err != nil || k != form.NameKana || k == "" {
+			t.Fatalf("kana %q does not pass jptext.NormalizeKana: %v", form.NameKana, err)
 		}
 		if !Qualification(form.Qualification).Valid() {
 			t.Fatalf("qualification %q accepted", form.Qualification)
@@ -131,10 +132,10 @@ func FuzzApplicationForm(f *testing.F) {
 			form.LicenseNumber == "" && Qualification(form.Qualification) != QualOther {
 			t.Fatalf("licence number %q accepted for %q", form.LicenseNumber, form.Qualification)
 		}
-		if e, err := NormalizeEmail(form.Email); err != nil || e != form.Email || e == "" {
+		if e, err := jptext.NormalizeEmail(form.Email); err != nil || e != form.Email || e == "" {
 			t.Fatalf("e-mail %q accepted", form.Email)
 		}
-		if p, err := NormalizePhone(form.Phone); err != nil || p != form.Phone || p == "" {
+		if p, err := jptext.NormalizePhone(form.Phone); err != nil || p != form.Phone || p == "" {
 			t.Fatalf("phone %q accepted", form.Phone)
 		}
 		switch form.FacilityChoice {
@@ -153,14 +154,14 @@ func FuzzApplicationForm(f *testing.F) {
 				t.Fatalf("no code for %q accepted", kind)
 			}
 			if form.FacilityCode != "" {
-				if c, err := NormalizeMedicalInstitutionCode(form.FacilityCode); err != nil || c != form.FacilityCode {
+				if c, err := jptext.NormalizeMedicalInstitutionCode(form.FacilityCode); err != nil || c != form.FacilityCode {
 					t.Fatalf("code %q does not pass its check digit: %v", form.FacilityCode, err)
 				}
 			}
-			if p, err := NormalizePostal(form.FacilityPostal); err != nil || p != form.FacilityPostal || p == "" {
+			if p, err := jptext.NormalizePostal(form.FacilityPostal); err != nil || p != form.FacilityPostal || p == "" {
 				t.Fatalf("facility postal %q accepted", form.FacilityPostal)
 			}
-			if p, err := NormalizePhone(form.FacilityPhone); err != nil || p != form.FacilityPhone || p == "" {
+			if p, err := jptext.NormalizePhone(form.FacilityPhone); err != nil || p != form.FacilityPhone || p == "" {
 				t.Fatalf("facility phone %q accepted", form.FacilityPhone)
 			}
 		default:
@@ -183,7 +184,7 @@ func FuzzLinkForm(f *testing.F) {
 		form := LinkForm{FacilityOID: oid, Consent: consent, ConsentMethod: method, ConsentDate: date}
 		got, err := form.validate(fuzzNow)
 		if err != nil {
-			wantFieldErrors(t, err, LinkFields...)
+			wantFieldErrors(t, err, LinkSpec.Names()...)
 			return
 		}
 		if o, ok := NormalizeFacilityOID(form.FacilityOID); !ok || o != form.FacilityOID {
@@ -232,13 +233,13 @@ func FuzzFacilityInfoForm(f *testing.F) {
 			wantFieldErrors(t, err, "name", "postal", "address", "phone", "departments")
 			return
 		}
-		if !singleLine(form.Name) || form.Name == "" || !singleLine(form.Address) || form.Address == "" || invalidInputText(form.Address) {
+		if !singleLine(form.Name) || form.Name == "" || !singleLine(form.Address) || form.Address == "" || jptext.InvalidText(form.Address) {
 			t.Fatalf("accepted %+v", form)
 		}
-		if p, err := NormalizePostal(form.Postal); err != nil || p != form.Postal || p == "" {
+		if p, err := jptext.NormalizePostal(form.Postal); err != nil || p != form.Postal || p == "" {
 			t.Fatalf("postal %q accepted", form.Postal)
 		}
-		if p, err := NormalizePhone(form.Phone); err != nil || p != form.Phone || p == "" {
+		if p, err := jptext.NormalizePhone(form.Phone); err != nil || p != form.Phone || p == "" {
 			t.Fatalf("phone %q accepted", form.Phone)
 		}
 		list := ParseDepartments(form.Departments)
@@ -246,7 +247,7 @@ func FuzzFacilityInfoForm(f *testing.F) {
 			t.Fatalf("departments %q accepted", form.Departments)
 		}
 		for _, d := range list {
-			if invalidInputText(d) || utf8.RuneCountInString(d) > maxDepartment {
+			if jptext.InvalidText(d) || utf8.RuneCountInString(d) > maxDepartment {
 				t.Fatalf("department %q accepted", d)
 			}
 		}
@@ -271,13 +272,13 @@ func FuzzProfileForm(f *testing.F) {
 		if !singleLine(form.Name) || form.Name == "" || !singleLine(form.Department) {
 			t.Fatalf("accepted %+v", form)
 		}
-		if k, err := NormalizeKana(form.NameKana); err != nil || k != form.NameKana || k == "" {
+		if k, err := jptext.NormalizeKana(form.NameKana); err != nil || k != form.NameKana || k == "" {
 			t.Fatalf("kana %q accepted", form.NameKana)
 		}
-		if e, err := NormalizeEmail(form.Email); err != nil || e != form.Email || e == "" {
+		if e, err := jptext.NormalizeEmail(form.Email); err != nil || e != form.Email || e == "" {
 			t.Fatalf("e-mail %q accepted", form.Email)
 		}
-		if p, err := NormalizePhone(form.Phone); err != nil || p != form.Phone || p == "" {
+		if p, err := jptext.NormalizePhone(form.Phone); err != nil || p != form.Phone || p == "" {
 			t.Fatalf("phone %q accepted", form.Phone)
 		}
 		again := form

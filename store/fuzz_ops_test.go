@@ -1,6 +1,7 @@
 package store
 
 import (
+	"hotline/store/jptext"
 	"strings"
 	"testing"
 	"time"
@@ -38,7 +39,7 @@ func FuzzParseBirthDate(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got, err := ParseBirthDate(s, now)
+		got, err := jptext.ParseBirthDate(s, now)
 		if err != nil {
 			if !got.IsZero() {
 				t.Fatalf("error %v with %v", err, got)
@@ -49,10 +50,10 @@ func FuzzParseBirthDate(f *testing.F) {
 			return
 		}
 		if got.After(time.Date(2026, 4, 2, 0, 0, 0, 0, time.UTC)) {
-			t.Fatalf("ParseBirthDate(%q) = %v: after today in Japan", s, got)
+			t.Fatalf("jptext.ParseBirthDate(%q) = %v: after today in Japan", s, got)
 		}
-		if d, err := ParseDate(s); err != nil || !d.Equal(got) {
-			t.Fatalf("ParseBirthDate(%q) = %v, ParseDate = %v, %v", s, got, d, err)
+		if d, err := jptext.ParseDate(s); err != nil || !d.Equal(got) {
+			t.Fatalf("jptext.ParseBirthDate(%q) = %v, jptext.ParseDate = %v, %v", s, got, d, err)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"hotline/store/jptext"
 	"strings"
 	"time"
 )
@@ -89,7 +90,7 @@ var (
 		}))
 	_ = registerIndex(func() indexSpec {
 		s := indexOf("patient_index", "patients", func(key []byte, p *Patient, add func(k, v []byte)) {
-			kana := KanaSearchKey(p.NameKana)
+			kana := jptext.KanaSearchKey(p.NameKana)
 			add(pxKana(p.FacilityOID, kana, p.ID), key)
 			add(pxBirth(p.FacilityOID, p.BirthDate, kana, p.ID), key)
 			if p.ChartNumber != "" {

@@ -2,9 +2,9 @@ package store
 
 import (
 	"encoding/json"
+	"hotline/store/jptext"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 var bucketInquiries = []byte("inquiries")
@@ -72,7 +72,7 @@ func (f *InquiryForm) Validate() error {
 	f.Subject = strings.TrimSpace(f.Subject)
 	f.Body = strings.TrimSpace(f.Body)
 	checkText(fe, "name", "お名前", f.Name, true, 100)
-	if e, err := NormalizeEmail(f.Email); err != nil {
+	if e, err := jptext.NormalizeEmail(f.Email); err != nil {
 		fe.Add("email", err.Error())
 	} else if e == "" {
 		fe.Add("email", "メールアドレスを入力してください")
@@ -82,50 +82,6 @@ func (f *InquiryForm) Validate() error {
 	checkText(fe, "subject", "件名", f.Subject, true, 200)
 	checkMultiline(fe, "body", "お問合せ内容", f.Body, true, 5000)
 	return fe.Err()
-}
-
-// checkText validates a one-line text field.
-func checkText(fe FieldErrors, field, label, v string, required bool, max int) {
-	switch {
-	case !utf8.ValidString(v):
-		fe.Add(field, label+"に使用できない文字が含まれています")
-	case v == "" && required:
-		fe.Add(field, label+"を入力してください")
-	case utf8.RuneCountInString(v) > max:
-		fe.Add(field, label+"は"+itoa(max)+"文字以内で入力してください")
-	case strings.ContainsFunc(v, isControl):
-		fe.Add(field, label+"に使用できない文字が含まれています")
-	}
-}
-
-// checkMultiline validates a text area (newlines and tabs allowed).
-func checkMultiline(fe FieldErrors, field, label, v string, required bool, max int) {
-	// strings.Map below would turn invalid bytes into U+FFFD: check first.
-	if !utf8.ValidString(v) {
-		fe.Add(field, label+"に使用できない文字が含まれています")
-		return
-	}
-	checkText(fe, field, label, strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\r' || r == '\t' {
-			return ' '
-		}
-		return r
-	}, v), required, max)
-}
-
-func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
-
-func itoa(n int) string {
-	var b [20]byte
-	i := len(b)
-	for {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-		if n == 0 {
-			return string(b[i:])
-		}
-	}
 }
 
 // CreateInquiry stores a validated inquiry and returns it with its number.
@@ -145,7 +101,7 @@ func (db *DB) CreateInquiry(f InquiryForm, remote string) (Inquiry, error) {
 		if err := putJSON(b, []byte(q.Number), q); err != nil {
 			return err
 		}
-		return AppendAudit(tx, AuditEvent{Actor: "anonymous", Action: "inquiry.create", Object: "inquiry:" + q.Number, Remote: remote})
+		return AppendAudit(tx, AuditEvent{Actor: "anonymous", Action: AuditInquiryCreate, Object: "inquiry:" + q.Number, Remote: remote})
 	})
 	return q, err
 }
@@ -221,6 +177,6 @@ func (db *DB) UpdateInquiry(number string, status InquiryStatus, note, actor, re
 		if err := putJSON(b, []byte(number), q); err != nil {
 			return err
 		}
-		return AppendAudit(tx, AuditEvent{Actor: actor, Action: "inquiry.update", Object: "inquiry:" + number, Remote: remote, Detail: string(status)})
+		return AppendAudit(tx, AuditEvent{Actor: actor, Action: AuditInquiryUpdate, Object: "inquiry:" + number, Remote: remote, Detail: string(status)})
 	})
 }

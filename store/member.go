@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"hotline/store/jptext"
 	"regexp"
 	"strings"
 	"time"
@@ -125,7 +126,7 @@ var memberIDPattern = regexp.MustCompile(`^H[0-9]{6}$`)
 // NormalizeAccountID turns what a person types in the ID field into the
 // stored form (ほっとラインIDs upper-case, operator names lower-case).
 func NormalizeAccountID(s string) string {
-	s = strings.TrimSpace(NormalizeWidth(s))
+	s = strings.TrimSpace(jptext.NormalizeWidth(s))
 	if len(s) > 0 && (s[0] == 'h' || s[0] == 'H') && memberIDPattern.MatchString("H"+s[1:]) {
 		return "H" + s[1:]
 	}
@@ -209,7 +210,7 @@ func (db *DB) EnsureFirstOperator(password string, mustChange bool) (bool, error
 			return err
 		}
 		created = true
-		return AppendAudit(tx, AuditEvent{Actor: "system", Action: "operator.create", Object: "member:admin"})
+		return AppendAudit(tx, AuditEvent{Actor: "system", Action: AuditOperatorCreate, Object: "member:admin"})
 	})
 	return created, err
 }
@@ -246,7 +247,7 @@ func (db *DB) ChangePassword(id, newHash, keepSession, remote string) error {
 		if err := deleteMemberSessionsTx(tx, id, keepSession); err != nil {
 			return err
 		}
-		return AppendAudit(tx, AuditEvent{Actor: id, Action: "password.change", Object: "member:" + id, Remote: remote})
+		return AppendAudit(tx, AuditEvent{Actor: id, Action: AuditPasswordChange, Object: "member:" + id, Remote: remote})
 	})
 	if err == nil {
 		db.sessions.evictMember(id, keepSession)
@@ -266,6 +267,6 @@ func (db *DB) RecordLogin(id, remote, detail string) error {
 		if err := putMemberTx(tx, m); err != nil {
 			return err
 		}
-		return AppendAudit(tx, AuditEvent{Actor: id, Action: "login", Object: "member:" + id, Remote: remote, Detail: detail})
+		return AppendAudit(tx, AuditEvent{Actor: id, Action: AuditLogin, Object: "member:" + id, Remote: remote, Detail: detail})
 	})
 }

@@ -6,6 +6,7 @@ package store
 
 import (
 	"encoding/json"
+	"hotline/store/jptext"
 	"sort"
 	"strings"
 )
@@ -25,21 +26,21 @@ func (f *ProfileForm) Validate() error {
 	fe := FieldErrors{}
 	f.Name = strings.Join(strings.Fields(NormalizeWidthSpaces(f.Name)), " ")
 	checkText(fe, "name", "氏名", f.Name, true, 60)
-	if k, err := NormalizeKana(f.NameKana); err != nil {
+	if k, err := jptext.NormalizeKana(f.NameKana); err != nil {
 		fe.Add("name_kana", "フリガナ："+err.Error())
 	} else if k == "" {
 		fe.Add("name_kana", "フリガナを入力してください")
 	} else {
 		f.NameKana = k
 	}
-	if e, err := NormalizeEmail(f.Email); err != nil {
+	if e, err := jptext.NormalizeEmail(f.Email); err != nil {
 		fe.Add("email", err.Error())
 	} else if e == "" {
 		fe.Add("email", "メールアドレスを入力してください")
 	} else {
 		f.Email = e
 	}
-	if p, err := NormalizePhone(f.Phone); err != nil {
+	if p, err := jptext.NormalizePhone(f.Phone); err != nil {
 		fe.Add("phone", err.Error())
 	} else if p == "" {
 		fe.Add("phone", "電話番号を入力してください")
@@ -89,7 +90,7 @@ func (db *DB) UpdateProfile(id string, f ProfileForm, remote string) (Member, er
 		if err := indexMemberEmailTx(tx, m.ID, oldEmail, m.Email); err != nil {
 			return err
 		}
-		return AppendAudit(tx, AuditEvent{Actor: id, Action: "member.profile", Object: "member:" + id, Remote: remote,
+		return AppendAudit(tx, AuditEvent{Actor: id, Action: AuditMemberProfile, Object: "member:" + id, Remote: remote,
 			Detail: strings.Join(changed, ",")})
 	})
 	return m, err
@@ -151,10 +152,10 @@ func (db *DB) SearchMembers(f MemberFilter) (MemberPage, error) {
 	if f.Page < 1 {
 		f.Page = 1
 	}
-	q := strings.TrimSpace(NormalizeWidth(f.Query))
+	q := strings.TrimSpace(jptext.NormalizeWidth(f.Query))
 	qID := NormalizeAccountID(q)
 	qLower := strings.ToLower(q)
-	qKana := KanaSearchKey(q)
+	qKana := jptext.KanaSearchKey(q)
 	page := MemberPage{Page: f.Page, PerPage: f.PerPage}
 	err := db.View(func(tx *Tx) error {
 		facilities := map[string]string{}
@@ -183,11 +184,11 @@ func (db *DB) SearchMembers(f MemberFilter) (MemberPage, error) {
 			fname := facilityName(m.FacilityOID)
 			if q != "" {
 				match := strings.HasPrefix(m.ID, qID) ||
-					strings.Contains(strings.ToLower(NormalizeWidth(m.Name)), qLower) ||
+					strings.Contains(strings.ToLower(jptext.NormalizeWidth(m.Name)), qLower) ||
 					strings.Contains(strings.ReplaceAll(m.Name, " ", ""), strings.ReplaceAll(q, " ", "")) ||
-					(qKana != "" && strings.Contains(KanaSearchKey(m.NameKana), qKana)) ||
+					(qKana != "" && strings.Contains(jptext.KanaSearchKey(m.NameKana), qKana)) ||
 					strings.EqualFold(m.FacilityOID, q) ||
-					(fname != "" && strings.Contains(strings.ToLower(NormalizeWidth(fname)), qLower))
+					(fname != "" && strings.Contains(strings.ToLower(jptext.NormalizeWidth(fname)), qLower))
 				if !match {
 					return nil
 				}
@@ -273,11 +274,16 @@ func (db *DB) LockMember(id, actor, remote string) error {
 	return err
 }
 
-func lockAction(m Member, verb string) string {
-	if m.IsOperator() {
-		return "operator." + verb
+func lockAction(m Member, verb string) AuditAction {
+	switch {
+	case m.IsOperator() && verb == "lock":
+		return AuditOperatorLock
+	case m.IsOperator():
+		return AuditOperatorUnlock
+	case verb == "lock":
+		return AuditMemberLock
 	}
-	return "member." + verb
+	return AuditMemberUnlock
 }
 
 // checkOperatorMayStopTx refuses to stop oneself or the last active
@@ -362,7 +368,7 @@ func withdrawMemberTx(tx *Tx, id, actor, remote, via string) error {
 	if err := deleteMemberSessionsTx(tx, id, ""); err != nil {
 		return err
 	}
-	return AppendAudit(tx, AuditEvent{Actor: actor, Action: "member.withdraw", Object: "member:" + id, Remote: remote, Detail: via})
+	return AppendAudit(tx, AuditEvent{Actor: actor, Action: AuditMemberWithdraw, Object: "member:" + id, Remote: remote, Detail: via})
 }
 
 // Operators lists the operator accounts by ID.
@@ -381,7 +387,7 @@ type OperatorForm struct {
 // Validate normalises and checks the form.
 func (f *OperatorForm) Validate() error {
 	fe := FieldErrors{}
-	f.ID = strings.TrimSpace(NormalizeWidth(f.ID))
+	f.ID = strings.TrimSpace(jptext.NormalizeWidth(f.ID))
 	f.Name = strings.Join(strings.Fields(NormalizeWidthSpaces(f.Name)), " ")
 	switch {
 	case f.ID == "":
@@ -415,7 +421,7 @@ func (db *DB) CreateOperator(f OperatorForm, passwordHash, actor, remote string)
 		if err := putMemberTx(tx, m); err != nil {
 			return err
 		}
-		return AppendAudit(tx, AuditEvent{Actor: actor, Action: "operator.create", Object: "member:" + m.ID, Remote: remote})
+		return AppendAudit(tx, AuditEvent{Actor: actor, Action: AuditOperatorCreate, Object: "member:" + m.ID, Remote: remote})
 	})
 	return m, err
 }
@@ -457,7 +463,7 @@ func (db *DB) ResetOperator(id, passwordHash string) (Member, error) {
 		if _, err := deleteAccountHoldsTx(tx, id); err != nil {
 			return err
 		}
-		return AppendAudit(tx, AuditEvent{Actor: "system", Action: "operator.reset", Object: "member:" + id, Detail: detail})
+		return AppendAudit(tx, AuditEvent{Actor: "system", Action: AuditOperatorReset, Object: "member:" + id, Detail: detail})
 	})
 	if err == nil {
 		db.sessions.evictMember(id, "")

@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"hotline/store/jptext"
 	"strings"
 	"testing"
 	"time"
@@ -24,11 +25,11 @@ func TestProfileForm(t *testing.T) {
 		{"no name", func(f *ProfileForm) { f.Name = " " }, "name", "氏名を入力してください"},
 		{"long name", func(f *ProfileForm) { f.Name = strings.Repeat("山", 61) }, "name", "氏名は60文字以内で入力してください"},
 		{"no kana", func(f *ProfileForm) { f.NameKana = "" }, "name_kana", "フリガナを入力してください"},
-		{"kanji kana", func(f *ProfileForm) { f.NameKana = "山田" }, "name_kana", "フリガナ：" + ErrKanaInvalid.Error()},
+		{"kanji kana", func(f *ProfileForm) { f.NameKana = "山田" }, "name_kana", "フリガナ：" + jptext.ErrKanaInvalid.Error()},
 		{"no email", func(f *ProfileForm) { f.Email = "" }, "email", "メールアドレスを入力してください"},
-		{"bad email", func(f *ProfileForm) { f.Email = "taro@" }, "email", ErrEmailFormat.Error()},
+		{"bad email", func(f *ProfileForm) { f.Email = "taro@" }, "email", jptext.ErrEmailFormat.Error()},
 		{"no phone", func(f *ProfileForm) { f.Phone = "" }, "phone", "電話番号を入力してください"},
-		{"bad phone", func(f *ProfileForm) { f.Phone = "12345" }, "phone", ErrPhoneFormat.Error()},
+		{"bad phone", func(f *ProfileForm) { f.Phone = "12345" }, "phone", jptext.ErrPhoneFormat.Error()},
 		{"long department", func(f *ProfileForm) { f.Department = strings.Repeat("科", 61) }, "department", "診療科・専門は60文字以内で入力してください"},
 	} {
 		f := ProfileForm{Name: "山田 太郎", NameKana: "ヤマダ", Email: "taro@example.jp", Phone: "03-1234-5678"}

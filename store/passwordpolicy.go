@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	_ "embed"
 	"errors"
+	"hotline/store/jptext"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -54,7 +55,7 @@ var commonPasswords = sync.OnceValue(func() map[string]struct{} {
 
 // CheckPassword reports why password may not be used by the account id, or
 // nil. Rules, in this order:
-//   - no control characters or invalid UTF-8 (ErrControlCharacter);
+//   - no control characters or invalid UTF-8 (jptext.ErrControlCharacter);
 //   - 12 to 128 characters, counted as runes (ErrPasswordLength);
 //   - does not contain id, ignoring case, when id has 3 or more characters
 //     (ErrPasswordContainsID);
@@ -66,8 +67,8 @@ var commonPasswords = sync.OnceValue(func() map[string]struct{} {
 //     a run along the alphabet, the digits or a keyboard row
 //     (123456789012, abcdefghijkl, qwertyuiopas, backwards too).
 func CheckPassword(id, password string) error {
-	if invalidInputText(password) {
-		return ErrControlCharacter
+	if jptext.InvalidText(password) {
+		return jptext.ErrControlCharacter
 	}
 	if len(password) > PasswordMaxBytes {
 		return ErrPasswordLength
@@ -251,12 +252,12 @@ func NewAccessCode() string {
 // NormalizeAccessCode turns a typed access code into the form NewAccessCode
 // returns (XXXX-XXXX-XXXX): full-width characters are folded, letters
 // upper-cased, and hyphens, dashes and spaces dropped. Errors:
-// ErrControlCharacter, ErrAccessCodeFormat (also for characters the
+// jptext.ErrControlCharacter, ErrAccessCodeFormat (also for characters the
 // alphabet does not have, such as O, 0, I, 1). Empty input returns "" and
 // nil.
 func NormalizeAccessCode(s string) (string, error) {
-	if invalidInputText(s) {
-		return "", ErrControlCharacter
+	if jptext.InvalidText(s) {
+		return "", jptext.ErrControlCharacter
 	}
 	c, ok := foldTypedCode(s)
 	if !ok || strings.IndexFunc(c, func(r rune) bool { return strings.IndexRune(accessCodeAlphabet, r) < 0 }) >= 0 {
@@ -280,9 +281,9 @@ func foldTypedCode(s string) (string, bool) {
 		return "", false
 	}
 	var b strings.Builder
-	for _, r := range NormalizeWidth(s) {
+	for _, r := range jptext.NormalizeWidth(s) {
 		switch {
-		case r == ' ' || isHyphenLike(r):
+		case r == ' ' || jptext.IsHyphenLike(r):
 			continue
 		case r >= 'a' && r <= 'z':
 			r -= 'a' - 'A'

@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"hotline/store/jptext"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -80,13 +81,13 @@ func TestCheckPassword(t *testing.T) {
 		{"H123456", "abcdef123456", ErrPasswordCommon},
 		{"H123456", "ああああああああああああ", ErrPasswordCommon},
 		// control characters
-		{"H123456", "tY7#kw9!Lm2q\n", ErrControlCharacter},
-		{"H123456", "tY7#kw9!\x00Lm2q", ErrControlCharacter},
-		{"H123456", "tY7#kw9!Lm2q\xff", ErrControlCharacter},
+		{"H123456", "tY7#kw9!Lm2q\n", jptext.ErrControlCharacter},
+		{"H123456", "tY7#kw9!\x00Lm2q", jptext.ErrControlCharacter},
+		{"H123456", "tY7#kw9!Lm2q\xff", jptext.ErrControlCharacter},
 	}
 	for _, tt := range tests {
 		if err := CheckPassword(tt.id, tt.pw); !errors.Is(err, tt.err) {
-			t.Errorf("CheckPassword(%q, %q) = %v, want %v", tt.id, shortForLog(tt.pw), err, tt.err)
+			t.Errorf("CheckPassword(%q, %.60q) = %v, want %v", tt.id, tt.pw, err, tt.err)
 		}
 	}
 }
@@ -191,13 +192,13 @@ func TestNormalizeAccessCode(t *testing.T) {
 		{"ABCD_EFGH_JKLM", "", ErrAccessCodeFormat},
 		{"ABCD-EFGH-JKLあ", "", ErrAccessCodeFormat},
 		{strings.Repeat("A", 1000), "", ErrAccessCodeFormat},
-		{"ABCD-EFGH-JKLM\n", "", ErrControlCharacter},
-		{"\xff", "", ErrControlCharacter},
+		{"ABCD-EFGH-JKLM\n", "", jptext.ErrControlCharacter},
+		{"\xff", "", jptext.ErrControlCharacter},
 	}
 	for _, tt := range tests {
 		got, err := NormalizeAccessCode(tt.in)
 		if got != tt.want || !errors.Is(err, tt.err) {
-			t.Errorf("NormalizeAccessCode(%q) = %q, %v; want %q, %v", shortForLog(tt.in), got, err, tt.want, tt.err)
+			t.Errorf("NormalizeAccessCode(%.60q) = %q, %v; want %q, %v", tt.in, got, err, tt.want, tt.err)
 		}
 	}
 }
@@ -217,7 +218,7 @@ func FuzzCheckPassword(f *testing.F) {
 		}
 		switch err {
 		case nil:
-			if n := utf8.RuneCountInString(pw); n < PasswordMinLength || n > PasswordMaxLength || invalidInputText(pw) {
+			if n := utf8.RuneCountInString(pw); n < PasswordMinLength || n > PasswordMaxLength || jptext.InvalidText(pw) {
 				t.Fatalf("accepted %q", pw)
 			}
 			if lid := strings.ToLower(strings.TrimSpace(id)); utf8.RuneCountInString(lid) >= 3 &&
@@ -227,7 +228,7 @@ func FuzzCheckPassword(f *testing.F) {
 			if CheckPassword("", pw) != nil {
 				t.Fatalf("accepted %q with ID %q but not without", pw, id)
 			}
-		case ErrControlCharacter, ErrPasswordLength, ErrPasswordContainsID, ErrPasswordCommon:
+		case jptext.ErrControlCharacter, ErrPasswordLength, ErrPasswordContainsID, ErrPasswordCommon:
 		default:
 			t.Fatalf("unexpected error %v", err)
 		}
@@ -239,7 +240,16 @@ func FuzzNormalizeAccessCode(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got := fuzzNormalizerIdempotent(t, "NormalizeAccessCode", NormalizeAccessCode, s)
+		got, err := NormalizeAccessCode(s)
+		if err != nil {
+			if got != "" {
+				t.Fatalf("NormalizeAccessCode(%q): error %v with output %q", s, err, got)
+			}
+			return
+		}
+		if again, err := NormalizeAccessCode(got); err != nil || again != got {
+			t.Fatalf("NormalizeAccessCode not idempotent: %q → %q → %q, %v", s, got, again, err)
+		}
 		if got == "" {
 			return
 		}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"hotline/store/jptext"
 	"strings"
 	"time"
 	"unicode"
@@ -112,7 +113,7 @@ func (p Patient) BirthDateWareki() string {
 	if p.BirthDate.IsZero() {
 		return ""
 	}
-	return FormatWareki(p.BirthDate)
+	return jptext.FormatWareki(p.BirthDate)
 }
 
 // Age is the age in full years on the day of now (Japan time).
@@ -182,37 +183,43 @@ type PatientForm struct {
 	ConfirmDuplicate bool
 }
 
-// PatientFields are the form's field names in screen order.
-var PatientFields = []string{"name", "name_kana", "birth_date", "sex", "chart_number",
-	"insurer_number", "insured_symbol", "insured_number", "insured_branch",
-	"postal", "address", "phone", "allergies", "notes", "confirm_duplicate"}
-
-// PatientLabels name the fields in Japanese (error summary, history).
-var PatientLabels = map[string]string{
-	"name": "氏名", "name_kana": "フリガナ", "birth_date": "生年月日", "sex": "性別",
-	"chart_number": "カルテ番号", "insurer_number": "保険者番号", "insured_symbol": "記号",
-	"insured_number": "番号", "insured_branch": "枝番", "postal": "郵便番号", "address": "住所",
-	"phone": "電話番号", "allergies": "アレルギー", "notes": "備考",
-	"confirm_duplicate": "重複の確認", "status": "状態",
+// PatientSpec is the registration and edit form (新規登録・修正), in screen
+// order; the history names changed fields by its labels.
+var PatientSpec = Fields{
+	{Name: "name", Label: "氏名", Max: 50, Required: true},
+	{Name: "name_kana", Label: "フリガナ", Max: jptext.KanaMaxLength, Required: true},
+	{Name: "birth_date", Label: "生年月日", Max: 30, Required: true},
+	{Name: "sex", Label: "性別", Required: true},
+	{Name: "chart_number", Label: "カルテ番号", Max: 20},
+	{Name: "insurer_number", Label: "保険者番号", Max: 20},
+	{Name: "insured_symbol", Label: "記号", Max: 20},
+	{Name: "insured_number", Label: "番号", Max: 20},
+	{Name: "insured_branch", Label: "枝番", Max: 2},
+	{Name: "postal", Label: "郵便番号", Max: 10},
+	{Name: "address", Label: "住所", Max: 200},
+	{Name: "phone", Label: "電話番号", Max: 20},
+	{Name: "allergies", Label: "アレルギー", Max: 1000, Multiline: true},
+	{Name: "notes", Label: "備考", Max: 2000, Multiline: true},
+	{Name: "confirm_duplicate", Label: "重複の確認"},
 }
 
-// Limits of the patient fields, in characters.
-const (
-	maxPatientName   = 50
-	maxChartNumber   = 20
-	maxInsuredSymbol = 20
-	maxInsuredNumber = 20
-	maxAddress       = 200
-	maxAllergies     = 1000
-	maxPatientNotes  = 2000
-)
+// PatientFormFrom reads the form's values (by PatientSpec's names).
+func PatientFormFrom(v map[string]string) PatientForm {
+	return PatientForm{
+		Name: v["name"], NameKana: v["name_kana"], BirthDate: v["birth_date"], Sex: v["sex"],
+		ChartNumber: v["chart_number"], InsurerNumber: v["insurer_number"], InsuredSymbol: v["insured_symbol"],
+		InsuredNumber: v["insured_number"], InsuredBranch: v["insured_branch"], Postal: v["postal"],
+		Address: v["address"], Phone: v["phone"], Allergies: v["allergies"], Notes: v["notes"],
+		ConfirmDuplicate: v["confirm_duplicate"] == "1" || v["confirm_duplicate"] == "on",
+	}
+}
 
 // Validate checks and normalises the form (today: Japan time of now).
 func (f *PatientForm) Validate() error { return f.validate(time.Now()) }
 
 // patient returns the normalised values as a Patient (valid form only).
 func (f *PatientForm) apply(p *Patient) {
-	birth, _ := ParseDate(f.BirthDate)
+	birth, _ := jptext.ParseDate(f.BirthDate)
 	p.Name, p.NameKana, p.BirthDate, p.Sex = f.Name, f.NameKana, birth, Sex(f.Sex)
 	p.ChartNumber, p.InsurerNumber, p.InsuredSymbol = f.ChartNumber, f.InsurerNumber, f.InsuredSymbol
 	p.InsuredNumber, p.InsuredBranch = f.InsuredNumber, f.InsuredBranch
@@ -260,7 +267,7 @@ func nameSearchKey(s string) string {
 			return -1
 		}
 		return r
-	}, NormalizeWidth(s))
+	}, jptext.NormalizeWidth(s))
 }
 
 // chartNumberPattern: letters, digits and hyphens (after width folding).
@@ -277,7 +284,7 @@ func validChartNumber(s string) bool {
 // NormalizeChartNumber folds a カルテ番号 to ASCII upper case without
 // spaces. ok is false for anything but letters, digits and hyphens.
 func NormalizeChartNumber(s string) (string, bool) {
-	s = strings.ToUpper(strings.TrimSpace(NormalizeWidth(NormalizeDigits(s))))
+	s = strings.ToUpper(strings.TrimSpace(jptext.NormalizeWidth(jptext.NormalizeDigits(s))))
 	s = strings.ReplaceAll(s, " ", "")
 	return s, validChartNumber(s)
 }
@@ -286,12 +293,12 @@ func (f *PatientForm) validate(now time.Time) error {
 	fe := FieldErrors{}
 
 	f.Name = normalizeSpaces(f.Name)
-	if invalidInputText(f.Name) {
-		fe.Add("name", ErrControlCharacter.Error())
+	if jptext.InvalidText(f.Name) {
+		fe.Add("name", jptext.ErrControlCharacter.Error())
 	}
-	checkText(fe, "name", "氏名", f.Name, true, maxPatientName)
+	PatientSpec.Check(fe, "name", f.Name)
 
-	kana, err := NormalizeKana(f.NameKana)
+	kana, err := jptext.NormalizeKana(f.NameKana)
 	switch {
 	case err != nil:
 		fe.Add("name_kana", err.Error())
@@ -301,7 +308,7 @@ func (f *PatientForm) validate(now time.Time) error {
 		f.NameKana = kana
 	}
 
-	birth, err := ParseBirthDate(f.BirthDate, now)
+	birth, err := jptext.ParseBirthDate(f.BirthDate, now)
 	switch {
 	case err != nil:
 		fe.Add("birth_date", err.Error())
@@ -318,32 +325,32 @@ func (f *PatientForm) validate(now time.Time) error {
 		fe.Add("sex", "性別は「男」または「女」を選択してください")
 	}
 
-	if invalidInputText(f.ChartNumber) {
-		fe.Add("chart_number", ErrControlCharacter.Error())
+	if jptext.InvalidText(f.ChartNumber) {
+		fe.Add("chart_number", jptext.ErrControlCharacter.Error())
 	} else if chart, ok := NormalizeChartNumber(f.ChartNumber); !ok {
 		fe.Add("chart_number", "カルテ番号は英数字とハイフンで入力してください")
-	} else if len(chart) > maxChartNumber {
+	} else if len(chart) > PatientSpec.Field("chart_number").Max {
 		fe.Add("chart_number", "カルテ番号は20文字以内で入力してください")
 	} else {
 		f.ChartNumber = chart
 	}
 
-	if n, err := NormalizeInsurerNumber(f.InsurerNumber); err != nil {
+	if n, err := jptext.NormalizeInsurerNumber(f.InsurerNumber); err != nil {
 		fe.Add("insurer_number", err.Error())
 	} else {
 		f.InsurerNumber = n
 	}
-	f.InsuredSymbol = normalizeSpaces(NormalizeWidth(NormalizeDigits(f.InsuredSymbol)))
-	checkText(fe, "insured_symbol", "記号", f.InsuredSymbol, false, maxInsuredSymbol)
-	if invalidInputText(f.InsuredSymbol) {
-		fe.Add("insured_symbol", ErrControlCharacter.Error())
+	f.InsuredSymbol = normalizeSpaces(jptext.NormalizeWidth(jptext.NormalizeDigits(f.InsuredSymbol)))
+	PatientSpec.Check(fe, "insured_symbol", f.InsuredSymbol)
+	if jptext.InvalidText(f.InsuredSymbol) {
+		fe.Add("insured_symbol", jptext.ErrControlCharacter.Error())
 	}
-	f.InsuredNumber = normalizeSpaces(NormalizeWidth(NormalizeDigits(f.InsuredNumber)))
-	checkText(fe, "insured_number", "番号", f.InsuredNumber, false, maxInsuredNumber)
-	if invalidInputText(f.InsuredNumber) {
-		fe.Add("insured_number", ErrControlCharacter.Error())
+	f.InsuredNumber = normalizeSpaces(jptext.NormalizeWidth(jptext.NormalizeDigits(f.InsuredNumber)))
+	PatientSpec.Check(fe, "insured_number", f.InsuredNumber)
+	if jptext.InvalidText(f.InsuredNumber) {
+		fe.Add("insured_number", jptext.ErrControlCharacter.Error())
 	}
-	f.InsuredBranch = strings.TrimSpace(NormalizeWidth(f.InsuredBranch))
+	f.InsuredBranch = strings.TrimSpace(jptext.NormalizeWidth(f.InsuredBranch))
 	if f.InsuredBranch != "" {
 		if len(f.InsuredBranch) == 1 && f.InsuredBranch[0] >= '0' && f.InsuredBranch[0] <= '9' {
 			f.InsuredBranch = "0" + f.InsuredBranch
@@ -359,25 +366,25 @@ func (f *PatientForm) validate(now time.Time) error {
 		fe.Add("insured_number", "枝番を入力する場合は番号も入力してください")
 	}
 
-	if p, err := NormalizePostal(f.Postal); err != nil {
+	if p, err := jptext.NormalizePostal(f.Postal); err != nil {
 		fe.Add("postal", err.Error())
 	} else {
 		f.Postal = p
 	}
 	f.Address = strings.TrimSpace(f.Address)
-	checkText(fe, "address", "住所", f.Address, false, maxAddress)
-	if invalidInputText(f.Address) {
-		fe.Add("address", ErrControlCharacter.Error())
+	PatientSpec.Check(fe, "address", f.Address)
+	if jptext.InvalidText(f.Address) {
+		fe.Add("address", jptext.ErrControlCharacter.Error())
 	}
-	if p, err := NormalizePhone(f.Phone); err != nil {
+	if p, err := jptext.NormalizePhone(f.Phone); err != nil {
 		fe.Add("phone", err.Error())
 	} else {
 		f.Phone = p
 	}
 	f.Allergies = normalizeNewlines(strings.TrimSpace(f.Allergies))
-	checkMultiline(fe, "allergies", "アレルギー", f.Allergies, false, maxAllergies)
+	PatientSpec.Check(fe, "allergies", f.Allergies)
 	f.Notes = normalizeNewlines(strings.TrimSpace(f.Notes))
-	checkMultiline(fe, "notes", "備考", f.Notes, false, maxPatientNotes)
+	PatientSpec.Check(fe, "notes", f.Notes)
 	return fe.Err()
 }
 
@@ -403,10 +410,10 @@ type PatientChange struct {
 
 // Label is the field's Japanese name.
 func (c PatientChange) Label() string {
-	if l, ok := PatientLabels[c.Field]; ok {
-		return l
+	if c.Field == "status" {
+		return "状態"
 	}
-	return c.Field
+	return PatientSpec.Label(c.Field)
 }
 
 // PatientVersion is one entry of a patient's history (変更履歴): who did

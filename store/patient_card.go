@@ -1,6 +1,7 @@
 package store
 
 import (
+	"strconv"
 	"time"
 )
 
@@ -77,7 +78,7 @@ func (db *DB) IssuePatientAccessCard(a PRSActor, id string, print func(PatientCa
 		if err := putPatientTx(tx, p); err != nil {
 			return err
 		}
-		return AppendAudit(tx, a.audit("patient.card", p.ID, "card:"+itoa(p.CardsIssued)))
+		return AppendAudit(tx, a.audit(AuditPatientCard, p.ID, "card:"+strconv.Itoa(p.CardsIssued)))
 	})
 	if err != nil {
 		return PatientCard{}, err

@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"hotline/store/jptext"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -55,7 +56,7 @@ func GeneratedPatientForm(seed int64, i int) PatientForm {
 	birth := genBirthFirst.AddDate(0, 0, r.IntN(genBirthDays))
 	pref := 1 + r.IntN(47)
 	insurer := fmt.Sprintf("06%02d%03d", pref, r.IntN(1000))
-	insurer += string(rune('0' + luhnCheckDigit(insurer)))
+	insurer += string(rune('0' + jptext.LuhnCheckDigit(insurer)))
 	return PatientForm{
 		Name: fam[0] + "\u3000" + giv.kanji, NameKana: fam[1] + "\u3000" + giv.kana,
 		BirthDate: birth.Format("2006-01-02"), Sex: string(giv.sex),

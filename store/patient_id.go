@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"hotline/store/jptext"
 	"strings"
 )
 
@@ -56,11 +57,11 @@ func ValidPatientID(id string) bool {
 
 // NormalizePatientID turns what a person types (lower case, full-width,
 // with hyphens or spaces, as printed on the card) into the stored form.
-// Errors: ErrControlCharacter, ErrPatientIDFormat. Empty input returns ""
+// Errors: jptext.ErrControlCharacter, ErrPatientIDFormat. Empty input returns ""
 // and nil.
 func NormalizePatientID(s string) (string, error) {
-	if invalidInputText(s) {
-		return "", ErrControlCharacter
+	if jptext.InvalidText(s) {
+		return "", jptext.ErrControlCharacter
 	}
 	id, ok := foldTypedCode(s)
 	if !ok {

@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/base64"
 	"encoding/json"
+	"hotline/store/jptext"
 	"regexp"
 	"strings"
 	"time"
@@ -67,27 +68,41 @@ type LinkForm struct {
 	ConsentDate   string // empty: today
 }
 
-// LinkFields are the form's field names in screen order.
-var LinkFields = []string{"facility_oid", "consent", "consent_method", "consent_date"}
+// LinkSpec is the link form (連携), in screen order.
+var LinkSpec = Fields{
+	{Name: "facility_oid", Label: "連携先の施設ID（OID）", Max: 20, Required: true},
+	{Name: "consent", Label: "患者様の同意", Required: true},
+	{Name: "consent_method", Label: "同意の方法", Required: true},
+	{Name: "consent_date", Label: "同意日", Max: 30},
+}
 
-// LinkLabels name the fields.
-var LinkLabels = map[string]string{"facility_oid": "連携先の施設ID（OID）", "consent": "患者様の同意",
-	"consent_method": "同意の方法", "consent_date": "同意日", "reason": "理由"}
+// LinkFormFrom reads the form's values (by LinkSpec's names).
+func LinkFormFrom(v map[string]string) LinkForm {
+	return LinkForm{FacilityOID: v["facility_oid"], Consent: v["consent"], ConsentMethod: v["consent_method"], ConsentDate: v["consent_date"]}
+}
+
+// Values is the form as field name → value (to re-render it).
+func (f LinkForm) Values() map[string]string {
+	return map[string]string{"facility_oid": f.FacilityOID, "consent": f.Consent, "consent_method": f.ConsentMethod, "consent_date": f.ConsentDate}
+}
+
+// reasonSpec is the reason a member gives for an unlink or a deactivation.
+var reasonSpec = Fields{{Name: "reason", Label: "理由", Max: 500, Multiline: true}}
 
 var facilityOIDPattern = regexp.MustCompile(`^F[0-9]{6}$`)
 
 // NormalizeFacilityOID folds what a person types into a facility ID
 // (F + 6 digits); ok is false when it is not one.
 func NormalizeFacilityOID(s string) (string, bool) {
-	s = strings.ToUpper(strings.TrimSpace(NormalizeWidth(s)))
+	s = strings.ToUpper(strings.TrimSpace(jptext.NormalizeWidth(s)))
 	return s, facilityOIDPattern.MatchString(s)
 }
 
 // validate checks the form; now gives today in Japan for the default date.
 func (f *LinkForm) validate(now time.Time) (time.Time, error) {
 	fe := FieldErrors{}
-	if invalidInputText(f.FacilityOID) {
-		fe.Add("facility_oid", ErrControlCharacter.Error())
+	if jptext.InvalidText(f.FacilityOID) {
+		fe.Add("facility_oid", jptext.ErrControlCharacter.Error())
 	} else if oid, ok := NormalizeFacilityOID(f.FacilityOID); oid == "" {
 		fe.Add("facility_oid", "連携先の施設ID（OID）を入力してください")
 	} else if !ok {
@@ -111,7 +126,7 @@ func (f *LinkForm) validate(now time.Time) (time.Time, error) {
 	if strings.TrimSpace(f.ConsentDate) == "" {
 		y, m, d := now.In(Tokyo).Date()
 		date = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-	} else if t, err := ParseDate(f.ConsentDate); err != nil {
+	} else if t, err := jptext.ParseDate(f.ConsentDate); err != nil {
 		fe.Add("consent_date", err.Error())
 	} else {
 		y, m, d := now.In(Tokyo).Date()
@@ -194,7 +209,7 @@ func (db *DB) LinkPatient(a PRSActor, id string, f LinkForm) (PatientLink, error
 			return err
 		}
 		out = l
-		e := a.audit("patient.link", p.ID, "facility:"+target.OID+" consent:"+f.ConsentMethod+" "+f.ConsentDate)
+		e := a.audit(AuditPatientLink, p.ID, "facility:"+target.OID+" consent:"+f.ConsentMethod+" "+f.ConsentDate)
 		return AppendAudit(tx, e)
 	})
 	return out, err
@@ -209,7 +224,7 @@ func (db *DB) UnlinkPatient(a PRSActor, id, oid, reason string) error {
 	oid, _ = NormalizeFacilityOID(oid)
 	reason = strings.TrimSpace(normalizeNewlines(reason))
 	fe := FieldErrors{}
-	checkMultiline(fe, "reason", "理由", reason, false, 500)
+	reasonSpec.Check(fe, "reason", reason)
 	return db.Update(func(tx *Tx) error {
 		p, err := homePatientTx(tx, a, id)
 		if err != nil {
@@ -238,7 +253,7 @@ func (db *DB) UnlinkPatient(a PRSActor, id, oid, reason string) error {
 		if err := byFa.Delete(indexKey(oid, p.ID)); err != nil {
 			return err
 		}
-		return AppendAudit(tx, a.audit("patient.unlink", p.ID, "facility:"+oid+" "+clipRunes(reason, 200)))
+		return AppendAudit(tx, a.audit(AuditPatientUnlink, p.ID, "facility:"+oid+" "+clipRunes(reason, 200)))
 	})
 }
 

@@ -34,19 +34,9 @@ type registrar struct {
 	leading bool
 }
 
-var registrars sync.Map // *DB → *registrar
-
-func (db *DB) registrar() *registrar {
-	if r, ok := registrars.Load(db); ok {
-		return r.(*registrar)
-	}
-	r, _ := registrars.LoadOrStore(db, &registrar{})
-	return r.(*registrar)
-}
-
 // register queues a validated registration and waits for its commit.
 func (db *DB) register(a PRSActor, id string, f PatientForm) (Patient, error) {
-	r := db.registrar()
+	r := &db.registrar
 	reg := &registration{a: a, id: id, f: f, done: make(chan struct{})}
 	r.mu.Lock()
 	r.queue = append(r.queue, reg)

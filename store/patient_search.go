@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/base64"
+	"hotline/store/jptext"
 	"strings"
 	"time"
 
@@ -72,18 +73,18 @@ type PatientPage struct {
 //   - anything else (漢字) → substring of 氏名, spaces ignored.
 func ClassifyPatientQuery(q string) (PatientSearchMode, string) {
 	q = strings.TrimSpace(q)
-	if q == "" || invalidInputText(q) || len(q) > 200 {
+	if q == "" || jptext.InvalidText(q) || len(q) > 200 {
 		return SearchAll, ""
 	}
 	if id, err := NormalizePatientID(q); err == nil && id != "" {
 		return SearchID, id
 	}
-	if k := KanaSearchKey(q); k != "" {
+	if k := jptext.KanaSearchKey(q); k != "" {
 		return SearchKana, k
 	}
-	folded := strings.TrimSpace(NormalizeWidth(NormalizeDigits(q)))
+	folded := strings.TrimSpace(jptext.NormalizeWidth(jptext.NormalizeDigits(q)))
 	if !isDigits(folded) {
-		if t, err := ParseDate(q); err == nil && !t.IsZero() {
+		if t, err := jptext.ParseDate(q); err == nil && !t.IsZero() {
 			return SearchBirth, t.Format("20060102")
 		}
 	}
@@ -257,7 +258,7 @@ func (s *patientScan) backward(prefix0 []byte, cursor []byte, nameKey string) er
 // included (one line per page, naming the patients on it). The line goes
 // to the next group commit, which starts at once; the page does not wait
 // for its fsync (audit_queue.go).
-func (db *DB) AuditPatientsShown(a PRSActor, action string, ids []string) error {
+func (db *DB) AuditPatientsShown(a PRSActor, action AuditAction, ids []string) error {
 	if len(ids) == 0 {
 		return nil
 	}

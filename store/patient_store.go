@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"hotline/store/jptext"
 	"strings"
 	"time"
 
@@ -57,7 +58,7 @@ type PRSActor struct {
 	Remote      string
 }
 
-func (a PRSActor) audit(action, patientID, detail string) AuditEvent {
+func (a PRSActor) audit(action AuditAction, patientID, detail string) AuditEvent {
 	e := AuditEvent{Actor: a.MemberID, Action: action, Remote: a.Remote, Detail: detail}
 	if patientID != "" {
 		e.Object, e.Patient = "patient:"+patientID, patientID
@@ -162,9 +163,9 @@ const appendFill = 0.95
 func updatePatientIndexTx(tx *Tx, old *Patient, cur Patient) error {
 	idx := tx.bucket(bucketPatientIndex)
 	oid := cur.FacilityOID
-	kana, birth := KanaSearchKey(cur.NameKana), cur.BirthDate
+	kana, birth := jptext.KanaSearchKey(cur.NameKana), cur.BirthDate
 	if old != nil {
-		oldKana := KanaSearchKey(old.NameKana)
+		oldKana := jptext.KanaSearchKey(old.NameKana)
 		if oldKana != kana {
 			if err := idx.Delete(pxKana(oid, oldKana, cur.ID)); err != nil {
 				return err
@@ -263,7 +264,7 @@ func createPatientTx(tx *Tx, a PRSActor, id string, f PatientForm, checkDuplicat
 		CreatedAt: tx.Now, CreatedBy: a.MemberID, UpdatedAt: tx.Now, UpdatedBy: a.MemberID}
 	f.apply(&p)
 	if checkDuplicates {
-		cands, err := likelyDuplicatesTx(tx, a.FacilityOID, KanaSearchKey(p.NameKana), p.BirthDate, id)
+		cands, err := likelyDuplicatesTx(tx, a.FacilityOID, jptext.KanaSearchKey(p.NameKana), p.BirthDate, id)
 		if err != nil {
 			return Patient{}, err
 		}
@@ -294,7 +295,7 @@ func createPatientTx(tx *Tx, a PRSActor, id string, f PatientForm, checkDuplicat
 	if err := putPatientVersionTx(tx, seq, v); err != nil {
 		return Patient{}, err
 	}
-	return p, AppendAudit(tx, a.audit("patient.create", id, ""))
+	return p, AppendAudit(tx, a.audit(AuditPatientCreate, id, ""))
 }
 
 func addPatientCountTx(tx *Tx, oid string, delta int64) error {
@@ -363,8 +364,8 @@ func (db *DB) UpdatePatient(a PRSActor, id string, baseVersion int, f PatientFor
 		if err := checkChartTx(tx, p.FacilityOID, cur.ChartNumber, p.ID); err != nil {
 			return err
 		}
-		kana := KanaSearchKey(cur.NameKana)
-		if !f.ConfirmDuplicate && (kana != KanaSearchKey(p.NameKana) || !cur.BirthDate.Equal(p.BirthDate)) {
+		kana := jptext.KanaSearchKey(cur.NameKana)
+		if !f.ConfirmDuplicate && (kana != jptext.KanaSearchKey(p.NameKana) || !cur.BirthDate.Equal(p.BirthDate)) {
 			cands, err := likelyDuplicatesTx(tx, p.FacilityOID, kana, cur.BirthDate, p.ID)
 			if err != nil {
 				return err
@@ -387,7 +388,7 @@ func (db *DB) UpdatePatient(a PRSActor, id string, baseVersion int, f PatientFor
 			return err
 		}
 		out = cur
-		return AppendAudit(tx, a.audit("patient.update", p.ID, "fields:"+changedFieldNames(changes)))
+		return AppendAudit(tx, a.audit(AuditPatientUpdate, p.ID, "fields:"+changedFieldNames(changes)))
 	})
 	if err != nil {
 		return Patient{}, err
@@ -412,7 +413,7 @@ func (db *DB) SetPatientActive(a PRSActor, id string, active bool, reason string
 	}
 	reason = strings.TrimSpace(normalizeNewlines(reason))
 	fe := FieldErrors{}
-	checkMultiline(fe, "reason", "理由", reason, false, 500)
+	reasonSpec.Check(fe, "reason", reason)
 	var out Patient
 	err := db.Update(func(tx *Tx) error {
 		p, err := homePatientTx(tx, a, id)
@@ -429,10 +430,10 @@ func (db *DB) SetPatientActive(a PRSActor, id string, active bool, reason string
 			return Errorf(ECONFLICT, "この患者様は既に無効です")
 		}
 		cur := p
-		action, change := "reactivate", PatientChange{Field: "status", Old: PatientInactive.Label(), New: PatientActive.Label()}
+		action, audit, change := "reactivate", AuditPatientReactivate, PatientChange{Field: "status", Old: PatientInactive.Label(), New: PatientActive.Label()}
 		cur.Status, cur.InactiveReason = PatientActive, ""
 		if !active {
-			action, change = "deactivate", PatientChange{Field: "status", Old: PatientActive.Label(), New: PatientInactive.Label()}
+			action, audit, change = "deactivate", AuditPatientDeactivate, PatientChange{Field: "status", Old: PatientActive.Label(), New: PatientInactive.Label()}
 			cur.Status, cur.InactiveReason = PatientInactive, reason
 		}
 		cur.Version = p.Version + 1
@@ -449,7 +450,7 @@ func (db *DB) SetPatientActive(a PRSActor, id string, active bool, reason string
 			return err
 		}
 		out = cur
-		return AppendAudit(tx, a.audit("patient."+action, p.ID, clipRunes(reason, 200)))
+		return AppendAudit(tx, a.audit(audit, p.ID, clipRunes(reason, 200)))
 	})
 	return out, err
 }
@@ -484,7 +485,7 @@ func (db *DB) ViewPatient(a PRSActor, id string) (PatientRecord, error) {
 	if err != nil {
 		if ErrorCode(err) == ENOTFOUND {
 			// Probing for other facilities' patients is worth knowing about.
-			_ = db.Audit(AuditEvent{Actor: a.MemberID, Action: "patient.view", Object: "patient:" + clip(id, 20),
+			_ = db.Audit(AuditEvent{Actor: a.MemberID, Action: AuditPatientView, Object: "patient:" + clip(id, 20),
 				Remote: a.Remote, Result: ResultDenied})
 		}
 		return PatientRecord{}, err
@@ -493,7 +494,7 @@ func (db *DB) ViewPatient(a PRSActor, id string) (PatientRecord, error) {
 	if !rec.Home {
 		detail = "linked"
 	}
-	if err := db.Audit(a.audit("patient.view", rec.Patient.ID, detail)); err != nil {
+	if err := db.Audit(a.audit(AuditPatientView, rec.Patient.ID, detail)); err != nil {
 		return PatientRecord{}, err
 	}
 	return rec, nil

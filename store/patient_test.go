@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"hotline/store/jptext"
 	"slices"
 	"strings"
 	"sync"
@@ -147,7 +148,7 @@ func TestPatientValidation(t *testing.T) {
 		{"kana required", func(f *PatientForm) { f.NameKana = "" }, "name_kana", "フリガナを入力してください"},
 		{"kana kanji", func(f *PatientForm) { f.NameKana = "山田" }, "name_kana", "カナ"},
 		{"kana latin", func(f *PatientForm) { f.NameKana = "Yamada" }, "name_kana", "カナ"},
-		{"kana too long", func(f *PatientForm) { f.NameKana = strings.Repeat("ア", KanaMaxLength+1) }, "name_kana", "100文字以内"},
+		{"kana too long", func(f *PatientForm) { f.NameKana = strings.Repeat("ア", jptext.KanaMaxLength+1) }, "name_kana", "100文字以内"},
 		{"birth required", func(f *PatientForm) { f.BirthDate = "" }, "birth_date", "生年月日を入力してください"},
 		{"birth format", func(f *PatientForm) { f.BirthDate = "昔" }, "birth_date", "生年月日は YYYY-MM-DD または 和暦"},
 		{"birth no such day", func(f *PatientForm) { f.BirthDate = "2023-02-29" }, "birth_date", "存在しません"},
@@ -511,7 +512,7 @@ func TestSearchPagination(t *testing.T) {
 				case SearchAll:
 					want++
 				case SearchKana:
-					if strings.HasPrefix(KanaSearchKey(p.NameKana), key) {
+					if strings.HasPrefix(jptext.KanaSearchKey(p.NameKana), key) {
 						want++
 					}
 				case SearchName:
@@ -531,7 +532,7 @@ func TestSearchPagination(t *testing.T) {
 		}
 		if mode == SearchKana {
 			for i := 1; i < len(ref); i++ {
-				if KanaSearchKey(ref[i-1].NameKana) > KanaSearchKey(ref[i].NameKana) {
+				if jptext.KanaSearchKey(ref[i-1].NameKana) > jptext.KanaSearchKey(ref[i].NameKana) {
 					t.Fatalf("kana results out of order: %s > %s", ref[i-1].NameKana, ref[i].NameKana)
 				}
 			}
@@ -605,11 +606,11 @@ func TestIndexesStayConsistent(t *testing.T) {
 				}
 				switch kind {
 				case "k":
-					if !strings.Contains(string(k), KanaSearchKey(p.NameKana)+"\x00") {
+					if !strings.Contains(string(k), jptext.KanaSearchKey(p.NameKana)+"\x00") {
 						t.Errorf("stale kana entry for %s", id)
 					}
 				case "b":
-					if !strings.Contains(string(k), p.BirthDate.Format("20060102")+"\x00"+KanaSearchKey(p.NameKana)+"\x00") {
+					if !strings.Contains(string(k), p.BirthDate.Format("20060102")+"\x00"+jptext.KanaSearchKey(p.NameKana)+"\x00") {
 						t.Errorf("stale birth entry for %s", id)
 					}
 				case "c":
@@ -771,7 +772,7 @@ func TestPatientLinks(t *testing.T) {
 	}
 	details := map[string][]string{}
 	for _, e := range page.Events {
-		details[e.Action+"/"+e.Actor] = append(details[e.Action+"/"+e.Actor], e.Detail)
+		details[string(e.Action)+"/"+e.Actor] = append(details[string(e.Action)+"/"+e.Actor], e.Detail)
 	}
 	for _, want := range []struct{ action, actor, detail string }{
 		{"patient.create", fx.a.MemberID, ""},
@@ -1178,10 +1179,10 @@ func TestGeneratedPatientsAreValid(t *testing.T) {
 		if err := f.validate(now); err != nil {
 			t.Fatalf("name %d: %v %v", i, err, ErrorFields(err))
 		}
-		if readings[KanaSearchKey(kana)] {
+		if readings[jptext.KanaSearchKey(kana)] {
 			t.Fatalf("reading %s twice", kana)
 		}
-		readings[KanaSearchKey(kana)] = true
+		readings[jptext.KanaSearchKey(kana)] = true
 	}
 	if GeneratedNames() < 3000 {
 		t.Fatalf("%d names", GeneratedNames())

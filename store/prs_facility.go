@@ -3,7 +3,9 @@ package store
 import (
 	"encoding/json"
 	"errors"
+	"hotline/store/jptext"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -17,7 +19,7 @@ const errPRSUnlock = "施設ID（OID）または施設パスワードが正し�
 // throttled like login (prs_throttle.go); it audits failures under action.
 // A wrong pair is EUNAUTHORIZED, also when it starts a hold (the message
 // then says so); the attempts after it are ETHROTTLED, with RetryAt.
-func (db *DB) checkFacilityPassword(memberID, oid, password, remote, action string) (Facility, error) {
+func (db *DB) checkFacilityPassword(memberID, oid, password, remote string, action AuditAction) (Facility, error) {
 	m, err := db.Member(memberID)
 	if err != nil {
 		return Facility{}, err
@@ -67,14 +69,20 @@ func (db *DB) checkFacilityPassword(memberID, oid, password, remote, action stri
 // PRSUnlock checks the facility OID and password a member typed for PRS
 // and audits the result. The caller records the unlock in the session.
 // Wrong pairs are EUNAUTHORIZED; too many failures ETHROTTLED (RetryAt
+// PRSUnlockSpec is the facility unlock (施設認証) of PRS.
+var PRSUnlockSpec = Fields{
+	{Name: "oid", Label: "施設ID（OID）", Max: 20, Required: true},
+	{Name: "password", Label: "施設パスワード", Required: true},
+}
+
 // tells until when).
 func (db *DB) PRSUnlock(memberID, oid, password, remote string) (Facility, error) {
 	oid, _ = NormalizeFacilityOID(oid)
-	f, err := db.checkFacilityPassword(memberID, oid, password, remote, "prs.unlock")
+	f, err := db.checkFacilityPassword(memberID, oid, password, remote, AuditPRSUnlock)
 	if err != nil {
 		return Facility{}, err
 	}
-	if err := db.Audit(AuditEvent{Actor: memberID, Action: "prs.unlock", Object: "facility:" + f.OID, Remote: remote}); err != nil {
+	if err := db.Audit(AuditEvent{Actor: memberID, Action: AuditPRSUnlock, Object: "facility:" + f.OID, Remote: remote}); err != nil {
 		return Facility{}, err
 	}
 	return f, nil
@@ -89,18 +97,28 @@ type FacilityInfoForm struct {
 	Departments string // 診療科, one per line (or separated by 、 or commas)
 }
 
-// FacilityInfoFields are the form's field names in screen order.
-var FacilityInfoFields = []string{"name", "postal", "address", "phone", "departments", "current", "new", "confirm"}
+// FacilityInfoSpec is 施設情報修正 (the facility's data and, optionally, a
+// new facility password), in screen order.
+var FacilityInfoSpec = Fields{
+	{Name: "name", Label: "施設名", Max: 100, Required: true},
+	{Name: "postal", Label: "郵便番号", Max: 10, Required: true},
+	{Name: "address", Label: "所在地", Max: 200, Required: true},
+	{Name: "phone", Label: "電話番号", Max: 20, Required: true},
+	{Name: "departments", Label: "診療科", Multiline: true},
+	{Name: "current", Label: "現在の施設パスワード", Max: PasswordMaxBytes},
+	{Name: "new", Label: "新しい施設パスワード", Max: PasswordMaxBytes},
+	{Name: "confirm", Label: "新しい施設パスワード（確認）", Max: PasswordMaxBytes},
+}
 
-// FacilityInfoLabels name the fields.
-var FacilityInfoLabels = map[string]string{"name": "施設名", "postal": "郵便番号", "address": "所在地", "phone": "電話番号",
-	"departments": "診療科", "current": "現在の施設パスワード", "new": "新しい施設パスワード", "confirm": "新しい施設パスワード（確認）"}
+// Values is the form as field name → value (to re-render it).
+func (f FacilityInfoForm) Values() map[string]string {
+	return map[string]string{"name": f.Name, "postal": f.Postal, "address": f.Address, "phone": f.Phone, "departments": f.Departments}
+}
 
-// Limits of the facility fields.
+// Limits of the 診療科 list.
 const (
-	maxFacilityName = 100
-	maxDepartments  = 30
-	maxDepartment   = 30
+	maxDepartments = 30
+	maxDepartment  = 30
 )
 
 // ParseDepartments splits a 診療科 list typed one per line, or with 、 ､ ，
@@ -131,12 +149,12 @@ func (f *FacilityInfoForm) Validate() error {
 	// As the application that registered the facility wrote it (full-width
 	// ASCII folded, one ASCII space between words): saving the page as it
 	// is changes nothing.
-	f.Name = strings.Join(strings.FieldsFunc(NormalizeWidth(f.Name), isSpaceSeparator), " ")
-	if invalidInputText(f.Name) {
-		fe.Add("name", ErrControlCharacter.Error())
+	f.Name = strings.Join(strings.FieldsFunc(jptext.NormalizeWidth(f.Name), isSpaceSeparator), " ")
+	if jptext.InvalidText(f.Name) {
+		fe.Add("name", jptext.ErrControlCharacter.Error())
 	}
-	checkText(fe, "name", "施設名", f.Name, true, maxFacilityName)
-	if p, err := NormalizePostal(f.Postal); err != nil {
+	FacilityInfoSpec.Check(fe, "name", f.Name)
+	if p, err := jptext.NormalizePostal(f.Postal); err != nil {
 		fe.Add("postal", err.Error())
 	} else if p == "" {
 		fe.Add("postal", "郵便番号を入力してください")
@@ -144,19 +162,19 @@ func (f *FacilityInfoForm) Validate() error {
 		f.Postal = p
 	}
 	f.Address = strings.TrimSpace(f.Address)
-	if invalidInputText(f.Address) {
-		fe.Add("address", ErrControlCharacter.Error())
+	if jptext.InvalidText(f.Address) {
+		fe.Add("address", jptext.ErrControlCharacter.Error())
 	}
-	checkText(fe, "address", "所在地", f.Address, true, maxAddress)
-	if p, err := NormalizePhone(f.Phone); err != nil {
+	FacilityInfoSpec.Check(fe, "address", f.Address)
+	if p, err := jptext.NormalizePhone(f.Phone); err != nil {
 		fe.Add("phone", err.Error())
 	} else if p == "" {
 		fe.Add("phone", "電話番号を入力してください")
 	} else {
 		f.Phone = p
 	}
-	if invalidInputText(strings.NewReplacer("\r", "", "\n", "").Replace(f.Departments)) {
-		fe.Add("departments", ErrControlCharacter.Error())
+	if jptext.InvalidText(strings.NewReplacer("\r", "", "\n", "").Replace(f.Departments)) {
+		fe.Add("departments", jptext.ErrControlCharacter.Error())
 	} else {
 		deps := ParseDepartments(f.Departments)
 		if len(deps) > maxDepartments {
@@ -213,7 +231,7 @@ func (db *DB) PRSUpdateFacility(a PRSActor, form FacilityInfoForm) (Facility, er
 		}
 		out = f
 		out.UpdatedAt = tx.Now
-		return AppendAudit(tx, AuditEvent{Actor: a.MemberID, Action: "facility.update", Object: "facility:" + f.OID,
+		return AppendAudit(tx, AuditEvent{Actor: a.MemberID, Action: AuditFacilityUpdate, Object: "facility:" + f.OID,
 			Remote: a.Remote, Detail: "fields:" + strings.Join(changed, ",")})
 	})
 	return out, err
@@ -249,7 +267,7 @@ func (db *DB) PRSChangeFacilityPassword(a PRSActor, form FacilityPasswordForm, k
 		fe.Add("confirm", "確認用のパスワードが一致しません")
 	}
 	if form.Current != "" {
-		if _, err := db.checkFacilityPassword(a.MemberID, a.FacilityOID, form.Current, a.Remote, "facility.password"); err != nil {
+		if _, err := db.checkFacilityPassword(a.MemberID, a.FacilityOID, form.Current, a.Remote, AuditFacilityPassword); err != nil {
 			if ErrorCode(err) != EUNAUTHORIZED {
 				return err
 			}
@@ -276,8 +294,8 @@ func (db *DB) PRSChangeFacilityPassword(a PRSActor, form FacilityPasswordForm, k
 		if dropped, err = relockPRSTx(tx, f.OID, keepSession); err != nil {
 			return err
 		}
-		return AppendAudit(tx, AuditEvent{Actor: a.MemberID, Action: "facility.password", Object: "facility:" + f.OID,
-			Remote: a.Remote, Detail: "relocked:" + itoa(len(dropped))})
+		return AppendAudit(tx, AuditEvent{Actor: a.MemberID, Action: AuditFacilityPassword, Object: "facility:" + f.OID,
+			Remote: a.Remote, Detail: "relocked:" + strconv.Itoa(len(dropped))})
 	})
 	if err != nil {
 		return err

@@ -144,7 +144,7 @@ func (db *DB) CreateRequest(memberID string, f RequestForm, remote string) (Requ
 		if err := putRequestTx(tx, r); err != nil {
 			return err
 		}
-		return AppendAudit(tx, AuditEvent{Actor: memberID, Action: "request.create", Object: "request:" + r.ID, Remote: remote, Detail: string(f.Kind)})
+		return AppendAudit(tx, AuditEvent{Actor: memberID, Action: AuditRequestCreate, Object: "request:" + r.ID, Remote: remote, Detail: string(f.Kind)})
 	})
 	return r, err
 }
@@ -266,10 +266,10 @@ func (db *DB) DecideRequest(id string, d Decision, operator, remote string) (Req
 			return Errorf(ECONFLICT, "この申請はすでに処理されています（%s、%s）", r.Status.Label(), r.DecidedBy)
 		}
 		r.DecidedAt, r.DecidedBy, r.Answer = tx.Now, operator, d.Answer
-		action := "request.reject"
+		action := AuditRequestReject
 		r.Status = RequestRejected
 		if d.Approve {
-			action = "request.approve"
+			action = AuditRequestApprove
 			r.Status = RequestApproved
 			switch r.Kind {
 			case RequestCertReissue:

@@ -93,7 +93,7 @@ func TestRequestsLifecycle(t *testing.T) {
 	page, _ := db.ListAudit(AuditFilter{Actor: "admin"})
 	var actions []string
 	for _, e := range page.Events {
-		actions = append(actions, e.Action)
+		actions = append(actions, string(e.Action))
 	}
 	want := []string{"request.approve", "cert.grant_reissue", "request.reject"}
 	if len(actions) != 3 || actions[0] != want[0] || actions[1] != want[1] || actions[2] != want[2] {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"hotline/store/jptext"
 	"strings"
 	"unicode/utf8"
 )
@@ -76,20 +77,20 @@ func (s *Settings) Validate() error {
 	req("address", "住所", &s.Address, 200)
 	req("portal_url", "ポータルURL", &s.PortalURL, 200)
 	if s.Postal != DefaultSettings().Postal {
-		if p, err := NormalizePostal(s.Postal); err != nil {
+		if p, err := jptext.NormalizePostal(s.Postal); err != nil {
 			fe.Add("postal", err.Error())
 		} else {
 			s.Postal = p
 		}
 	}
 	if s.Phone != DefaultSettings().Phone {
-		if p, err := NormalizePhone(s.Phone); err != nil {
+		if p, err := jptext.NormalizePhone(s.Phone); err != nil {
 			fe.Add("phone", err.Error())
 		} else {
 			s.Phone = p
 		}
 	}
-	if e, err := NormalizeEmail(s.Email); err != nil {
+	if e, err := jptext.NormalizeEmail(s.Email); err != nil {
 		fe.Add("email", err.Error())
 	} else {
 		s.Email = e
@@ -133,7 +134,7 @@ func (db *DB) SaveSettings(s Settings, actor, remote string) error {
 		if err := putJSON(tx.bucket(bucketSettings), keySettings, s); err != nil {
 			return err
 		}
-		return AppendAudit(tx, AuditEvent{Actor: actor, Action: "settings.update", Object: "settings", Remote: remote})
+		return AppendAudit(tx, AuditEvent{Actor: actor, Action: AuditSettingsUpdate, Object: "settings", Remote: remote})
 	})
 	if err == nil {
 		db.settings.Store(&s)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"hotline/store/jptext"
 	"net/url"
 	"sort"
 	"strconv"
@@ -35,9 +36,9 @@ type SiteLinkForm struct {
 func (f *SiteLinkForm) Validate() (SiteLink, error) {
 	fe := FieldErrors{}
 	f.Title = strings.TrimSpace(f.Title)
-	f.URL = strings.TrimSpace(NormalizeWidth(f.URL))
+	f.URL = strings.TrimSpace(jptext.NormalizeWidth(f.URL))
 	f.Description = strings.TrimSpace(f.Description)
-	f.Order = strings.TrimSpace(NormalizeDigits(f.Order))
+	f.Order = strings.TrimSpace(jptext.NormalizeDigits(f.Order))
 	checkText(fe, "title", "サイト名", f.Title, true, 100)
 	checkText(fe, "url", "URL", f.URL, true, 500)
 	if _, bad := fe["url"]; !bad {
@@ -99,14 +100,14 @@ func (db *DB) SaveSiteLink(id string, f SiteLinkForm, actor, remote string) (Sit
 	}
 	err = db.Update(func(tx *Tx) error {
 		b := tx.bucket(bucketSiteLinks)
-		action := "link.update"
+		action := AuditLinkUpdate
 		if id == "" {
 			seq, err := b.NextSequence()
 			if err != nil {
 				return err
 			}
 			l.ID, l.CreatedAt = sequenceID("L", seq), tx.Now
-			action = "link.create"
+			action = AuditLinkCreate
 		} else {
 			var old SiteLink
 			found, err := getJSON(b, []byte(id), &old)
@@ -142,6 +143,6 @@ func (db *DB) DeleteSiteLink(id, actor, remote string) error {
 		if err := b.Delete([]byte(id)); err != nil {
 			return err
 		}
-		return AppendAudit(tx, AuditEvent{Actor: actor, Action: "link.delete", Object: "link:" + id, Remote: remote, Detail: l.Title + " " + l.URL})
+		return AppendAudit(tx, AuditEvent{Actor: actor, Action: AuditLinkDelete, Object: "link:" + id, Remote: remote, Detail: l.Title + " " + l.URL})
 	})
 }

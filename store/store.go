@@ -37,6 +37,10 @@ type DB struct {
 
 	// auditQ writes audit lines of list and search views (audit_queue.go).
 	auditQ *auditQueue
+
+	// registrar groups concurrent patient registrations into one commit
+	// (patient_register.go).
+	registrar registrar
 }
 
 // CertificateGeneration is bumped by every certificate change.

@@ -33,6 +33,7 @@ import (
 	"encoding/json"
 	"net/netip"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -385,9 +386,9 @@ func (db *DB) LoginFailed(a LoginAttempt) (*LoginHold, error) {
 			case h.PRS():
 				actor, detail = h.MemberID(), "施設認証（患者様登録ソフト）のID+アドレスの一時停止"
 			}
-			if err := AppendAudit(tx, AuditEvent{Actor: actor, Action: "login.hold", Object: "login-hold:" + h.Key(),
+			if err := AppendAudit(tx, AuditEvent{Actor: actor, Action: AuditLoginHold, Object: "login-hold:" + h.Key(),
 				Remote: a.Addr, Result: ResultDenied,
-				Detail: detail + "（失敗" + itoa(h.Failures) + "回、" + clock(h.Until) + "まで）"}); err != nil {
+				Detail: detail + "（失敗" + strconv.Itoa(h.Failures) + "回、" + clock(h.Until) + "まで）"}); err != nil {
 				return err
 			}
 		}
@@ -565,7 +566,7 @@ func (db *DB) ClearLoginHold(key, actor, remote string) error {
 		if err := tx.bucket(bucketLoginFailures).Delete(holdDBKey(key)); err != nil {
 			return err
 		}
-		return AppendAudit(tx, AuditEvent{Actor: actor, Action: "login.hold_clear", Object: "login-hold:" + key, Remote: remote, Detail: h.Account})
+		return AppendAudit(tx, AuditEvent{Actor: actor, Action: AuditLoginHoldClear, Object: "login-hold:" + key, Remote: remote, Detail: h.Account})
 	})
 	if err != nil {
 		return err
@@ -598,8 +599,8 @@ func (db *DB) ClearAccountLoginLimits(account, actor, remote string) error {
 		if err != nil {
 			return err
 		}
-		return AppendAudit(tx, AuditEvent{Actor: actor, Action: "login.hold_clear", Object: "member:" + account, Remote: remote,
-			Detail: "ログイン制限をすべて解除（一時停止" + itoa(n+p) + "件、うち施設認証" + itoa(p) + "件）"})
+		return AppendAudit(tx, AuditEvent{Actor: actor, Action: AuditLoginHoldClear, Object: "member:" + account, Remote: remote,
+			Detail: "ログイン制限をすべて解除（一時停止" + strconv.Itoa(n+p) + "件、うち施設認証" + strconv.Itoa(p) + "件）"})
 	})
 	if err != nil {
 		return err

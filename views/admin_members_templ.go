@@ -1057,9 +1057,9 @@ func MemberDetail(v MemberDetailView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var56 string
-				templ_7745c5c3_Var56, templ_7745c5c3_Err = templ.JoinStringErrs(AuditActionLabel(e.Action))
+				templ_7745c5c3_Var56, templ_7745c5c3_Err = templ.JoinStringErrs(e.Action.Label())
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin_members.templ`, Line: 220, Col: 39}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/admin_members.templ`, Line: 220, Col: 29}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var56))
 				if templ_7745c5c3_Err != nil {
@@ -1290,21 +1290,6 @@ func MemberDetail(v MemberDetailView) templ.Component {
 		}
 		return nil
 	})
-}
-
-// AuditActionLabel names the login-related audit actions in Japanese.
-func AuditActionLabel(action string) string {
-	switch action {
-	case "login":
-		return "ログイン"
-	case "login.hold":
-		return "ログイン一時停止"
-	case "login.hold_clear":
-		return "一時停止の解除"
-	case "logout":
-		return "ログアウト"
-	}
-	return action
 }
 
 // AuditResultLabel is an audit result in Japanese.

@@ -3,8 +3,11 @@
 package views
 
 import (
+	"strconv"
+
 	"context"
 	"encoding/json"
+	"github.com/a-h/templ"
 	"time"
 
 	"hotline/static"
@@ -53,6 +56,32 @@ type Form struct {
 	Labels map[string]string
 	// Message is a form-wide error (e.g. a wrong password).
 	Message string
+	// Spec is the form's field spec (labels, limits, 必須), when it has one:
+	// FieldOf, Input and TextArea read it.
+	Spec store.Fields
+}
+
+// NewForm is a form with its spec: the summary's order and labels come
+// from it.
+func NewForm(spec store.Fields, values map[string]string) Form {
+	if values == nil {
+		values = map[string]string{}
+	}
+	return Form{Values: values, Spec: spec, Order: spec.Names(), Labels: spec.Labels()}
+}
+
+// specAttrs are the maxlength and required attributes the spec gives the
+// named input.
+func (f Form) specAttrs(name string) templ.Attributes {
+	sf := f.Spec.Field(name)
+	a := templ.Attributes{}
+	if sf.Max > 0 {
+		a["maxlength"] = strconv.Itoa(sf.Max)
+	}
+	if sf.Required {
+		a["required"] = true
+	}
+	return a
 }
 
 // Get returns a submitted value.

@@ -13,6 +13,8 @@
 // spaces.
 package pdf
 
+import "hotline/store"
+
 // Operator is the operator's (ほっとラインセンター's) mailing and contact
 // block, printed on every document: where forms are mailed to and whom to
 // ask.
@@ -25,4 +27,10 @@ type Operator struct {
 	Phone        string
 	Email        string
 	PortalURL    string // the portal's address, https://…
+}
+
+// OperatorOf is the operator's block as the settings hold it.
+func OperatorOf(st store.Settings) Operator {
+	return Operator{SiteName: st.SiteName, Organisation: st.Organisation, Department: st.Department,
+		Postal: st.Postal, Address: st.Address, Phone: st.Phone, Email: st.Email, PortalURL: st.PortalURL}
 }

@@ -1,0 +1,60 @@
+package prs
+
+import (
+	"github.com/a-h/templ"
+	"github.com/gofiber/fiber/v2"
+
+	"hotline/handlers/web"
+	"hotline/store"
+	"hotline/views"
+	prsviews "hotline/views/prs"
+)
+
+func linkForm(values map[string]string) views.Form {
+	return views.NewForm(store.LinkSpec, values)
+}
+
+// showPatient is a patient's page: the full record, links and history for
+// the registering facility; what identifies the patient for a linked one;
+// 404 for everyone else.
+func (h *Handlers) showPatient(c *fiber.Ctx) error {
+	rec, err := h.db.ViewPatient(prsActor(c), patientParam(c))
+	if err != nil {
+		return err
+	}
+	today := h.db.Now().In(store.Tokyo).Format("2006-01-02")
+	return h.web.Render(c, rec.Patient.Name+" 様", prsviews.PatientPage(prsviews.PatientView{Nav: h.prsNav(c, "patients"), Rec: rec,
+		LinkForm: linkForm(map[string]string{"consent_date": today}), Flash: prsFlash(c), Now: h.db.Now()}))
+}
+
+// savePatientLink links the patient to another facility with the
+// patient's consent.
+func (h *Handlers) savePatientLink(c *fiber.Ctx) error {
+	a, id := prsActor(c), patientParam(c)
+	f := store.LinkFormFrom(web.Bind(c, store.LinkSpec))
+	_, err := h.db.LinkPatient(a, id, f)
+	if err == nil {
+		return web.Redirect(c, "/prs/patients/"+id+"?done=prs-linked")
+	}
+	if store.ErrorCode(err) != store.EINVALID {
+		return err
+	}
+	rec, rerr := h.db.ViewPatient(a, id)
+	if rerr != nil {
+		return rerr
+	}
+	values := f.Values()
+	return h.web.InvalidForm(c, err, rec.Patient.Name+" 様", func(form views.Form) templ.Component {
+		return prsviews.PatientPage(prsviews.PatientView{Nav: h.prsNav(c, "patients"), Rec: rec, LinkForm: form, Now: h.db.Now()})
+	}, linkForm(values))
+}
+
+// revokePatientLink unlinks (consent withdrawn); the link stays in the
+// history.
+func (h *Handlers) revokePatientLink(c *fiber.Ctx) error {
+	id := patientParam(c)
+	if err := h.db.UnlinkPatient(prsActor(c), id, c.Params("oid"), c.FormValue("reason")); err != nil {
+		return err
+	}
+	return web.Redirect(c, "/prs/patients/"+id+"?done=prs-unlinked")
+}

@@ -1,0 +1,95 @@
+package web
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gofiber/fiber/v2"
+
+	"hotline/store"
+	"hotline/views"
+)
+
+// The shell's middleware and guard leave what they learnt about the request
+// in its locals; these keys and accessors are the only way to them.
+const (
+	localSession = "session"
+	localMember  = "member"
+	localViewer  = "viewer"
+)
+
+// SessionOf is the request's session, nil when anonymous.
+func SessionOf(c *fiber.Ctx) *store.Session {
+	sess, _ := c.Locals(localSession).(*store.Session)
+	return sess
+}
+
+// SetSession records the request's session (nil: none).
+func SetSession(c *fiber.Ctx, sess *store.Session) {
+	if sess == nil {
+		c.Locals(localSession, nil)
+		return
+	}
+	c.Locals(localSession, sess)
+}
+
+// MemberOf is the logged-in account (set by the guard), nil when none.
+func MemberOf(c *fiber.Ctx) *store.Member {
+	m, _ := c.Locals(localMember).(*store.Member)
+	return m
+}
+
+// SetMember records the logged-in account and how the layout shows them
+// (nil: nobody, e.g. a page rendered after the session ended).
+func SetMember(c *fiber.Ctx, m *store.Member, passwordOnly bool) {
+	if m == nil {
+		c.Locals(localMember, nil)
+		c.Locals(localViewer, nil)
+		return
+	}
+	c.Locals(localMember, m)
+	c.Locals(localViewer, &views.Viewer{ID: m.ID, Name: m.Name, Operator: m.IsOperator(), PasswordOnly: passwordOnly})
+}
+
+// IsRead reports a GET or HEAD: a page view, which HEAD answers like GET
+// without the body.
+func IsRead(c *fiber.Ctx) bool {
+	return c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead
+}
+
+// IsHTMX reports a request made by htmx.
+func IsHTMX(c *fiber.Ctx) bool { return c.Get("HX-Request") == "true" }
+
+// Redirect answers 303 See Other, the answer to every successful POST.
+func Redirect(c *fiber.Ctx, to string) error {
+	return c.Redirect(to, fiber.StatusSeeOther)
+}
+
+// SafeNext accepts only local paths as a destination after a login.
+// Browsers drop tabs and newlines from a URL and read a backslash as a
+// slash, so "/\t/evil.example" would leave the site: control characters and
+// backslashes are refused anywhere in it.
+func SafeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || len(next) > 500 || !utf8.ValidString(next) ||
+		strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
+		return ""
+	}
+	return next
+}
+
+// Posted reports whether the request's form carries the field at all (an
+// empty value counts; a missing field does not).
+func Posted(c *fiber.Ctx, name string) bool {
+	if c.Request().PostArgs().Has(name) {
+		return true
+	}
+	if mf, err := c.MultipartForm(); err == nil {
+		_, ok := mf.Value[name]
+		return ok
+	}
+	return false
+}
+
+// SessionCookie holds a member's session token: __Host- keeps it to this
+// host, over HTTPS, for the whole site.
+const SessionCookie = "__Host-hotline"
