@@ -185,11 +185,11 @@ func TestPenalty(t *testing.T) {
 		{"#.#.#.#.#.#", 0},
 		{"#####.#.#.#", 3},
 		{"#######.#.#", 5},
-		{"#.###.#.#.#", 40},             // the edge counts as light before it
-		{".#.###.#.#.#", 40},            // light before it, partly beyond the edge
-		{"#.#.###.#.#.#", 0},            // dark before it and after it
-		{"....#.###.#....", 80},         // light on both sides counts twice
-		{"##.###.#.#.", 0},              // 1:1:3:1:1 with dark on either side
+		{"#.###.#.#.#", 40},                // the edge counts as light before it
+		{".#.###.#.#.#", 40},               // light before it, partly beyond the edge
+		{"#.#.###.#.#.#", 0},               // dark before it and after it
+		{"....#.###.#....", 80},            // light on both sides counts twice
+		{"##.###.#.#.", 0},                 // 1:1:3:1:1 with dark on either side
 		{"#.#.#.#.#.#.#.#.#.##.###.#", 40}, // the edge after
 	}
 	for _, c := range cases {

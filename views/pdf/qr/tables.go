@@ -58,7 +58,7 @@ func alignmentPositions(v int) []int {
 	}
 	n := v/7 + 2
 	size := 4*v + 17
-	step := (v*8+n*3+5)/(n*4-4)*2
+	step := (v*8 + n*3 + 5) / (n*4 - 4) * 2
 	pos := make([]int, n)
 	pos[0] = 6
 	for i, p := n-1, size-7; i >= 1; i, p = i-1, p-step {
