@@ -51,7 +51,7 @@ func (c PatientAccessCard) Render() ([]byte, error) {
 	if len(url) > qrMaxBytes {
 		return nil, fmt.Errorf("pdf: %s: the patient page address is too long", titleAccessCard)
 	}
-	d, err := newDoc(titleAccessCard, c.Operator)
+	d, err := newDoc(titleAccessCard, a4, Letterhead{Operator: c.Operator})
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +101,7 @@ func (c PatientAccessCard) Render() ([]byte, error) {
 	if p := strings.TrimSpace(c.FacilityPhone); p != "" {
 		issuer += "\n電話　" + p
 	}
-	d.tableRow(10, lab(labelW, "発行元"), val(contentW-labelW, issuer))
+	d.tableRow(10, lab(labelW, "発行元"), val(d.w-labelW, issuer))
 	return d.render()
 }
 
