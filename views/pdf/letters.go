@@ -160,8 +160,8 @@ func (d *doc) letterHead(date, addresseeLine, addressee string, lh Letterhead) {
 // baseline with its value so that the pair stays one line of text.
 func (d *doc) credentials(idLabel, id, pwLabel, pw string) error {
 	const (
-		h      = 14.0
-		base   = 9.8 // baseline from the top of the row
+		h    = 14.0
+		base = 9.8 // baseline from the top of the row
 	)
 	valueW := d.w - labelW
 	for _, p := range [][2]string{{idLabel, id}, {pwLabel, pw}} {
