@@ -143,6 +143,12 @@ func (d *doc) text(s string, st style, top float64) core.Component {
 
 // textAt is text with its own inset from the cell's left border.
 func (d *doc) textAt(s string, st style, top, left float64) core.Component {
+	return d.textIn(s, st, top, left, padX)
+}
+
+// textIn is text with its own insets from the cell's left and right
+// borders.
+func (d *doc) textIn(s string, st style, top, left, right float64) core.Component {
 	s = strings.ReplaceAll(d.fi.sanitize(s), "\n", " ")
 	for _, r := range s {
 		d.used[r] = true
@@ -163,7 +169,7 @@ func (d *doc) textAt(s string, st style, top, left float64) core.Component {
 		Align:  a,
 		Top:    max(top, 0),
 		Left:   left,
-		Right:  padX,
+		Right:  right,
 	})
 }
 
@@ -180,8 +186,11 @@ func (d *doc) fit(s string, want, least, w float64) (float64, bool) {
 }
 
 // wrap breaks s for a cell w millimetres wide.
-func (d *doc) wrap(s string, st style, w float64) []string {
-	return wrapEm(d.fi.sanitize(s), (w-2*padX-slack)/st.mm(), d.fi.em)
+func (d *doc) wrap(s string, st style, w float64) []string { return d.wrapIn(s, st, w-2*padX) }
+
+// wrapIn breaks s for a text inner millimetres wide.
+func (d *doc) wrapIn(s string, st style, inner float64) []string {
+	return wrapEm(d.fi.sanitize(s), (inner-slack)/st.mm(), d.fi.em)
 }
 
 // truncate wraps s for a cell w millimetres wide and keeps at most n
@@ -294,13 +303,17 @@ func (d *doc) keepWithNext(n int) {
 	}
 }
 
-// cell is one bordered box of a table row.
+// cell is one bordered box of a table row or a form.
 type cell struct {
 	w     int    // width in millimetres
 	text  string // may hold '\n'
 	st    style
-	label bool // a field name: grey background
+	label bool // a field name: grey background (in a table row)
 	bare  bool // no border
+
+	caption string  // a small label in the top-left corner (保険者番号 …), the text below it
+	top     bool    // text from the top (below the caption) rather than centred
+	minSize float64 // text shrinks down to this size to fit a box of fixed height (forms; 0: sizeLeast)
 }
 
 // lab and val make the usual label and value cells.
@@ -317,6 +330,11 @@ func (d *doc) tableRow(minH float64, cells ...cell) {
 	for i, c := range cells {
 		wrapped[i] = d.wrap(c.text, c.st, float64(c.w))
 		h = max(h, linesHeight(len(wrapped[i]), c.st)+2*padY)
+		if c.caption != "" {
+			cst := style{size: sizeCaption}
+			capH := padX*0.5 + linesHeight(len(d.wrap(c.caption, cst, float64(c.w))), cst) + 0.6
+			h = max(h, capH+linesHeight(len(wrapped[i]), c.st)+padX)
+		}
 	}
 	if h > maxRowH {
 		d.flowRow(0, cells...)
@@ -324,7 +342,14 @@ func (d *doc) tableRow(minH float64, cells ...cell) {
 	}
 	cols := make([]core.Col, len(cells))
 	for i, c := range cells {
-		cols[i] = col.New(c.w).Add(d.lines(wrapped[i], c.st, h)...)
+		cols[i] = col.New(c.w)
+		if c.caption != "" || c.top {
+			cs, err := d.boxText(c, float64(c.w), h, padX)
+			d.fail(err)
+			cols[i] = cols[i].Add(cs...)
+		} else {
+			cols[i] = cols[i].Add(d.lines(wrapped[i], c.st, h)...)
+		}
 		if !c.bare {
 			cols[i] = cols[i].WithStyle(c.cellStyle(border.Full))
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/johnfercher/maroto/v2/pkg/components/col"
 	"github.com/johnfercher/maroto/v2/pkg/components/image"
 	"github.com/johnfercher/maroto/v2/pkg/components/row"
+	"github.com/johnfercher/maroto/v2/pkg/consts/align"
 	"github.com/johnfercher/maroto/v2/pkg/consts/extension"
 	"github.com/johnfercher/maroto/v2/pkg/core"
 	"github.com/johnfercher/maroto/v2/pkg/core/entity"
@@ -158,8 +159,9 @@ func (c *lru) put(key string, q *qrCode) {
 
 // qrRow adds a row holding the QR code of payload, the symbols side by
 // side at module millimetres a module (qrModule for legible print), flush
-// right with caption beside them on the left (e.g. 「処方箋情報（2次元シンボル）」;
-// may be empty). It fails when the symbols are wider than the page.
+// right, with caption (e.g. 「処方箋情報（2次元シンボル）」; may be empty)
+// beside them on the left, or above them when the space beside is too
+// narrow. It fails when the symbols are wider than the page.
 func (d *doc) qrRow(payload []byte, sjis bool, module float64, caption string) error {
 	q, err := qrEncode(payload, sjis, qrMaxVersion)
 	if err != nil {
@@ -169,13 +171,16 @@ func (d *doc) qrRow(payload []byte, sjis bool, module float64, caption string) e
 	if w > float64(d.w) {
 		return fmt.Errorf("pdf: %s: the QR code is %.0f mm wide, more than the page", d.title, w)
 	}
-	capW := d.w - int(w+0.999)
-	var cols []core.Col
 	c := col.New(d.w).Add(q.components(float64(d.w)-w, 0, module)...)
-	if caption != "" && capW > 10 {
-		c = c.Add(placed{d.text(d.truncate(caption, muted, float64(capW), 1)[0], muted, qr.QuietZone*module), 0, 0, float64(capW), h})
+	if caption = oneLine(caption); caption != "" {
+		beside := float64(d.w) - w
+		if d.fi.width(d.fi.sanitize(caption), muted.size)+2*padX+slack <= beside {
+			c = c.Add(placed{d.text(caption, muted, qr.QuietZone*module), 0, 0, beside, h})
+		} else {
+			d.line(caption, style{size: muted.size, color: muted.color, align: align.Right}, 4)
+			d.keepWithNext(1)
+		}
 	}
-	cols = append(cols, c)
-	d.add(row.New(h).Add(cols...))
+	d.add(row.New(h).Add(c))
 	return nil
 }
