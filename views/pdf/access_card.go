@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/johnfercher/maroto/v2/pkg/components/code"
 	"github.com/johnfercher/maroto/v2/pkg/consts/align"
 	"github.com/johnfercher/maroto/v2/pkg/core"
-	"github.com/johnfercher/maroto/v2/pkg/props"
+
+	"hotline/views/pdf/qr"
 )
 
 // PatientAccessCard is 「患者様アクセスカード」: an A4 sheet a facility prints
@@ -33,9 +33,6 @@ const (
 	cardH = 55.0
 
 	qrSide = 17.0 // millimetres
-	// A QR code (byte mode, level M) holds at most 2,331 bytes; maroto
-	// would print an error text instead of a longer one.
-	qrMaxBytes = 2331
 )
 
 // Render returns the sheet as a PDF. The patient ID and the access code
@@ -48,10 +45,15 @@ func (c PatientAccessCard) Render() ([]byte, error) {
 		return nil, err
 	}
 	url := oneLine(c.PatientURL)
-	if len(url) > qrMaxBytes {
-		return nil, fmt.Errorf("pdf: %s: the patient page address is too long", titleAccessCard)
+	var code *qrCode
+	if url != "" {
+		// One symbol, whatever its version: it is read by phones.
+		var err error
+		if code, err = qrEncode([]byte(url), false, 40); err != nil || len(code.pngs) != 1 {
+			return nil, fmt.Errorf("pdf: %s: the patient page address is too long for a QR code", titleAccessCard)
+		}
 	}
-	d, err := newDoc(titleAccessCard, c.Operator)
+	d, err := newDoc(titleAccessCard, a4, Letterhead{Operator: c.Operator})
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +72,7 @@ func (c PatientAccessCard) Render() ([]byte, error) {
 	d.paragraph(site+"の患者様ページで、あなたの記録のうち開示されたものと、その閲覧の記録をご覧いただけます。下のカードを点線に沿って切り取り、大切に保管してください。", body)
 	d.space(5)
 
-	card, err := d.card(c, site, url)
+	card, err := d.card(c, site, url, code)
 	if err != nil {
 		return nil, err
 	}
@@ -101,12 +103,12 @@ func (c PatientAccessCard) Render() ([]byte, error) {
 	if p := strings.TrimSpace(c.FacilityPhone); p != "" {
 		issuer += "\n電話　" + p
 	}
-	d.tableRow(10, lab(labelW, "発行元"), val(contentW-labelW, issuer))
+	d.tableRow(10, lab(labelW, "発行元"), val(d.w-labelW, issuer))
 	return d.render()
 }
 
 // card lays out the contents of the card itself.
-func (d *doc) card(c PatientAccessCard, site, url string) ([]core.Component, error) {
+func (d *doc) card(c PatientAccessCard, site, url string, code *qrCode) ([]core.Component, error) {
 	const (
 		valueLeft = padX + 21 // the values start after the longest label
 		tiny      = 7.0
@@ -136,15 +138,14 @@ func (d *doc) card(c PatientAccessCard, site, url string) ([]core.Component, err
 		)
 	}
 
-	// The bottom lines keep clear of the QR code in the corner.
+	// The bottom lines keep clear of the QR code in the corner, by its
+	// quiet zone (4 modules).
 	textW := float64(cardW)
-	if url != "" {
-		textW -= qrSide + 2
-		cs = append(cs, code.NewQr(url, props.Rect{
-			Left:    cardW - qrSide - 2.5,
-			Top:     cardH - qrSide - 2.5,
-			Percent: qrSide / cardH * 100,
-		}))
+	if code != nil {
+		module := qrSide / float64(code.modules[0])
+		left := cardW - qrSide - 2.5
+		textW = left - qr.QuietZone*module + padX
+		cs = append(cs, code.components(left-qr.QuietZone*module, cardH-qrSide-2.5-qr.QuietZone*module, module)...)
 	}
 	fine := style{size: 6.5}
 	var bottom []string

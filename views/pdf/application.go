@@ -50,7 +50,7 @@ const (
 
 // Render returns the form as a PDF.
 func (f ApplicationMemberForm) Render() ([]byte, error) {
-	d, err := newDoc(titleMemberForm, f.Operator)
+	d, err := newDoc(titleMemberForm, a4, Letterhead{Operator: f.Operator})
 	if err != nil {
 		return nil, err
 	}
@@ -59,19 +59,19 @@ func (f ApplicationMemberForm) Render() ([]byte, error) {
 	d.space(3)
 
 	d.sectionHeading("申込者")
-	d.tableRow(7, lab(labelW, "フリガナ"), cell{w: contentW - labelW, text: f.NameKana, st: small})
-	d.tableRow(12, lab(labelW, "氏名"), cell{w: contentW - labelW, text: f.Name, st: style{size: 13}})
-	half := (contentW - 2*labelW) / 2
-	d.tableRow(9, lab(labelW, "資格"), val(half, f.Qualification), lab(labelW, "免許番号"), val(contentW-2*labelW-half, f.LicenseNumber))
-	d.tableRow(9, lab(labelW, "メールアドレス"), val(contentW-labelW, f.Email))
-	d.tableRow(9, lab(labelW, "電話番号"), val(contentW-labelW, f.Phone))
+	d.tableRow(7, lab(labelW, "フリガナ"), cell{w: d.w - labelW, text: f.NameKana, st: small})
+	d.tableRow(12, lab(labelW, "氏名"), cell{w: d.w - labelW, text: f.Name, st: style{size: 13}})
+	half := (d.w - 2*labelW) / 2
+	d.tableRow(9, lab(labelW, "資格"), val(half, f.Qualification), lab(labelW, "免許番号"), val(d.w-2*labelW-half, f.LicenseNumber))
+	d.tableRow(9, lab(labelW, "メールアドレス"), val(d.w-labelW, f.Email))
+	d.tableRow(9, lab(labelW, "電話番号"), val(d.w-labelW, f.Phone))
 	var facility string
 	if oid := strings.TrimSpace(f.FacilityOID); oid != "" {
 		facility = "OID " + oid + "\n" + f.FacilityName
 	} else {
 		facility = "【新規】" + f.FacilityName + "\n（「" + titleFacilityForm + "」を同封してください）"
 	}
-	d.tableRow(9, lab(labelW, "所属施設"), val(contentW-labelW, facility))
+	d.tableRow(9, lab(labelW, "所属施設"), val(d.w-labelW, facility))
 	d.space(3)
 
 	d.sectionHeading("署名・押印")
@@ -86,7 +86,7 @@ func (f ApplicationMemberForm) Render() ([]byte, error) {
 
 // Render returns the form as a PDF.
 func (f ApplicationFacilityForm) Render() ([]byte, error) {
-	d, err := newDoc(titleFacilityForm, f.Operator)
+	d, err := newDoc(titleFacilityForm, a4, Letterhead{Operator: f.Operator})
 	if err != nil {
 		return nil, err
 	}
@@ -95,20 +95,20 @@ func (f ApplicationFacilityForm) Render() ([]byte, error) {
 	d.space(3)
 
 	d.sectionHeading("施設")
-	d.tableRow(12, lab(labelW, "施設名"), cell{w: contentW - labelW, text: f.FacilityName, st: style{size: 13}})
+	d.tableRow(12, lab(labelW, "施設名"), cell{w: d.w - labelW, text: f.FacilityName, st: style{size: 13}})
 	code := strings.TrimSpace(f.FacilityCode)
 	if code == "" {
 		code = "（なし）"
 	}
-	half := (contentW - 2*labelW) / 2
-	d.tableRow(9, lab(labelW, "施設区分"), val(half, f.FacilityKind), lab(labelW, "医療機関コード"), val(contentW-2*labelW-half, code))
+	half := (d.w - 2*labelW) / 2
+	d.tableRow(9, lab(labelW, "施設区分"), val(half, f.FacilityKind), lab(labelW, "医療機関コード"), val(d.w-2*labelW-half, code))
 	addr := f.Address
 	if p := strings.TrimSpace(f.Postal); p != "" {
 		addr = "〒" + strings.TrimPrefix(p, "〒") + "\n" + f.Address
 	}
-	d.tableRow(9, lab(labelW, "所在地"), val(contentW-labelW, addr))
-	d.tableRow(9, lab(labelW, "電話番号"), val(contentW-labelW, f.Phone))
-	d.tableRow(9, lab(labelW, "申込者"), val(contentW-labelW, f.ApplicantName+"\n（「"+titleMemberForm+"」と同封してください）"))
+	d.tableRow(9, lab(labelW, "所在地"), val(d.w-labelW, addr))
+	d.tableRow(9, lab(labelW, "電話番号"), val(d.w-labelW, f.Phone))
+	d.tableRow(9, lab(labelW, "申込者"), val(d.w-labelW, f.ApplicantName+"\n（「"+titleMemberForm+"」と同封してください）"))
 	d.space(3)
 
 	d.sectionHeading("施設管理者の署名・押印")
@@ -148,9 +148,9 @@ func (d *doc) formHead(title, number, appliedOn string, op Operator) {
 
 // signature adds the boxes for the date, the signature and the seal.
 func (d *doc) signature(what string) {
-	d.tableRow(10, lab(labelW, "記入日"), val(contentW-labelW, blankDate))
+	d.tableRow(10, lab(labelW, "記入日"), val(d.w-labelW, blankDate))
 	seal := cell{w: 30, text: "㊞", st: style{size: 22, color: colorFaint, align: align.Center}}
-	d.tableRow(20, lab(labelW, what), cell{w: contentW - labelW - seal.w}, seal)
+	d.tableRow(20, lab(labelW, what), cell{w: d.w - labelW - seal.w}, seal)
 	d.space(1.5)
 }
 
@@ -159,7 +159,7 @@ func (d *doc) mailTo(op Operator, instruction string) {
 	d.sectionHeading("郵送先")
 	d.paragraph(instruction, body)
 	d.space(1.5)
-	d.tableRow(10, lab(labelW, "送付先"), cell{w: contentW - labelW, text: mailingLines(op), st: style{size: 11}})
+	d.tableRow(10, lab(labelW, "送付先"), cell{w: d.w - labelW, text: mailingLines(op), st: style{size: 11}})
 	var ask []string
 	if p := strings.TrimSpace(op.Phone); p != "" {
 		ask = append(ask, "電話　"+p)
@@ -168,7 +168,7 @@ func (d *doc) mailTo(op Operator, instruction string) {
 		ask = append(ask, "メール　"+e)
 	}
 	if len(ask) > 0 {
-		d.tableRow(8, lab(labelW, "お問い合わせ"), val(contentW-labelW, strings.Join(ask, "　　")))
+		d.tableRow(8, lab(labelW, "お問い合わせ"), val(d.w-labelW, strings.Join(ask, "　　")))
 	}
 	d.space(4)
 }

@@ -333,8 +333,12 @@ func TestRenderOverlongValues(t *testing.T) {
 		t.Errorf("want several pages:\n%s", info)
 	}
 	raw := runTool(t, "pdftotext", "-raw", "-enc", "UTF-8", file, "-")
-	// Leave out the page footers and headers between the pages.
-	raw = regexp.MustCompile(`(?m)^ほっとライン 〇〇区医師会 \d+ / \d+\n\f?(ほっとライン 加入申込書（医療関係者用）\n)?`).ReplaceAllString(raw, "")
+	// Leave out the page footers and headers between the pages, and the
+	// label repeated where the row goes on.
+	raw = regexp.MustCompile(`(?m)^ほっとライン 〇〇区医師会 \d+ / \d+\n\f?(ほっとライン 加入申込書（医療関係者用）\n)?(所属施設（続き） )?`).ReplaceAllString(raw, "")
+	if n := strings.Count(raw, "所属施設"); n != 1 {
+		t.Errorf("the label 所属施設 is in the text %d times after the continuations were taken out", n)
+	}
 	if !strings.Contains(squeeze(raw), squeeze(m.FacilityName)) {
 		t.Error("the facility name was cut")
 	}

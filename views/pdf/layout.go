@@ -9,6 +9,7 @@ import (
 
 	"github.com/johnfercher/maroto/v2"
 	"github.com/johnfercher/maroto/v2/pkg/components/col"
+	"github.com/johnfercher/maroto/v2/pkg/components/page"
 	"github.com/johnfercher/maroto/v2/pkg/components/row"
 	"github.com/johnfercher/maroto/v2/pkg/components/text"
 	"github.com/johnfercher/maroto/v2/pkg/config"
@@ -16,20 +17,13 @@ import (
 	"github.com/johnfercher/maroto/v2/pkg/consts/border"
 	"github.com/johnfercher/maroto/v2/pkg/consts/fontstyle"
 	"github.com/johnfercher/maroto/v2/pkg/consts/linestyle"
-	"github.com/johnfercher/maroto/v2/pkg/consts/pagesize"
 	"github.com/johnfercher/maroto/v2/pkg/core"
 	"github.com/johnfercher/maroto/v2/pkg/core/entity"
 	"github.com/johnfercher/maroto/v2/pkg/props"
 )
 
-// Page geometry, in millimetres. The grid has one column per millimetre of
-// the printable width, so a column's size is its width.
+// Spacing inside cells, in millimetres (the page geometry is in paper.go).
 const (
-	marginX      = 15.0
-	marginTop    = 12.0
-	marginBottom = 14.0
-	contentW     = 180
-
 	padX  = 2.5 // text inset from a cell's left and right border
 	padY  = 1.8 // from its top and bottom border
 	slack = 0.5 // wrap this much narrower than maroto's own measure allows
@@ -80,47 +74,58 @@ var (
 )
 
 // doc collects the rows of one document and every character they use;
-// render then builds the font for exactly those characters.
+// render then lays them out on pages and builds the font for exactly
+// those characters.
 type doc struct {
 	fi     *fontInfo
 	title  string
+	paper  paper
+	head   Letterhead
+	w      int // printable width in millimetres = grid columns
 	used   map[rune]bool
 	header []core.Row
 	footer []core.Row
-	rows   []core.Row
+	items  []item
+	err    error // the first block that could not be laid out
 }
 
-// newDoc starts an A4 document: the site name and the document's title in
-// the header of every page, the operator and the page number in the footer.
-func newDoc(title string, op Operator) (*doc, error) {
+// newDoc starts a document on paper p: the letterhead's name and the
+// document's title in the header of every page, the letterhead's footer
+// line and the page number 「1 / 2」 in the footer.
+func newDoc(title string, p paper, lh Letterhead) (*doc, error) {
 	fi, err := ipaex()
 	if err != nil {
 		return nil, err
 	}
-	d := &doc{fi: fi, title: title, used: make(map[rune]bool, 512)}
+	d := &doc{fi: fi, title: title, paper: p, head: lh, w: p.contentW(), used: make(map[rune]bool, 512)}
 
 	margin := style{size: sizeMargin, color: colorMuted}
-	site := oneLine(op.SiteName)
-	const half = contentW / 2
+	half := d.w / 2
 	d.header = []core.Row{
 		row.New(6).Add(
-			col.New(half).Add(d.text(d.truncate(site, margin, half, 1)[0], margin, 0.8)),
-			col.New(half).Add(d.text(title, style{size: sizeMargin, color: colorMuted, align: align.Right}, 0.8)),
+			col.New(half).Add(d.text(d.truncate(lh.headName(), margin, float64(half), 1)[0], margin, 0.8)),
+			col.New(d.w-half).Add(d.text(title, style{size: sizeMargin, color: colorMuted, align: align.Right}, 0.8)),
 		).WithStyle(&props.Cell{BorderType: border.Bottom, BorderColor: colorFaint, BorderThickness: 0.3}),
 		row.New(5),
 	}
 	// The footer text sits on the same baseline as maroto's page number,
 	// which is drawn one font size below the printable area, at the right.
-	foot := strings.TrimSpace(site + "　" + oneLine(op.Organisation))
 	d.footer = []core.Row{
 		row.New(4).Add(
-			col.New(contentW).Add(d.text(d.truncate(foot, margin, contentW-30, 1)[0], margin, 4)),
+			col.New(d.w).Add(d.text(d.truncate(lh.footText(), margin, float64(d.w-30), 1)[0], margin, 4)),
 		).WithStyle(&props.Cell{BorderType: border.Top, BorderColor: colorFaint, BorderThickness: 0.3}),
 	}
 	for _, r := range "0123456789 /" {
 		d.used[r] = true
 	}
 	return d, nil
+}
+
+// fail records the first error of the layout; render returns it.
+func (d *doc) fail(err error) {
+	if d.err == nil {
+		d.err = err
+	}
 }
 
 // oneLine turns line breaks into spaces, for values that must stay on one
@@ -138,6 +143,12 @@ func (d *doc) text(s string, st style, top float64) core.Component {
 
 // textAt is text with its own inset from the cell's left border.
 func (d *doc) textAt(s string, st style, top, left float64) core.Component {
+	return d.textIn(s, st, top, left, padX)
+}
+
+// textIn is text with its own insets from the cell's left and right
+// borders.
+func (d *doc) textIn(s string, st style, top, left, right float64) core.Component {
 	s = strings.ReplaceAll(d.fi.sanitize(s), "\n", " ")
 	for _, r := range s {
 		d.used[r] = true
@@ -158,7 +169,7 @@ func (d *doc) textAt(s string, st style, top, left float64) core.Component {
 		Align:  a,
 		Top:    max(top, 0),
 		Left:   left,
-		Right:  padX,
+		Right:  right,
 	})
 }
 
@@ -175,8 +186,11 @@ func (d *doc) fit(s string, want, least, w float64) (float64, bool) {
 }
 
 // wrap breaks s for a cell w millimetres wide.
-func (d *doc) wrap(s string, st style, w float64) []string {
-	return wrapEm(d.fi.sanitize(s), (w-2*padX-slack)/st.mm(), d.fi.em)
+func (d *doc) wrap(s string, st style, w float64) []string { return d.wrapIn(s, st, w-2*padX) }
+
+// wrapIn breaks s for a text inner millimetres wide.
+func (d *doc) wrapIn(s string, st style, inner float64) []string {
+	return wrapEm(d.fi.sanitize(s), (inner-slack)/st.mm(), d.fi.em)
 }
 
 // truncate wraps s for a cell w millimetres wide and keeps at most n
@@ -217,8 +231,13 @@ func (d *doc) lines(ls []string, st style, h float64) []core.Component {
 	return cs
 }
 
-// add appends rows to the document.
-func (d *doc) add(rs ...core.Row) { d.rows = append(d.rows, rs...) }
+// add appends rows of fixed height to the document. A row goes on the
+// next page when it does not fit on this one.
+func (d *doc) add(rs ...core.Row) {
+	for _, r := range rs {
+		d.items = append(d.items, item{row: r, h: r.GetHeight(nil, nil)})
+	}
+}
 
 // space adds vertical space.
 func (d *doc) space(h float64) { d.add(row.New(h)) }
@@ -226,14 +245,14 @@ func (d *doc) space(h float64) { d.add(row.New(h)) }
 // titleRow adds the document's title, centred.
 func (d *doc) titleRow(title string) {
 	st := style{size: sizeTitle, align: align.Center}
-	d.add(row.New(12).Add(col.New(contentW).Add(d.lines([]string{title}, st, 12)...)))
+	d.add(row.New(12).Add(col.New(d.w).Add(d.lines([]string{title}, st, 12)...)))
 }
 
 // line adds s across the page in rows of height h, one per line (a
 // single one unless s is too long).
 func (d *doc) line(s string, st style, h float64) {
-	for _, l := range d.wrap(s, st, contentW) {
-		d.add(row.New(h).Add(col.New(contentW).Add(d.lines([]string{l}, st, h)...)))
+	for _, l := range d.wrap(s, st, float64(d.w)) {
+		d.add(row.New(h).Add(col.New(d.w).Add(d.lines([]string{l}, st, h)...)))
 	}
 }
 
@@ -245,7 +264,7 @@ func (d *doc) paragraph(s string, st style) { d.line(s, st, st.pitch()) }
 func (d *doc) list(markers []string, items []string, st style) {
 	const markerW = 8
 	for i, it := range items {
-		ls := d.wrap(it, st, contentW-markerW)
+		ls := d.wrap(it, st, float64(d.w-markerW))
 		for j, l := range ls {
 			mk := ""
 			if j == 0 {
@@ -257,30 +276,44 @@ func (d *doc) list(markers []string, items []string, st style) {
 			}
 			d.add(row.New(st.pitch()).Add(
 				col.New(markerW).Add(mc...),
-				col.New(contentW-markerW).Add(d.lines([]string{l}, st, st.pitch())...),
+				col.New(d.w-markerW).Add(d.lines([]string{l}, st, st.pitch())...),
 			))
 		}
 		d.space(st.mm() * 0.35)
 	}
 }
 
-// sectionHeading adds a heading with a dark bar in front.
+// sectionHeading adds a heading with a dark bar in front, kept on the
+// page of what follows it.
 func (d *doc) sectionHeading(s string) {
 	const h = 7
 	d.add(row.New(h).Add(
 		col.New(1).WithStyle(&props.Cell{BackgroundColor: colorAccent}),
-		col.New(contentW-1).Add(d.lines([]string{s}, heading, h)...),
+		col.New(d.w-1).Add(d.lines([]string{s}, heading, h)...),
 	))
 	d.space(1.5)
+	d.keepWithNext(2)
 }
 
-// cell is one bordered box of a table row.
+// keepWithNext keeps the last n rows added on the page of the block that
+// follows them.
+func (d *doc) keepWithNext(n int) {
+	for i := max(0, len(d.items)-n); i < len(d.items); i++ {
+		d.items[i].keep = true
+	}
+}
+
+// cell is one bordered box of a table row or a form.
 type cell struct {
 	w     int    // width in millimetres
 	text  string // may hold '\n'
 	st    style
-	label bool // a field name: grey background
+	label bool // a field name: grey background (in a table row)
 	bare  bool // no border
+
+	caption string  // a small label in the top-left corner (保険者番号 …), the text below it
+	top     bool    // text from the top (below the caption) rather than centred
+	minSize float64 // text shrinks down to this size to fit a box of fixed height (forms; 0: sizeLeast)
 }
 
 // lab and val make the usual label and value cells.
@@ -288,74 +321,55 @@ func lab(w int, s string) cell { return cell{w: w, text: s, st: label, label: tr
 func val(w int, s string) cell { return cell{w: w, text: s, st: body} }
 
 // tableRow adds bordered cells side by side, as tall as the tallest
-// wrapped text needs (at least minH), every text centred vertically.
+// wrapped text needs (at least minH), every text centred vertically. A
+// row taller than maxRowH is laid out as a flow (see flowRow), so that it
+// can continue on the next page instead of running off this one.
 func (d *doc) tableRow(minH float64, cells ...cell) {
 	h := minH
 	wrapped := make([][]string, len(cells))
 	for i, c := range cells {
 		wrapped[i] = d.wrap(c.text, c.st, float64(c.w))
 		h = max(h, linesHeight(len(wrapped[i]), c.st)+2*padY)
+		if c.caption != "" {
+			cst := style{size: sizeCaption}
+			capH := padX*0.5 + linesHeight(len(d.wrap(c.caption, cst, float64(c.w))), cst) + 0.6
+			h = max(h, capH+linesHeight(len(wrapped[i]), c.st)+padX)
+		}
 	}
 	if h > maxRowH {
-		d.splitRow(cells, wrapped)
+		d.flowRow(0, cells...)
 		return
 	}
 	cols := make([]core.Col, len(cells))
 	for i, c := range cells {
-		cols[i] = col.New(c.w).Add(d.lines(wrapped[i], c.st, h)...)
+		cols[i] = col.New(c.w)
+		if c.caption != "" || c.top {
+			cs, err := d.boxText(c, float64(c.w), h, padX)
+			d.fail(err)
+			cols[i] = cols[i].Add(cs...)
+		} else {
+			cols[i] = cols[i].Add(d.lines(wrapped[i], c.st, h)...)
+		}
 		if !c.bare {
-			s := &props.Cell{BorderType: border.Full, BorderColor: colorRule, BorderThickness: 0.3}
-			if c.label {
-				s.BackgroundColor = colorLabel
-			}
-			cols[i] = cols[i].WithStyle(s)
+			cols[i] = cols[i].WithStyle(c.cellStyle(border.Full))
 		}
 	}
 	d.add(row.New(h).Add(cols...))
+}
+
+// cellStyle is a cell's border (the sides given) and background.
+func (c cell) cellStyle(sides border.Type) *props.Cell {
+	s := &props.Cell{BorderType: sides, BorderColor: colorRule, BorderThickness: 0.3}
+	if c.label {
+		s.BackgroundColor = colorLabel
+	}
+	return s
 }
 
 // maxRowH is the height above which a table row is laid out line by line,
 // so that it can continue on the next page instead of running off this
 // one.
 const maxRowH = 80.0
-
-// splitRow adds a table row as one row per line of text, the borders
-// drawn so that together they look like one row.
-func (d *doc) splitRow(cells []cell, wrapped [][]string) {
-	n, pitch := 0, 0.0
-	for i, c := range cells {
-		n = max(n, len(wrapped[i]))
-		pitch = max(pitch, c.st.pitch())
-	}
-	for k := range n {
-		h, top := pitch, 0.0
-		sides := border.Left | border.Right
-		if k == 0 {
-			h += padY
-			top = padY
-			sides |= border.Top
-		}
-		if k == n-1 {
-			h += padY
-			sides |= border.Bottom
-		}
-		cols := make([]core.Col, len(cells))
-		for i, c := range cells {
-			cols[i] = col.New(c.w)
-			if k < len(wrapped[i]) && wrapped[i][k] != "" {
-				cols[i] = cols[i].Add(d.text(wrapped[i][k], c.st, top+(pitch-c.st.mm())/2-emTop*c.st.mm()))
-			}
-			if !c.bare {
-				s := &props.Cell{BorderType: sides, BorderColor: colorRule, BorderThickness: 0.3}
-				if c.label {
-					s.BackgroundColor = colorLabel
-				}
-				cols[i] = cols[i].WithStyle(s)
-			}
-		}
-		d.add(row.New(h).Add(cols...))
-	}
-}
 
 // baselineRow adds a row of texts of different sizes that share one
 // baseline, so that text extraction keeps them on one line (ID and
@@ -369,11 +383,7 @@ func (d *doc) baselineRow(h, baseline float64, cells []cell, boxed bool) {
 		}
 		cl := col.New(c.w).Add(comps...)
 		if boxed {
-			s := &props.Cell{BorderType: border.Full, BorderColor: colorRule, BorderThickness: 0.3}
-			if c.label {
-				s.BackgroundColor = colorLabel
-			}
-			cl = cl.WithStyle(s)
+			cl = cl.WithStyle(c.cellStyle(border.Full))
 		}
 		cols[i] = cl
 	}
@@ -387,11 +397,11 @@ func (d *doc) box(w int, h float64, dashed bool, comps ...core.Component) {
 	if dashed {
 		s.LineStyle = linestyle.Dashed
 	}
-	left := (contentW - w) / 2
+	left := (d.w - w) / 2
 	d.add(row.New(h).Add(
 		col.New(left),
 		col.New(w).WithStyle(s).Add(comps...),
-		col.New(contentW-w-left),
+		col.New(d.w-w-left),
 	))
 }
 
@@ -432,13 +442,20 @@ func mailingLines(op Operator) string {
 	return strings.Join(ls, "\n")
 }
 
-// render lays the rows out on A4 pages and returns the PDF, checked.
+// render lays the document out on pages and returns the PDF, checked.
 func (d *doc) render() (out []byte, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			out, err = nil, fmt.Errorf("pdf: %s: %v", d.title, r)
 		}
 	}()
+	if d.err != nil {
+		return nil, d.err
+	}
+	pages, err := d.paginate()
+	if err != nil {
+		return nil, err
+	}
 	runes := make([]rune, 0, len(d.used))
 	for r := range d.used {
 		runes = append(runes, r)
@@ -448,13 +465,14 @@ func (d *doc) render() (out []byte, err error) {
 	if err != nil {
 		return nil, err
 	}
+	p := d.paper
 	cfg := config.NewBuilder().
-		WithPageSize(pagesize.A4).
-		WithLeftMargin(marginX).
-		WithRightMargin(marginX).
-		WithTopMargin(marginTop).
-		WithBottomMargin(marginBottom).
-		WithMaxGridSize(contentW).
+		WithDimensions(p.w, p.h).
+		WithLeftMargin(p.marginX).
+		WithRightMargin(p.marginX).
+		WithTopMargin(p.marginTop).
+		WithBottomMargin(p.marginBottom).
+		WithMaxGridSize(d.w).
 		WithCustomFonts([]*entity.CustomFont{{Family: fontFamily, Style: fontstyle.Normal, Bytes: fontBytes}}).
 		WithDefaultFont(&props.Font{Family: fontFamily, Style: fontstyle.Normal, Size: sizeBody, Color: colorText}).
 		WithPageNumber(props.PageNumber{
@@ -476,7 +494,9 @@ func (d *doc) render() (out []byte, err error) {
 	if err := m.RegisterHeader(d.header...); err != nil {
 		return nil, fmt.Errorf("pdf: %s: %w", d.title, err)
 	}
-	m.AddRows(d.rows...)
+	for _, rows := range pages {
+		m.AddPages(page.New().Add(rows...))
+	}
 	generated, err := m.Generate()
 	if err != nil {
 		return nil, fmt.Errorf("pdf: %s: %w", d.title, err)

@@ -43,12 +43,12 @@ func (g StartGuide) Render() ([]byte, error) {
 	if err := credential(titleStartGuide, "パスワード", g.Password); err != nil {
 		return nil, err
 	}
-	d, err := newDoc(titleStartGuide, g.Operator)
+	d, err := newDoc(titleStartGuide, a4, Letterhead{Operator: g.Operator})
 	if err != nil {
 		return nil, err
 	}
 	site := siteName(g.Operator)
-	d.letterHead(g.IssuedOn, g.FacilityName, strings.TrimSpace(g.Name)+"　様", g.Operator)
+	d.letterHead(g.IssuedOn, g.FacilityName, strings.TrimSpace(g.Name)+"　様", d.head)
 	d.titleRow(titleStartGuide)
 	d.space(3)
 	d.paragraph("このたびは"+site+"にご加入いただき、ありがとうございます。ご利用に必要なIDと初期パスワード（PW）をお知らせします。", body)
@@ -95,16 +95,16 @@ func (f FacilityInfo) Render() ([]byte, error) {
 	if err := credential(titleFacilityInfo, "パスワード", f.Password); err != nil {
 		return nil, err
 	}
-	d, err := newDoc(titleFacilityInfo, f.Operator)
+	d, err := newDoc(titleFacilityInfo, a4, Letterhead{Operator: f.Operator})
 	if err != nil {
 		return nil, err
 	}
-	d.letterHead(f.IssuedOn, "", strings.TrimSpace(f.FacilityName)+"　御中", f.Operator)
+	d.letterHead(f.IssuedOn, "", strings.TrimSpace(f.FacilityName)+"　御中", d.head)
 	d.titleRow(titleFacilityInfo)
 	d.space(3)
 	d.paragraph("貴施設の施設登録が完了しました。施設ID（OID）と施設パスワード（PW）をお知らせします。", body)
 	d.space(3)
-	d.tableRow(10, lab(labelW, "施設名"), cell{w: contentW - labelW, text: f.FacilityName, st: style{size: 11}})
+	d.tableRow(10, lab(labelW, "施設名"), cell{w: d.w - labelW, text: f.FacilityName, st: style{size: 11}})
 	if err := d.credentials("OID", f.FacilityID, "PW", f.Password); err != nil {
 		return nil, err
 	}
@@ -136,8 +136,9 @@ func credential(doc, name, v string) error {
 	return nil
 }
 
-// letterHead adds the date, the addressee and the sender of a letter.
-func (d *doc) letterHead(date, addresseeLine, addressee string, op Operator) {
+// letterHead adds the date, the addressee and the sender of a letter:
+// the operator's block flush right, or a facility's in the right half.
+func (d *doc) letterHead(date, addresseeLine, addressee string, lh Letterhead) {
 	if date = oneLine(date); date != "" {
 		d.line(date, style{size: sizeBody, align: align.Right}, 6)
 	}
@@ -147,11 +148,11 @@ func (d *doc) letterHead(date, addresseeLine, addressee string, op Operator) {
 	}
 	d.paragraph(addressee, style{size: 13})
 	d.space(2)
-	for _, l := range []string{oneLine(op.Organisation), oneLine(op.Department)} {
-		if l != "" {
-			d.line(l, style{size: sizeBody, align: align.Right}, 5.5)
-		}
+	indent := 0
+	if lh.ofFacility() {
+		indent = d.w / 2
 	}
+	d.sender(lh, indent)
 	d.space(4)
 }
 
@@ -159,12 +160,12 @@ func (d *doc) letterHead(date, addresseeLine, addressee string, op Operator) {
 // baseline with its value so that the pair stays one line of text.
 func (d *doc) credentials(idLabel, id, pwLabel, pw string) error {
 	const (
-		h      = 14.0
-		base   = 9.8 // baseline from the top of the row
-		valueW = contentW - labelW
+		h    = 14.0
+		base = 9.8 // baseline from the top of the row
 	)
+	valueW := d.w - labelW
 	for _, p := range [][2]string{{idLabel, id}, {pwLabel, pw}} {
-		size, ok := d.fit(p[1], 20, 9, valueW)
+		size, ok := d.fit(p[1], 20, 9, float64(valueW))
 		if !ok {
 			return fmt.Errorf("pdf: %s: %s is too long to print", d.title, p[0])
 		}
@@ -179,5 +180,5 @@ func (d *doc) credentials(idLabel, id, pwLabel, pw string) error {
 // contact adds the operator's contact block (問合せ先).
 func (d *doc) contact(op Operator) {
 	d.sectionHeading("お問い合わせ先")
-	d.tableRow(10, lab(labelW, "問合せ先"), val(contentW-labelW, contactLines(op, true)))
+	d.tableRow(10, lab(labelW, "問合せ先"), val(d.w-labelW, contactLines(op, true)))
 }
