@@ -163,7 +163,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	srv, err := handlers.New(handlers.Config{DB: db, CertMode: mode, Logger: log, Version: versionString(),
-		ClientCAs: pool, CertValidity: cfg.certValidity, Backups: backups})
+		ClientCAs: pool, CertValidity: cfg.certValidity, Backups: backups, PortalURL: portalURL(cfg.hostnames, cfg.addr)})
 	if err != nil {
 		return err
 	}
@@ -396,6 +396,23 @@ func httpsRedirect(httpAddr, httpsAddr string) *http.Server {
 			http.Redirect(w, r, "https://"+host+port+r.URL.RequestURI(), http.StatusMovedPermanently)
 		}),
 	}
+}
+
+// portalURL is the address members are told to open, as the command line
+// gives it: the first --hostname (else localhost) and the port of --addr,
+// left out for 443. The operator may set another in 設定.
+func portalURL(hostnames []string, addr string) string {
+	host := "localhost"
+	for _, h := range hostnames {
+		if h = strings.TrimSpace(h); h != "" {
+			host = h
+			break
+		}
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]" // an IPv6 literal
+	}
+	return "https://" + host + portOf(addr) + "/"
 }
 
 func portOf(addr string) string {

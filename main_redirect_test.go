@@ -40,3 +40,23 @@ func TestHTTPSRedirect(t *testing.T) {
 		t.Errorf("port 443: %q", rec.Header().Get("Location"))
 	}
 }
+
+// TestPortalURL: the portal address printed on letters follows --hostname
+// and the port of --addr, without the port for 443.
+func TestPortalURL(t *testing.T) {
+	for _, tc := range []struct {
+		hosts []string
+		addr  string
+		want  string
+	}{
+		{nil, ":8443", "https://localhost:8443/"},
+		{nil, "127.0.0.1:28443", "https://localhost:28443/"},
+		{[]string{"hotline.example.jp", "alt.example.jp"}, ":443", "https://hotline.example.jp/"},
+		{[]string{"hotline.example.jp"}, "0.0.0.0:8443", "https://hotline.example.jp:8443/"},
+		{[]string{"::1"}, ":443", "https://[::1]/"},
+	} {
+		if got := portalURL(tc.hosts, tc.addr); got != tc.want {
+			t.Errorf("portalURL(%v, %q) = %q, want %q", tc.hosts, tc.addr, got, tc.want)
+		}
+	}
+}

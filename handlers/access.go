@@ -76,8 +76,10 @@ func (s *Server) checkSessionCert(c *fiber.Ctx, sess *store.Session, m *store.Me
 			return s.certRefused(c, m, st, true)
 		}
 		// Not bound (password-only, or optional mode without a certificate):
-		// a presented certificate must still not be someone else's.
-		if st.Presented && st.Err == nil && st.Record.MemberID != m.ID {
+		// a presented certificate must still not be someone else's, unless
+		// the operator allowed this member a certificate for the shared
+		// PC, which the password-only session is there to issue.
+		if st.Presented && st.Err == nil && st.Record.MemberID != m.ID && !(sess.PasswordOnly && m.HasSharedPCGrant()) {
 			return s.certRefused(c, m, st, true)
 		}
 		return nil
@@ -123,13 +125,17 @@ func certReason(st certState, m *store.Member) string {
 	case st.Err != nil:
 		return st.Err.Error() + "。"
 	case st.Record.MemberID != m.ID:
-		return "この証明書は別のアカウントのものです。"
+		return msgCertOtherAccount
 	}
 	return "ログインしたときと異なる証明書が使われました。もう一度ログインしてください。"
 }
 
+// msgCertOtherAccount is the reason when the PC presents another member's
+// certificate.
+const msgCertOtherAccount = "この証明書は別のアカウントのものです。"
+
 func certErrorView(reason string) views.ErrorView {
-	return views.ErrorView{
+	v := views.ErrorView{
 		Status:  fiber.StatusForbidden,
 		Title:   "証明書を確認できません",
 		Message: reason,
@@ -142,6 +148,24 @@ func certErrorView(reason string) views.ErrorView {
 			{Href: "/guide/certificate", Text: "証明書のインストール方法"},
 		},
 	}
+	if reason == msgCertOtherAccount {
+		// A shared PC: the browser chose the certificate of whoever used
+		// it before.
+		v.StepsTitle = "共用PCでの証明書の選び方"
+		v.Steps = []string{
+			"ブラウザをすべて閉じてから起動し直し、もう一度ログインしてください。証明書を選ぶ画面が出たら、ご自身の氏名の証明書を選びます（Chrome・Edge は選んだ証明書をブラウザを閉じるまで使い続けます）。",
+			"Firefox では「設定 → プライバシーとセキュリティ → 証明書」で「毎回自分で選択する」にしておくと、接続のたびに選べます。",
+			"PCを共用する場合は、WindowsやmacOSのユーザーアカウントを一人ずつ分けると、証明書もアカウントごとに分かれ、取り違えがなくなります（証明書はユーザーごとに取り込みます）。",
+			"このPCにご自身の証明書がまだない場合：受付PCなどを複数の会員で使うときは、運営者に「共用PC」の証明書を申し込んでください（問合せフォーム、またはご自身のPCから申請フォーム）。運営者が許可すると、このPCでログインしてご自身の証明書を追加できます。",
+		}
+		v.Links = []views.Link{
+			{Href: "/login", Text: "ログイン"},
+			{Href: "/guide/certificate#shared-pc", Text: "共用PCでの証明書の選び方（サービスガイド）"},
+			{Href: "/inquiry", Text: "問合せフォーム（共用PCの証明書の申し込み）"},
+			{Href: "/requests?kind=cert_reissue", Text: "申請フォーム（証明書の再発行）"},
+		}
+	}
+	return v
 }
 
 // needLogin sends an anonymous visitor to the login page, remembering where

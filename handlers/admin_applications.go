@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"fmt"
+
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
@@ -94,6 +96,15 @@ func (s *Server) applicationDetail(a store.Application, form views.Form) (views.
 		}
 		v.Checklist = append(v.Checklist, item)
 	}
+	consent := views.CheckItem{Label: "利用規約・個人情報の取扱いへの同意"}
+	if a.ConsentedAt.IsZero() {
+		consent.Lines = []string{"オンラインでの同意なし"}
+		consent.Note = "申込書の署名により同意を確認してください。"
+	} else {
+		consent.Lines = []string{fmt.Sprintf("利用規約 第%d版・個人情報の取扱い 第%d版に同意", a.TermsVersion, a.PrivacyVersion),
+			"同意日時 " + views.DateTime(a.ConsentedAt)}
+	}
+	v.Checklist = append(v.Checklist, consent)
 	v.Checklist = append(v.Checklist, views.CheckItem{Label: "署名・押印", Note: "申込者本人の自署と押印があること（申込書のみで確認）。"})
 	if a.IsNewFacility() {
 		v.Checklist = append(v.Checklist, views.CheckItem{Label: "施設管理者の署名・押印", Note: "「加入申込書（施設用）」に施設管理者の自署と押印があること。"})
@@ -147,6 +158,9 @@ func (s *Server) receiveApplication(c *fiber.Ctx) error {
 // new facility) are created, the initial passwords go to the letter vault
 // only, and the operator is sent to print the letters.
 func (s *Server) approveApplication(c *fiber.Ctx) error {
+	if web.Unconfirmed(c, "confirm_approve") {
+		return s.applicationFormError(c, store.FieldErrors{"confirm_approve": views.MsgConfirmFirst}.Err(), c.Params("number"), nil)
+	}
 	ap, err := s.db.ApproveApplication(c.Params("number"), web.MemberOf(c).ID, c.IP())
 	if err != nil {
 		return err
@@ -186,6 +200,13 @@ func (s *Server) addApplicationNote(c *fiber.Ctx) error {
 // markApplicationMailed records the letters mailed (郵送済) and wipes their
 // passwords from memory.
 func (s *Server) markApplicationMailed(c *fiber.Ctx) error {
+	if web.Unconfirmed(c, "confirm_mailed") {
+		a, err := s.approvedApplication(c)
+		if err != nil {
+			return err
+		}
+		return s.renderLetters(c, fiber.StatusUnprocessableEntity, s.applicationLettersView(a))
+	}
 	a, err := s.db.MarkApplicationLettersMailed(c.Params("number"), web.MemberOf(c).ID, c.IP())
 	if err != nil {
 		return err
@@ -215,6 +236,22 @@ func (s *Server) showApplicationLetters(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return s.renderLetters(c, fiber.StatusOK, s.applicationLettersView(a))
+}
+
+// renderLetters shows a letters page; a 422 is the 郵送済 form sent without
+// its confirmation.
+func (s *Server) renderLetters(c *fiber.Ctx, status int, v views.LettersView) error {
+	if status == fiber.StatusUnprocessableEntity {
+		v.ConfirmError = views.MsgConfirmFirst
+	}
+	if err := s.blockLetters(&v); err != nil {
+		return err
+	}
+	return s.web.RenderStatus(c, status, v.Title, views.Admin(v.Section, views.Letters(v)))
+}
+
+func (s *Server) applicationLettersView(a store.Application) views.LettersView {
 	vault := s.letters
 	base := "/admin/applications/" + a.Number
 	v := views.LettersView{Section: "applications", Title: "資料の印刷・郵送（受付番号 " + a.Number + "）",
@@ -241,7 +278,18 @@ func (s *Server) showApplicationLetters(c *fiber.Ctx) error {
 		}
 		v.Letters = append(v.Letters, info)
 	}
-	return s.web.Render(c, v.Title, views.Admin(v.Section, views.Letters(v)))
+	return v
+}
+
+// blockLetters marks a letters page whose letters cannot be printed yet
+// (設定 not done).
+func (s *Server) blockLetters(v *views.LettersView) error {
+	st, err := s.db.Settings()
+	if err != nil {
+		return err
+	}
+	v.Blocked = lettersBlocked(st)
+	return nil
 }
 
 // downloadApplicationStartGuide prints the approval's 利用開始案内.
@@ -254,7 +302,7 @@ func (s *Server) downloadApplicationStartGuide(c *fiber.Ctx) error {
 	if !ok {
 		return letterGone("利用開始案内", letterGoneReason(!a.LettersMailedAt.IsZero()), "/admin/applications/"+a.Number+"/letters")
 	}
-	return s.sendStartGuide(c, l)
+	return s.sendStartGuide(c, l, "/admin/applications/"+a.Number+"/letters")
 }
 
 // downloadApplicationFacilityInfo prints the approval's 施設登録情報 (only
@@ -271,17 +319,27 @@ func (s *Server) downloadApplicationFacilityInfo(c *fiber.Ctx) error {
 	if !ok {
 		return letterGone("施設登録情報", letterGoneReason(!a.LettersMailedAt.IsZero()), "/admin/applications/"+a.Number+"/letters")
 	}
-	return s.sendFacilityInfo(c, l)
+	return s.sendFacilityInfo(c, l, "/admin/applications/"+a.Number+"/letters")
 }
 
-// sendStartGuide renders a held 利用開始案内 and audits the printing.
-func (s *Server) sendStartGuide(c *fiber.Ctx, l printableLetter) error {
+// sendStartGuide renders a held 利用開始案内 and audits the printing. It
+// is addressed to the member at their facility, for a window envelope.
+func (s *Server) sendStartGuide(c *fiber.Ctx, l printableLetter, back string) error {
 	st, err := s.db.Settings()
 	if err != nil {
 		return err
 	}
-	data, err := pdf.StartGuide{Operator: pdf.OperatorOf(st), IssuedOn: warekiDate(l.IssuedAt), Name: l.Name,
-		FacilityName: l.FacilityName, MemberID: l.Subject, Password: l.Password}.Render()
+	if err := lettersNotReady(st, "利用開始案内", back); err != nil {
+		return err
+	}
+	doc := pdf.StartGuide{Operator: pdf.OperatorOf(st), IssuedOn: warekiDate(l.IssuedAt), Name: l.Name,
+		FacilityName: l.FacilityName, MemberID: l.Subject, Password: l.Password}
+	if m, err := s.db.Member(l.Subject); err == nil && m.FacilityOID != "" {
+		if f, err := s.db.Facility(m.FacilityOID); err == nil {
+			doc.Postal, doc.Address, doc.FacilityName = f.Postal, f.Address, f.Name
+		}
+	}
+	data, err := doc.Render()
 	if err != nil {
 		return err
 	}
@@ -292,14 +350,22 @@ func (s *Server) sendStartGuide(c *fiber.Ctx, l printableLetter) error {
 	return web.SendPDF(c, data, "start-guide-"+l.Subject+".pdf", "利用開始案内_"+l.Subject+".pdf")
 }
 
-// sendFacilityInfo renders a held 施設登録情報 and audits the printing.
-func (s *Server) sendFacilityInfo(c *fiber.Ctx, l printableLetter) error {
+// sendFacilityInfo renders a held 施設登録情報 and audits the printing. It
+// is addressed to the facility, for a window envelope.
+func (s *Server) sendFacilityInfo(c *fiber.Ctx, l printableLetter, back string) error {
 	st, err := s.db.Settings()
 	if err != nil {
 		return err
 	}
-	data, err := pdf.FacilityInfo{Operator: pdf.OperatorOf(st), IssuedOn: warekiDate(l.IssuedAt), FacilityName: l.Name,
-		FacilityID: l.Subject, Password: l.Password}.Render()
+	if err := lettersNotReady(st, "施設登録情報", back); err != nil {
+		return err
+	}
+	doc := pdf.FacilityInfo{Operator: pdf.OperatorOf(st), IssuedOn: warekiDate(l.IssuedAt), FacilityName: l.Name,
+		FacilityID: l.Subject, Password: l.Password}
+	if f, err := s.db.Facility(l.Subject); err == nil {
+		doc.Postal, doc.Address = f.Postal, f.Address
+	}
+	data, err := doc.Render()
 	if err != nil {
 		return err
 	}

@@ -85,6 +85,10 @@ func (s *Server) showFacilityLetters(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return s.renderLetters(c, fiber.StatusOK, s.facilityLettersView(f))
+}
+
+func (s *Server) facilityLettersView(f store.Facility) views.LettersView {
 	base := "/admin/facilities/" + f.OID
 	v := views.LettersView{Section: "facilities", Title: "施設登録情報の印刷・郵送（" + f.OID + "）",
 		Back: views.Link{Href: base, Text: f.Name}}
@@ -97,7 +101,7 @@ func (s *Server) showFacilityLetters(c *fiber.Ctx) error {
 		v.MailedAction = base + "/letters/mailed"
 	}
 	v.Letters = []views.LetterLink{info}
-	return s.web.Render(c, v.Title, views.Admin(v.Section, views.Letters(v)))
+	return v
 }
 
 // downloadFacilityInfo prints the held 施設登録情報 of a facility.
@@ -110,7 +114,7 @@ func (s *Server) downloadFacilityInfo(c *fiber.Ctx) error {
 	if !ok {
 		return letterGone("施設登録情報", letterGoneAnyReason, "/admin/facilities/"+f.OID+"/letters")
 	}
-	return s.sendFacilityInfo(c, l)
+	return s.sendFacilityInfo(c, l, "/admin/facilities/"+f.OID+"/letters")
 }
 
 // markFacilityLettersMailed records a facility's letter mailed and wipes
@@ -122,6 +126,9 @@ func (s *Server) markFacilityLettersMailed(c *fiber.Ctx) error {
 	}
 	if _, ok := s.letters.get(f.OID, letterFacilityInfo); !ok {
 		return store.Errorf(store.ECONFLICT, "施設 %s の郵送待ちの「施設登録情報」はありません（郵送済み、または期限切れで消去済みです）。", f.OID)
+	}
+	if web.Unconfirmed(c, "confirm_mailed") {
+		return s.renderLetters(c, fiber.StatusUnprocessableEntity, s.facilityLettersView(f))
 	}
 	if err := s.db.Audit(store.AuditEvent{Actor: web.MemberOf(c).ID, Action: store.AuditLetterMailed, Object: "facility:" + f.OID,
 		Remote: c.IP(), Detail: "施設登録情報"}); err != nil {

@@ -13,13 +13,14 @@ func settingsValues(st store.Settings) map[string]string {
 	return map[string]string{
 		"site_name": st.SiteName, "organisation": st.Organisation, "department": st.Department, "postal": st.Postal,
 		"address": st.Address, "phone": st.Phone, "email": st.Email, "portal_url": st.PortalURL,
+		"terms": st.TermsText(), "privacy": st.PrivacyText(),
 	}
 }
 
-func settingsPage(placeholders []string) func(views.Form) templ.Component {
+func settingsPage(st store.Settings) func(views.Form) templ.Component {
 	return func(f views.Form) templ.Component {
 		f.Order, f.Labels = views.SettingsFields, views.SettingsLabels
-		return views.Admin("settings", views.AdminSettings(views.SettingsView{Form: f, Placeholders: placeholders}))
+		return views.Admin("settings", views.AdminSettings(views.SettingsView{Form: f, Placeholders: st.Placeholders(), Settings: st}))
 	}
 }
 
@@ -29,17 +30,18 @@ func (s *Server) showSettings(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.web.Render(c, "設定", settingsPage(st.Placeholders())(views.Form{Values: settingsValues(st)}))
+	return s.web.Render(c, "設定", settingsPage(st)(views.Form{Values: settingsValues(st)}))
 }
 
 // saveSettings validates and stores the settings.
 func (s *Server) saveSettings(c *fiber.Ctx) error {
 	values := web.FormValues(c, views.SettingsFields...)
 	st := store.Settings{SiteName: values["site_name"], Organisation: values["organisation"], Department: values["department"],
-		Postal: values["postal"], Address: values["address"], Phone: values["phone"], Email: values["email"], PortalURL: values["portal_url"]}
+		Postal: values["postal"], Address: values["address"], Phone: values["phone"], Email: values["email"], PortalURL: values["portal_url"],
+		Terms: values["terms"], Privacy: values["privacy"]}
 	if err := s.db.SaveSettings(st, web.MemberOf(c).ID, c.IP()); err != nil {
 		cur, _ := s.db.Settings()
-		return s.web.InvalidForm(c, err, "設定", settingsPage(cur.Placeholders()), views.Form{Values: values})
+		return s.web.InvalidForm(c, err, "設定", settingsPage(cur), views.Form{Values: values})
 	}
 	return web.Redirect(c, "/admin/settings?done=saved")
 }

@@ -27,9 +27,10 @@ func settingsForm(edit func(url.Values)) url.Values {
 
 func TestAdminDashboardAndSettings(t *testing.T) {
 	env := newTestEnv(t, web.CertOff)
+	env.PlaceholderSettings(t)
 	op := env.LoginOperator(t)
 	for _, sc := range []handlertest.Scenario{
-		{Name: "dashboard", Path: "/admin", WantStatus: 200, WantContains: []string{`data-testid="admin-nav"`, `data-testid="placeholder-warning"`, "運営組織", `data-testid="certoff-warning"`, `data-testid="count-applications-pending"`, `data-testid="count-applications-received"`, `data-testid="count-inquiries-open"`, `data-testid="count-requests-open"`, `data-testid="count-members-total"`, `data-testid="count-members-active"`, `data-testid="no-holds"`}},
+		{Name: "dashboard", Path: "/admin", WantStatus: 200, WantContains: []string{`data-testid="admin-nav"`, `data-testid="placeholder-warning"`, "運営組織", "ポータルURL", `data-testid="certoff-warning"`, `data-testid="count-applications-pending"`, `data-testid="count-applications-received"`, `data-testid="count-inquiries-open"`, `data-testid="count-requests-open"`, `data-testid="count-members-total"`, `data-testid="count-members-active"`, `data-testid="no-holds"`}},
 		{Name: "settings form", Path: "/admin/settings", WantStatus: 200, WantContains: []string{`name="organisation"`, `value="（未設定）運営組織名"`, `data-testid="placeholder-warning"`}},
 		{Name: "empty organisation", Method: "POST", Path: "/admin/settings", Form: settingsForm(func(v url.Values) { v.Set("organisation", "") }), WantStatus: 422, WantContains: []string{`data-testid="error-organisation"`, "運営組織を入力してください"}},
 		{Name: "empty site name", Method: "POST", Path: "/admin/settings", Form: settingsForm(func(v url.Values) { v.Set("site_name", "") }), WantStatus: 422, WantContains: []string{"サイト名を入力してください"}},
@@ -38,8 +39,9 @@ func TestAdminDashboardAndSettings(t *testing.T) {
 		{Name: "bad postal", Method: "POST", Path: "/admin/settings", Form: settingsForm(func(v url.Values) { v.Set("postal", "12") }), WantStatus: 422, WantContains: []string{`data-testid="error-postal"`, jptext.ErrPostalFormat.Error()}},
 		{Name: "bad phone", Method: "POST", Path: "/admin/settings", Form: settingsForm(func(v url.Values) { v.Set("phone", "12") }), WantStatus: 422, WantContains: []string{`data-testid="error-phone"`, jptext.ErrPhoneFormat.Error()}},
 		{Name: "bad email", Method: "POST", Path: "/admin/settings", Form: settingsForm(func(v url.Values) { v.Set("email", "x@") }), WantStatus: 422, WantContains: []string{`data-testid="error-email"`, jptext.ErrEmailFormat.Error()}},
-		{Name: "http portal", Method: "POST", Path: "/admin/settings", Form: settingsForm(func(v url.Values) { v.Set("portal_url", "http://x.jp/") }), WantStatus: 422, WantContains: []string{"ポータルURLは https:// で始めてください"}},
-		{Name: "empty portal", Method: "POST", Path: "/admin/settings", Form: settingsForm(func(v url.Values) { v.Set("portal_url", "") }), WantStatus: 422, WantContains: []string{`data-testid="error-portal_url"`, "ポータルURLを入力してください"}},
+		{Name: "http portal", Method: "POST", Path: "/admin/settings", Form: settingsForm(func(v url.Values) { v.Set("portal_url", "http://x.jp/") }), WantStatus: 422, WantContains: []string{`data-testid="error-portal_url"`, "ポータルURLは https://ホスト名/ の形で入力してください"}},
+		{Name: "localhost portal", Method: "POST", Path: "/admin/settings", Form: settingsForm(func(v url.Values) { v.Set("portal_url", "https://localhost:8443/") }), WantStatus: 422, WantContains: []string{`data-testid="error-portal_url"`, "他のPCから接続できません"}},
+		{Name: "overlong terms", Method: "POST", Path: "/admin/settings", Form: settingsForm(func(v url.Values) { v.Set("terms", strings.Repeat("規", 20001)) }), WantStatus: 422, WantContains: []string{`data-testid="error-terms"`}},
 		{Name: "long organisation", Method: "POST", Path: "/admin/settings", Form: settingsForm(func(v url.Values) { v.Set("organisation", strings.Repeat("あ", 101)) }), WantStatus: 422, WantContains: []string{"運営組織が長すぎます"}},
 		{Name: "long site name", Method: "POST", Path: "/admin/settings", Form: settingsForm(func(v url.Values) { v.Set("site_name", strings.Repeat("あ", 61)) }), WantStatus: 422, WantContains: []string{"サイト名が長すぎます"}},
 		{Name: "save", Method: "POST", Path: "/admin/settings", Form: settingsForm(nil), WantStatus: 303, WantLocation: "/admin/settings?done=saved"},
@@ -52,6 +54,18 @@ func TestAdminDashboardAndSettings(t *testing.T) {
 	page, _ := env.DB.ListAudit(store.AuditFilter{Actor: "admin", Action: "settings.update"})
 	if len(page.Events) != 1 {
 		t.Fatalf("settings audit: %d", len(page.Events))
+	}
+	// Left empty, the portal address is the server's own (localhost here,
+	// so the dashboard warns again); a new 利用規約 text is version 2.
+	for _, sc := range []handlertest.Scenario{
+		{Name: "empty portal", Method: "POST", Path: "/admin/settings", Form: settingsForm(func(v url.Values) {
+			v.Set("portal_url", "")
+			v.Set("terms", "第1条　改定した利用規約")
+		}), WantStatus: 303},
+		{Name: "server's address", Path: "/admin/settings", WantStatus: 200, WantContains: []string{`placeholder="https://localhost:8443/"`, "現在 第2版", `data-testid="placeholder-warning"`, "ポータルURL"}},
+		{Name: "terms page", Path: "/terms", WantStatus: 200, WantContains: []string{"改定した利用規約", "第2版"}},
+	} {
+		sc.Run(t, op)
 	}
 }
 

@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"fmt"
+
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
@@ -20,14 +22,38 @@ func (s *Server) showApplyForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if !st.ContactReady() {
+		return s.web.Render(c, "利用申込", views.ApplyClosed(views.ApplyView{Settings: st}))
+	}
 	return s.web.Render(c, "利用申込", views.ApplyForm(views.ApplyView{Form: applyForm(nil), Settings: st}))
+}
+
+// applyClosed answers a posted application while 設定 is not done: 409
+// (the portal is not taking applications yet), nothing stored.
+func (s *Server) applyClosed(c *fiber.Ctx, st store.Settings) error {
+	return s.web.RenderStatus(c, fiber.StatusConflict, "利用申込", views.ApplyClosed(views.ApplyView{Settings: st,
+		Form: views.Form{Message: "お申し込みは送信されませんでした。利用申込の受付は準備中です。"}}))
+}
+
+// checked reads a checkbox: "on" as browsers send it, or "1".
+func checked(c *fiber.Ctx, name string) bool {
+	v := c.FormValue(name)
+	return v == "on" || v == "1"
 }
 
 // saveApplication stores the application and sends the applicant to the
 // receipt page, whose URL holds the unguessable receipt token.
 func (s *Server) saveApplication(c *fiber.Ctx) error {
+	st, err := s.db.Settings()
+	if err != nil {
+		return err
+	}
+	if !st.ContactReady() {
+		return s.applyClosed(c, st)
+	}
 	values := web.FormValues(c, views.ApplyFields...)
 	a, token, err := s.db.CreateApplication(store.ApplicationForm{
+		ConsentAsked: c.FormValue("consent_asked") == "1", Agreed: checked(c, "agree"),
 		Name: values["name"], NameKana: values["name_kana"], Qualification: values["qualification"],
 		LicenseNumber: values["license_number"], Email: values["email"], Phone: values["phone"],
 		FacilityChoice: values["facility_choice"], FacilityOID: values["facility_oid"],
@@ -35,9 +61,8 @@ func (s *Server) saveApplication(c *fiber.Ctx) error {
 		FacilityPostal: values["facility_postal"], FacilityAddress: values["facility_address"], FacilityPhone: values["facility_phone"],
 	}, c.IP())
 	if err != nil {
-		st, serr := s.db.Settings()
-		if serr != nil {
-			return serr
+		if checked(c, "agree") {
+			values["agree"] = "on"
 		}
 		return s.web.InvalidForm(c, err, "利用申込", func(f views.Form) templ.Component {
 			return views.ApplyForm(views.ApplyView{Form: f, Settings: st})
@@ -71,7 +96,7 @@ func (s *Server) showApplicationReceipt(c *fiber.Ctx) error {
 	}
 	v := views.ApplyReceiptView{Number: a.Number, Status: a.Status, AppliedAt: a.CreatedAt,
 		NewFacility: a.IsNewFacility(), Settings: st}
-	if a.Status.Open() {
+	if a.Status.Open() && st.ContactReady() {
 		base := receiptPath(c.Params("token"))
 		v.MemberPDF = base + "/member.pdf"
 		if a.IsNewFacility() {
@@ -86,6 +111,15 @@ func receiptFormsClosed(a store.Application) error {
 	return store.Errorf(store.ECONFLICT, "受付番号 %s の審査は終了しています（%s）。加入申込書を印刷する必要はありません。", a.Number, a.Status.Label())
 }
 
+// receiptFormsNotReady answers a form download while the mailing address
+// is a placeholder: a form without it cannot be mailed.
+func receiptFormsNotReady(st store.Settings) error {
+	if st.ContactReady() {
+		return nil
+	}
+	return store.Errorf(store.ECONFLICT, "申込書の送付先・お問合せ先が準備中のため、加入申込書はまだ印刷できません。運営者の設定が終わりしだい、このページから印刷できます。")
+}
+
 // downloadApplicationMemberForm is 「加入申込書（医療関係者用）」 as PDF.
 func (s *Server) downloadApplicationMemberForm(c *fiber.Ctx) error {
 	a, err := s.applicationOfReceipt(c)
@@ -97,6 +131,13 @@ func (s *Server) downloadApplicationMemberForm(c *fiber.Ctx) error {
 	}
 	doc, err := s.applicationMemberForm(a)
 	if err != nil {
+		return err
+	}
+	st, err := s.db.Settings()
+	if err != nil {
+		return err
+	}
+	if err := receiptFormsNotReady(st); err != nil {
 		return err
 	}
 	data, err := doc.Render()
@@ -123,6 +164,9 @@ func (s *Server) downloadApplicationFacilityForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if err := receiptFormsNotReady(st); err != nil {
+		return err
+	}
 	data, err := applicationFacilityForm(a, st).Render()
 	if err != nil {
 		return err
@@ -139,7 +183,10 @@ func (s *Server) applicationMemberForm(a store.Application) (pdf.ApplicationMemb
 	doc := pdf.ApplicationMemberForm{
 		Operator: pdf.OperatorOf(st), Number: a.Number, AppliedOn: warekiDate(a.CreatedAt),
 		Name: a.Name, NameKana: a.NameKana, Qualification: a.Qualification.Label(), LicenseNumber: a.LicenseNumber,
-		Email: a.Email, Phone: a.Phone,
+		Email: a.Email, Phone: a.Phone, Terms: termsOf(a, st),
+	}
+	if !a.ConsentedAt.IsZero() {
+		doc.ConsentedOn = warekiDate(a.ConsentedAt)
 	}
 	if a.IsNewFacility() {
 		doc.FacilityName = a.NewFacility.Name
@@ -160,6 +207,16 @@ func applicationFacilityForm(a store.Application, st store.Settings) pdf.Applica
 	return pdf.ApplicationFacilityForm{
 		Operator: pdf.OperatorOf(st), Number: a.Number, AppliedOn: warekiDate(a.CreatedAt),
 		FacilityName: nf.Name, FacilityKind: nf.Kind.Label(), FacilityCode: nf.Code,
-		Postal: nf.Postal, Address: nf.Address, Phone: nf.Phone, ApplicantName: a.Name,
+		Postal: nf.Postal, Address: nf.Address, Phone: nf.Phone, ApplicantName: a.Name, Terms: termsOf(a, st),
 	}
+}
+
+// termsOf names the versions of 利用規約 and 個人情報の取扱い the application
+// agreed to: those of its consent, else those in force.
+func termsOf(a store.Application, st store.Settings) string {
+	tv, pv := a.TermsVersion, a.PrivacyVersion
+	if a.ConsentedAt.IsZero() {
+		tv, pv = st.TermsVersionNo(), st.PrivacyVersionNo()
+	}
+	return fmt.Sprintf("利用規約（第%d版）および個人情報の取扱い（第%d版）", tv, pv)
 }

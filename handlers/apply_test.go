@@ -204,7 +204,7 @@ func TestApplyAndReceipt(t *testing.T) {
 	}
 	res := handlertest.Scenario{Name: "receipt, registered facility", Path: receipt, WantStatus: 200, WantContains: []string{
 		`data-testid="application-number">A000001<`, "仮登録", "加入申込書（医療関係者用）", receipt + `/member.pdf"`, `hx-boost="false"`,
-		"（未設定）申込書の送付先住所", "署名・押印"},
+		store.TestSettings().Address, "署名・押印"},
 		WantAbsent: []string{"facility.pdf", "加入申込書（施設用）"}}.Run(t, c)
 	if res.Header.Get("Set-Cookie") != "" || res.Header.Get("Referrer-Policy") != "no-referrer" {
 		t.Fatalf("receipt headers: %v", res.Header)

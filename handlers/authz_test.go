@@ -36,6 +36,9 @@ var authzMatrix = handlertest.Matrix{
 	"GET /inquiry/thanks/:number": handlertest.With(handlertest.AllRoles(200), "/inquiry/thanks/{inquiry}"),
 	"GET /ca.crt":                 handlertest.AllRoles(200),
 	"GET /static/*":               handlertest.With(handlertest.AllRoles(200), "{asset}"),
+	"GET /favicon.ico":            handlertest.AllRoles(200),
+	"GET /terms":                  handlertest.AllRoles(200),
+	"GET /privacy":                handlertest.AllRoles(200),
 
 	// Login and the first-login steps.
 	"GET /login":     handlertest.To(handlertest.Roles(200, 200, 303, 303, 303), "/menu"),
@@ -123,6 +126,7 @@ var authzMatrix = handlertest.Matrix{
 	"GET /admin/members/:id/certificates":     handlertest.With(handlertest.OperatorOnly(200), "/admin/members/{subject}/certificates"),
 	"POST /admin/members/:id/grant-reissue":   handlertest.With(handlertest.To(handlertest.OperatorOnly(303), "/admin/members/{subject}/certificates?done=granted"), "/admin/members/{subject}/grant-reissue"),
 	"POST /admin/certificates/:serial/revoke": handlertest.With(handlertest.To(handlertest.OperatorOnly(303), "/admin/members/{subject}/certificates?done=revoked"), "/admin/certificates/{subject_cert}/revoke"),
+	"POST /admin/members/:id/shared-pc":       handlertest.With(handlertest.OperatorOnly(422), "/admin/members/{subject}/shared-pc"), // empty form: the PC's name is required
 
 	// 患者様登録ソフト (PRS). prs rows run with PRS unlocked for the member
 	// and the other member (each for their own facility); {patient} is

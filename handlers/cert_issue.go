@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"regexp"
 	"strings"
 	"unicode"
 
@@ -22,12 +21,24 @@ type certOffer struct {
 	renew *store.Certificate
 	// renewedBy is the serial that already renewed current.
 	renewedBy string
-	// issue: an allowance remains (first certificate or a granted reissue).
+	// issue: an allowance remains (first certificate, a granted reissue,
+	// or a shared PC the operator allowed).
 	issue bool
+	// ordinary: an allowance for a PC of the member's own; false when this
+	// PC presents another member's certificate (only a shared PC's
+	// allowance may add one there).
+	ordinary bool
+	// otherMember: this PC presents another member's usable certificate.
+	otherMember bool
 }
 
 func (s *Server) certOfferFor(c *fiber.Ctx, m *store.Member, sess *store.Session) (certOffer, error) {
-	o := certOffer{st: s.clientCert(c), issue: m.CertAllowance > 0}
+	o := certOffer{st: s.clientCert(c), issue: m.CertAllowance > 0 || m.HasSharedPCGrant()}
+	o.otherMember = o.st.Presented && o.st.Err == nil && o.st.Record.MemberID != m.ID
+	o.ordinary = m.CertAllowance > 0 && !o.otherMember
+	if o.otherMember && !m.HasSharedPCGrant() {
+		o.issue = false
+	}
 	if st := o.st; st.Presented && st.Err == nil && st.Record.MemberID == m.ID {
 		rec := st.Record
 		o.current = &rec
@@ -46,13 +57,15 @@ func (s *Server) certOfferFor(c *fiber.Ctx, m *store.Member, sess *store.Session
 }
 
 func certIssueForm() views.Form {
-	return views.Form{Order: []string{"device_name", "passphrase", "passphrase_confirm", "encoding"}, Labels: views.CertLabels}
+	return views.Form{Order: []string{"shared_pc", "device_name", "passphrase", "passphrase_confirm", "encoding"}, Labels: views.CertLabels}
 }
 
 // certView builds the /cert page for the offer.
 func (s *Server) certView(c *fiber.Ctx, m *store.Member, sess *store.Session, o certOffer, f views.Form) views.CertView {
 	v := views.CertView{MemberID: m.ID, Name: m.Name, PasswordOnly: sess.PasswordOnly,
-		Validity: views.ValidityLabel(s.cfg.CertValidity), Form: f}
+		Validity: views.ValidityLabel(s.cfg.CertValidity), Form: f,
+		SharedPCs: m.SharedPCs, Ordinary: o.ordinary || o.renew != nil, OtherMember: o.otherMember && o.issue,
+		PasswordChanged: c.Query("done") == "password"}
 	if o.current != nil {
 		row := views.CertificateRowOf(*o.current, s.db.Now(), o.current.Serial)
 		v.Current = &row
@@ -111,10 +124,6 @@ func certPageTitle(mode views.CertMode) string {
 	return "証明書の発行"
 }
 
-// downloadTokenPattern is the token the page's script sends to learn that
-// the download began.
-var downloadTokenPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
-
 // issueCertificate makes the certificate for this PC and answers the
 // PKCS#12 file itself (200 application/x-pkcs12), once per allowance or
 // renewal. A password-only session ends in the same answer: the member
@@ -133,6 +142,18 @@ func (s *Server) issueCertificate(c *fiber.Ctx) error {
 		Passphrase:        c.FormValue("passphrase"),
 		PassphraseConfirm: c.FormValue("passphrase_confirm"),
 	}
+	fe := store.FieldErrors{}
+	shared := c.FormValue("shared_pc")
+	if o.renew == nil && o.issue {
+		switch _, granted := m.SharedPCGrantFor(shared); {
+		case shared != "" && !granted:
+			fe.Add("shared_pc", "この共用PCの証明書は許可されていないか、すでに発行されています")
+		case shared != "":
+			req.SharedPC, req.Device = shared, shared
+		case !o.ordinary:
+			fe.Add("shared_pc", "このPCには別の会員の証明書があるため、運営者が許可した共用PC用の証明書だけを発行できます。共用PCを選んでください")
+		}
+	}
 	switch {
 	case o.renew != nil:
 		// The serial comes from the certificate this request presents,
@@ -141,6 +162,12 @@ func (s *Server) issueCertificate(c *fiber.Ctx) error {
 	case !o.issue:
 		_ = s.db.Audit(store.AuditEvent{Actor: m.ID, Action: store.AuditCertIssue, Remote: c.IP(), Result: store.ResultDenied,
 			Detail: "no allowance"})
+		if web.IsNavigation(c) {
+			// A browser's form post goes back to /cert, which explains the
+			// refusal (403 there), so the address bar never shows
+			// /cert/issue; other clients get the 403 itself.
+			return web.Redirect(c, "/cert")
+		}
 		if o.current != nil {
 			return store.Errorf(store.EFORBIDDEN, "このPCには有効な証明書があります。新しく発行できる証明書はありません（別のPCで利用するには、申請フォームから証明書の再発行を申請してください）。")
 		}
@@ -148,8 +175,7 @@ func (s *Server) issueCertificate(c *fiber.Ctx) error {
 		v.Mode = views.CertModeNone
 		return s.web.RenderStatus(c, fiber.StatusForbidden, certPageTitle(v.Mode), views.CertPage(v))
 	}
-	values := map[string]string{"device_name": req.Device, "encoding": c.FormValue("encoding")}
-	fe := store.FieldErrors{}
+	values := map[string]string{"device_name": c.FormValue("device_name"), "encoding": c.FormValue("encoding"), "shared_pc": shared}
 	switch values["encoding"] {
 	case "", "modern":
 	case "legacy":
@@ -193,10 +219,7 @@ func (s *Server) sendCertificate(c *fiber.Ctx, m *store.Member, sess *store.Sess
 			return err
 		}
 	}
-	if tok := c.FormValue("download_token"); downloadTokenPattern.MatchString(tok) {
-		c.Cookie(&fiber.Cookie{Name: "hotline_dl", Value: tok, Path: "/", MaxAge: 120,
-			Secure: true, SameSite: fiber.CookieSameSiteStrictMode})
-	}
+	web.DownloadStarted(c)
 	ascii, full := p12FileNames(m.ID, issued.Record.Device)
 	c.Set(fiber.HeaderContentType, "application/x-pkcs12")
 	c.Set(fiber.HeaderContentDisposition, web.ContentDisposition("attachment", ascii, full))

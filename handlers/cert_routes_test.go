@@ -64,7 +64,11 @@ func TestEveryRouteNeedsTheSessionsCertificate(t *testing.T) {
 			{"another account's certificate", who.another, "この証明書は別のアカウントのものです"},
 		} {
 			b := newCertBrowser(env, t, base, who.own)
-			b.Login(who.id, who.pw, "/menu")
+			landing := "/menu"
+			if r.Access == web.Operator {
+				landing = "/admin" // an operator lands on the dashboard
+			}
+			b.Login(who.id, who.pw, landing)
 			b.expect(key+": menu with the certificate", b.Get("/menu"), http.StatusOK)
 			if !strings.HasPrefix(b.csrf, "s.") {
 				t.Fatalf("%s: no session CSRF token", key)

@@ -35,6 +35,26 @@ func (s *Server) showGuide(c *fiber.Ctx) error {
 	return s.renderPublic(c, "サービスガイド", views.Guide(views.GuideView{Topic: topic, Settings: st}))
 }
 
+// showTerms is 利用規約: the operator's text, or the default.
+func (s *Server) showTerms(c *fiber.Ctx) error {
+	st, err := s.db.Settings()
+	if err != nil {
+		return err
+	}
+	return s.renderPublic(c, "利用規約", views.TextPage(views.TextPageView{Title: "利用規約", Text: st.TermsText(),
+		Version: st.TermsVersionNo(), RevisedAt: st.TermsRevisedAt, Other: views.Link{Href: "/privacy", Text: "個人情報の取扱い"}}))
+}
+
+// showPrivacy is 個人情報の取扱い.
+func (s *Server) showPrivacy(c *fiber.Ctx) error {
+	st, err := s.db.Settings()
+	if err != nil {
+		return err
+	}
+	return s.renderPublic(c, "個人情報の取扱い", views.TextPage(views.TextPageView{Title: "個人情報の取扱い", Text: st.PrivacyText(),
+		Version: st.PrivacyVersionNo(), RevisedAt: st.PrivacyRevisedAt, Other: views.Link{Href: "/terms", Text: "利用規約"}}))
+}
+
 // downloadServerCA serves the server CA certificate for clients that want
 // to trust it.
 func (s *Server) downloadServerCA(c *fiber.Ctx) error {

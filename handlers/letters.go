@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"strings"
 	"sync"
 	"time"
 
@@ -244,3 +245,33 @@ func letterGoneReason(mailed bool) string {
 // letterGoneAnyReason is the explanation when the reason is not recorded
 // (letters of a reset: their mailing is audited, not stored).
 const letterGoneAnyReason = "パスワードは、郵送済みとして記録されたか、発行から24時間が経過したか、サーバーが再起動したため、サーバーのメモリから消去されました。"
+
+// lettersBlocked says why letters are not printed yet, "" when they may
+// be: while 設定 holds placeholders a letter would send the member to an
+// address no other PC reaches (localhost), or name （未設定） as whom to ask.
+func lettersBlocked(st store.Settings) string {
+	p := st.Placeholders()
+	if len(p) == 0 {
+		return ""
+	}
+	msg := "設定が仮の値のままです（" + strings.Join(p, "、") + "）。"
+	if st.PortalIsPlaceholder() {
+		msg += "ポータルURLが " + st.Portal() + " のままでは、書類を受け取った会員のPCから接続できません。"
+	}
+	return msg + "「設定」で入力してから印刷してください。"
+}
+
+// lettersNotReady answers a letter's PDF while lettersBlocked: 409 with
+// the reason and the way to 設定.
+func lettersNotReady(st store.Settings, title, back string) error {
+	why := lettersBlocked(st)
+	if why == "" {
+		return nil
+	}
+	return &errorPage{view: views.ErrorView{
+		Status:  fiber.StatusConflict,
+		Title:   "「" + title + "」はまだ印刷できません",
+		Message: why,
+		Links:   []views.Link{{Href: "/admin/settings", Text: "設定を開く"}, {Href: back, Text: "戻る"}},
+	}}
+}

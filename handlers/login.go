@@ -68,11 +68,16 @@ func (s *Server) login(c *fiber.Ctx) error {
 		case st.Presented && st.Err == nil && st.Record.MemberID == m.ID:
 			sess.CertSerial = st.Serial
 			detail = "cert:" + st.Serial
+		case st.Presented && st.Err == nil && m.HasSharedPCGrant():
+			// Another member's certificate on a PC the operator allowed
+			// this member to share: a password-only session, which may
+			// only issue this member's certificate for that PC.
+			detail = "shared PC: certificate of " + st.Record.MemberID + " presented, not used"
 		case st.Presented && st.Err == nil:
 			// Another member's certificate on this PC: refuse rather than
 			// mix identities.
 			_ = s.db.Audit(store.AuditEvent{Actor: m.ID, Action: store.AuditLogin, Remote: c.IP(), Result: store.ResultDenied, Detail: "certificate of " + st.Record.MemberID})
-			return &errorPage{view: certErrorView("この証明書は別のアカウントのものです。")}
+			return &errorPage{view: certErrorView(msgCertOtherAccount)}
 		case st.Presented:
 			// Expired, revoked, foreign: the login goes on without it
 			// (password-only with required), and the log says why.
@@ -108,6 +113,8 @@ func (s *Server) login(c *fiber.Ctx) error {
 		return web.Redirect(c, "/cert")
 	case next != "":
 		return web.Redirect(c, next)
+	case m.IsOperator():
+		return web.Redirect(c, "/admin")
 	}
 	return web.Redirect(c, "/menu")
 }

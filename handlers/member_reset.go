@@ -46,6 +46,10 @@ func (s *Server) showMemberLetters(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return s.renderLetters(c, fiber.StatusOK, s.memberLettersView(m))
+}
+
+func (s *Server) memberLettersView(m store.Member) views.LettersView {
 	base := "/admin/members/" + m.ID
 	v := views.LettersView{Section: "members", Title: "利用開始案内の印刷・郵送（" + m.ID + "）",
 		Back: views.Link{Href: base, Text: m.Name + "（" + m.ID + "）"}}
@@ -58,7 +62,7 @@ func (s *Server) showMemberLetters(c *fiber.Ctx) error {
 		v.MailedAction = base + "/letters/mailed"
 	}
 	v.Letters = []views.LetterLink{guide}
-	return s.web.Render(c, v.Title, views.Admin(v.Section, views.Letters(v)))
+	return v
 }
 
 // downloadMemberStartGuide prints the held 利用開始案内 of a member.
@@ -71,7 +75,7 @@ func (s *Server) downloadMemberStartGuide(c *fiber.Ctx) error {
 	if !ok {
 		return letterGone("利用開始案内", letterGoneAnyReason, "/admin/members/"+m.ID+"/letters")
 	}
-	return s.sendStartGuide(c, l)
+	return s.sendStartGuide(c, l, "/admin/members/"+m.ID+"/letters")
 }
 
 // markMemberLettersMailed records a member's letter mailed and wipes the
@@ -83,6 +87,9 @@ func (s *Server) markMemberLettersMailed(c *fiber.Ctx) error {
 	}
 	if _, ok := s.letters.get(m.ID, letterStartGuide); !ok {
 		return store.Errorf(store.ECONFLICT, "%s の郵送待ちの「利用開始案内」はありません（郵送済み、または期限切れで消去済みです）。", m.ID)
+	}
+	if web.Unconfirmed(c, "confirm_mailed") {
+		return s.renderLetters(c, fiber.StatusUnprocessableEntity, s.memberLettersView(m))
 	}
 	if err := s.db.Audit(store.AuditEvent{Actor: web.MemberOf(c).ID, Action: store.AuditLetterMailed, Object: "member:" + m.ID,
 		Remote: c.IP(), Detail: "利用開始案内"}); err != nil {

@@ -19,6 +19,7 @@ import (
 // operator approves it; the member sees the status.
 func TestBrowserSettingsAndRequests(t *testing.T) {
 	env := newTestEnv(t, web.CertOff)
+	env.PlaceholderSettings(t)
 	if _, err := env.DB.EnsureFirstOperator(handlertest.OperatorPassword, false); err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +52,8 @@ func TestBrowserSettingsAndRequests(t *testing.T) {
 		chromedp.SendKeys("#id", "admin"),
 		chromedp.SendKeys("#password", handlertest.OperatorPassword),
 		chromedp.Click(`form[action="/login"] button[type=submit]`),
-		chromedp.WaitVisible(`[data-testid="menu-functions"]`),
+		// An operator lands on the dashboard.
+		chromedp.WaitVisible(`[data-testid="admin-nav"]`),
 	))
 	status, err := browsertest.NavigateStatus(op, origin+"/admin")
 	must(err)
@@ -65,6 +67,7 @@ func TestBrowserSettingsAndRequests(t *testing.T) {
 	for sel, v := range map[string]string{
 		"#organisation": "テスト市医師会", "#department": "医療情報課 ほっとライン係", "#postal": "100-0001",
 		"#address": "東京都千代田区千代田1-1", "#phone": "03-1234-5678", "#email": "hotline@example.jp",
+		"#portal_url": "https://hotline.example.jp/",
 	} {
 		must(chromedp.Do(op, chromedp.SetValue(sel, v)))
 	}

@@ -14,7 +14,8 @@ import (
 // showMenu is the ほっとラインメニュー.
 func (s *Server) showMenu(c *fiber.Ctx) error {
 	m := web.MemberOf(c)
-	return s.web.Render(c, "メニュー", views.Menu(views.MenuView{Name: m.Name, Operator: m.IsOperator(), HasFacility: m.FacilityOID != ""}))
+	return s.web.Render(c, "メニュー", views.Menu(views.MenuView{Name: m.Name, Operator: m.IsOperator(), HasFacility: m.FacilityOID != "",
+		ComingSoon: s.comingSoon}))
 }
 
 // banners are the notices shown on every page for the logged-in person.

@@ -65,7 +65,7 @@ func (s *Server) savePassword(c *fiber.Ctx) error {
 		return err
 	}
 	if updated.PasswordOnly {
-		return web.Redirect(c, "/cert")
+		return web.Redirect(c, "/cert?done=password")
 	}
 	return web.Redirect(c, "/menu?done=password")
 }

@@ -22,7 +22,7 @@ func TestPublicPages(t *testing.T) {
 	env := newTestEnv(t, web.CertRequired)
 	c := env.Client()
 	for _, sc := range []handlertest.Scenario{
-		{Name: "portal top", Path: "/", WantStatus: 200, WantContains: []string{"ログイン", "利用申込", "問合せフォーム", "サービスガイド", "お問合せ先", "（未設定）運営組織名"}},
+		{Name: "portal top", Path: "/", WantStatus: 200, WantContains: []string{"ログイン", "利用申込", "問合せフォーム", "サービスガイド", "お問合せ先", store.TestSettings().Organisation, `href="/terms"`}},
 		{Name: "guide", Path: "/guide", WantStatus: 200, WantContains: []string{"サービスガイド", "申し込み～接続までの流れ"}},
 		{Name: "guide flow", Path: "/guide/flow", WantStatus: 200, WantContains: []string{"仮登録", "申込書の印刷・郵送", "審査・ID/PW発行", "初回ログインと証明書"}},
 		{Name: "guide certificate", Path: "/guide/certificate", WantStatus: 200, WantContains: []string{`href="/guide/certificate" aria-current="page"`, "Windows（Google Chrome / Microsoft Edge）", "macOS（Safari / Google Chrome）", "Firefox", "1PCにつき1つ"}},
@@ -213,8 +213,8 @@ func TestLogPathHidesReceiptTokens(t *testing.T) {
 func TestPortalFollowsSettings(t *testing.T) {
 	env := newTestEnv(t, web.CertRequired)
 	c := env.Client()
-	if res := c.Get("/"); !strings.Contains(res.Body, "（未設定）運営組織名") {
-		t.Fatal("placeholder missing")
+	if res := c.Get("/"); !strings.Contains(res.Body, store.TestSettings().Organisation) {
+		t.Fatal("organisation missing")
 	}
 	st, _ := env.DB.Settings()
 	st.Organisation = "みなと地区医師会"

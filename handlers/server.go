@@ -47,6 +47,13 @@ type Config struct {
 	// Backups runs hot backups (scheduled, "back up now", downloads); nil:
 	// downloads only.
 	Backups *store.Backups
+	// PortalURL is the server's address from its command line
+	// (https://host[:port]/), printed on letters and cards unless the
+	// operator sets another in 設定; empty: https://localhost:8443/.
+	PortalURL string
+	// ExtraRoutes are mounted after the domains' routes (tests stand in
+	// a domain still being built with them, e.g. /patient/login).
+	ExtraRoutes []web.Route
 }
 
 // Server holds the Fiber app and what handlers share.
@@ -71,6 +78,8 @@ type Server struct {
 	// pendingGets are the paths of the GET routes a password-only session
 	// may open (where login may send it).
 	pendingGets map[string]bool
+	// comingSoon are the menu's functions no domain serves yet (準備中).
+	comingSoon map[string]bool
 }
 
 // writeTimeout bounds writing a response, except paced downloads.
@@ -93,6 +102,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Backups == nil {
 		cfg.Backups, _ = store.NewBackups(cfg.DB, store.BackupSchedule{})
 	}
+	cfg.DB.SetServerURL(cfg.PortalURL)
 	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Logger, pace: defaultPace, letters: newLetterVault(cfg.DB.Now, letterTTL)}
 	kit, err := web.NewKit(cfg.DB, s.banners)
 	if err != nil {
@@ -138,7 +148,10 @@ func (s *Server) Shutdown(timeout time.Duration) error {
 // in Japanese.
 func (s *Server) mount() error {
 	s.pendingGets = map[string]bool{}
-	for _, r := range s.Routes() {
+	_, s.comingSoon = s.routeTable()
+	routes := s.Routes()
+	s.web.SetRoutes(routes)
+	for _, r := range routes {
 		switch r.Method {
 		case fiber.MethodGet:
 			// HEAD answers as GET does; fasthttp leaves the body out.

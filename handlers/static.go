@@ -25,10 +25,25 @@ func (s *Server) serveStatic(c *fiber.Ctx) error {
 	if ct == "" {
 		ct = fiber.MIMEOctetStream
 	}
-	if path.Ext(name) == ".txt" {
+	switch path.Ext(name) {
+	case ".txt":
 		ct = fiber.MIMETextPlainCharsetUTF8
+	case ".ico":
+		ct = "image/x-icon"
 	}
 	c.Set(fiber.HeaderContentType, ct)
 	c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+	return c.Send(data)
+}
+
+// serveFavicon answers the icon browsers ask for at /favicon.ico (the
+// pages name its cache-busted copy under /static as well).
+func (s *Server) serveFavicon(c *fiber.Ctx) error {
+	data, err := static.Files.ReadFile("img/favicon.ico")
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "image/x-icon")
+	c.Set(fiber.HeaderCacheControl, "public, max-age=86400")
 	return c.Send(data)
 }

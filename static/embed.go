@@ -13,7 +13,7 @@ import (
 
 // Files are served under /static/ with a content hash in their names.
 //
-//go:embed css js fonts/IPA_Font_License_Agreement_v1.0.txt
+//go:embed css js img fonts/IPA_Font_License_Agreement_v1.0.txt fonts/DejaVu_Fonts_License.txt
 var Files embed.FS
 
 // IPAexGothic is the IPAex Gothic TrueType font (IPA Font License v1.0,
@@ -21,6 +21,14 @@ var Files embed.FS
 //
 //go:embed fonts/ipaexg.ttf
 var IPAexGothic []byte
+
+// DejaVuSansMono is DejaVu Sans Mono (Bitstream Vera licence,
+// fonts/DejaVu_Fonts_License.txt): the fixed-width face for passwords and
+// codes printed to be typed in, where IPAex Gothic's Latin letters are
+// proportional.
+//
+//go:embed fonts/DejaVuSansMono.ttf
+var DejaVuSansMono []byte
 
 var (
 	hashed = map[string]string{} // "css/app.css" -> "/static/css/app.3f2a9c1b.css"

@@ -15,6 +15,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"hotline/store/jptext"
 	"regexp"
 	"strings"
@@ -96,6 +97,15 @@ type Application struct {
 	FacilityOID string               `json:"facility_oid,omitempty"`
 	NewFacility *ApplicationFacility `json:"new_facility,omitempty"`
 
+	// ConsentedAt is when the applicant ticked 「利用規約と個人情報の取扱いに
+	// 同意する」 on the form, with the versions of both texts then in
+	// force; zero when the application came without the form's question
+	// (a client of the bare field names), whose consent is the signature
+	// on the paper form.
+	ConsentedAt    time.Time `json:"consented_at,omitzero"`
+	TermsVersion   int       `json:"terms_version,omitempty"`
+	PrivacyVersion int       `json:"privacy_version,omitempty"`
+
 	Remote    string    `json:"remote,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
@@ -154,7 +164,14 @@ type ApplicationForm struct {
 	FacilityPostal  string
 	FacilityAddress string
 	FacilityPhone   string
+	// ConsentAsked: the form asked for consent to 利用規約 and 個人情報の
+	// 取扱い (the portal's form always does); then Agreed must be set.
+	ConsentAsked bool
+	Agreed       bool
 }
+
+// MsgConsentRequired is the message beside the consent box.
+const MsgConsentRequired = "利用規約と個人情報の取扱いをお読みいただき、同意する場合はチェックを入れてください"
 
 // Messages of the application form that tests and handlers share.
 const (
@@ -292,6 +309,9 @@ func (f *ApplicationForm) Validate() error {
 		f.FacilityOID = ""
 		f.validateNewFacility(fe)
 	}
+	if f.ConsentAsked && !f.Agreed {
+		fe.Add("agree", MsgConsentRequired)
+	}
 	return fe.Err()
 }
 
@@ -404,6 +424,13 @@ func (db *DB) CreateApplication(f ApplicationForm, remote string) (Application, 
 			LicenseNumber: f.LicenseNumber, Email: f.Email, Phone: f.Phone,
 			Remote: remote, CreatedAt: tx.Now,
 		}
+		if f.Agreed {
+			st, err := settingsTx(tx)
+			if err != nil {
+				return err
+			}
+			a.ConsentedAt, a.TermsVersion, a.PrivacyVersion = tx.Now, st.TermsVersionNo(), st.PrivacyVersionNo()
+		}
 		if f.FacilityChoice == FacilityChoiceExisting {
 			a.FacilityOID = f.FacilityOID
 		} else {
@@ -416,7 +443,12 @@ func (db *DB) CreateApplication(f ApplicationForm, remote string) (Application, 
 		if err := tx.bucket(bucketApplicationTokens).Put(tokenKey(token), []byte(a.Number)); err != nil {
 			return err
 		}
-		return AppendAudit(tx, AuditEvent{Actor: "anonymous", Action: AuditApplicationCreate, Object: "application:" + a.Number, Remote: remote})
+		detail := "利用規約・個人情報の取扱いへの同意：書面のみ"
+		if f.Agreed {
+			detail = fmt.Sprintf("利用規約 第%d版・個人情報の取扱い 第%d版に同意", a.TermsVersion, a.PrivacyVersion)
+		}
+		return AppendAudit(tx, AuditEvent{Actor: "anonymous", Action: AuditApplicationCreate, Object: "application:" + a.Number, Remote: remote,
+			Detail: detail})
 	})
 	if err != nil {
 		return Application{}, "", err

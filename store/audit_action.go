@@ -43,10 +43,13 @@ const (
 	AuditCertDownload     AuditAction = "cert.download"
 	AuditCertRevoke       AuditAction = "cert.revoke"
 	AuditCertGrantReissue AuditAction = "cert.grant_reissue"
-	AuditCertRefused      AuditAction = "cert.refused"
-	AuditCAServerCreate   AuditAction = "ca.server.create"
-	AuditCAServerIssue    AuditAction = "ca.server.issue"
-	AuditCAClientCreate   AuditAction = "ca.client.create"
+	// AuditCertGrantSharedPC: the operator allowed a certificate on a
+	// named shared PC (共用PC).
+	AuditCertGrantSharedPC AuditAction = "cert.grant_shared_pc"
+	AuditCertRefused       AuditAction = "cert.refused"
+	AuditCAServerCreate    AuditAction = "ca.server.create"
+	AuditCAServerIssue     AuditAction = "ca.server.issue"
+	AuditCAClientCreate    AuditAction = "ca.client.create"
 
 	AuditRequestCreate  AuditAction = "request.create"
 	AuditRequestApprove AuditAction = "request.approve"
@@ -110,15 +113,16 @@ var auditLabels = map[AuditAction]string{
 	AuditLetterPrint:           "通知書の印刷",
 	AuditLetterMailed:          "通知書の郵送済記録",
 
-	AuditCertIssue:        "証明書の発行",
-	AuditCertRenew:        "証明書の更新",
-	AuditCertDownload:     "証明書のダウンロード",
-	AuditCertRevoke:       "証明書の失効",
-	AuditCertGrantReissue: "証明書再発行の許可",
-	AuditCertRefused:      "証明書による拒否",
-	AuditCAServerCreate:   "サーバー認証局の作成",
-	AuditCAServerIssue:    "サーバー証明書の発行",
-	AuditCAClientCreate:   "クライアント認証局の作成",
+	AuditCertIssue:         "証明書の発行",
+	AuditCertRenew:         "証明書の更新",
+	AuditCertDownload:      "証明書のダウンロード",
+	AuditCertRevoke:        "証明書の失効",
+	AuditCertGrantReissue:  "証明書再発行の許可",
+	AuditCertGrantSharedPC: "共用PC証明書の許可",
+	AuditCertRefused:       "証明書による拒否",
+	AuditCAServerCreate:    "サーバー認証局の作成",
+	AuditCAServerIssue:     "サーバー証明書の発行",
+	AuditCAClientCreate:    "クライアント認証局の作成",
 
 	AuditRequestCreate:  "申請",
 	AuditRequestApprove: "申請の承認",

@@ -28,6 +28,8 @@ type Certificate struct {
 	LastUsedAt time.Time `json:"last_used_at,omitempty"`
 	// RenewalOf is the serial this certificate renewed, if any.
 	RenewalOf string `json:"renewal_of,omitempty"`
+	// SharedPC: issued for a shared PC (共用PC) by the operator's allowance.
+	SharedPC bool `json:"shared_pc,omitempty"`
 }
 
 // Revoked reports whether the certificate was revoked.
@@ -63,6 +65,9 @@ type CertificateRequest struct {
 	// Renew is the serial of the member's current certificate when this is a
 	// renewal before expiry (no allowance needed).
 	Renew string
+	// SharedPC names the shared PC of an allowance (SharedPCGrant) this
+	// certificate uses; the device name is then the PC's.
+	SharedPC string
 }
 
 // Validate checks the form.
@@ -98,6 +103,9 @@ type IssuedCertificate struct {
 // member's current, still valid certificate) in the same transaction, so the
 // file can be obtained once. The key exists only in the returned file.
 func (db *DB) IssueCertificate(memberID string, req CertificateRequest, validity time.Duration, remote string) (IssuedCertificate, error) {
+	if req.SharedPC != "" {
+		req.Device = req.SharedPC
+	}
 	if err := req.Validate(); err != nil {
 		return IssuedCertificate{}, err
 	}
@@ -126,6 +134,14 @@ func (db *DB) IssueCertificate(memberID string, req CertificateRequest, validity
 				return Errorf(EFORBIDDEN, "この証明書はすでに更新されています。更新後の証明書ファイルを取り込んでください。紛失した場合は、申請フォームから証明書の再発行を申請してください。")
 			}
 			action = AuditCertRenew
+		} else if req.SharedPC != "" {
+			if !useSharedPCGrantTx(&m, req.SharedPC) {
+				return Errorf(EFORBIDDEN, "共用PC「%s」の証明書は許可されていないか、すでに発行されています。", req.SharedPC)
+			}
+			req.Device = req.SharedPC
+			if err := putMemberTx(tx, m); err != nil {
+				return err
+			}
 		} else {
 			if m.CertAllowance <= 0 {
 				return Errorf(EFORBIDDEN, "証明書を発行できる回数が残っていません。別のPCで利用するには、申請フォームから証明書の再発行を申請してください。")
@@ -148,13 +164,13 @@ func (db *DB) IssueCertificate(memberID string, req CertificateRequest, validity
 			return err
 		}
 		rec := Certificate{Serial: ClientCertSerialHex(cert), MemberID: m.ID, Device: req.Device,
-			IssuedAt: tx.Now, ExpiresAt: cert.NotAfter, RenewalOf: req.Renew}
+			IssuedAt: tx.Now, ExpiresAt: cert.NotAfter, RenewalOf: req.Renew, SharedPC: req.SharedPC != ""}
 		if err := putCertificateTx(tx, rec); err != nil {
 			return err
 		}
 		out = IssuedCertificate{Record: rec, P12: p12}
 		if err := AppendAudit(tx, AuditEvent{Actor: m.ID, Action: action, Object: "cert:" + rec.Serial, Remote: remote,
-			Detail: "device=" + req.Device + " expires=" + rec.ExpiresAt.Format(time.RFC3339) + renewalDetail(req.Renew)}); err != nil {
+			Detail: "device=" + req.Device + " expires=" + rec.ExpiresAt.Format(time.RFC3339) + renewalDetail(req.Renew) + sharedDetail(rec)}); err != nil {
 			return err
 		}
 		// The file is handed out by the caller of this transaction and
@@ -167,6 +183,13 @@ func (db *DB) IssueCertificate(memberID string, req CertificateRequest, validity
 			Detail: "pkcs12 " + encoding})
 	})
 	return out, err
+}
+
+func sharedDetail(c Certificate) string {
+	if c.SharedPC {
+		return " shared-pc"
+	}
+	return ""
 }
 
 func renewalDetail(serial string) string {

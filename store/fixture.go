@@ -73,3 +73,28 @@ func (db *DB) CreateTestMember(spec TestMemberSpec) (Member, Facility, error) {
 	})
 	return m, f, err
 }
+
+// TestSettings are complete settings (no placeholder left, a portal
+// address others can reach), for tests and the demo data.
+func TestSettings() Settings {
+	s := DefaultSettings()
+	s.Organisation = "テスト地区医師会"
+	s.Department = "医療情報課 ほっとライン係"
+	s.Postal = "100-0001"
+	s.Address = "東京都千代田区千代田1-1"
+	s.Phone = "03-1234-5678"
+	s.Email = "hotline@example.jp"
+	s.PortalURL = "https://hotline.example.jp/"
+	return s
+}
+
+// PutTestSettings stores s as the settings without an audit line, so a
+// test's audit log holds only what the test did.
+func (db *DB) PutTestSettings(s Settings) error {
+	s.ServerURL = ""
+	err := db.Update(func(tx *Tx) error { return putJSON(tx.bucket(bucketSettings), keySettings, s) })
+	if err == nil {
+		db.settings.Store(&s)
+	}
+	return err
+}

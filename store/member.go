@@ -103,11 +103,14 @@ type Member struct {
 	MustChangePassword bool          `json:"must_change_password"`
 	// CertAllowance is how many certificates the account may still issue:
 	// 1 at approval, +1 per reissue the operator grants.
-	CertAllowance     int       `json:"cert_allowance"`
-	CreatedAt         time.Time `json:"created_at"`
-	UpdatedAt         time.Time `json:"updated_at"`
-	PasswordChangedAt time.Time `json:"password_changed_at,omitempty"`
-	LastLoginAt       time.Time `json:"last_login_at,omitempty"`
+	CertAllowance int `json:"cert_allowance"`
+	// SharedPCs are the operator's allowances, each for one certificate on
+	// a named shared PC (shared_pc.go).
+	SharedPCs         []SharedPCGrant `json:"shared_pcs,omitempty"`
+	CreatedAt         time.Time       `json:"created_at"`
+	UpdatedAt         time.Time       `json:"updated_at"`
+	PasswordChangedAt time.Time       `json:"password_changed_at,omitempty"`
+	LastLoginAt       time.Time       `json:"last_login_at,omitempty"`
 }
 
 // IsOperator reports whether the account is an operator.

@@ -203,8 +203,9 @@ const (
 )
 
 // InitialPasswordLength is the length of NewInitialPassword's passwords:
-// 14 characters of a 55-character alphabet, about 80 bits.
-const InitialPasswordLength = 14
+// 16 characters of the 32-character access code alphabet (80 bits) in
+// four groups of four joined by hyphens, 19 in all.
+const InitialPasswordLength = 19
 
 // randomFromAlphabet draws n characters from alphabet with crypto/rand, without
 // modulo bias.
@@ -226,14 +227,16 @@ func randomFromAlphabet(alphabet string, n int) string {
 }
 
 // NewInitialPassword returns a random password for a new account or a
-// reset: 14 characters from upper case, lower case and digits without
-// look-alikes (no 0 O o 1 l I i, no symbols), at least one of each kind,
-// and accepted by CheckPassword.
+// reset, printed on paper and typed from it: 16 characters of upper-case
+// letters and digits without look-alikes (no 0 O 1 I, and no lower case,
+// so no l), in four groups of four joined by hyphens, which are part of
+// the password (XXXX-XXXX-XXXX-XXXX, about 80 bits); at least one letter
+// and one digit, and accepted by CheckPassword.
 func NewInitialPassword() string {
 	for {
-		p := randomFromAlphabet(passwordUpper+passwordLower+passwordDigit, InitialPasswordLength)
-		if strings.ContainsAny(p, passwordUpper) && strings.ContainsAny(p, passwordLower) &&
-			strings.ContainsAny(p, passwordDigit) && CheckPassword("", p) == nil {
+		c := randomFromAlphabet(accessCodeAlphabet, 16)
+		p := c[:4] + "-" + c[4:8] + "-" + c[8:12] + "-" + c[12:]
+		if strings.ContainsAny(c, passwordUpper) && strings.ContainsAny(c, passwordDigit) && CheckPassword("", p) == nil {
 			return p
 		}
 	}

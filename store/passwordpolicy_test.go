@@ -111,17 +111,18 @@ func TestNewInitialPassword(t *testing.T) {
 	counts := map[rune]int{}
 	for range 2000 {
 		p := NewInitialPassword()
-		if len(p) != InitialPasswordLength {
-			t.Fatalf("%q has length %d", p, len(p))
+		if len(p) != InitialPasswordLength || p[4] != '-' || p[9] != '-' || p[14] != '-' {
+			t.Fatalf("%q is not XXXX-XXXX-XXXX-XXXX", p)
 		}
 		if strings.ContainsAny(p, "0Oo1lIi") {
 			t.Fatalf("%q has a look-alike character", p)
 		}
-		if !strings.ContainsAny(p, passwordUpper) || !strings.ContainsAny(p, passwordLower) || !strings.ContainsAny(p, passwordDigit) {
+		c := strings.ReplaceAll(p, "-", "")
+		if !strings.ContainsAny(c, passwordUpper) || !strings.ContainsAny(c, passwordDigit) {
 			t.Fatalf("%q lacks a kind of character", p)
 		}
-		for _, r := range p {
-			if !strings.ContainsRune(passwordUpper+passwordLower+passwordDigit, r) {
+		for _, r := range c {
+			if !strings.ContainsRune(accessCodeAlphabet, r) {
 				t.Fatalf("%q has %q", p, r)
 			}
 			counts[r]++
@@ -134,8 +135,8 @@ func TestNewInitialPassword(t *testing.T) {
 		}
 		seen[p] = true
 	}
-	// Every character of the alphabet turns up (28,000 draws of 55).
-	if len(counts) != len(passwordUpper+passwordLower+passwordDigit) {
+	// Every character of the alphabet turns up (32,000 draws of 32).
+	if len(counts) != len(accessCodeAlphabet) {
 		t.Errorf("only %d distinct characters used", len(counts))
 	}
 }

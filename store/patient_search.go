@@ -23,6 +23,9 @@ const (
 	SearchBirth PatientSearchMode = "birth" // 生年月日 (Western or 和暦)
 	SearchChart PatientSearchMode = "chart" // カルテ番号 prefix
 	SearchName  PatientSearchMode = "name"  // 漢字 substring of 氏名
+	// SearchIDPrefix: the start of a 患者ID as printed (P-7KQM…), among
+	// the facility's own patients.
+	SearchIDPrefix PatientSearchMode = "id_prefix"
 )
 
 // Label is the mode in Japanese, for "…で検索しました".
@@ -38,6 +41,8 @@ func (m PatientSearchMode) Label() string {
 		return "カルテ番号（前方一致）"
 	case SearchName:
 		return "氏名（部分一致）"
+	case SearchIDPrefix:
+		return "患者ID（前方一致）"
 	}
 	return "登録の新しい順"
 }
@@ -66,6 +71,9 @@ type PatientPage struct {
 // ClassifyPatientQuery decides how q is searched, and the key to search by.
 //
 //   - a patient ID (P-XXXX-XXXX-XXXX, any case and width) → that patient;
+//   - the start of one, P and at least 3 more characters of the ID
+//     alphabet (P-7KQ, p7kqm-3x) → the facility's patients whose ID
+//     starts so;
 //   - kana of any kind and width → カナ prefix of フリガナ;
 //   - a date (1970-04-01, 昭和45年4月1日, S45.4.1; not bare digits) → 生年月日;
 //   - letters, digits and hyphens with a digit (bare digits included) →
@@ -78,6 +86,9 @@ func ClassifyPatientQuery(q string) (PatientSearchMode, string) {
 	}
 	if id, err := NormalizePatientID(q); err == nil && id != "" {
 		return SearchID, id
+	}
+	if p, ok := patientIDPrefix(q); ok {
+		return SearchIDPrefix, p
 	}
 	if k := jptext.KanaSearchKey(q); k != "" {
 		return SearchKana, k
@@ -95,6 +106,22 @@ func ClassifyPatientQuery(q string) (PatientSearchMode, string) {
 		return SearchName, k
 	}
 	return SearchAll, ""
+}
+
+// patientIDPrefix reads the start of a patient ID as typed from the card:
+// "P", then 3 to 11 characters of the ID alphabet, with the hyphens and
+// spaces of the print.
+func patientIDPrefix(q string) (string, bool) {
+	f, ok := foldTypedCode(q)
+	if !ok || len(f) < 4 || len(f) >= PatientIDLength || f[0] != 'P' {
+		return "", false
+	}
+	for i := 1; i < len(f); i++ {
+		if strings.IndexByte(accessCodeAlphabet, f[i]) < 0 {
+			return "", false
+		}
+	}
+	return f, true
 }
 
 var cursorEnc = base64.RawURLEncoding
@@ -126,9 +153,13 @@ func (db *DB) SearchPatients(a PRSActor, q PatientQuery) (PatientPage, error) {
 			if v := tx.bucket(bucketPatientIndex).Get(pxCount(a.FacilityOID)); len(v) == 8 {
 				page.Total = int(btoi(v))
 			}
-			return s.backward(indexKey(a.FacilityOID, "o"), cursor, "")
+			return s.backward(indexKey(a.FacilityOID, "o"), cursor, nil)
 		case SearchName:
-			return s.backward(indexKey(a.FacilityOID, "o"), cursor, key)
+			k := []byte(key)
+			return s.backward(indexKey(a.FacilityOID, "o"), cursor, func(row []byte) bool { return bytes.Contains(rowNameKey(row), k) })
+		case SearchIDPrefix:
+			k := []byte(key)
+			return s.backward(indexKey(a.FacilityOID, "o"), cursor, func(row []byte) bool { return bytes.HasPrefix(row, k) })
 		case SearchKana:
 			// indexKey(oid, "k", key) without the trailing separator: a prefix.
 			return s.forward(indexKey(a.FacilityOID, "k", key), len(indexKey(a.FacilityOID, "k"))+1, cursor, seqFromValue)
@@ -218,8 +249,9 @@ func (s *patientScan) forward(prefix []byte, base int, cursor []byte, seqOf func
 }
 
 // backward walks the order index newest first from just before the
-// cursor; with a name key it keeps only names containing it.
-func (s *patientScan) backward(prefix0 []byte, cursor []byte, nameKey string) error {
+// cursor; with match it keeps only the rows it accepts (a name containing
+// the key, an ID starting with it), compared in place.
+func (s *patientScan) backward(prefix0 []byte, cursor []byte, match func(row []byte) bool) error {
 	prefix := append(append([]byte{}, prefix0...), 0)
 	// Start strictly before the cursor's key, or just past the facility's
 	// last key (the separator 0x00 replaced by 0x01 sorts after them all).
@@ -234,11 +266,9 @@ func (s *patientScan) backward(prefix0 []byte, cursor []byte, nameKey string) er
 	} else {
 		k, v = c.Prev()
 	}
-	key := []byte(nameKey)
 	var last []byte
 	for ; k != nil && hasPrefix(k, prefix); k, v = c.Prev() {
-		// The row is compared in place, without a copy.
-		if len(key) > 0 && !bytes.Contains(rowNameKey(v), key) {
+		if match != nil && !match(v) {
 			continue
 		}
 		if len(s.page.Patients) == s.limit {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -236,6 +237,41 @@ func likelyDuplicatesTx(tx *Tx, oid, kanaKey string, birth time.Time, self strin
 	return out, nil
 }
 
+// withDuplicatesTx adds the likely-duplicate warning to a form's field
+// errors, so that everything to look at shows at once: when フリガナ and
+// 生年月日 are valid (and, for an edit of current, changed) and another
+// patient of the facility has them.
+func withDuplicatesTx(tx *Tx, oid string, f PatientForm, current *Patient, verr error) error {
+	fields := ErrorFields(verr)
+	if f.ConfirmDuplicate || len(fields) == 0 || fields["name_kana"] != "" || fields["birth_date"] != "" {
+		return verr
+	}
+	birth, err := time.Parse("2006-01-02", f.BirthDate)
+	if err != nil {
+		return verr
+	}
+	kana, self := jptext.KanaSearchKey(f.NameKana), ""
+	if current != nil {
+		if kana == jptext.KanaSearchKey(current.NameKana) && birth.Equal(current.BirthDate) {
+			return verr
+		}
+		self = current.ID
+	}
+	cands, err := likelyDuplicatesTx(tx, oid, kana, birth, self)
+	if err != nil || len(cands) == 0 {
+		return cmp.Or(err, verr)
+	}
+	d := duplicateError(cands).(*DuplicatePatientError)
+	for k, v := range fields {
+		d.err.Fields[k] = v
+	}
+	d.err.Message = msgFieldsAndDuplicate
+	return d
+}
+
+// msgFieldsAndDuplicate heads a form with field errors and a duplicate warning.
+const msgFieldsAndDuplicate = "入力内容に誤りがあります。同じフリガナ・生年月日の患者様も既に登録されています"
+
 func duplicateError(cands []Patient) error {
 	return &DuplicatePatientError{
 		err: &Error{Code: EINVALID, Message: "同じフリガナ・生年月日の患者様が既に登録されています",
@@ -315,6 +351,12 @@ func (db *DB) RegisterPatient(a PRSActor, f PatientForm) (Patient, error) {
 		return Patient{}, err
 	}
 	if err := f.validate(db.Now()); err != nil {
+		if ErrorCode(err) == EINVALID && !f.ConfirmDuplicate {
+			_ = db.View(func(tx *Tx) error {
+				err = withDuplicatesTx(tx, a.FacilityOID, f, nil, err)
+				return nil
+			})
+		}
 		return Patient{}, err
 	}
 	// Committed with the registrations that arrive meanwhile, through
@@ -352,7 +394,7 @@ func (db *DB) UpdatePatient(a PRSActor, id string, baseVersion int, f PatientFor
 			return Errorf(ECONFLICT, "他の方が先にこの患者様の情報を修正しました（第%d版）。最新の内容を確認してから、もう一度修正してください", p.Version)
 		}
 		if verr != nil {
-			return verr
+			return withDuplicatesTx(tx, p.FacilityOID, f, &p, verr)
 		}
 		cur := p
 		f.apply(&cur)

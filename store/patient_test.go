@@ -245,6 +245,19 @@ func TestLikelyDuplicate(t *testing.T) {
 	if !ok || ErrorCode(err) != EINVALID || len(d.Candidates) != 1 || d.Candidates[0].ID != p1.ID || ErrorFields(err)["confirm_duplicate"] == "" {
 		t.Fatalf("duplicate warning: %v", err)
 	}
+	// With another field wrong, the warning comes with its message at
+	// once, not after that field is corrected.
+	bad := f
+	bad.Phone = "abc"
+	_, err = fx.db.RegisterPatient(fx.a, bad)
+	if d, ok := AsDuplicate(err); !ok || len(d.Candidates) != 1 || ErrorFields(err)["phone"] == "" || ErrorFields(err)["confirm_duplicate"] == "" {
+		t.Fatalf("duplicate with another field wrong: %v %v", err, ErrorFields(err))
+	}
+	// A wrong birth date: no lookup, only the field's message.
+	bad.BirthDate = "1970-13-01"
+	if _, err = fx.db.RegisterPatient(fx.a, bad); ErrorFields(err)["birth_date"] == "" || ErrorFields(err)["confirm_duplicate"] != "" {
+		t.Fatalf("wrong birth date: %v", ErrorFields(err))
+	}
 	// Another facility has no such patient: no warning there.
 	mustRegister(t, fx.db, fx.b, f)
 	// Different birth date: no warning.
@@ -258,6 +271,11 @@ func TestLikelyDuplicate(t *testing.T) {
 	// and saves once confirmed.
 	eg := FormFromPatient(pg)
 	eg.BirthDate = "S45.4.1"
+	wrong := eg
+	wrong.Phone = "abc"
+	if _, err := fx.db.UpdatePatient(fx.a, pg.ID, pg.Version, wrong); ErrorFields(err)["phone"] == "" || ErrorFields(err)["confirm_duplicate"] == "" {
+		t.Fatalf("edit into a duplicate with another field wrong: %v", ErrorFields(err))
+	}
 	_, err = fx.db.UpdatePatient(fx.a, pg.ID, pg.Version, eg)
 	d, ok = AsDuplicate(err)
 	if !ok || len(d.Candidates) != 2 || ErrorFields(err)["confirm_duplicate"] == "" {
@@ -437,6 +455,12 @@ func TestSearchPatients(t *testing.T) {
 		{FormatPatientID(yamada.ID), SearchID, []string{"山田　花子"}},
 		{strings.ToLower(yamada.ID), SearchID, []string{"山田　花子"}},
 		{other.ID, SearchID, nil},
+		// The start of an ID as printed on the card, any case and width,
+		// among the facility's own patients.
+		{FormatPatientID(yamada.ID)[:6], SearchIDPrefix, []string{"山田　花子"}},
+		{strings.ToLower(FormatPatientID(yamada.ID)[:11]), SearchIDPrefix, []string{"山田　花子"}},
+		{strings.Map(func(r rune) rune { return r + 0xFEE0 }, yamada.ID[:8]), SearchIDPrefix, []string{"山田　花子"}},
+		{other.ID[:9], SearchIDPrefix, nil},
 	}
 	for _, tc := range cases {
 		page, err := fx.db.SearchPatients(fx.a, PatientQuery{Q: tc.q})

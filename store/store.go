@@ -27,6 +27,8 @@ type DB struct {
 
 	sessions *sessionCache
 	settings atomic.Pointer[Settings]
+	// serverURL is the server's own address (settings.go).
+	serverURL atomic.Pointer[string]
 	// certGen changes whenever a certificate record changes, so callers
 	// caching records know when to reload (revocation is immediate).
 	certGen atomic.Uint64

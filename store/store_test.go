@@ -132,8 +132,33 @@ func TestSettingsPlaceholders(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, _ := db.Settings()
-	if p := got.Placeholders(); len(p) != 0 {
-		t.Fatalf("still placeholders: %v", p)
+	// The portal address is the server's own until the operator gives
+	// one; on localhost it still counts as a placeholder.
+	if p := got.Placeholders(); len(p) != 1 || p[0] != "ポータルURL" || !got.ContactReady() || got.Ready() {
+		t.Fatalf("placeholders: %v", p)
+	}
+	db.SetServerURL("https://hotline.example.jp:8443/")
+	if got, _ = db.Settings(); got.Portal() != "https://hotline.example.jp:8443/" || !got.Ready() {
+		t.Fatalf("server address: %q, placeholders %v", got.Portal(), got.Placeholders())
+	}
+	db.SetServerURL("https://localhost:28443/")
+	if got, _ = db.Settings(); !got.PortalIsPlaceholder() {
+		t.Fatal("localhost counts as a placeholder")
+	}
+	got.PortalURL = "hotline.example.jp"
+	if err := db.SaveSettings(got, "admin", ""); ErrorFields(err)["portal_url"] == "" {
+		t.Fatalf("portal address without https: %v", err)
+	}
+	got.PortalURL = "https://127.0.0.1/"
+	if err := db.SaveSettings(got, "admin", ""); ErrorFields(err)["portal_url"] == "" {
+		t.Fatalf("loopback portal address: %v", err)
+	}
+	got.PortalURL = "https://hotline.example.jp/portal"
+	if err := db.SaveSettings(got, "admin", ""); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ = db.Settings(); got.Portal() != "https://hotline.example.jp/portal/" || !got.Ready() {
+		t.Fatalf("operator's address: %q", got.Portal())
 	}
 	bad := got
 	bad.SiteName = ""
@@ -142,6 +167,68 @@ func TestSettingsPlaceholders(t *testing.T) {
 	}
 	if again, _ := db.Settings(); again.SiteName != got.SiteName {
 		t.Fatal("invalid settings were saved")
+	}
+}
+
+// The 利用規約 and 個人情報の取扱い start as the default text, version 1;
+// each change is a new version dated then, and an application that
+// consents records the versions in force.
+func TestSettingsTermsVersions(t *testing.T) {
+	db, now := mustOpen(t)
+	s, _ := db.Settings()
+	if s.TermsVersionNo() != 1 || s.PrivacyVersionNo() != 1 || !strings.Contains(s.TermsText(), "ほっとライン") || s.PrivacyText() == "" {
+		t.Fatalf("defaults: v%d v%d", s.TermsVersionNo(), s.PrivacyVersionNo())
+	}
+	// Saved back unchanged (as the form posts it), the default stays.
+	s.Terms, s.Privacy = s.TermsText(), s.PrivacyText()
+	if err := db.SaveSettings(s, "admin", ""); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ = db.Settings(); s.Terms != "" || s.TermsVersionNo() != 1 {
+		t.Fatalf("unchanged default became v%d", s.TermsVersionNo())
+	}
+	*now = now.Add(time.Hour)
+	s.Terms = "第1条　改定した規約"
+	if err := db.SaveSettings(s, "admin", ""); err != nil {
+		t.Fatal(err)
+	}
+	s, _ = db.Settings()
+	if s.TermsVersionNo() != 2 || !s.TermsRevisedAt.Equal(*now) || s.PrivacyVersionNo() != 1 || s.TermsText() != "第1条　改定した規約" {
+		t.Fatalf("after a change: terms v%d at %v, privacy v%d", s.TermsVersionNo(), s.TermsRevisedAt, s.PrivacyVersionNo())
+	}
+	s.Organisation = "別の名前"
+	if err := db.SaveSettings(s, "admin", ""); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ = db.Settings(); s.TermsVersionNo() != 2 {
+		t.Fatalf("another setting changed the version: v%d", s.TermsVersionNo())
+	}
+	s.Terms = strings.Repeat("長", textMax+1)
+	if err := db.SaveSettings(s, "admin", ""); ErrorFields(err)["terms"] == "" {
+		t.Fatalf("overlong terms: %v", err)
+	}
+
+	form := func(asked, agreed bool, email string) ApplicationForm {
+		return ApplicationForm{Name: "山田 太郎", NameKana: "ヤマダ タロウ", Qualification: "doctor", LicenseNumber: "123456",
+			Email: email, Phone: "03-1234-5678", FacilityName: "山田内科", FacilityKind: "clinic", FacilityCode: "0110113719",
+			FacilityPostal: "100-0001", FacilityAddress: "東京都千代田区1-1", FacilityPhone: "03-1234-5678",
+			ConsentAsked: asked, Agreed: agreed}
+	}
+	if _, _, err := db.CreateApplication(form(true, false, "a@example.jp"), ""); ErrorFields(err)["agree"] != MsgConsentRequired {
+		t.Fatalf("asked, not ticked: %v", err)
+	}
+	a, _, err := db.CreateApplication(form(true, true, "b@example.jp"), "")
+	if err != nil {
+		t.Fatal(err, ErrorFields(err))
+	}
+	if !a.ConsentedAt.Equal(*now) || a.TermsVersion != 2 || a.PrivacyVersion != 1 {
+		t.Fatalf("consent recorded: %v v%d v%d", a.ConsentedAt, a.TermsVersion, a.PrivacyVersion)
+	}
+	// A client of the bare field names is not asked; its consent is the
+	// signature on paper.
+	b, _, err := db.CreateApplication(form(false, false, "c@example.jp"), "")
+	if err != nil || !b.ConsentedAt.IsZero() {
+		t.Fatalf("not asked: %v %v", b.ConsentedAt, err)
 	}
 }
 

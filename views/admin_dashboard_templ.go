@@ -346,7 +346,7 @@ func Dashboard(v DashboardView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = BackupSummaryCard(v.Backup).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = BackupSummaryCard(v.Backup, true).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/a-h/templ"
+
 	"hotline/store"
 )
 
@@ -34,14 +36,24 @@ type CertView struct {
 	// RenewedBy is set when Current was renewed already.
 	RenewedBy string
 	// OtherPC: issuing while this PC already has a usable certificate.
-	OtherPC  bool
-	Validity string
-	Form     Form
+	OtherPC bool
+	// SharedPCs are the shared PCs the operator allows a certificate for;
+	// with Ordinary false the issue form offers only them.
+	SharedPCs []store.SharedPCGrant
+	Ordinary  bool
+	// OtherMember: this PC presents another member's certificate (a
+	// shared PC).
+	OtherMember bool
+	// PasswordChanged: the member comes from changing the initial
+	// password.
+	PasswordChanged bool
+	Validity        string
+	Form            Form
 }
 
 // CertLabels name the fields in the error summary.
 var CertLabels = map[string]string{
-	"device_name": "端末名", "passphrase": "パスフレーズ", "passphrase_confirm": "パスフレーズ（確認）", "encoding": "ファイル形式",
+	"shared_pc": "発行する証明書", "device_name": "端末名", "passphrase": "パスフレーズ", "passphrase_confirm": "パスフレーズ（確認）", "encoding": "ファイル形式",
 }
 
 // CertificateRow is one certificate in a list.
@@ -56,6 +68,7 @@ type CertificateRow struct {
 	Status     string // 有効, まもなく期限切れ, 期限切れ, 失効
 	StatusKind string // badge class: ok, warn, danger
 	Renewal    bool   // issued as the renewal of another
+	SharedPC   bool   // for a shared PC (共用PC), by the operator's allowance
 	Current    bool   // the certificate of this request
 	Live       bool   // not revoked, not expired: may be revoked
 }
@@ -91,7 +104,7 @@ func CertificateRowOf(c store.Certificate, now time.Time, current string) Certif
 	return CertificateRow{
 		Serial: c.Serial, Device: c.Device, IssuedAt: c.IssuedAt, ExpiresAt: c.ExpiresAt,
 		LastUsedAt: c.LastUsedAt, RevokedAt: c.RevokedAt, RevokedBy: c.RevokedBy,
-		Status: c.StatusLabel(now), StatusKind: kind, Renewal: c.RenewalOf != "",
+		Status: c.StatusLabel(now), StatusKind: kind, Renewal: c.RenewalOf != "", SharedPC: c.SharedPC,
 		Current: current != "" && c.Serial == current, Live: c.Usable(now),
 	}
 }
@@ -141,4 +154,24 @@ type AdminCertificatesView struct {
 	Allowance int
 	Rows      []CertificateRow
 	Notice    string
+	// SharedPCs are the allowances for shared PCs not used yet; SharedForm
+	// is the form that grants one.
+	SharedPCs  []store.SharedPCGrant
+	SharedForm Form
+}
+
+func deviceHint(v CertView) string {
+	h := "このPCを見分ける名前（例：受付PC、診察室1）。40文字以内。"
+	if len(v.SharedPCs) > 0 {
+		h += "共用PC用に発行する場合は入力不要です。"
+	}
+	return h
+}
+
+func deviceAttrs(required bool) templ.Attributes {
+	a := templ.Attributes{"maxlength": "40", "autocomplete": "off"}
+	if required {
+		a["required"] = true
+	}
+	return a
 }

@@ -193,7 +193,7 @@ func guideOverview(s store.Settings) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "</ul>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<li><a href=\"/guide/certificate#shared-pc\">受付などの共用PCで使う</a></li></ul><h2>利用規約・個人情報の取扱い</h2><p>お申し込みの前に、<a href=\"/terms\" data-testid=\"guide-terms\">利用規約</a>と<a href=\"/privacy\" data-testid=\"guide-privacy\">個人情報の取扱い</a>をお読みください。利用申込の画面で同意していただきます。</p>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -218,59 +218,33 @@ func guideFlow(s store.Settings) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "<h2>申し込み～接続までの流れ（医療関係者用）</h2><ol class=\"steps\" data-testid=\"guide-flow\"><li><h3>仮登録</h3><p>ポータルサイトの「利用申込」から、お名前・資格・免許番号・連絡先と、所属する医療機関を入力します。所属医療機関がすでに施設登録済みの場合は、施設のOID（F で始まる施設ID）を入力してください。未登録の場合は、施設の情報もあわせて入力します。</p></li><li><h3>申込書の印刷・郵送</h3><p>仮登録が終わると受付番号と「加入申込書（医療関係者用）」のPDFが表示されます。施設を新規に登録する場合は「加入申込書（施設用）」も表示されます（所属医療機関が施設登録済みの場合は必要ありません）。印刷し、署名・捺印のうえ、下記へ郵送してください。</p><p class=\"card\">〒")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "<h2>申し込み～接続までの流れ（医療関係者用）</h2><ol class=\"steps\" data-testid=\"guide-flow\"><li><h3>仮登録</h3><p>ポータルサイトの「利用申込」から、お名前・資格・免許番号・連絡先と、所属する医療機関を入力します。所属医療機関がすでに施設登録済みの場合は、施設のOID（F で始まる施設ID）を入力してください。未登録の場合は、施設の情報もあわせて入力します。</p></li><li><h3>申込書の印刷・郵送</h3><p>仮登録が終わると受付番号と「加入申込書（医療関係者用）」のPDFが表示されます。施設を新規に登録する場合は「加入申込書（施設用）」も表示されます（所属医療機関が施設登録済みの場合は必要ありません）。印刷し、署名・捺印のうえ、下記へ郵送してください。</p><p class=\"card\" data-testid=\"guide-mail-to\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var9 string
-		templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(s.Postal)
+		templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(MailingAddress(s))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/guide.templ`, Line: 84, Col: 32}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/guide.templ`, Line: 87, Col: 66}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, " ")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "<br>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var10 string
-		templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(s.Address)
+		templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(MailingName(s))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/guide.templ`, Line: 84, Col: 46}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/guide.templ`, Line: 87, Col: 89}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "<br>")
-		if templ_7745c5c3_Err != nil {
-			return templ_7745c5c3_Err
-		}
-		var templ_7745c5c3_Var11 string
-		templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(s.Organisation)
-		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/guide.templ`, Line: 84, Col: 69}
-		}
-		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var11))
-		if templ_7745c5c3_Err != nil {
-			return templ_7745c5c3_Err
-		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, " ")
-		if templ_7745c5c3_Err != nil {
-			return templ_7745c5c3_Err
-		}
-		var templ_7745c5c3_Var12 string
-		templ_7745c5c3_Var12, templ_7745c5c3_Err = templ.JoinStringErrs(s.Department)
-		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/guide.templ`, Line: 84, Col: 86}
-		}
-		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var12))
-		if templ_7745c5c3_Err != nil {
-			return templ_7745c5c3_Err
-		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "</p></li><li><h3>審査・ID/PW発行</h3><p>運営者（ほっとラインセンター）が、届いた加入申込書とオンラインの仮登録情報を照合して審査します。承認されると、資料一式を郵送します。</p><ul><li>「利用開始案内」：ほっとラインID（ID）と初期パスワード（PW）</li><li>「施設登録情報」：施設のOIDとパスワード（患者様登録ソフト用）。所属医療機関が施設登録済みの場合は再通知しませんので、以前からのものをご使用ください。</li></ul></li><li><h3>初回ログインと証明書</h3><p>「ログイン」からIDと初期パスワードでログインし、新しいパスワードに変更します。続いて、このPC用の証明書を発行します。証明書ファイル（.p12）をダウンロードしてブラウザに取り込み、ブラウザを再起動してもう一度ログインすると、ほっとラインメニューが表示されます。2回目以降は、ログインすると直接メニュー画面へ進みます。</p><p><a href=\"/guide/certificate\">証明書のインストール方法</a></p></li></ol>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "</p></li><li><h3>審査・ID/PW発行</h3><p>運営者（ほっとラインセンター）が、届いた加入申込書とオンラインの仮登録情報を照合して審査します。承認されると、資料一式を郵送します。</p><ul><li>「利用開始案内」：ほっとラインID（ID）と初期パスワード（PW）</li><li>「施設登録情報」：施設のOIDとパスワード（患者様登録ソフト用）。所属医療機関が施設登録済みの場合は再通知しませんので、以前からのものをご使用ください。</li></ul></li><li><h3>初回ログインと証明書</h3><p>「ログイン」からIDと初期パスワードでログインし、新しいパスワードに変更します。続いて、このPC用の証明書を発行します。証明書ファイル（.p12）をダウンロードしてブラウザに取り込み、ブラウザを再起動してもう一度ログインすると、ほっとラインメニューが表示されます。2回目以降は、ログインすると直接メニュー画面へ進みます。</p><p><a href=\"/guide/certificate\">証明書のインストール方法</a></p></li></ol>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -295,7 +269,7 @@ func guideCertificate() templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "<h2>証明書のインストールについて</h2><p>地域医療連携では医療情報のセキュリティを強化するため、パスワードに加えてデジタル証明書（クライアント証明書）で利用者とPCを確認します。 <strong>証明書のインストールは1PCにつき1つのみ</strong>で、複数のPCにはインストールできません。別のPCで利用する場合は、申請フォームから「証明書の再発行」を申請してください。</p><div class=\"card\"><h3>証明書ファイルの発行</h3><ol><li>初回ログイン後（パスワード変更後）に表示される「証明書の発行」画面で、端末名（例：受付PC）とパスフレーズ（8文字以上）を入力します。</li><li>「証明書を発行する」を押すと、証明書ファイル（拡張子 .p12）がダウンロードされます。ダウンロードは1回だけです。</li><li>パスフレーズは取り込みの際に必要です。ファイルとパスフレーズは他人に渡さないでください。</li><li>古いWindows・macOSで取り込めない場合は、発行画面で「旧形式（互換性重視）」を選んでください。</li></ol></div>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "<h2>証明書のインストールについて</h2><p>地域医療連携では医療情報のセキュリティを強化するため、パスワードに加えてデジタル証明書（クライアント証明書）で利用者とPCを確認します。 <strong>証明書のインストールは1PCにつき1つのみ</strong>で、複数のPCにはインストールできません。別のPCで利用する場合は、申請フォームから「証明書の再発行」を申請してください。</p><div class=\"card\"><h3>証明書ファイルの発行</h3><ol><li>初回ログイン後（パスワード変更後）に表示される「証明書の発行」画面で、端末名（例：受付PC）とパスフレーズ（8文字以上）を入力します。</li><li>「証明書を発行する」を押すと、証明書ファイル（拡張子 .p12）がダウンロードされます。ダウンロードは1回だけです。</li><li>パスフレーズは取り込みの際に必要です。ファイルとパスフレーズは他人に渡さないでください。</li><li>古いWindows・macOSで取り込めない場合は、発行画面で「旧形式（互換性重視）」を選んでください。</li></ol></div>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -303,7 +277,7 @@ func guideCertificate() templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, "<section class=\"card\" id=\"server-ca\"><h3>サーバー証明書の認証局（自己運用の場合）</h3><p>ネットワークが独自の認証局でサーバー証明書を発行している場合、最初の接続でブラウザが警告を表示します。 運営者から案内された方法で確認のうえ、<a href=\"/ca.crt\" hx-boost=\"false\">認証局証明書（ca.crt）</a>をダウンロードし、 Windows では「信頼されたルート証明機関」、macOS ではキーチェーンで「常に信頼」、Firefox では「認証局証明書」タブで「このCAによるウェブサイトの識別を信頼する」に取り込んでください。</p></section><h3>うまくいかないとき</h3><ul><li>「この端末には証明書がインストールされていません」と表示される：ブラウザを完全に終了して起動し直してください。別のPCの場合は再発行の申請が必要です。</li><li>「証明書の有効期限が切れています」と表示される：申請フォームから再発行を申請してください。期限の30日前からは、ログイン中に更新できます。</li><li>パスフレーズを忘れた・ファイルを失った：再発行を申請してください。古い証明書は「端末（証明書）」画面または運営者が失効させます。</li></ul>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "<section class=\"card\" id=\"server-ca\"><h3>サーバー証明書の認証局（自己運用の場合）</h3><p>ネットワークが独自の認証局でサーバー証明書を発行している場合、最初の接続でブラウザが警告を表示します。 運営者から案内された方法で確認のうえ、<a href=\"/ca.crt\" hx-boost=\"false\">認証局証明書（ca.crt）</a>をダウンロードし、 Windows では「信頼されたルート証明機関」、macOS ではキーチェーンで「常に信頼」、Firefox では「認証局証明書」タブで「このCAによるウェブサイトの識別を信頼する」に取り込んでください。</p></section><section class=\"card\" id=\"shared-pc\" data-testid=\"guide-shared-pc\"><h3>受付などの共用PCで使う</h3><p>証明書は1PCにつき1人分が原則です。受付のPCなどを複数の会員で使う場合は、次のどちらかの方法をとります。</p><ol><li><strong>OSのユーザーアカウントを一人ずつ分ける（おすすめ）：</strong> WindowsやmacOSでは、証明書はサインインしたユーザーごとに保存されます。会員ごとにユーザーアカウントを作り、それぞれのアカウントでご自身の証明書を取り込めば、取り違えは起こりません。</li><li><strong>1つのアカウントに複数の会員の証明書を入れる：</strong> 運営者に「共用PC」の証明書を申し込みます（問合せフォーム、またはご自身のPCから申請フォーム）。運営者がそのPCの名前（例：受付PC1）で許可すると、そのPCでログインしたときに、ご自身の証明書を追加で発行できます。 許可がない場合、別の会員の証明書が入ったPCでは「この証明書は別のアカウントのものです」と表示され、ログインできません。</li></ol><h4>ログインのたびに証明書を選ぶ</h4><p>1つのPCに複数の証明書が入っていると、ブラウザは接続するときにどの証明書を使うかを尋ねます。一覧からご自身の氏名の証明書を選んでください。</p><ul><li>Chrome・Edge：選んだ証明書を、ブラウザをすべて閉じるまで使い続けます。交代するときは、ブラウザをすべて閉じてから起動し直し、次の人がログインします。</li><li>Firefox：「設定 → プライバシーとセキュリティ → 証明書」で「毎回自分で選択する」にすると、接続のたびに選べます。</li><li>Safari（macOS）：キーチェーンアクセスで、証明書ごとに「識別情報の優先設定」を作らないでください（作ると選択画面が出なくなります）。</li></ul><p>使い終わったら必ず「ログアウト」し、ブラウザを閉じてください。</p></section><h3>うまくいかないとき</h3><ul><li>「この証明書は別のアカウントのものです」と表示される：別の会員の証明書が選ばれています。ブラウザをすべて閉じて起動し直し、証明書の選択画面でご自身の証明書を選んでください（<a href=\"#shared-pc\">共用PCで使う</a>）。</li><li>「この端末には証明書がインストールされていません」と表示される：ブラウザを完全に終了して起動し直してください。別のPCの場合は再発行の申請が必要です。</li><li>「証明書の有効期限が切れています」と表示される：申請フォームから再発行を申請してください。期限の30日前からは、ログイン中に更新できます。</li><li>パスフレーズを忘れた・ファイルを失った：再発行を申請してください。古い証明書は「端末（証明書）」画面または運営者が失効させます。</li></ul>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -328,7 +302,7 @@ func guideMenu() templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "<h2>メニュー画面～各機能へのログインについて</h2><p>ログインすると「ほっとラインメニュー」が表示され、一度のログインで各機能を利用できます。</p><div class=\"grid\"><section class=\"card\"><h3>医療記録読書機能（DMS）</h3><p>「医療記録」を患者様本人や他の医療機関へ公開し、情報開示や医療連携を可能にする機能です。</p></section><section class=\"card\"><h3>患者様登録ソフト（PRS）</h3><p>患者様をシステムに登録し、医療施設と結びつけるためのソフトです。利用時には「施設登録情報」に記載された施設のOID・パスワードを入力します（「利用開始案内」のID/パスワードではありません）。パスワードは「施設情報修正」から変更できます。</p></section><section class=\"card\"><h3>地域連携システム</h3><p>「ほっとライン」会員同士で紹介状の送受信を行なう機能です。</p></section><section class=\"card\"><h3>Web処方箋</h3><p>データを打ち込み、印刷する事により、処方箋を発行することが出来ます。添付書類を調べたり、約束処方記憶も出来ます。打ち込んだデータはサーバへ保存され、薬局側との連携が可能です。</p></section></div><h3>ポータルサイト「ログイン用パスワード」の変更</h3><p>メニュー画面左の「パスワード変更」から変更できます。定期的な変更をお勧めします。</p>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "<h2>メニュー画面～各機能へのログインについて</h2><p>ログインすると「ほっとラインメニュー」が表示され、一度のログインで各機能を利用できます。</p><div class=\"grid\"><section class=\"card\"><h3>医療記録読書機能（DMS）</h3><p>「医療記録」を患者様本人や他の医療機関へ公開し、情報開示や医療連携を可能にする機能です。</p></section><section class=\"card\"><h3>患者様登録ソフト（PRS）</h3><p>患者様をシステムに登録し、医療施設と結びつけるためのソフトです。利用時には「施設登録情報」に記載された施設のOID・パスワードを入力します（「利用開始案内」のID/パスワードではありません）。パスワードは「施設情報修正」から変更できます。</p></section><section class=\"card\"><h3>地域連携システム</h3><p>「ほっとライン」会員同士で紹介状の送受信を行なう機能です。</p></section><section class=\"card\"><h3>Web処方箋</h3><p>データを打ち込み、印刷する事により、処方箋を発行することが出来ます。添付書類を調べたり、約束処方記憶も出来ます。打ち込んだデータはサーバへ保存され、薬局側との連携が可能です。</p></section></div><h3>ポータルサイト「ログイン用パスワード」の変更</h3><p>メニュー画面左の「パスワード変更」から変更できます。定期的な変更をお勧めします。</p>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -154,7 +154,10 @@ type ErrorView struct {
 	Title   string
 	Message string
 	Detail  string
-	Links   []Link
+	// Steps are what to do, in order, under StepsTitle.
+	StepsTitle string
+	Steps      []string
+	Links      []Link
 }
 
 func (f Form) label(name string) string {

@@ -71,6 +71,12 @@ func NewWithLog(t testing.TB, mode web.CertMode, build Build, log *slog.Logger) 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	// The operator's 設定 are done (store.TestSettings): the portal takes
+	// applications and prints letters and cards. A test of the
+	// placeholders starts from them with PlaceholderSettings.
+	if err := db.PutTestSettings(store.TestSettings()); err != nil {
+		t.Fatal(err)
+	}
 	ca, err := db.ClientCA()
 	if err != nil {
 		t.Fatal(err)
@@ -82,6 +88,15 @@ func NewWithLog(t testing.TB, mode web.CertMode, build Build, log *slog.Logger) 
 		t.Fatal(err)
 	}
 	return &Env{T: t, DB: db, Server: srv}
+}
+
+// PlaceholderSettings puts the settings back to a new database's
+// placeholders (設定 not done yet).
+func (e *Env) PlaceholderSettings(t testing.TB) {
+	t.Helper()
+	if err := e.DB.PutTestSettings(store.DefaultSettings()); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // App is the server's Fiber application.

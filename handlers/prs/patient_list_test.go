@@ -54,7 +54,7 @@ func TestPatientSearchPages(t *testing.T) {
 	seen := map[string]bool{}
 	next := "/prs/patients"
 	pages := 0
-	rowID := regexp.MustCompile(`<tr data-testid="patient-row"><td class="mono"><a href="/prs/patients/(P[A-Z0-9]{12})"`)
+	rowID := regexp.MustCompile(`<tr data-testid="patient-row"><td class="mono" data-label="患者ID"><a href="/prs/patients/(P[A-Z0-9]{12})"`)
 	nextLink := regexp.MustCompile(`<a href="([^"]+)" data-testid="next-page"`)
 	for next != "" && pages < 10 {
 		res := c.Get(next)

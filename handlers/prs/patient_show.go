@@ -18,13 +18,21 @@ func linkForm(values map[string]string) views.Form {
 // the registering facility; what identifies the patient for a linked one;
 // 404 for everyone else.
 func (h *Handlers) showPatient(c *fiber.Ctx) error {
+	return h.renderPatient(c, fiber.StatusOK, prsviews.PatientView{Flash: prsFlash(c)})
+}
+
+// renderPatient shows the patient's page with v's flash or messages (a
+// confirmation box left unticked: 422).
+func (h *Handlers) renderPatient(c *fiber.Ctx, status int, v prsviews.PatientView) error {
 	rec, err := h.db.ViewPatient(prsActor(c), patientParam(c))
 	if err != nil {
 		return err
 	}
 	today := h.db.Now().In(store.Tokyo).Format("2006-01-02")
-	return h.web.Render(c, rec.Patient.Name+" 様", prsviews.PatientPage(prsviews.PatientView{Nav: h.prsNav(c, "patients"), Rec: rec,
-		LinkForm: linkForm(map[string]string{"consent_date": today}), Flash: prsFlash(c), Now: h.db.Now()}))
+	v.Nav, v.Rec, v.Now = h.prsNav(c, "patients"), rec, h.db.Now()
+	v.LinkForm = linkForm(map[string]string{"consent_date": today})
+	v.PatientPageOpen = h.web.Serves(patientLoginPath)
+	return h.web.RenderStatus(c, status, rec.Patient.Name+" 様", prsviews.PatientPage(v))
 }
 
 // savePatientLink links the patient to another facility with the
@@ -45,7 +53,8 @@ func (h *Handlers) savePatientLink(c *fiber.Ctx) error {
 	}
 	values := f.Values()
 	return h.web.InvalidForm(c, err, rec.Patient.Name+" 様", func(form views.Form) templ.Component {
-		return prsviews.PatientPage(prsviews.PatientView{Nav: h.prsNav(c, "patients"), Rec: rec, LinkForm: form, Now: h.db.Now()})
+		return prsviews.PatientPage(prsviews.PatientView{Nav: h.prsNav(c, "patients"), Rec: rec, LinkForm: form, Now: h.db.Now(),
+			PatientPageOpen: h.web.Serves(patientLoginPath)})
 	}, linkForm(values))
 }
 
@@ -53,6 +62,9 @@ func (h *Handlers) savePatientLink(c *fiber.Ctx) error {
 // history.
 func (h *Handlers) revokePatientLink(c *fiber.Ctx) error {
 	id := patientParam(c)
+	if web.Unconfirmed(c, "confirm_unlink") {
+		return h.renderPatient(c, fiber.StatusUnprocessableEntity, prsviews.PatientView{UnlinkOID: c.Params("oid"), UnlinkError: views.MsgConfirmFirst})
+	}
 	if err := h.db.UnlinkPatient(prsActor(c), id, c.Params("oid"), c.FormValue("reason")); err != nil {
 		return err
 	}

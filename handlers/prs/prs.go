@@ -90,6 +90,8 @@ func prsFlash(c *fiber.Ctx) string {
 		return "施設情報を保存しました。"
 	case "prs-facility-password":
 		return "施設パスワードを変更しました。"
+	case "prs-card":
+		return "アクセスカードを発行しました。以前のカードのアクセスコードは使えなくなりました。"
 	}
 	return ""
 }
@@ -99,8 +101,10 @@ func (h *Handlers) showPRSLogin(c *fiber.Ctx) error {
 	if prsUnlocked(c) {
 		return web.Redirect(c, "/prs")
 	}
+	// The member's own facility is the only one PRS unlocks for: its OID
+	// is filled in, the password is left to type.
 	return h.web.Render(c, "患者様登録ソフト 施設認証", prsviews.PRSLogin(prsviews.PRSLoginView{
-		Form: views.NewForm(store.PRSUnlockSpec, nil), Next: safePRSNext(c.Query("next"))}))
+		Form: views.NewForm(store.PRSUnlockSpec, map[string]string{"oid": web.MemberOf(c).FacilityOID}), Next: safePRSNext(c.Query("next"))}))
 }
 
 // prsLogin checks the facility OID and password and unlocks PRS for this

@@ -62,8 +62,11 @@ func TestPRSInBrowser(t *testing.T) {
 			chromedp.Click(`a.tile[href="/prs"]`),
 			chromedp.WaitVisible("#oid"),
 		)
+		// The OID is filled in: the member's own facility.
+		if v, err := chromedp.Run(ctx, chromedp.Value("#oid")); err != nil || v != m.FacilityOID {
+			t.Fatalf("PRS login: OID %q, want the member's %q", v, m.FacilityOID)
+		}
 		do(ctx, "unlock",
-			chromedp.SendKeys("#oid", m.FacilityOID),
 			chromedp.SendKeys("#password", handlertest.FacilityPassword),
 			chromedp.Click(`main form[action="/prs/login"] button[type="submit"]`),
 			chromedp.WaitVisible(`[data-testid="prs-nav"]`),

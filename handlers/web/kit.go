@@ -19,7 +19,24 @@ type Kit struct {
 	// banners are the shell's page-wide warnings for this request (e.g.
 	// the certificate about to expire).
 	banners func(*fiber.Ctx) []views.Banner
+	// gets are the GET paths of the server's route table (SetRoutes).
+	gets map[string]bool
 }
+
+// SetRoutes tells the kit the server's route table, once it is mounted.
+func (k *Kit) SetRoutes(routes []Route) {
+	gets := map[string]bool{}
+	for _, r := range routes {
+		if r.Method == fiber.MethodGet {
+			gets[r.Path] = true
+		}
+	}
+	k.gets = gets
+}
+
+// Serves reports whether the server answers GET path: a screen that links
+// to another domain's page (still being built) asks before it does.
+func (k *Kit) Serves(path string) bool { return k.gets[path] }
 
 // NewKit loads the CSRF key (made on first use) and keeps the shell's
 // banner source.

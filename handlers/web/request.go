@@ -93,3 +93,23 @@ func Posted(c *fiber.Ctx, name string) bool {
 // SessionCookie holds a member's session token: __Host- keeps it to this
 // host, over HTTPS, for the whole site.
 const SessionCookie = "__Host-hotline"
+
+// ConfirmAsked is the hidden field a form carries to name the checkbox
+// that confirms what cannot be undone (承認, 郵送済, 連携の解除, a new access
+// card): a form that asks must have it ticked, while a client of the bare
+// contract (which does not ask) is answered as before.
+const ConfirmAsked = "confirm_asked"
+
+// Unconfirmed reports whether the posted form asked for the confirmation
+// box named box and it was not ticked ("on" or "1").
+func Unconfirmed(c *fiber.Ctx, box string) bool {
+	if c.FormValue(ConfirmAsked) != box {
+		return false
+	}
+	v := c.FormValue(box)
+	return v != "on" && v != "1"
+}
+
+// IsNavigation reports a browser's page navigation (a link or a form
+// without script): Fetch Metadata says so; other clients do not send it.
+func IsNavigation(c *fiber.Ctx) bool { return c.Get("Sec-Fetch-Mode") == "navigate" }

@@ -57,3 +57,14 @@ func Get(path string, a Access, h fiber.Handler) Route {
 func Post(path string, a Access, h fiber.Handler) Route {
 	return Route{Method: fiber.MethodPost, Path: path, Access: a, Handler: h}
 }
+
+// ServesGet reports whether routes answer GET path (a literal path, as
+// the table writes it).
+func ServesGet(routes []Route, path string) bool {
+	for _, r := range routes {
+		if r.Method == fiber.MethodGet && r.Path == path {
+			return true
+		}
+	}
+	return false
+}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -46,4 +47,18 @@ func rfc5987(s string) string {
 		b.WriteByte(hex[c&15])
 	}
 	return b.String()
+}
+
+// downloadToken is the token a page's script sends with a form whose
+// answer is a file (static/js/cert.js), to learn that the file came.
+var downloadToken = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+// DownloadStarted answers the form's download_token as the cookie
+// hotline_dl beside the file: the page that sent it waits for the cookie
+// and then moves on (to the next step, or to show the new state).
+func DownloadStarted(c *fiber.Ctx) {
+	if tok := c.FormValue("download_token"); downloadToken.MatchString(tok) {
+		c.Cookie(&fiber.Cookie{Name: "hotline_dl", Value: tok, Path: "/", MaxAge: 120,
+			Secure: true, SameSite: fiber.CookieSameSiteStrictMode})
+	}
 }

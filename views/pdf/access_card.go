@@ -23,7 +23,15 @@ type PatientAccessCard struct {
 	FacilityName  string // the facility that issued the card (ask it to reissue)
 	FacilityPhone string // optional
 	PatientURL    string // the patient page, where the ID and code are entered; also printed as a QR code
+	// PageNotOpen: the patient page is not served yet. The card then
+	// says so, with neither the address nor the QR code, which would lead
+	// nowhere; its ID and code will work once the page opens.
+	PageNotOpen bool
 }
+
+// pageNotOpenText is what the card says while the patient page is not
+// open.
+const pageNotOpenText = "患者様ページは準備中です。公開されましたら、このカードの患者IDとアクセスコードでご覧いただけます。"
 
 const (
 	titleAccessCard = "患者様アクセスカード"
@@ -45,6 +53,9 @@ func (c PatientAccessCard) Render() ([]byte, error) {
 		return nil, err
 	}
 	url := oneLine(c.PatientURL)
+	if c.PageNotOpen {
+		url = ""
+	}
 	var code *qrCode
 	if url != "" {
 		// One symbol, whatever its version: it is read by phones.
@@ -81,14 +92,18 @@ func (c PatientAccessCard) Render() ([]byte, error) {
 	d.space(4)
 
 	d.sectionHeading("ご利用方法")
-	page := "患者様ページ"
-	if url != "" {
-		page += "（" + url + "、カードのQRコードからも開けます）"
+	if c.PageNotOpen {
+		d.paragraph(pageNotOpenText+"公開の時期とアドレスは、"+facility+"からご案内します。それまでカードを大切に保管してください。", body)
+	} else {
+		page := "患者様ページ"
+		if url != "" {
+			page += "（" + url + "、カードのQRコードからも開けます）"
+		}
+		d.list([]string{"①", "②"}, []string{
+			page + "を開きます。",
+			"カードの患者IDとアクセスコードを入力して、ログインします。",
+		}, body)
 	}
-	d.list([]string{"①", "②"}, []string{
-		page + "を開きます。",
-		"カードの患者IDとアクセスコードを入力して、ログインします。",
-	}, body)
 	d.space(2)
 
 	d.sectionHeading("ご注意")
@@ -151,6 +166,8 @@ func (d *doc) card(c PatientAccessCard, site, url string, code *qrCode) ([]core.
 	var bottom []string
 	if url != "" {
 		bottom = d.wrap(url, fine, textW)
+	} else if c.PageNotOpen {
+		bottom = d.wrap("患者様ページは準備中です", fine, textW)
 	}
 	issued := "発行 " + strings.TrimSpace(c.IssuedOn) + "　" + strings.TrimSpace(c.FacilityName)
 	bottom = append(bottom, d.truncate(issued, fine, textW, max(1, 5-len(bottom)))...)

@@ -24,6 +24,24 @@ type ApplicationMemberForm struct {
 	// facility is new, applied for with ApplicationFacilityForm.
 	FacilityOID  string
 	FacilityName string
+	// Terms names the texts agreed to, e.g. 「利用規約（第1版）および個人情報の
+	// 取扱い（第1版）」; empty: 「利用規約および個人情報の取扱い」.
+	Terms string
+	// ConsentedOn is when the applicant agreed on the online form
+	// (formatted); empty when only the signature on this form agrees.
+	ConsentedOn string
+}
+
+// consentSentence is the 同意 a form states above the signature.
+func consentSentence(op Operator, terms, consentedOn, what string) string {
+	if strings.TrimSpace(terms) == "" {
+		terms = "利用規約および個人情報の取扱い"
+	}
+	s := siteName(op) + "の" + terms + "に同意のうえ、" + what
+	if consentedOn != "" {
+		s += "（" + consentedOn + "、オンライン申込で同意済み）"
+	}
+	return s
 }
 
 // ApplicationFacilityForm is 「加入申込書（施設用）」, mailed together with
@@ -39,6 +57,7 @@ type ApplicationFacilityForm struct {
 	Address       string // 所在地
 	Phone         string
 	ApplicantName string // 申込者 (the member applying with it)
+	Terms         string // as ApplicationMemberForm's
 }
 
 const (
@@ -55,7 +74,7 @@ func (f ApplicationMemberForm) Render() ([]byte, error) {
 		return nil, err
 	}
 	d.formHead(titleMemberForm, f.Number, f.AppliedOn, f.Operator)
-	d.paragraph("私は、"+siteName(f.Operator)+"の利用規約に同意のうえ、下記のとおり加入を申し込みます。", body)
+	d.paragraph("私は、"+consentSentence(f.Operator, f.Terms, f.ConsentedOn, "下記のとおり加入を申し込みます。"), body)
 	d.space(3)
 
 	d.sectionHeading("申込者")
@@ -91,7 +110,7 @@ func (f ApplicationFacilityForm) Render() ([]byte, error) {
 		return nil, err
 	}
 	d.formHead(titleFacilityForm, f.Number, f.AppliedOn, f.Operator)
-	d.paragraph("下記の施設について、"+siteName(f.Operator)+"の利用規約に同意のうえ、施設登録を申し込みます。", body)
+	d.paragraph("下記の施設について、"+consentSentence(f.Operator, f.Terms, "", "施設登録を申し込みます。"), body)
 	d.space(3)
 
 	d.sectionHeading("施設")

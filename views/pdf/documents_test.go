@@ -58,6 +58,7 @@ type docCase struct {
 	values []string         // must appear whole, white space aside
 	lines  []*regexp.Regexp // must each match one line of pdftotext -layout
 	qr     string           // a QR code holding this must be on the page
+	mono   bool             // the fixed-width face is embedded beside IPAex
 }
 
 func documentCases() []docCase {
@@ -92,21 +93,31 @@ func documentCases() []docCase {
 		{
 			name: "StartGuide", doc: g,
 			values: []string{
-				"利用開始案内", g.IssuedOn, g.Name + "様", g.FacilityName, op.PortalURL,
-				"ログイン", "初期パスワードの変更", "この PC 用の証明書を発行", "証明書ファイル（.p12）", "再ログイン",
-				"証明書のインストールは、1PCにつき1つのみ", "申請フォーム", "再発行申請", "大切に保管",
+				"利用開始案内", g.IssuedOn, g.Name + "様", g.FacilityName, "〒" + g.Postal, op.PortalURL,
+				"「ログイン」", "「ほっとライン ログイン認証」画面", "「パスワード変更」画面", "「変更する」",
+				"「証明書の発行」画面", "「証明書を発行してダウンロード」", "証明書ファイル（.p12）", "「ほっとライン - メニュー」",
+				"ハイフンも含めて", "証明書のインストールは、1PCにつき1つのみ", "申請フォーム", "再発行申請", "大切に保管",
 				"問合せ先", op.Organisation, op.Department, op.Address, op.Phone, op.Email,
 			},
 			lines: []*regexp.Regexp{line("ID", g.MemberID), line("PW", g.Password)},
+			mono:  true,
 		},
 		{
 			name: "FacilityInfo", doc: i,
 			values: []string{
-				"施設登録情報", i.IssuedOn, i.FacilityName,
-				"患者様登録ソフト（PRS）へのログインに使用します。『利用開始案内』のID/パスワードではありません。",
-				"施設情報修正", "問合せ先", op.Organisation, op.Phone, op.Email,
+				"施設登録情報", i.IssuedOn, i.FacilityName, "〒" + i.Postal,
+				"「施設認証」", "『利用開始案内』のID/パスワードではありません。", "ハイフンも含めて",
+				"「施設情報修正」画面", "問合せ先", op.Organisation, op.Phone, op.Email,
 			},
 			lines: []*regexp.Regexp{line("OID", i.FacilityID), line("PW", i.Password)},
+			mono:  true,
+		},
+		{
+			name: "PatientAccessCardPageNotOpen", doc: func() PatientAccessCard { c := c; c.PageNotOpen = true; return c }(),
+			values: []string{
+				"患者様アクセスカード", c.PatientName + "様", c.FacilityName, "患者様ページは準備中です", "公開の時期とアドレスは",
+			},
+			lines: []*regexp.Regexp{line("患者ID", c.PatientID), line("アクセスコード", c.AccessCode)},
 		},
 		{
 			name: "PatientAccessCard", doc: c,
@@ -159,12 +170,20 @@ func TestDocuments(t *testing.T) {
 			})
 			t.Run("font", func(t *testing.T) {
 				fonts := strings.Split(strings.TrimSpace(runTool(t, "pdffonts", file)), "\n")
-				if len(fonts) != 3 {
-					t.Fatalf("want exactly one font:\n%s", strings.Join(fonts, "\n"))
+				want := 3
+				if tc.mono {
+					want = 4
+				}
+				if len(fonts) != want {
+					t.Fatalf("want exactly %d fonts:\n%s", want-2, strings.Join(fonts, "\n"))
 				}
 				re := regexp.MustCompile(`^[A-Z]{6}\+IPAexGothic\s+CID TrueType\s+Identity-H\s+yes\s+yes\s+yes\s`)
-				if !re.MatchString(fonts[2]) {
+				if !slices.ContainsFunc(fonts[2:], re.MatchString) {
 					t.Errorf("font not embedded as an IPAex subset (emb, sub, uni):\n%s", strings.Join(fonts, "\n"))
+				}
+				mono := regexp.MustCompile(`^[A-Z]{6}\+DejaVuSansMono\s+CID TrueType\s+Identity-H\s+yes\s+yes\s+yes\s`)
+				if tc.mono && !slices.ContainsFunc(fonts[2:], mono.MatchString) {
+					t.Errorf("fixed-width face not embedded as a subset (emb, sub, uni):\n%s", strings.Join(fonts, "\n"))
 				}
 			})
 			t.Run("structure", func(t *testing.T) {
@@ -350,7 +369,7 @@ func TestRenderOverlongValues(t *testing.T) {
 // TestFinishPDFRejectsBrokenOutput: output that is not the expected PDF
 // is an error, not a file.
 func TestFinishPDFRejectsBrokenOutput(t *testing.T) {
-	b, err := sampleFacilityInfo().Render()
+	b, err := sampleMemberForm().Render()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -360,8 +379,13 @@ func TestFinishPDFRejectsBrokenOutput(t *testing.T) {
 	}
 	// gofpdf's output, as it was before finishPDF renamed the font.
 	raw := bytes.ReplaceAll(b, name, []byte(fontPDFName))
-	if _, err := finishPDF(slices.Clone(raw), "ABCDEF"); err != nil {
+	ipaex := subsetFont{pdfName: fontPDFName, subsetName: "ABCDEF+IPAexGothic"}
+	if _, err := finishPDF(slices.Clone(raw), ipaex); err != nil {
 		t.Fatalf("good output rejected: %v", err)
+	}
+	mono := subsetFont{pdfName: monoPDFName, subsetName: "ABCDEF+DejaVuSansMono"}
+	if _, err := finishPDF(slices.Clone(raw), ipaex, mono); !errors.Is(err, ErrBroken) {
+		t.Errorf("a font that is not there: err = %v, want ErrBroken", err)
 	}
 	for what, broken := range map[string][]byte{
 		"empty":       nil,
@@ -369,7 +393,7 @@ func TestFinishPDFRejectsBrokenOutput(t *testing.T) {
 		"not a PDF":   []byte("<html>error</html>"),
 		"second font": bytes.Replace(raw, []byte("/Type /Catalog"), []byte("/Type /Catalog /X <</BaseFont /Helvetica>>"), 1),
 	} {
-		if _, err := finishPDF(broken, "ABCDEF"); !errors.Is(err, ErrBroken) {
+		if _, err := finishPDF(broken, ipaex); !errors.Is(err, ErrBroken) {
 			t.Errorf("%s: err = %v, want ErrBroken", what, err)
 		}
 	}

@@ -54,8 +54,10 @@ func sampleStartGuide() StartGuide {
 		IssuedOn:     "令和7年11月28日",
 		Name:         "髙﨑 " + strings.Repeat("長谷川勘解由小路", 6) + "太郎左衛門",
 		FacilityName: "医療法人社団" + strings.Repeat("すこやか会", 8) + "髙﨑内科・小児科クリニック",
+		Postal:       "100-0001",
+		Address:      longAddress,
 		MemberID:     "H000123",
-		Password:     "x7Kp-Qm2w9Zr",
+		Password:     "K7MP-Q2WX-9ZRT-B3CD",
 	}
 }
 
@@ -64,8 +66,10 @@ func sampleFacilityInfo() FacilityInfo {
 		Operator:     sampleOperator(),
 		IssuedOn:     "令和7年11月28日",
 		FacilityName: "医療法人社団" + strings.Repeat("すこやか会", 8) + "髙﨑内科・小児科クリニック（" + longAddress + "）",
+		Postal:       "100-0001",
+		Address:      longAddress,
 		FacilityID:   "F000045",
-		Password:     "Fq8#vT3nLp5s",
+		Password:     "F8VT-3NLP-5SHJ-WQ2E",
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/johnfercher/maroto/v2"
@@ -77,16 +76,18 @@ var (
 // render then lays them out on pages and builds the font for exactly
 // those characters.
 type doc struct {
-	fi     *fontInfo
-	title  string
-	paper  paper
-	head   Letterhead
-	w      int // printable width in millimetres = grid columns
-	used   map[rune]bool
-	header []core.Row
-	footer []core.Row
-	items  []item
-	err    error // the first block that could not be laid out
+	fi    *fontInfo
+	title string
+	paper paper
+	head  Letterhead
+	w     int // printable width in millimetres = grid columns
+	used  map[rune]bool
+	// monoUsed are the characters set in the fixed-width face (mono.go).
+	monoUsed map[rune]bool
+	header   []core.Row
+	footer   []core.Row
+	items    []item
+	err      error // the first block that could not be laid out
 }
 
 // newDoc starts a document on paper p: the letterhead's name and the
@@ -456,14 +457,17 @@ func (d *doc) render() (out []byte, err error) {
 	if err != nil {
 		return nil, err
 	}
-	runes := make([]rune, 0, len(d.used))
-	for r := range d.used {
-		runes = append(runes, r)
-	}
-	slices.Sort(runes)
+	runes := sortedRunes(d.used)
 	fontBytes, err := d.fi.subset(runes)
 	if err != nil {
 		return nil, err
+	}
+	fonts := []*entity.CustomFont{{Family: fontFamily, Style: fontstyle.Normal, Bytes: fontBytes}}
+	names := []subsetFont{{pdfName: fontPDFName, subsetName: fmt.Sprintf(fontSubsetFmt, subsetTag(runes))}}
+	if mono, name, err := d.monoFont(); err != nil {
+		return nil, err
+	} else if mono != nil {
+		fonts, names = append(fonts, mono), append(names, *name)
 	}
 	p := d.paper
 	cfg := config.NewBuilder().
@@ -473,7 +477,7 @@ func (d *doc) render() (out []byte, err error) {
 		WithTopMargin(p.marginTop).
 		WithBottomMargin(p.marginBottom).
 		WithMaxGridSize(d.w).
-		WithCustomFonts([]*entity.CustomFont{{Family: fontFamily, Style: fontstyle.Normal, Bytes: fontBytes}}).
+		WithCustomFonts(fonts).
 		WithDefaultFont(&props.Font{Family: fontFamily, Style: fontstyle.Normal, Size: sizeBody, Color: colorText}).
 		WithPageNumber(props.PageNumber{
 			Pattern: "{current} / {total}",
@@ -501,7 +505,7 @@ func (d *doc) render() (out []byte, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("pdf: %s: %w", d.title, err)
 	}
-	out, err = finishPDF(generated.GetBytes(), subsetTag(runes))
+	out, err = finishPDF(generated.GetBytes(), names...)
 	if err != nil {
 		return nil, fmt.Errorf("pdf: %s: %w", d.title, err)
 	}
@@ -513,31 +517,30 @@ func (d *doc) render() (out []byte, err error) {
 // itself is checked.
 var ErrBroken = errors.New("generated PDF is broken")
 
-var (
-	baseFontKey = []byte("/BaseFont /" + fontPDFName + "\n")
-	fontNameKey = []byte("/FontName /" + fontPDFName + "\n")
-)
-
-// finishPDF checks the structure of a PDF written by gofpdf and gives its
+// finishPDF checks the structure of a PDF written by gofpdf and gives each
 // font the name of a subset ("ABCDEF+IPAexGothic", as PDF readers expect
-// of a subset font). The new name has the same length as gofpdf's, so no
-// offset in the file changes.
-func finishPDF(b []byte, tag string) ([]byte, error) {
+// of a subset font). The new names have the lengths of gofpdf's, so no
+// offset in the file changes. fonts are exactly the embedded fonts.
+func finishPDF(b []byte, fonts ...subsetFont) ([]byte, error) {
 	tail := b[max(0, len(b)-64):]
 	switch {
 	case !bytes.HasPrefix(b, []byte("%PDF-1.")) || !bytes.Contains(tail, []byte("%%EOF")):
 		return nil, fmt.Errorf("%w: no PDF header or trailer", ErrBroken)
-	case bytes.Count(b, []byte("/BaseFont /")) != 2,
-		bytes.Count(b, baseFontKey) != 2,
-		bytes.Count(b, fontNameKey) != 1,
-		bytes.Count(b, []byte("/FontFile2 ")) != 1:
-		return nil, fmt.Errorf("%w: the document does not hold exactly the embedded IPAex font", ErrBroken)
+	case bytes.Count(b, []byte("/BaseFont /")) != 2*len(fonts),
+		bytes.Count(b, []byte("/FontFile2 ")) != len(fonts):
+		return nil, fmt.Errorf("%w: the document does not hold exactly its embedded fonts", ErrBroken)
 	}
-	name := fmt.Sprintf(fontSubsetFmt, tag)
-	if len(name) != len(fontPDFName) {
-		return nil, fmt.Errorf("%w: subset font name %q", ErrBroken, name)
+	for _, f := range fonts {
+		baseFontKey := []byte("/BaseFont /" + f.pdfName + "\n")
+		fontNameKey := []byte("/FontName /" + f.pdfName + "\n")
+		switch {
+		case bytes.Count(b, baseFontKey) != 2, bytes.Count(b, fontNameKey) != 1:
+			return nil, fmt.Errorf("%w: the document does not hold the embedded font %s", ErrBroken, f.pdfName)
+		case len(f.subsetName) != len(f.pdfName):
+			return nil, fmt.Errorf("%w: subset font name %q", ErrBroken, f.subsetName)
+		}
+		b = bytes.ReplaceAll(b, baseFontKey, []byte("/BaseFont /"+f.subsetName+"\n"))
+		b = bytes.ReplaceAll(b, fontNameKey, []byte("/FontName /"+f.subsetName+"\n"))
 	}
-	b = bytes.ReplaceAll(b, baseFontKey, []byte("/BaseFont /"+name+"\n"))
-	b = bytes.ReplaceAll(b, fontNameKey, []byte("/FontName /"+name+"\n"))
 	return b, nil
 }

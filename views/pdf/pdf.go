@@ -75,5 +75,5 @@ type Operator struct {
 // OperatorOf is the operator's block as the settings hold it.
 func OperatorOf(st store.Settings) Operator {
 	return Operator{SiteName: st.SiteName, Organisation: st.Organisation, Department: st.Department,
-		Postal: st.Postal, Address: st.Address, Phone: st.Phone, Email: st.Email, PortalURL: st.PortalURL}
+		Postal: st.Postal, Address: st.Address, Phone: st.Phone, Email: st.Email, PortalURL: st.Portal()}
 }

@@ -125,6 +125,14 @@ type PatientView struct {
 	LinkForm views.Form
 	Flash    string
 	Now      time.Time
+	// PatientPageOpen: the server serves the patient page, so the card
+	// leads there (otherwise it says the page is not open yet).
+	PatientPageOpen bool
+	// CardError is the message beside the new card's confirmation box;
+	// UnlinkError beside the unlink confirmation of the link to UnlinkOID.
+	CardError   string
+	UnlinkOID   string
+	UnlinkError string
 }
 
 // P is the patient shown.
@@ -182,4 +190,12 @@ func orDash(s string) string {
 		return "—"
 	}
 	return s
+}
+
+// unlinkError is the confirmation message of the link to oid, if any.
+func unlinkError(v PatientView, oid string) string {
+	if v.UnlinkOID == oid {
+		return v.UnlinkError
+	}
+	return ""
 }
