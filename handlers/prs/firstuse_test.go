@@ -1,0 +1,129 @@
+package prs_test
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/gofiber/fiber/v2"
+
+	"hotline/handlers"
+	"hotline/handlers/handlertest"
+	"hotline/handlers/web"
+	"hotline/store"
+)
+
+// regionWith is newRegion on a server with extra routes: a domain still
+// being built stood in for (e.g. the patient page's login).
+func regionWith(t testing.TB, extra ...web.Route) *handlertest.Region {
+	t.Helper()
+	env := handlertest.New(t, web.CertOff, func(c handlertest.Config) (handlertest.Server, error) {
+		return handlers.New(handlers.Config{DB: c.DB, CertMode: c.Mode, ClientCAs: c.ClientCAs, Logger: c.Logger, ExtraRoutes: extra})
+	})
+	return handlertest.NewRegion(t, env)
+}
+
+var cardConfirmed = url.Values{"confirm_asked": {"confirm_card"}, "confirm_card": {"1"}}
+
+// The access card names the patient page only once the server serves
+// /patient/login: with the route table as it is, the card and the PRS page
+// say the page is not open yet (no address, no QR code); with the route
+// there, the card leads to it.
+func TestAccessCardBeforeThePatientPage(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		region *handlertest.Region
+		open   bool
+	}{
+		{"route table as built", newRegion(t), false},
+		{"patient page served", regionWith(t, web.Get("/patient/login", web.Public, func(c *fiber.Ctx) error { return c.SendString("login") })), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := tc.region.Unlocked(t, tc.region.MA)
+			id := handlertest.Register(t, c, handlertest.PatientValues())
+			page := c.Get("/prs/patients/" + id)
+			if has := strings.Contains(page.Body, `data-testid="patient-page-not-open"`); has == tc.open {
+				t.Errorf("PRS page says the patient page is not open: %v, want %v", has, !tc.open)
+			}
+			res := c.Post("/prs/patients/"+id+"/card", nil)
+			if res.Status != 200 {
+				t.Fatalf("card: %d\n%s", res.Status, handlertest.Snippet(res.Body))
+			}
+			text := strings.Join(strings.Fields(handlertest.PDFText(t, []byte(res.Body))), "")
+			if text == "" {
+				return
+			}
+			url := strings.TrimSuffix(store.TestSettings().PortalURL, "/") + "/patient/login"
+			if tc.open != strings.Contains(text, url) || tc.open == strings.Contains(text, "患者様ページは準備中です") {
+				t.Errorf("card (open %v): address printed %v, 準備中 printed %v:\n%s", tc.open, strings.Contains(text, url), strings.Contains(text, "患者様ページは準備中です"), text)
+			}
+		})
+	}
+}
+
+// A new card once a card was issued needs its box ticked (the earlier card
+// stops working); the card's download sets the page's token as a cookie,
+// so the page learns the card was issued and shows the new state; no card
+// is printed while 設定 is not done.
+func TestAccessCardConfirmAndState(t *testing.T) {
+	pe := newRegion(t)
+	c := pe.Unlocked(t, pe.MA)
+	id := handlertest.Register(t, c, handlertest.PatientValues())
+	base := "/prs/patients/" + id
+	handlertest.Scenario{Name: "first card: no box", Path: base, WantStatus: 200,
+		WantContains: []string{`data-testid="card-state">未発行<`, `data-download-then="` + base + `?done=prs-card"`, `name="download_token"`, `data-testid="card-refresh"`},
+		WantAbsent:   []string{`name="confirm_card"`}}.Run(t, c)
+	token := strings.Repeat("ab", 16)
+	res := c.Post(base+"/card", url.Values{"download_token": {token}})
+	if res.Status != 200 || !strings.Contains(res.Header.Get("Set-Cookie"), "hotline_dl="+token) {
+		t.Fatalf("card: %d, Set-Cookie %q", res.Status, res.Header.Get("Set-Cookie"))
+	}
+	for _, sc := range []handlertest.Scenario{
+		{Name: "state after the card", Path: base + "?done=prs-card", WantStatus: 200,
+			WantContains: []string{"1回発行", "アクセスカードを発行しました", `name="confirm_asked" value="confirm_card"`, `name="confirm_card"`}},
+		{Name: "second card unticked", Method: "POST", Path: base + "/card", Form: url.Values{"confirm_asked": {"confirm_card"}}, WantStatus: 422,
+			WantContains: []string{`data-testid="error-confirm_card"`, "チェックを入れてから"}},
+		{Name: "still one card", Path: base, WantStatus: 200, WantContains: []string{"1回発行"}},
+	} {
+		sc.Run(t, c)
+	}
+	if res := c.Post(base+"/card", cardConfirmed); res.Status != 200 || res.Header.Get("Content-Type") != "application/pdf" {
+		t.Fatalf("second card, ticked: %d", res.Status)
+	}
+	handlertest.Scenario{Name: "two cards", Path: base, WantStatus: 200, WantContains: []string{"2回発行"}}.Run(t, c)
+
+	pe.PlaceholderSettings(t)
+	handlertest.Scenario{Name: "settings not done", Method: "POST", Path: base + "/card", Form: cardConfirmed, WantStatus: 409,
+		WantContains: []string{"アクセスカードはまだ印刷できません", "ポータルURL"}}.Run(t, c)
+	handlertest.Scenario{Name: "no card issued", Path: base, WantStatus: 200, WantContains: []string{"2回発行"}}.Run(t, c)
+}
+
+// 連携を解除 asks for its box; unticked it is 422 and the link stands. The
+// unlock form offers the member's own OID; the start of a patient ID finds
+// the patient; a likely duplicate is warned of together with the other
+// fields' messages.
+func TestPRSSmallFixes(t *testing.T) {
+	pe := newRegion(t)
+	c := pe.Unlocked(t, pe.MA)
+	id := handlertest.Register(t, c, handlertest.PatientValues())
+	handlertest.Link(t, c, id, pe.FB.OID)
+	base := "/prs/patients/" + id
+	revoke := base + "/links/" + pe.FB.OID + "/revoke"
+	for _, sc := range []handlertest.Scenario{
+		{Name: "unlink form asks", Path: base, WantStatus: 200, WantContains: []string{`value="confirm_unlink"`, `id="confirm_unlink-` + pe.FB.OID + `"`}},
+		{Name: "unlink unticked", Method: "POST", Path: revoke, Form: url.Values{"confirm_asked": {"confirm_unlink"}, "reason": {"同意の撤回"}}, WantStatus: 422,
+			WantContains: []string{`data-testid="error-confirm_unlink"`}},
+		{Name: "still linked", Path: base, WantStatus: 200, WantContains: []string{"連携中"}},
+		{Name: "unlink ticked", Method: "POST", Path: revoke, Form: url.Values{"confirm_asked": {"confirm_unlink"}, "confirm_unlink": {"1"}, "reason": {"同意の撤回"}}, WantStatus: 303,
+			WantLocation: base + "?done=prs-unlinked"},
+		{Name: "partial ID", Path: "/prs/patients?q=" + url.QueryEscape(store.FormatPatientID(id)[:7]), WantStatus: 200,
+			WantContains: []string{base, "患者ID（前方一致）で検索：1件"}},
+		{Name: "duplicate with another error", Method: "POST", Path: "/prs/patients", Form: handlertest.PatientValues("phone", "abc", "chart_number", "X-2"), WantStatus: 422,
+			WantContains: []string{`data-testid="duplicate-warning"`, `data-testid="error-phone"`, `data-testid="confirm-duplicate"`}},
+	} {
+		sc.Run(t, c)
+	}
+	other := pe.LoginAs(t, pe.MB.ID, handlertest.MemberPassword)
+	handlertest.Scenario{Name: "unlock form prefilled", Path: "/prs/login", WantStatus: 200,
+		WantContains: []string{`name="oid" value="` + pe.FB.OID + `"`}}.Run(t, other)
+}
