@@ -96,7 +96,7 @@ func TestAdminMemberLifecycleInBrowser(t *testing.T) {
 		t.Skip("pdftotext is not installed: the printed password cannot be read")
 	}
 	id, pw := credentialsOf(t, text, idLine)
-	if id != m.ID || len(pw) != 14 {
+	if id != m.ID || len(pw) != store.InitialPasswordLength {
 		t.Fatalf("letter credentials %q %q", id, pw)
 	}
 	if loc := op.Location(); loc != memberDetail+"/letters" {
@@ -291,7 +291,7 @@ func TestAdminAuditLogInBrowser(t *testing.T) {
 
 	rows := func() [][]string {
 		t.Helper()
-		out, err := chromedp.Run(op.Ctx(), chromedp.Evaluate[[][]string](`Array.from(document.querySelectorAll('[data-testid="audit-table"] tbody tr')).map(r => Array.from(r.cells).map(c => c.textContent.trim()))`))
+		out, err := chromedp.Run(op.Ctx(), chromedp.Evaluate[[][]string](`Array.from(document.querySelectorAll('[data-testid="audit-table"] tbody tr')).map(r => Array.from(r.cells).map(c => (c.cellIndex === 3 && c.querySelector("span") ? c.querySelector("span") : c).textContent.trim()))`))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -311,7 +311,8 @@ func TestAdminAuditLogInBrowser(t *testing.T) {
 		op.Submit("search "+actor+" "+action, append(steps, chromedp.Click(`[data-testid="audit-search"] button[type=submit]`))...)
 		return rows()
 	}
-	// Columns: 連番 日時 操作者 操作 対象 患者ID 結果 接続元 詳細.
+	// Columns: 連番 日時 操作者 操作 対象 患者ID 結果 接続元 詳細; of 操作,
+	// the action's code (under its Japanese label).
 	const colActor, colAction, colResult = 2, 3, 6
 
 	op.Open("/admin")

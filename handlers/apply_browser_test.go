@@ -10,6 +10,7 @@ import (
 	"hotline/handlers/browsertest"
 	"hotline/handlers/handlertest"
 	"hotline/handlers/web"
+	"hotline/store"
 )
 
 // TestApplicationChainInBrowser drives the whole chain in headless Chromium
@@ -82,6 +83,15 @@ func TestApplicationChainInBrowser(t *testing.T) {
 		chromedp.SetValue("#facility_postal", "1000001"),
 		chromedp.SetValue("#facility_address", "東京都千代田区千代田1-1"),
 		chromedp.SetValue("#facility_phone", "03-1234-0001"),
+	)
+	// Without the consent box ticked the browser does not send the form
+	// (the box is required); ticked, it does.
+	do("send without consent", chromedp.Click(`form[action="/apply"] button[type=submit]`))
+	if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!document.querySelector("#agree").checkValidity() && location.pathname === "/apply"`)); err != nil || !ok {
+		t.Fatalf("the form went without consent (%v)", err)
+	}
+	do("agree and send",
+		chromedp.Click("#agree"),
 		chromedp.Click(`form[action="/apply"] button[type=submit]`),
 		chromedp.WaitVisible(`[data-testid="application-number"]`),
 	)
@@ -125,14 +135,20 @@ func TestApplicationChainInBrowser(t *testing.T) {
 		)
 	}
 	login("admin", handlertest.OperatorPassword)
-	do("operator menu", chromedp.WaitVisible(`[data-testid="menu-functions"]`))
+	do("operator dashboard", chromedp.WaitVisible(`[data-testid="admin-nav"]`))
 	if status, err := browsertest.NavigateStatus(ctx, origin+"/admin/applications?status=pending"); err != nil || status != 200 {
 		t.Fatalf("application list: %d %v", status, err)
 	}
 	do("open the application", chromedp.Click(`a[href="/admin/applications/A000001"]`), chromedp.WaitVisible(`[data-testid="checklist"]`))
 	do("mark received", chromedp.Click(`[data-testid="action-received"]`), chromedp.WaitVisible(`[data-testid="action-approve"]`))
 	waitText(`[data-testid="application-status"]`, "書類受付済")
-	do("approve", chromedp.Click(`[data-testid="action-approve"]`), chromedp.WaitVisible(`[data-testid="letters"]`))
+	// 承認 cannot be undone: its box must be ticked first.
+	do("approve without the box", chromedp.Click(`[data-testid="action-approve"]`))
+	if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!document.querySelector("#confirm_approve").checkValidity()`)); err != nil || !ok {
+		t.Fatalf("approve went without its confirmation (%v)", err)
+	}
+	waitText(`[data-testid="application-status"]`, "書類受付済")
+	do("approve", chromedp.Click("#confirm_approve"), chromedp.Click(`[data-testid="action-approve"]`), chromedp.WaitVisible(`[data-testid="letters"]`))
 
 	_, guide, err := browsertest.Download(ctx, chromedp.Click(`a[href$="/letters/start-guide.pdf"]`))
 	if err != nil {
@@ -149,10 +165,10 @@ func TestApplicationChainInBrowser(t *testing.T) {
 	}
 	id, pw := credentialsOf(t, guideText, idLine)
 	oid, fpw := credentialsOf(t, infoText, oidLine)
-	if id != "H000001" || oid != "F000001" || len(pw) != 14 || len(fpw) != 14 || pw == fpw {
+	if id != "H000001" || oid != "F000001" || len(pw) != store.InitialPasswordLength || len(fpw) != store.InitialPasswordLength || pw == fpw {
 		t.Fatalf("credentials: %s %s / %s %s", id, pw, oid, fpw)
 	}
-	do("mark mailed", chromedp.Click(`[data-testid="action-mailed"]`), chromedp.WaitVisible(`[data-testid="application-history"]`))
+	do("mark mailed", chromedp.Click("#confirm_mailed"), chromedp.Click(`[data-testid="action-mailed"]`), chromedp.WaitVisible(`[data-testid="application-history"]`))
 	waitText(`[data-testid="application-history"]`, "郵送済")
 	do("log out", chromedp.Click(`form[action="/logout"] button`), chromedp.WaitVisible(`a[href="/apply"]`))
 
@@ -208,6 +224,7 @@ func TestApplyWithoutJavaScriptInBrowser(t *testing.T) {
 		chromedp.SetValue("#phone", "090-1234-5678"),
 		chromedp.Click("#facility_choice"),
 		chromedp.SetValue("#facility_oid", "F999999"),
+		chromedp.Click("#agree"),
 	}
 	if err := chromedp.Do(ctx, fill...); err != nil {
 		t.Fatal(err)
@@ -236,7 +253,8 @@ func TestApplyWithoutJavaScriptInBrowser(t *testing.T) {
 		t.Fatal("a registered facility was offered the facility form")
 	}
 	a, err := env.DB.Application("A000001")
-	if err != nil || a.FacilityOID != m.FacilityOID || a.Name != "佐藤 花子" || a.Qualification != "pharmacist" {
+	// The ticked consent survived the 422 and was recorded.
+	if err != nil || a.FacilityOID != m.FacilityOID || a.Name != "佐藤 花子" || a.Qualification != "pharmacist" || a.ConsentedAt.IsZero() {
 		t.Fatalf("stored: %+v %v", a, err)
 	}
 }

@@ -76,7 +76,7 @@ func TestCertificateInBrowser(t *testing.T) {
 		chromedp.SendKeys("#confirm", changed),
 		chromedp.Click("main form button[type=submit]"),
 		chromedp.WaitVisible("[data-testid=cert-issue-form]"))
-	if loc := browserRun(t, ctx, chromedp.Location()); !strings.HasSuffix(loc, "/cert") {
+	if loc := browserRun(t, ctx, chromedp.Location()); !strings.HasSuffix(loc, "/cert?done=password") {
 		t.Fatalf("after the password change: %s", loc)
 	}
 	name, p12 := browserIssue(t, ctx, "受付PC", pass)

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -99,12 +100,75 @@ func TestPRSPatientInBrowser(t *testing.T) {
 					t.Fatalf("the printed code %s does not open the patient's access: %v", code, err)
 				}
 			}
-			if loc := b.Location(); loc != patientPage+"?done=prs-updated" {
-				t.Errorf("the download moved the page to %s", loc)
+			// The page shows the new card: with script it learns of the
+			// download (its token comes back as a cookie) and shows the
+			// patient again by itself; without, the link beside the button
+			// does.
+			// cardState waits until the card state shows want; the page
+			// may be navigating meanwhile, so a failed look is looked at
+			// again.
+			cardState := func(want string) {
+				t.Helper()
+				js := `(() => { const e = document.querySelector('[data-testid="card-state"]'); return !!e && e.textContent.includes("` + want + `"); })()`
+				deadline := time.Now().Add(30 * time.Second)
+				for {
+					if ok, err := chromedp.Run(b.Ctx(), chromedp.Evaluate[bool](js)); err == nil && ok {
+						return
+					}
+					if time.Now().After(deadline) {
+						t.Fatalf("the card state never showed %q:\n%s", want, b.MainText())
+					}
+					time.Sleep(100 * time.Millisecond)
+				}
 			}
+			if js {
+				cardState("1回発行")
+				if f := b.Text(`[data-testid="prs-flash"]`); !strings.Contains(f, "アクセスカードを発行しました") {
+					t.Errorf("flash after the card: %q", f)
+				}
+			} else {
+				if loc := b.Location(); loc != patientPage+"?done=prs-updated" {
+					t.Errorf("the download moved the page to %s", loc)
+				}
+				if s := b.Text(`[data-testid="card-state"]`); s != "未発行" {
+					t.Errorf("without script the page changed by itself: %q", s)
+				}
+				b.Submit("refresh after printing", chromedp.Click(`[data-testid="card-refresh"]`))
+			}
+			if s := b.Text(`[data-testid="card-state"]`); !strings.Contains(s, "1回発行") {
+				t.Fatalf("card state: %q", s)
+			}
+			if b.Count(`[data-testid="patient-page-not-open"]`) != 1 {
+				t.Error("the page does not say the patient page is not open yet")
+			}
+			// A second card makes the first useless: its box must be
+			// ticked, which the browser enforces without script too.
+			b.Do("second card without the box", chromedp.Click(`[data-testid="card-button"]`))
+			if ok, err := chromedp.Run(b.Ctx(), chromedp.Evaluate[bool](`!document.querySelector("#confirm_card").checkValidity()`)); err != nil || !ok {
+				t.Fatalf("the second card went without its confirmation (%v)", err)
+			}
+			b.Do("tick the box", chromedp.Click("#confirm_card"))
+			b.Download("second card", chromedp.Click(`[data-testid="card-button"]`))
+			if js {
+				cardState("2回発行")
+			} else {
+				b.Submit("refresh after the second card", chromedp.Click(`[data-testid="card-refresh"]`))
+			}
+			if s := b.Text(`[data-testid="card-state"]`); !strings.Contains(s, "2回発行") {
+				t.Fatalf("card state after the second card: %q", s)
+			}
+
+			// 連携を解除 asks for its box too.
+			handlertest.Link(t, pe.Unlocked(t, pe.MA), id, pe.FB.OID)
 			b.Open(patientPage)
-			if s := b.Text(`[data-testid="patient-data"]`); !strings.Contains(s, "1回発行") {
-				t.Errorf("card count: %q", s)
+			revoke := `[data-testid="unlink-form-` + pe.FB.OID + `"]`
+			b.Do("unlink without the box", chromedp.Click(revoke+` button[type=submit]`))
+			if ok, err := chromedp.Run(b.Ctx(), chromedp.Evaluate[bool](`!document.querySelector("#confirm_unlink-`+pe.FB.OID+`").checkValidity()`)); err != nil || !ok {
+				t.Fatalf("unlink went without its confirmation (%v)", err)
+			}
+			b.Submit("unlink", chromedp.Click("#confirm_unlink-"+pe.FB.OID), chromedp.Click(revoke+` button[type=submit]`))
+			if f := b.Text(`[data-testid="prs-flash"]`); !strings.Contains(f, "連携を解除しました") {
+				t.Fatalf("after unlinking: %q", f)
 			}
 
 			// Deactivate, with a reason.
