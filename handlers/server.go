@@ -16,7 +16,10 @@
 // in member_pages_test.go and member_pages_browser_test.go; csrf.go,
 // errors.go, server.go in middleware_test.go and login_test.go; apply.go in
 // apply_test.go; letters.go in letters_test.go; download.go in
-// download_test.go; tls.go in tls_test.go.
+// download_test.go; tls.go in tls_test.go. What a first use meets (設定
+// before letters and applications, consent, confirmations, shared PCs, the
+// menu from the route table) is in firstuse_test.go, firstuse_menu_test.go,
+// shared_pc_test.go and firstuse_browser_test.go.
 package handlers
 
 import (

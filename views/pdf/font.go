@@ -16,7 +16,8 @@ import (
 	"hotline/static"
 )
 
-// Every document uses one font, IPAex Gothic, in one style. IPAex has no
+// Every document uses IPAex Gothic, in one style (and the fixed-width face
+// of mono.go for passwords, where it prints one). IPAex has no
 // bold or italic faces, so registering the same bytes as Bold would only add
 // a second copy of the font to each PDF (and a second parse): emphasis is
 // given by size and colour instead, and every text is drawn through

@@ -53,7 +53,12 @@
 //
 // Text is set in IPAex Gothic (hotline/static), parsed once per process
 // and embedded as a subset, and broken into lines here (see WrapText):
-// maroto itself only breaks at ASCII spaces.
+// maroto itself only breaks at ASCII spaces. Passwords and IDs printed to
+// be typed in are set in DejaVu Sans Mono (d.monoText, mono.go), embedded
+// only in the documents that use it.
+//
+// The credential letters are addressed for a 長形3号 window envelope
+// (d.windowHead, letters.go).
 package pdf
 
 import "hotline/store"
