@@ -183,7 +183,8 @@ func TestListAuditDateFilterWithClockSteps(t *testing.T) {
 		if err := putJSON(tx.bucket(bucketMeta), keyAuditHead, head); err != nil {
 			return err
 		}
-		return tx.bucket(bucketMeta).Put(keySchema, itob(uint64(SchemaVersion()-1)))
+		// Version 5 is the one before migrateAuditClockSteps (migration 6).
+		return tx.bucket(bucketMeta).Put(keySchema, itob(5))
 	})
 	path := db.Path()
 	db.Close()

@@ -27,6 +27,7 @@ type CheckReport struct {
 	PagesChecked bool
 	Audit        AuditVerification
 	Indexes      []IndexReport
+	Attachments  AttachmentReport
 	Buckets      []BucketCount
 	// Problems lists everything that is wrong; empty means the file is good.
 	Problems []string
@@ -77,8 +78,9 @@ func CheckFile(path string) (CheckReport, error) {
 }
 
 // Check verifies the database in one read transaction: bbolt pages (when
-// asked), the schema version, the audit hash chain, and that every
-// registered index agrees with its records.
+// asked), the schema version, the audit hash chain, that every registered
+// index agrees with its records, and every attachment's content (all of
+// it is read and hashed).
 func (db *DB) Check(opt CheckOptions) (CheckReport, error) {
 	r := CheckReport{Path: db.path, Size: db.FileSize(), ProgramVersion: SchemaVersion()}
 	err := db.View(func(tx *Tx) error {
@@ -118,6 +120,10 @@ func (db *DB) Check(opt CheckOptions) (CheckReport, error) {
 				r.Problems = append(r.Problems, "索引 "+ir.Index+": "+p)
 			}
 			r.Indexes = append(r.Indexes, ir)
+		}
+		r.Attachments = checkAttachments(tx, r.SchemaVersion == r.ProgramVersion)
+		for _, p := range r.Attachments.Problems {
+			r.Problems = append(r.Problems, "添付ファイル: "+p)
 		}
 		return nil
 	})
@@ -177,6 +183,12 @@ func (r CheckReport) WriteText(w io.Writer) {
 		}
 		fmt.Fprintf(w, "索引 %s ↔ %s: %d 件（期待 %d 件）%s\n", ir.Index, ir.Records, ir.Entries, ir.Expected, state)
 	}
+	a := r.Attachments
+	state := "正常"
+	if len(a.Problems) > 0 {
+		state = "異常"
+	}
+	fmt.Fprintf(w, "添付ファイル: %d 件、内容 %d 件（%s、チャンク %d 個を照合）%s\n", a.Attachments, a.Blobs, FormatBytes(a.Bytes), a.Chunks, state)
 	for _, b := range r.Buckets {
 		fmt.Fprintf(w, "  %-24s %8d\n", b.Name, b.Keys)
 	}
