@@ -291,7 +291,7 @@ func TestAdminAuditLogInBrowser(t *testing.T) {
 
 	rows := func() [][]string {
 		t.Helper()
-		out, err := chromedp.Run(op.Ctx(), chromedp.Evaluate[[][]string](`Array.from(document.querySelectorAll('[data-testid="audit-table"] tbody tr')).map(r => Array.from(r.cells).map(c => c.textContent.trim()))`))
+		out, err := chromedp.Run(op.Ctx(), chromedp.Evaluate[[][]string](`Array.from(document.querySelectorAll('[data-testid="audit-table"] tbody tr')).map(r => Array.from(r.cells).map(c => c.dataset.action || c.textContent.trim()))`))
 		if err != nil {
 			t.Fatal(err)
 		}
