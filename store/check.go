@@ -119,6 +119,7 @@ func (db *DB) Check(opt CheckOptions) (CheckReport, error) {
 			}
 			r.Indexes = append(r.Indexes, ir)
 		}
+		r.checkDrugMaster(tx, r.SchemaVersion == r.ProgramVersion)
 		return nil
 	})
 	return r, err

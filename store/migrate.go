@@ -28,6 +28,9 @@ var migrations = []func(tx *Tx) error{
 	createBuckets("requests_by_member"),
 	// Where the audit log's clock went back, for its date filter.
 	migrateAuditClockSteps,
+	// The drug master (薬価基準): the current and previous versions' drugs,
+	// and the description of every imported version.
+	createBuckets("drugs", "drug_masters"),
 }
 
 // SchemaVersion is the version this build writes.

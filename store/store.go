@@ -37,6 +37,9 @@ type DB struct {
 
 	// auditQ writes audit lines of list and search views (audit_queue.go).
 	auditQ *auditQueue
+
+	// drugs is the in-memory index of the drug master (drug_index.go).
+	drugs drugCatalog
 }
 
 // CertificateGeneration is bumped by every certificate change.
