@@ -539,7 +539,7 @@ func openDrugTable(f DrugFile) (*drugTable, error) {
 // openBook opens an xlsx; a zip that does not open is cut short or
 // damaged.
 func (t *drugTable) openBook(data []byte) error {
-	book, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: 1 << 30})
+	book, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: 256 << 20})
 	if err != nil {
 		return Errorf(EINVALID, "%s は Excel ファイルとして読めません。途中で切れているか壊れています（ダウンロードし直してください）", t.name)
 	}
@@ -851,14 +851,16 @@ func dateInText(s string) time.Time {
 	return time.Time{}
 }
 
-// cell returns the cleaned text of a column.
+var cellBreaks = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ")
+
+// cell returns the text of a column, trimmed, line breaks as spaces.
 func cell(cells []string, pos int) string {
 	if pos < 0 || pos >= len(cells) {
 		return ""
 	}
 	s := cells[pos]
 	if strings.ContainsAny(s, "\r\n\t") {
-		s = strings.Join(strings.Fields(strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ").Replace(s)), " ")
+		s = cellBreaks.Replace(s) // a line break typed inside a cell
 	}
 	return strings.TrimSpace(s)
 }

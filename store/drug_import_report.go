@@ -12,7 +12,7 @@ import (
 func (s DrugImportSummary) WriteText(w io.Writer) {
 	m := s.Master
 	if s.Unchanged {
-		fmt.Fprintf(w, "現在の薬価基準マスタ（版 %d）と同じ内容でした。マスタは変わっていません。\n", m.Version)
+		fmt.Fprintf(w, "現在の薬価基準マスタ（版 %d）と同じ内容でした。品目と薬価は変わっていません。\n", m.Version)
 	} else {
 		fmt.Fprintf(w, "薬価基準マスタを取り込みました（版 %d）。\n", m.Version)
 	}

@@ -651,3 +651,34 @@ func TestDrugImportRealListXLSX(t *testing.T) {
 		t.Error("a cut book changed the master")
 	}
 }
+
+// The same list under a newer date keeps its version (and the previous
+// one), with the new date.
+func TestDrugImportSameListNewDate(t *testing.T) {
+	db, _ := mustOpen(t)
+	v1 := csvText(smallListRows(smallListHeader, paddedList(150)))
+	v2 := csvText(smallListRows(smallListHeader, paddedList(151)))
+	for _, name := range []string{"mhlw-yakka-20250401.csv", "mhlw-yakka-20250716.csv"} {
+		data := v1
+		if name == "mhlw-yakka-20250716.csv" {
+			data = v2
+		}
+		if _, err := importDrugBytes(t, db, namedBytes{name, data}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sum, err := importDrugBytes(t, db, namedBytes{"mhlw-yakka-20251001.csv", v2})
+	if err != nil || !sum.Unchanged || sum.Master.Version != 2 || sum.Master.ListDate.Format("2006-01-02") != "2025-10-01" {
+		t.Fatalf("%+v %v", sum.Master, err)
+	}
+	st, _ := db.DrugMasterState()
+	if st.Current.Version != 2 || st.Current.ListDate.Format("2006-01-02") != "2025-10-01" || st.Previous == nil || st.Previous.Version != 1 {
+		t.Fatalf("state %+v", st)
+	}
+	if p, _ := db.SearchDrugs(DrugQuery{Q: "テスト"}); p.Master.ListDate.Format("2006-01-02") != "2025-10-01" {
+		t.Errorf("search still shows %v", p.Master.ListDate)
+	}
+	if l, err := db.LookupDrug("3999100F1150"); err != nil || l.Previous {
+		t.Errorf("lookup %+v %v", l, err)
+	}
+}
