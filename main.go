@@ -52,6 +52,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return check(args, stdout, stderr)
 	case "operator":
 		return operatorCommand(args, stdout, stderr)
+	case "drugs":
+		return drugsCommand(args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "hotline", versionString())
 		return nil
@@ -70,6 +72,7 @@ const usage = `usage:
   hotline backup --db hotline.db OUT     (server stopped; OUT may be a directory)
   hotline check --db hotline.db          (read-only; exit status 1 when anything is wrong)
   hotline operator reset --db F ID   (server stopped) new initial password for operator ID
+  hotline drugs import --db F FILE...  (server stopped) replace the drug master (薬価基準) with the MHLW list, xlsx or CSV
   hotline version
 `
 
@@ -314,6 +317,52 @@ func operatorCommand(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "運営者 %s（%s）のパスワードを再設定しました。\n  ID: %s\n  PW: %s\n"+
 		"このパスワードは一度だけ表示されます。初回ログイン時に変更し、続けてこのPC用の証明書を発行してください。\n",
 		op.ID, op.Name, op.ID, pw)
+	return nil
+}
+
+// drugsCommand is "hotline drugs import --db F FILE…": the drug master from
+// the ministry's files (one per 区分, together one list), with the server
+// stopped. The progress bar goes to stderr, the summary to stdout.
+func drugsCommand(args []string, stdout, stderr io.Writer) error {
+	const use = "usage: hotline drugs import --db F FILE..."
+	if len(args) == 0 || args[0] != "import" {
+		return errors.New(use)
+	}
+	fs := flag.NewFlagSet("drugs import", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dbPath := fs.String("db", "hotline.db", "database file")
+	paths, err := parseInterspersed(fs, args[1:])
+	if err != nil {
+		return err
+	}
+	if len(paths) == 0 {
+		return errors.New(use)
+	}
+	if _, err := os.Stat(*dbPath); err != nil {
+		return fmt.Errorf("データベース %s が見つかりません（--db でファイルを指定してください）", *dbPath)
+	}
+	db, err := store.Open(*dbPath, store.Options{Timeout: time.Second})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	files := make([]store.DrugFile, 0, len(paths))
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			return fmt.Errorf("%s を開けません: %w", p, err)
+		}
+		defer f.Close()
+		files = append(files, store.DrugFile{Name: p, R: f})
+	}
+	progress, done := store.DrugProgressBar(stderr)
+	sum, err := db.ImportDrugs(files, store.DrugImportOptions{Actor: "system", Progress: progress})
+	done()
+	if err != nil {
+		sum.WriteFailure(stderr)
+		return errors.New(store.ErrorMessage(err))
+	}
+	sum.WriteText(stdout)
 	return nil
 }
 

@@ -125,6 +125,7 @@ func (db *DB) Check(opt CheckOptions) (CheckReport, error) {
 		for _, p := range r.Attachments.Problems {
 			r.Problems = append(r.Problems, "添付ファイル: "+p)
 		}
+		r.checkDrugMaster(tx, r.SchemaVersion == r.ProgramVersion)
 		return nil
 	})
 	return r, err

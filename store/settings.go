@@ -22,7 +22,21 @@ type Settings struct {
 	Phone        string `json:"phone"`        // 電話
 	Email        string `json:"email"`        // 問合せメール
 	PortalURL    string `json:"portal_url"`   // 利用者に案内するURL
+	// PackageInsertURL is the template of the link to a drug's package
+	// insert (添付文書) at PMDA (see DrugPackageInsertURL for its
+	// placeholders). Saving it empty keeps the stored template.
+	PackageInsertURL string `json:"package_insert_url"`
 }
+
+// DefaultPackageInsertURL links PMDA's page of the product's documents:
+// {yj} is the 12-character code, or for a 統一名収載品 (whose code names no
+// single product) its first 7 characters, which list every product of the
+// ingredient and route.
+const DefaultPackageInsertURL = "https://www.pmda.go.jp/PmdaSearch/iyakuDetail/GeneralList/{yj}"
+
+// packageInsertPlaceholders are the parts of the template DrugPackageInsertURL
+// replaces.
+var packageInsertPlaceholders = []string{"{code}", "{code7}", "{code9}", "{yj}"}
 
 // placeholder marks a value the operator has not filled in yet.
 const placeholderMark = "（未設定）"
@@ -38,6 +52,8 @@ func DefaultSettings() Settings {
 		Phone:        "00-0000-0000",
 		Email:        "operator@example.invalid",
 		PortalURL:    "https://localhost:8443/",
+
+		PackageInsertURL: DefaultPackageInsertURL,
 	}
 }
 
@@ -98,7 +114,32 @@ func (s *Settings) Validate() error {
 	if !strings.HasPrefix(s.PortalURL, "https://") {
 		fe.Add("portal_url", "ポータルURLは https:// で始めてください")
 	}
+	if msg := validPackageInsertURL(&s.PackageInsertURL); msg != "" {
+		fe.Add("package_insert_url", msg)
+	}
 	return fe.Err()
+}
+
+// validPackageInsertURL checks the 添付文書 link template ("" is allowed:
+// SaveSettings then keeps the stored one).
+func validPackageInsertURL(t *string) string {
+	*t = strings.TrimSpace(*t)
+	switch {
+	case *t == "":
+		return ""
+	case utf8.RuneCountInString(*t) > 300:
+		return "添付文書のURLが長すぎます"
+	case jptext.InvalidText(*t) || strings.ContainsAny(*t, " \t\"<>"):
+		return "添付文書のURLに使用できない文字があります"
+	case !strings.HasPrefix(*t, "https://"):
+		return "添付文書のURLは https:// で始めてください"
+	}
+	for _, p := range packageInsertPlaceholders {
+		if strings.Contains(*t, p) {
+			return ""
+		}
+	}
+	return "添付文書のURLには医薬品コードの入る位置 {yj}（または {code}・{code7}・{code9}）を入れてください"
 }
 
 // Settings returns the current settings. They are read on every page, so
@@ -131,6 +172,13 @@ func (db *DB) SaveSettings(s Settings, actor, remote string) error {
 		return err
 	}
 	err := db.Update(func(tx *Tx) error {
+		if s.PackageInsertURL == "" {
+			cur, err := settingsTx(tx)
+			if err != nil {
+				return err
+			}
+			s.PackageInsertURL = cur.PackageInsertURL
+		}
 		if err := putJSON(tx.bucket(bucketSettings), keySettings, s); err != nil {
 			return err
 		}

@@ -41,6 +41,9 @@ type DB struct {
 	// registrar groups concurrent patient registrations into one commit
 	// (patient_register.go).
 	registrar registrar
+
+	// drugs is the in-memory index of the drug master (drug_index.go).
+	drugs drugCatalog
 }
 
 // CertificateGeneration is bumped by every certificate change.
