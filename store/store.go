@@ -37,6 +37,9 @@ type DB struct {
 
 	// auditQ writes audit lines of list and search views (audit_queue.go).
 	auditQ *auditQueue
+	// anchors publishes the audit chain head (audit_anchor.go); nil
+	// unless a server started them.
+	anchors atomic.Pointer[auditAnchorer]
 }
 
 // CertificateGeneration is bumped by every certificate change.
@@ -47,6 +50,9 @@ type Tx struct {
 	*bolt.Tx
 	Now time.Time
 	db  *DB
+	// anchorDue: an audit event appended in this transaction calls for
+	// an anchor once it is committed (audit_anchor.go).
+	anchorDue bool
 }
 
 // Options tune Open; the zero value is what the server uses.
@@ -95,6 +101,9 @@ func (db *DB) Close() error {
 	if db.auditQ != nil {
 		db.auditQ.close()
 		db.auditQ = nil
+	}
+	if a := db.anchors.Swap(nil); a != nil {
+		a.close()
 	}
 	return db.bolt.Close()
 }
