@@ -238,7 +238,9 @@ func startAuditAnchors(db *store.DB, cfg serveConfig, log *slog.Logger) error {
 	return db.StartAuditAnchors(store.AnchorConfig{File: file, Log: log})
 }
 
-// backup writes a verified copy of a database that no server is using.
+// backup writes a verified copy of a database that no server is using. A
+// file that fails its check gets a salvaged copy, …-unverified.db, of what
+// can be read, a report of what was left out, and exit status 1.
 func backup(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -251,6 +253,9 @@ func backup(args []string, stdout, stderr io.Writer) error {
 		return errors.New("usage: hotline backup --db hotline.db OUT")
 	}
 	res, err := store.BackupFile(*dbPath, rest[0])
+	if res.Salvage != nil {
+		res.Salvage.WriteText(stdout)
+	}
 	if err != nil {
 		return err
 	}

@@ -55,6 +55,13 @@ type Tx struct {
 	anchorDue bool
 }
 
+// errInUse: another process (a running server) holds the file.
+type errInUse struct{ path string }
+
+func (e errInUse) Error() string {
+	return e.path + " は別のプロセスが使用中です（サーバーを停止してから実行してください）"
+}
+
 // Options tune Open; the zero value is what the server uses.
 type Options struct {
 	// ReadOnly opens the file for inspection (hotline check).
@@ -80,7 +87,7 @@ func Open(path string, opt Options) (*DB, error) {
 	})
 	if err != nil {
 		if errors.Is(err, bolt.ErrTimeout) {
-			return nil, fmt.Errorf("%s は別のプロセスが使用中です（サーバーを停止してから実行してください）", path)
+			return nil, errInUse{path}
 		}
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
