@@ -99,17 +99,17 @@ func (s *Server) showFacilityLetters(c *fiber.Ctx) error {
 	return s.render(c, v.Title, views.Admin(v.Section, views.Letters(v)))
 }
 
-// downloadFacilityInfo prints the held 施設登録情報 of a facility.
-func (s *Server) downloadFacilityInfo(c *fiber.Ctx) error {
+// facilityInfoLetterFile prints the held 施設登録情報 of a facility.
+func (s *Server) facilityInfoLetterFile(c *fiber.Ctx) (download, error) {
 	f, err := s.facilityParam(c)
 	if err != nil {
-		return err
+		return download{}, err
 	}
 	l, ok := s.letters().get(f.OID, letterFacilityInfo)
 	if !ok {
-		return letterGone("施設登録情報", letterGoneAnyReason, "/admin/facilities/"+f.OID+"/letters")
+		return download{}, letterGone("施設登録情報", letterGoneAnyReason, "/admin/facilities/"+f.OID+"/letters")
 	}
-	return s.sendFacilityInfo(c, l)
+	return s.facilityInfoFile(c, l), nil
 }
 
 // markFacilityLettersMailed records a facility's letter mailed and wipes

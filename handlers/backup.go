@@ -64,16 +64,21 @@ func (s *Server) runBackup(c *fiber.Ctx) error {
 	return redirect(c, "/admin/backup?done=saved")
 }
 
-// downloadBackup streams a hot backup (a consistent copy taken while the
+// backupFile streams a hot backup (a consistent copy taken while the
 // server runs) with a dated file name. A big file may take longer than the
-// WriteTimeout: the download is paced instead.
-func (s *Server) downloadBackup(c *fiber.Ctx) error {
-	r, size, err := s.cfg.Backups.Download(memberOf(c).ID, c.IP())
-	if err != nil {
-		return err
+// WriteTimeout: the download is paced instead. A backup already running is
+// 409, for a HEAD too.
+func (s *Server) backupFile(c *fiber.Ctx) (download, error) {
+	if s.cfg.Backups.Running() != "" {
+		return download{}, store.Errorf(store.ECONFLICT, "別のバックアップを実行中です。終わってからもう一度お試しください。")
 	}
-	c.Set(fiber.HeaderContentType, fiber.MIMEOctetStream)
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+store.BackupFileName(s.db.Now())+`"`)
-	s.sendDownload(c, r, int(size))
-	return nil
+	return download{contentType: fiber.MIMEOctetStream, disposition: `attachment; filename="` + store.BackupFileName(s.db.Now()) + `"`,
+		send: func(c *fiber.Ctx) error {
+			r, size, err := s.cfg.Backups.Download(memberOf(c).ID, c.IP())
+			if err != nil {
+				return err
+			}
+			s.sendDownload(c, r, int(size))
+			return nil
+		}}, nil
 }

@@ -4,8 +4,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
-
 	"hotline/store"
 	"hotline/views/pdf"
 )
@@ -19,14 +17,6 @@ func pdfOperator(st store.Settings) pdf.Operator {
 
 // warekiDate is the Japan-time day of t in 和暦, as paper forms print it.
 func warekiDate(t time.Time) string { return store.FormatWareki(t.In(store.Tokyo)) }
-
-// sendPDF answers a PDF shown in the browser (to print) with a file name
-// for saving: asciiName for old clients, name (UTF-8) for the others.
-func sendPDF(c *fiber.Ctx, data []byte, asciiName, name string) error {
-	c.Set(fiber.HeaderContentType, "application/pdf")
-	c.Set(fiber.HeaderContentDisposition, contentDisposition("inline", asciiName, name))
-	return c.Send(data)
-}
 
 // contentDisposition builds the header with both filename forms (RFC 6266).
 func contentDisposition(kind, asciiName, name string) string {

@@ -8,6 +8,77 @@ import (
 	"github.com/valyala/fasthttp"
 )
 
+// A download is a file a GET route answers (a PDF, the audit log's CSV,
+// the backup, the CA certificate): its headers, and how to make it. The
+// route table marks these routes with s.download, and HEAD is mounted with
+// the same handler for every GET route; for a download, HEAD runs the
+// checks (so it gets the same 403/404/409/410 a GET would) and answers the
+// headers, without the work: no PDF is rendered, no backup taken, no audit
+// line written. Nothing else answers a file, so no GET route can send one
+// that a HEAD would make too.
+type download struct {
+	contentType string
+	disposition string
+	// length is the file's size when known before it is made (0: only
+	// making it tells).
+	length int
+	// send makes the file and answers it as the body, with its audit
+	// line; only for GET.
+	send func(c *fiber.Ctx) error
+}
+
+// downloadFunc checks a request for a file and says what the file is.
+type downloadFunc func(c *fiber.Ctx) (download, error)
+
+// download is the handler of a download route.
+func (s *Server) download(prepare downloadFunc) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		d, err := prepare(c)
+		if err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderContentType, d.contentType)
+		c.Set(fiber.HeaderContentDisposition, d.disposition)
+		if c.Method() == fiber.MethodHead {
+			if d.length > 0 {
+				c.Response().Header.SetContentLength(d.length)
+			} else {
+				// Known only once the file is made: a HEAD may leave the
+				// length out (RFC 9110, 9.3.2) rather than say 0; fasthttp
+				// then closes the connection after the answer.
+				c.Response().Header.SetContentLength(-2)
+			}
+			return nil
+		}
+		s.filesMade.Add(1)
+		if err := d.send(c); err != nil {
+			// The error page must not be saved as the file.
+			c.Response().Header.Del(fiber.HeaderContentDisposition)
+			return err
+		}
+		return nil
+	}
+}
+
+// pdfDownload is a PDF shown in the browser (to print) with a file name
+// for saving: asciiName for old clients, name (UTF-8) for the others.
+// render makes it; audit, when set, records the printing once it is made.
+func pdfDownload(asciiName, name string, render func() ([]byte, error), audit func() error) download {
+	return download{contentType: "application/pdf", disposition: contentDisposition("inline", asciiName, name),
+		send: func(c *fiber.Ctx) error {
+			data, err := render()
+			if err != nil {
+				return err
+			}
+			if audit != nil {
+				if err := audit(); err != nil {
+					return err
+				}
+			}
+			return c.Send(data)
+		}}
+}
+
 // Downloads that may outlast the server's WriteTimeout (a hot backup, the
 // audit log as CSV) are paced instead: each chunk gets stall to leave, and
 // after the first stall the body must keep up minRate on average. A client

@@ -46,7 +46,7 @@ func (s *Server) Routes() []Route {
 		{get, "/inquiry", Public, s.showInquiryForm},
 		{post, "/inquiry", Public, s.saveInquiry},
 		{get, "/inquiry/thanks/:number", Public, s.showInquiryThanks},
-		{get, "/ca.crt", Public, s.downloadServerCA},
+		{get, "/ca.crt", Public, s.download(s.serverCAFile)},
 		{get, "/static/*", Public, s.serveStatic},
 
 		// Login and the first-login steps.
@@ -63,8 +63,8 @@ func (s *Server) Routes() []Route {
 		{get, "/apply", Public, s.showApplyForm},
 		{post, "/apply", Public, s.saveApplication},
 		{get, "/apply/receipt/:token", Public, s.showApplicationReceipt},
-		{get, "/apply/receipt/:token/member.pdf", Public, s.downloadApplicationMemberForm},
-		{get, "/apply/receipt/:token/facility.pdf", Public, s.downloadApplicationFacilityForm},
+		{get, "/apply/receipt/:token/member.pdf", Public, s.download(s.applicationMemberFormFile)},
+		{get, "/apply/receipt/:token/facility.pdf", Public, s.download(s.applicationFacilityFormFile)},
 		{get, "/admin/applications", Operator, s.showApplicationList},
 		{get, "/admin/applications/:number", Operator, s.showApplication},
 		{post, "/admin/applications/:number/received", Operator, s.receiveApplication},
@@ -73,17 +73,17 @@ func (s *Server) Routes() []Route {
 		{post, "/admin/applications/:number/notes", Operator, s.addApplicationNote},
 		{post, "/admin/applications/:number/mailed", Operator, s.markApplicationMailed},
 		{get, "/admin/applications/:number/letters", Operator, s.showApplicationLetters},
-		{get, "/admin/applications/:number/letters/start-guide.pdf", Operator, s.downloadApplicationStartGuide},
-		{get, "/admin/applications/:number/letters/facility-info.pdf", Operator, s.downloadApplicationFacilityInfo},
+		{get, "/admin/applications/:number/letters/start-guide.pdf", Operator, s.download(s.applicationStartGuideFile)},
+		{get, "/admin/applications/:number/letters/facility-info.pdf", Operator, s.download(s.applicationFacilityInfoFile)},
 		{post, "/admin/members/:id/reset-password", Operator, s.resetMemberPassword},
 		{get, "/admin/members/:id/letters", Operator, s.showMemberLetters},
-		{get, "/admin/members/:id/letters/start-guide.pdf", Operator, s.downloadMemberStartGuide},
+		{get, "/admin/members/:id/letters/start-guide.pdf", Operator, s.download(s.memberStartGuideFile)},
 		{post, "/admin/members/:id/letters/mailed", Operator, s.markMemberLettersMailed},
 		{get, "/admin/facilities", Operator, s.showFacilityList},
 		{get, "/admin/facilities/:oid", Operator, s.showFacility},
 		{post, "/admin/facilities/:oid/reset-password", Operator, s.resetFacilityPassword},
 		{get, "/admin/facilities/:oid/letters", Operator, s.showFacilityLetters},
-		{get, "/admin/facilities/:oid/letters/facility-info.pdf", Operator, s.downloadFacilityInfo},
+		{get, "/admin/facilities/:oid/letters/facility-info.pdf", Operator, s.download(s.facilityInfoLetterFile)},
 		{post, "/admin/facilities/:oid/letters/mailed", Operator, s.markFacilityLettersMailed},
 
 		// Member pages (プロフィール・申請・関連サイト) and operator administration.
@@ -153,9 +153,9 @@ func (s *Server) Routes() []Route {
 
 		// Operations (監査ログ・バックアップ).
 		{get, "/admin/audit", Operator, s.showAuditLog},
-		{get, "/admin/audit.csv", Operator, s.exportAuditLog},
+		{get, "/admin/audit.csv", Operator, s.download(s.auditCSVFile)},
 		{get, "/admin/backup", Operator, s.showBackup},
-		{get, "/admin/backup/download", Operator, s.downloadBackup},
+		{get, "/admin/backup/download", Operator, s.download(s.backupFile)},
 		{post, "/admin/backup/run", Operator, s.runBackup},
 		{get, "/admin/health", Operator, s.showHealth},
 

@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -59,6 +60,9 @@ type Server struct {
 	// pendingGets are the paths of the GET routes a password-only session
 	// may open (where login may send it).
 	pendingGets map[string]bool
+	// filesMade counts the downloads whose file was made (download.go;
+	// tests show that a HEAD makes none).
+	filesMade atomic.Uint64
 }
 
 // writeTimeout bounds writing a response, except paced downloads.
@@ -127,7 +131,9 @@ func (s *Server) mount() error {
 	for _, r := range s.Routes() {
 		switch r.Method {
 		case fiber.MethodGet:
-			// HEAD answers as GET does; fasthttp leaves the body out.
+			// HEAD answers as GET does and fasthttp leaves the body out;
+			// a download (s.download) answers its headers only, without
+			// making the file or auditing it (download.go).
 			s.app.Add(fiber.MethodHead, r.Path, s.guard(r.Access), r.Handler)
 		case fiber.MethodPost:
 		default:
