@@ -32,8 +32,10 @@ var downloadRoutes = map[string]struct {
 // makes the file (and audits what it audits).
 func TestHeadOfEveryDownload(t *testing.T) {
 	env := newTestEnv(t, CertOff)
-	env.fakeClock()                                          // the file names of the backup and the CSV hold the time
-	if _, err := env.db.ServerCertificate(nil); err != nil { // makes the server CA of /ca.crt
+	// The file names of the backup and the CSV hold the time; /ca.crt
+	// needs the server CA.
+	env.fakeClock()
+	if _, err := env.db.ServerCertificate(nil); err != nil {
 		t.Fatal(err)
 	}
 
