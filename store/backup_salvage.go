@@ -244,6 +244,15 @@ func (s *salvager) skip(format string, args ...any) {
 	s.report.Skipped = append(s.report.Skipped, fmt.Sprintf(format, args...))
 }
 
+// bucketName names the bucket at path in a report; "" is the bucket of
+// buckets, whose keys are the bucket names.
+func bucketName(path string) string {
+	if path == "" {
+		return "バケットの一覧"
+	}
+	return "バケット " + path
+}
+
 // keyRange describes the keys a skipped page held.
 func keyRange(from, to []byte) string {
 	switch {
@@ -273,7 +282,7 @@ func (s *salvager) walk(path string, id uint64, inline []byte, from, to []byte, 
 		// parsePage checks every bound, so this is a last resort: one bad
 		// page must not end the salvage of the rest.
 		if p := recover(); p != nil {
-			s.skip("バケット %s: ページ %d（%s）の読み取り中に異常が発生しました: %v", path, id, keyRange(from, to), p)
+			s.skip("%s: ページ %d（%s）の読み取り中に異常が発生しました: %v", bucketName(path), id, keyRange(from, to), p)
 		}
 	}()
 	data := inline
@@ -281,19 +290,19 @@ func (s *salvager) walk(path string, id uint64, inline []byte, from, to []byte, 
 	if inline == nil {
 		where = fmt.Sprintf("ページ %d", id)
 		if depth > rawMaxDepth || s.visited[id] {
-			s.skip("バケット %s: %s（%s）はすでに読んだページを指しています（循環）", path, where, keyRange(from, to))
+			s.skip("%s: %s（%s）はすでに読んだページを指しています（循環）", bucketName(path), where, keyRange(from, to))
 			return
 		}
 		s.visited[id] = true
 		var err error
 		if data, err = s.src.page(id); err != nil {
-			s.skip("バケット %s: %s（%s）を読み取れません（%v）", path, where, keyRange(from, to), err)
+			s.skip("%s: %s（%s）を読み取れません（%v）", bucketName(path), where, keyRange(from, to), err)
 			return
 		}
 	}
 	leaf, elems, err := parsePage(data, from, to)
 	if err != nil {
-		s.skip("バケット %s: %s（%s）を読み取れません（%v）", path, where, keyRange(from, to), err)
+		s.skip("%s: %s（%s）を読み取れません（%v）", bucketName(path), where, keyRange(from, to), err)
 		return
 	}
 	if !leaf {

@@ -272,3 +272,26 @@ func mustRead(t *testing.T, path string) []byte {
 	}
 	return data
 }
+
+// A damaged page of the bucket of buckets loses the buckets it names, and
+// the report says which.
+func TestSalvageOfTheBucketList(t *testing.T) {
+	fx := newDamagedFixture(t)
+	raw, err := openRawFile(fx.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, pageSize := raw.root, raw.pageSize
+	raw.Close()
+	overwritePage(t, fx.path, pageSize, int(root))
+	res, err := BackupFile(fx.path, filepath.Join(t.TempDir(), "copy.db"))
+	if err == nil || res.Salvage == nil || res.Salvage.File == "" || len(res.Salvage.Skipped) != 1 ||
+		!strings.HasPrefix(res.Salvage.Skipped[0], fmt.Sprintf("バケットの一覧: ページ %d（すべてのキー）を読み取れません", root)) {
+		t.Fatalf("damaged bucket list: %v %+v", err, res.Salvage)
+	}
+	cdb, err := bolt.Open(res.Salvage.File, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("the copy does not open: %v", err)
+	}
+	cdb.Close()
+}
