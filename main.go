@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -68,9 +69,9 @@ const usage = `usage:
   hotline [serve] [--addr :8443] [--http-addr :8080] [--db hotline.db]
                   [--client-cert required|optional|off] [--tls-cert F --tls-key F]
                   [--hostname H]... [--cert-validity 17520h] [--version]
-                  [--backup-dir D --backup-every 24h --backup-keep 5]
+                  [--backup-dir D --backup-every 24h --backup-keep 5] [--audit-anchor F]
   hotline backup --db hotline.db OUT     (server stopped; OUT may be a directory)
-  hotline check --db hotline.db          (read-only; exit status 1 when anything is wrong)
+  hotline check --db hotline.db [--anchor F]  (read-only; exit status 1 when anything is wrong)
   hotline operator reset --db F ID   (server stopped) new initial password for operator ID
   hotline drugs import --db F FILE...  (server stopped) replace the drug master (薬価基準) with the MHLW list, xlsx or CSV
   hotline version
@@ -101,6 +102,7 @@ type serveConfig struct {
 	hostnames                                     listFlag
 	certValidity                                  time.Duration
 	backups                                       store.BackupSchedule
+	auditAnchor                                   string
 }
 
 func serve(args []string, stdout, stderr io.Writer) error {
@@ -118,6 +120,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.backups.Dir, "backup-dir", "", "directory for scheduled backups (empty: none)")
 	fs.DurationVar(&cfg.backups.Every, "backup-every", 24*time.Hour, "interval of scheduled backups")
 	fs.IntVar(&cfg.backups.Keep, "backup-keep", 5, "backup generations to keep")
+	fs.StringVar(&cfg.auditAnchor, "audit-anchor", "", "append-only file for the audit chain's anchors (default with --backup-dir: <backup-dir>/"+store.AnchorFileName+")")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -163,6 +166,9 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	}
 	backups, err := store.NewBackups(db, cfg.backups)
 	if err != nil {
+		return err
+	}
+	if err := startAuditAnchors(db, cfg, log); err != nil {
 		return err
 	}
 	srv, err := handlers.New(handlers.Config{DB: db, CertMode: mode, Logger: log, Version: versionString(),
@@ -223,7 +229,22 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	return err
 }
 
-// backup writes a verified copy of a database that no server is using.
+// startAuditAnchors publishes the audit chain head to the log and to the
+// anchor file: --audit-anchor, else the one in the backup directory.
+func startAuditAnchors(db *store.DB, cfg serveConfig, log *slog.Logger) error {
+	file := cfg.auditAnchor
+	if file == "" && cfg.backups.Enabled() {
+		file = filepath.Join(cfg.backups.Dir, store.AnchorFileName)
+	}
+	if file == "" {
+		log.Warn("audit chain anchors go to this log only: set --audit-anchor FILE (or --backup-dir) to keep them in a file beside the backups")
+	}
+	return db.StartAuditAnchors(store.AnchorConfig{File: file, Log: log})
+}
+
+// backup writes a verified copy of a database that no server is using. A
+// file that fails its check gets a salvaged copy, …-unverified.db, of what
+// can be read, a report of what was left out, and exit status 1.
 func backup(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -236,6 +257,9 @@ func backup(args []string, stdout, stderr io.Writer) error {
 		return errors.New("usage: hotline backup --db hotline.db OUT")
 	}
 	res, err := store.BackupFile(*dbPath, rest[0])
+	if res.Salvage != nil {
+		res.Salvage.WriteText(stdout)
+	}
 	if err != nil {
 		return err
 	}
@@ -250,14 +274,15 @@ func check(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dbPath := fs.String("db", "hotline.db", "database file")
+	anchor := fs.String("anchor", "", "anchor file (serve --audit-anchor): the audit chain must pass through every anchor in it")
 	rest, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(rest) > 0 {
-		return errors.New("usage: hotline check --db hotline.db")
+		return errors.New("usage: hotline check --db hotline.db [--anchor FILE]")
 	}
-	report, err := store.CheckFile(*dbPath)
+	report, err := store.CheckFileWith(*dbPath, store.CheckOptions{Pages: true, AnchorFile: *anchor})
 	if err != nil {
 		return err
 	}

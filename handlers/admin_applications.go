@@ -244,68 +244,62 @@ func (s *Server) showApplicationLetters(c *fiber.Ctx) error {
 	return s.web.Render(c, v.Title, views.Admin(v.Section, views.Letters(v)))
 }
 
-// downloadApplicationStartGuide prints the approval's 利用開始案内.
-func (s *Server) downloadApplicationStartGuide(c *fiber.Ctx) error {
+// applicationStartGuideFile prints the approval's 利用開始案内.
+func (s *Server) applicationStartGuideFile(c *fiber.Ctx) (web.File, error) {
 	a, err := s.approvedApplication(c)
 	if err != nil {
-		return err
+		return web.File{}, err
 	}
 	l, ok := s.letters.getForApplication(a.Number, a.MemberID, letterStartGuide)
 	if !ok {
-		return letterGone("利用開始案内", letterGoneReason(!a.LettersMailedAt.IsZero()), "/admin/applications/"+a.Number+"/letters")
+		return web.File{}, letterGone("利用開始案内", letterGoneReason(!a.LettersMailedAt.IsZero()), "/admin/applications/"+a.Number+"/letters")
 	}
-	return s.sendStartGuide(c, l)
+	return s.startGuideFile(c, l), nil
 }
 
-// downloadApplicationFacilityInfo prints the approval's 施設登録情報 (only
-// for an application that created a facility).
-func (s *Server) downloadApplicationFacilityInfo(c *fiber.Ctx) error {
+// applicationFacilityInfoFile prints the approval's 施設登録情報 (only for
+// an application that created a facility).
+func (s *Server) applicationFacilityInfoFile(c *fiber.Ctx) (web.File, error) {
 	a, err := s.approvedApplication(c)
 	if err != nil {
-		return err
+		return web.File{}, err
 	}
 	if !a.IsNewFacility() {
-		return store.NotFound()
+		return web.File{}, store.NotFound()
 	}
 	l, ok := s.letters.getForApplication(a.Number, a.CreatedFacilityOID, letterFacilityInfo)
 	if !ok {
-		return letterGone("施設登録情報", letterGoneReason(!a.LettersMailedAt.IsZero()), "/admin/applications/"+a.Number+"/letters")
+		return web.File{}, letterGone("施設登録情報", letterGoneReason(!a.LettersMailedAt.IsZero()), "/admin/applications/"+a.Number+"/letters")
 	}
-	return s.sendFacilityInfo(c, l)
+	return s.facilityInfoFile(c, l), nil
 }
 
-// sendStartGuide renders a held 利用開始案内 and audits the printing.
-func (s *Server) sendStartGuide(c *fiber.Ctx, l printableLetter) error {
-	st, err := s.db.Settings()
-	if err != nil {
-		return err
-	}
-	data, err := pdf.StartGuide{Operator: pdf.OperatorOf(st), IssuedOn: warekiDate(l.IssuedAt), Name: l.Name,
-		FacilityName: l.FacilityName, MemberID: l.Subject, Password: l.Password}.Render()
-	if err != nil {
-		return err
-	}
-	if err := s.db.Audit(store.AuditEvent{Actor: web.MemberOf(c).ID, Action: store.AuditLetterPrint, Object: "member:" + l.Subject,
-		Remote: c.IP(), Detail: "利用開始案内"}); err != nil {
-		return err
-	}
-	return web.SendPDF(c, data, "start-guide-"+l.Subject+".pdf", "利用開始案内_"+l.Subject+".pdf")
+// startGuideFile is a held 利用開始案内; printing it is audited.
+func (s *Server) startGuideFile(c *fiber.Ctx, l printableLetter) web.File {
+	return web.PDFFile("start-guide-"+l.Subject+".pdf", "利用開始案内_"+l.Subject+".pdf", func() ([]byte, error) {
+		st, err := s.db.Settings()
+		if err != nil {
+			return nil, err
+		}
+		return pdf.StartGuide{Operator: pdf.OperatorOf(st), IssuedOn: warekiDate(l.IssuedAt), Name: l.Name,
+			FacilityName: l.FacilityName, MemberID: l.Subject, Password: l.Password}.Render()
+	}, func() error {
+		return s.db.Audit(store.AuditEvent{Actor: web.MemberOf(c).ID, Action: store.AuditLetterPrint, Object: "member:" + l.Subject,
+			Remote: c.IP(), Detail: "利用開始案内"})
+	})
 }
 
-// sendFacilityInfo renders a held 施設登録情報 and audits the printing.
-func (s *Server) sendFacilityInfo(c *fiber.Ctx, l printableLetter) error {
-	st, err := s.db.Settings()
-	if err != nil {
-		return err
-	}
-	data, err := pdf.FacilityInfo{Operator: pdf.OperatorOf(st), IssuedOn: warekiDate(l.IssuedAt), FacilityName: l.Name,
-		FacilityID: l.Subject, Password: l.Password}.Render()
-	if err != nil {
-		return err
-	}
-	if err := s.db.Audit(store.AuditEvent{Actor: web.MemberOf(c).ID, Action: store.AuditLetterPrint, Object: "facility:" + l.Subject,
-		Remote: c.IP(), Detail: "施設登録情報"}); err != nil {
-		return err
-	}
-	return web.SendPDF(c, data, "facility-info-"+l.Subject+".pdf", "施設登録情報_"+l.Subject+".pdf")
+// facilityInfoFile is a held 施設登録情報; printing it is audited.
+func (s *Server) facilityInfoFile(c *fiber.Ctx, l printableLetter) web.File {
+	return web.PDFFile("facility-info-"+l.Subject+".pdf", "施設登録情報_"+l.Subject+".pdf", func() ([]byte, error) {
+		st, err := s.db.Settings()
+		if err != nil {
+			return nil, err
+		}
+		return pdf.FacilityInfo{Operator: pdf.OperatorOf(st), IssuedOn: warekiDate(l.IssuedAt), FacilityName: l.Name,
+			FacilityID: l.Subject, Password: l.Password}.Render()
+	}, func() error {
+		return s.db.Audit(store.AuditEvent{Actor: web.MemberOf(c).ID, Action: store.AuditLetterPrint, Object: "facility:" + l.Subject,
+			Remote: c.IP(), Detail: "施設登録情報"})
+	})
 }

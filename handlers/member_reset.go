@@ -61,17 +61,17 @@ func (s *Server) showMemberLetters(c *fiber.Ctx) error {
 	return s.web.Render(c, v.Title, views.Admin(v.Section, views.Letters(v)))
 }
 
-// downloadMemberStartGuide prints the held 利用開始案内 of a member.
-func (s *Server) downloadMemberStartGuide(c *fiber.Ctx) error {
+// memberStartGuideFile prints the held 利用開始案内 of a member.
+func (s *Server) memberStartGuideFile(c *fiber.Ctx) (web.File, error) {
 	m, err := s.memberParam(c)
 	if err != nil {
-		return err
+		return web.File{}, err
 	}
 	l, ok := s.letters.get(m.ID, letterStartGuide)
 	if !ok {
-		return letterGone("利用開始案内", letterGoneAnyReason, "/admin/members/"+m.ID+"/letters")
+		return web.File{}, letterGone("利用開始案内", letterGoneAnyReason, "/admin/members/"+m.ID+"/letters")
 	}
-	return s.sendStartGuide(c, l)
+	return s.startGuideFile(c, l), nil
 }
 
 // markMemberLettersMailed records a member's letter mailed and wipes the

@@ -106,7 +106,7 @@ func New(cfg Config) (*Server, error) {
 	s.app = fiber.New(fiber.Config{
 		// Fiber reuses request strings after the handler returns; copies are
 		// safer than remembering to copy.
-		Immutable:             true,
+		Immutable: true,
 		// The whole request, body included: five 10 MB attachments need
 		// about 3 Mbit/s upstream in 5 minutes.
 		ReadTimeout:           5 * time.Minute,
@@ -145,7 +145,9 @@ func (s *Server) mount() error {
 	for _, r := range s.Routes() {
 		switch r.Method {
 		case fiber.MethodGet:
-			// HEAD answers as GET does; fasthttp leaves the body out.
+			// HEAD answers as GET does and fasthttp leaves the body out;
+			// a download (s.download) answers its headers only, without
+			// making the file or auditing it (download.go).
 			s.app.Add(fiber.MethodHead, r.Path, s.guard(r.Access), r.Handler)
 		case fiber.MethodPost:
 		default:

@@ -10,6 +10,7 @@ import (
 	"hash/maphash"
 	"io"
 	"os"
+	"runtime/debug"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -26,9 +27,11 @@ type CheckReport struct {
 	// a file no one writes to).
 	PagesChecked bool
 	Audit        AuditVerification
-	Indexes      []IndexReport
-	Attachments  AttachmentReport
-	Buckets      []BucketCount
+	// Anchors is the check against an anchor file (nil: none was given).
+	Anchors     *AnchorVerification
+	Indexes     []IndexReport
+	Attachments AttachmentReport
+	Buckets     []BucketCount
 	// Problems lists everything that is wrong; empty means the file is good.
 	Problems []string
 	// Notes are facts worth knowing that are not faults.
@@ -59,6 +62,9 @@ type CheckOptions struct {
 	// while no transaction writes: CheckFile uses it on a file opened
 	// read-only.
 	Pages bool
+	// AnchorFile, when set, is an anchor file (see StartAuditAnchors):
+	// the audit chain must pass through every anchor in it.
+	AnchorFile string
 }
 
 // maxListed bounds how many problems of one kind a report names.
@@ -66,15 +72,27 @@ const maxListed = 20
 
 // CheckFile opens path read-only, without migrating, and checks it.
 func CheckFile(path string) (CheckReport, error) {
+	return CheckFileWith(path, CheckOptions{Pages: true})
+}
+
+// CheckFileWith is CheckFile with options (hotline check --anchor).
+func CheckFileWith(path string, opt CheckOptions) (CheckReport, error) {
 	if _, err := os.Stat(path); err != nil {
 		return CheckReport{Path: path}, fmt.Errorf("%s を開けません: %w", path, err)
+	}
+	var anchors AnchorFile
+	if opt.AnchorFile != "" {
+		var err error
+		if anchors, err = ReadAnchorFile(opt.AnchorFile); err != nil {
+			return CheckReport{Path: path}, fmt.Errorf("アンカーファイル %s を読めません: %w", opt.AnchorFile, err)
+		}
 	}
 	db, err := Open(path, Options{ReadOnly: true, NoMigrate: true, Timeout: time.Second})
 	if err != nil {
 		return CheckReport{Path: path}, err
 	}
 	defer db.Close()
-	return db.Check(CheckOptions{Pages: true})
+	return db.check(opt, anchors)
 }
 
 // Check verifies the database in one read transaction: bbolt pages (when
@@ -82,10 +100,22 @@ func CheckFile(path string) (CheckReport, error) {
 // index agrees with its records, and every attachment's content (all of
 // it is read and hashed).
 func (db *DB) Check(opt CheckOptions) (CheckReport, error) {
+	var anchors AnchorFile
+	if opt.AnchorFile != "" {
+		var err error
+		if anchors, err = ReadAnchorFile(opt.AnchorFile); err != nil {
+			return CheckReport{Path: db.path}, fmt.Errorf("アンカーファイル %s を読めません: %w", opt.AnchorFile, err)
+		}
+	}
+	return db.check(opt, anchors)
+}
+
+func (db *DB) check(opt CheckOptions, anchors AnchorFile) (CheckReport, error) {
 	r := CheckReport{Path: db.path, Size: db.FileSize(), ProgramVersion: SchemaVersion()}
 	err := db.View(func(tx *Tx) error {
-		// A damaged page can make bbolt panic while reading: report it
-		// instead of dying with a stack trace.
+		// A damaged page can make bbolt panic while reading, or read
+		// through a pointer into nowhere: report it instead of dying.
+		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 		defer func() {
 			if p := recover(); p != nil {
 				r.Problems = append(r.Problems, fmt.Sprintf("読み取り中に異常が発生しました（ファイルが壊れています）: %v", p))
@@ -112,6 +142,12 @@ func (db *DB) Check(opt CheckOptions) (CheckReport, error) {
 			r.Audit = verifyAuditTx(tx)
 			if !r.Audit.OK {
 				r.Problems = append(r.Problems, fmt.Sprintf("監査ログ: 連番 %d で検証に失敗しました（%s）", r.Audit.BrokenAt, r.Audit.Problem))
+			}
+			if opt.AnchorFile != "" {
+				av := verifyAnchorsTx(tx, anchors, r.Audit)
+				av.File = opt.AnchorFile
+				r.Anchors = &av
+				r.Problems = append(r.Problems, av.problems()...)
 			}
 		}
 		for _, spec := range indexSpecs {
@@ -176,6 +212,17 @@ func (r CheckReport) WriteText(w io.Writer) {
 		fmt.Fprintln(w, "、ハッシュチェーン正常")
 	} else {
 		fmt.Fprintln(w, "、ハッシュチェーン異常")
+	}
+	if a := r.Anchors; a != nil {
+		fmt.Fprintf(w, "アンカー: %s の %d 件", a.File, a.Anchors)
+		switch {
+		case a.Broken != nil:
+			fmt.Fprintf(w, "、%d 件目（%d 行目、連番 %d）でチェーンが一致しません\n", a.Verified+1, a.Broken.Line, a.Broken.Seq)
+		case a.Anchors == 0:
+			fmt.Fprintln(w, "（確認できるアンカーがありません）")
+		default:
+			fmt.Fprintln(w, "すべてをチェーンが通過しています")
+		}
 	}
 	for _, ir := range r.Indexes {
 		state := "一致"

@@ -19,6 +19,8 @@ type Kit struct {
 	// banners are the shell's page-wide warnings for this request (e.g.
 	// the certificate about to expire).
 	banners func(*fiber.Ctx) []views.Banner
+	// made counts the files download routes made (file.go).
+	made filesMade
 }
 
 // NewKit loads the CSRF key (made on first use) and keeps the shell's
