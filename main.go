@@ -326,10 +326,7 @@ func operatorCommand(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("usage: hotline operator reset --db F ID")
 	}
 	id := store.NormalizeAccountID(fs.Arg(0))
-	if _, err := os.Stat(*dbPath); err != nil {
-		return fmt.Errorf("データベース %s が見つかりません（--db でファイルを指定してください）", *dbPath)
-	}
-	db, err := store.Open(*dbPath, store.Options{Timeout: time.Second})
+	db, err := openStopped(*dbPath)
 	if err != nil {
 		return err
 	}
@@ -363,10 +360,7 @@ func drugsCommand(args []string, stdout, stderr io.Writer) error {
 	if len(paths) == 0 {
 		return errors.New(use)
 	}
-	if _, err := os.Stat(*dbPath); err != nil {
-		return fmt.Errorf("データベース %s が見つかりません（--db でファイルを指定してください）", *dbPath)
-	}
-	db, err := store.Open(*dbPath, store.Options{Timeout: time.Second})
+	db, err := openStopped(*dbPath)
 	if err != nil {
 		return err
 	}
@@ -547,4 +541,13 @@ func purgeSessions(ctx context.Context, db *store.DB, log *slog.Logger) {
 			}
 		}
 	}
+}
+
+// openStopped opens an existing database file for a command that runs
+// with the server stopped (it refuses a file the server holds).
+func openStopped(path string) (*store.DB, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("データベース %s が見つかりません（--db でファイルを指定してください）", path)
+	}
+	return store.Open(path, store.Options{Timeout: time.Second})
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 )
 
 // AttachmentReport is what hotline check found in the attachments.
@@ -35,18 +34,9 @@ func checkAttachments(tx *Tx, bucketsDue bool) AttachmentReport {
 		}
 		return ar
 	}
-	listed := 0
-	problem := func(format string, args ...any) {
-		if listed < maxListed {
-			ar.Problems = append(ar.Problems, fmt.Sprintf(format, args...))
-		}
-		listed++
-	}
-	defer func() {
-		if listed > maxListed {
-			ar.Problems = append(ar.Problems, fmt.Sprintf("ほか %d 件", listed-maxListed))
-		}
-	}()
+	pl := problemList{out: &ar.Problems}
+	problem := pl.add
+	defer pl.done()
 
 	// Attachments: each names a blob of its size and hash.
 	refs := map[uint64]int{}

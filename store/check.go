@@ -70,6 +70,26 @@ type CheckOptions struct {
 // maxListed bounds how many problems of one kind a report names.
 const maxListed = 20
 
+// problemList names the first maxListed problems of one kind in out and
+// counts the rest; done adds the count.
+type problemList struct {
+	out *[]string
+	n   int
+}
+
+func (p *problemList) add(format string, args ...any) {
+	if p.n < maxListed {
+		*p.out = append(*p.out, fmt.Sprintf(format, args...))
+	}
+	p.n++
+}
+
+func (p *problemList) done() {
+	if p.n > maxListed {
+		*p.out = append(*p.out, fmt.Sprintf("ほか %d 件", p.n-maxListed))
+	}
+}
+
 // CheckFile opens path read-only, without migrating, and checks it.
 func CheckFile(path string) (CheckReport, error) {
 	return CheckFileWith(path, CheckOptions{Pages: true})
@@ -369,18 +389,9 @@ func (s indexSpec) check(tx *Tx, bucketsDue bool) IndexReport {
 		}
 		return ir
 	}
-	listed := 0
-	problem := func(format string, args ...any) {
-		if listed < maxListed {
-			ir.Problems = append(ir.Problems, fmt.Sprintf(format, args...))
-		}
-		listed++
-	}
-	defer func() {
-		if listed > maxListed {
-			ir.Problems = append(ir.Problems, fmt.Sprintf("ほか %d 件", listed-maxListed))
-		}
-	}()
+	pl := problemList{out: &ir.Problems}
+	problem := pl.add
+	defer pl.done()
 	each := func(fn func(recKey, k, v []byte)) {
 		c := recs.Cursor()
 		for rk, rv := c.First(); rk != nil; rk, rv = c.Next() {
