@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -52,6 +53,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return check(args, stdout, stderr)
 	case "operator":
 		return operatorCommand(args, stdout, stderr)
+	case "drugs":
+		return drugsCommand(args, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "hotline", versionString())
 		return nil
@@ -66,10 +69,11 @@ const usage = `usage:
   hotline [serve] [--addr :8443] [--http-addr :8080] [--db hotline.db]
                   [--client-cert required|optional|off] [--tls-cert F --tls-key F]
                   [--hostname H]... [--cert-validity 17520h] [--version]
-                  [--backup-dir D --backup-every 24h --backup-keep 5]
+                  [--backup-dir D --backup-every 24h --backup-keep 5] [--audit-anchor F]
   hotline backup --db hotline.db OUT     (server stopped; OUT may be a directory)
-  hotline check --db hotline.db          (read-only; exit status 1 when anything is wrong)
+  hotline check --db hotline.db [--anchor F]  (read-only; exit status 1 when anything is wrong)
   hotline operator reset --db F ID   (server stopped) new initial password for operator ID
+  hotline drugs import --db F FILE...  (server stopped) replace the drug master (薬価基準) with the MHLW list, xlsx or CSV
   hotline version
 `
 
@@ -98,6 +102,7 @@ type serveConfig struct {
 	hostnames                                     listFlag
 	certValidity                                  time.Duration
 	backups                                       store.BackupSchedule
+	auditAnchor                                   string
 }
 
 func serve(args []string, stdout, stderr io.Writer) error {
@@ -115,6 +120,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.backups.Dir, "backup-dir", "", "directory for scheduled backups (empty: none)")
 	fs.DurationVar(&cfg.backups.Every, "backup-every", 24*time.Hour, "interval of scheduled backups")
 	fs.IntVar(&cfg.backups.Keep, "backup-keep", 5, "backup generations to keep")
+	fs.StringVar(&cfg.auditAnchor, "audit-anchor", "", "append-only file for the audit chain's anchors (default with --backup-dir: <backup-dir>/"+store.AnchorFileName+")")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -160,6 +166,9 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	}
 	backups, err := store.NewBackups(db, cfg.backups)
 	if err != nil {
+		return err
+	}
+	if err := startAuditAnchors(db, cfg, log); err != nil {
 		return err
 	}
 	srv, err := handlers.New(handlers.Config{DB: db, CertMode: mode, Logger: log, Version: versionString(),
@@ -220,7 +229,22 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	return err
 }
 
-// backup writes a verified copy of a database that no server is using.
+// startAuditAnchors publishes the audit chain head to the log and to the
+// anchor file: --audit-anchor, else the one in the backup directory.
+func startAuditAnchors(db *store.DB, cfg serveConfig, log *slog.Logger) error {
+	file := cfg.auditAnchor
+	if file == "" && cfg.backups.Enabled() {
+		file = filepath.Join(cfg.backups.Dir, store.AnchorFileName)
+	}
+	if file == "" {
+		log.Warn("audit chain anchors go to this log only: set --audit-anchor FILE (or --backup-dir) to keep them in a file beside the backups")
+	}
+	return db.StartAuditAnchors(store.AnchorConfig{File: file, Log: log})
+}
+
+// backup writes a verified copy of a database that no server is using. A
+// file that fails its check gets a salvaged copy, …-unverified.db, of what
+// can be read, a report of what was left out, and exit status 1.
 func backup(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -233,6 +257,9 @@ func backup(args []string, stdout, stderr io.Writer) error {
 		return errors.New("usage: hotline backup --db hotline.db OUT")
 	}
 	res, err := store.BackupFile(*dbPath, rest[0])
+	if res.Salvage != nil {
+		res.Salvage.WriteText(stdout)
+	}
 	if err != nil {
 		return err
 	}
@@ -247,14 +274,15 @@ func check(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dbPath := fs.String("db", "hotline.db", "database file")
+	anchor := fs.String("anchor", "", "anchor file (serve --audit-anchor): the audit chain must pass through every anchor in it")
 	rest, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(rest) > 0 {
-		return errors.New("usage: hotline check --db hotline.db")
+		return errors.New("usage: hotline check --db hotline.db [--anchor FILE]")
 	}
-	report, err := store.CheckFile(*dbPath)
+	report, err := store.CheckFileWith(*dbPath, store.CheckOptions{Pages: true, AnchorFile: *anchor})
 	if err != nil {
 		return err
 	}
@@ -298,10 +326,7 @@ func operatorCommand(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("usage: hotline operator reset --db F ID")
 	}
 	id := store.NormalizeAccountID(fs.Arg(0))
-	if _, err := os.Stat(*dbPath); err != nil {
-		return fmt.Errorf("データベース %s が見つかりません（--db でファイルを指定してください）", *dbPath)
-	}
-	db, err := store.Open(*dbPath, store.Options{Timeout: time.Second})
+	db, err := openStopped(*dbPath)
 	if err != nil {
 		return err
 	}
@@ -314,6 +339,49 @@ func operatorCommand(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "運営者 %s（%s）のパスワードを再設定しました。\n  ID: %s\n  PW: %s\n"+
 		"このパスワードは一度だけ表示されます。初回ログイン時に変更し、続けてこのPC用の証明書を発行してください。\n",
 		op.ID, op.Name, op.ID, pw)
+	return nil
+}
+
+// drugsCommand is "hotline drugs import --db F FILE…": the drug master from
+// the ministry's files (one per 区分, together one list), with the server
+// stopped. The progress bar goes to stderr, the summary to stdout.
+func drugsCommand(args []string, stdout, stderr io.Writer) error {
+	const use = "usage: hotline drugs import --db F FILE..."
+	if len(args) == 0 || args[0] != "import" {
+		return errors.New(use)
+	}
+	fs := flag.NewFlagSet("drugs import", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dbPath := fs.String("db", "hotline.db", "database file")
+	paths, err := parseInterspersed(fs, args[1:])
+	if err != nil {
+		return err
+	}
+	if len(paths) == 0 {
+		return errors.New(use)
+	}
+	db, err := openStopped(*dbPath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	files := make([]store.DrugFile, 0, len(paths))
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			return fmt.Errorf("%s を開けません: %w", p, err)
+		}
+		defer f.Close()
+		files = append(files, store.DrugFile{Name: p, R: f})
+	}
+	progress, done := store.DrugProgressBar(stderr)
+	sum, err := db.ImportDrugs(files, store.DrugImportOptions{Actor: "system", Progress: progress})
+	done()
+	if err != nil {
+		sum.WriteFailure(stderr)
+		return errors.New(store.ErrorMessage(err))
+	}
+	sum.WriteText(stdout)
 	return nil
 }
 
@@ -490,4 +558,13 @@ func purgeSessions(ctx context.Context, db *store.DB, log *slog.Logger) {
 			}
 		}
 	}
+}
+
+// openStopped opens an existing database file for a command that runs
+// with the server stopped (it refuses a file the server holds).
+func openStopped(path string) (*store.DB, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("データベース %s が見つかりません（--db でファイルを指定してください）", path)
+	}
+	return store.Open(path, store.Options{Timeout: time.Second})
 }

@@ -186,17 +186,19 @@ func TestCrashSafety(t *testing.T) {
 			}
 		}
 		var mu sync.Mutex
-		var wg sync.WaitGroup
+		var wg, prepared sync.WaitGroup
 		stop := make(chan struct{})
 		const workers = 8
 		for w := 0; w < workers; w++ {
 			wg.Add(1)
+			prepared.Add(1)
 			go func(w int) {
 				defer wg.Done()
 				c := opsHTTPClient(crashMember.cert)
 				wi := w % len(crashWriters)
 				writer := crashWriters[wi]
 				state, err := writer.prepare(c, srv.base)
+				prepared.Done()
 				if err != nil {
 					return // killed already
 				}
@@ -217,6 +219,10 @@ func TestCrashSafety(t *testing.T) {
 				}
 			}(w)
 		}
+		// The kill comes a random while after every writer is ready (logged
+		// in, PRS unlocked), so a busy machine slows the round down instead
+		// of leaving a kind of write untried.
+		prepared.Wait()
 		wait := 100 + rng.IntN(500)
 		if long {
 			wait = 100 + rng.IntN(2900)

@@ -211,12 +211,14 @@ func TestCheckAndBackupCommands(t *testing.T) {
 	if err == nil || !strings.Contains(out.String(), "ハッシュチェーン異常") || !strings.Contains(out.String(), "件の問題があります") {
 		t.Fatalf("damaged file: %v\n%s", err, out.String())
 	}
-	// A backup of a damaged file is refused, and leaves nothing behind.
-	if err := run([]string{"backup", "--db", path, filepath.Join(dir, "bad.db")}, io.Discard, io.Discard); err == nil {
+	// A backup of a damaged file fails; what can be read is kept under
+	// the unverified name only.
+	out.Reset()
+	if err := run([]string{"backup", "--db", path, filepath.Join(dir, "bad.db")}, &out, io.Discard); err == nil {
 		t.Fatal("backup of a damaged file succeeded")
 	}
-	if left, _ := filepath.Glob(filepath.Join(dir, "*bad*")); len(left) != 0 {
-		t.Fatalf("left behind: %v", left)
+	if left, _ := filepath.Glob(filepath.Join(dir, "*bad*")); len(left) != 1 || filepath.Base(left[0]) != "bad-unverified.db" {
+		t.Fatalf("left behind: %v\n%s", left, out.String())
 	}
 	if left, _ := filepath.Glob(filepath.Join(dir, ".hotline-backup-*")); len(left) != 0 {
 		t.Fatalf("temporary files left behind: %v", left)

@@ -292,86 +292,83 @@ func (s *Server) blockLetters(v *views.LettersView) error {
 	return nil
 }
 
-// downloadApplicationStartGuide prints the approval's 利用開始案内.
-func (s *Server) downloadApplicationStartGuide(c *fiber.Ctx) error {
+// applicationStartGuideFile prints the approval's 利用開始案内.
+func (s *Server) applicationStartGuideFile(c *fiber.Ctx) (web.File, error) {
 	a, err := s.approvedApplication(c)
 	if err != nil {
-		return err
+		return web.File{}, err
 	}
 	l, ok := s.letters.getForApplication(a.Number, a.MemberID, letterStartGuide)
 	if !ok {
-		return letterGone("利用開始案内", letterGoneReason(!a.LettersMailedAt.IsZero()), "/admin/applications/"+a.Number+"/letters")
+		return web.File{}, letterGone("利用開始案内", letterGoneReason(!a.LettersMailedAt.IsZero()), "/admin/applications/"+a.Number+"/letters")
 	}
-	return s.sendStartGuide(c, l, "/admin/applications/"+a.Number+"/letters")
+	return s.startGuideFile(c, l, "/admin/applications/"+a.Number+"/letters")
 }
 
-// downloadApplicationFacilityInfo prints the approval's 施設登録情報 (only
-// for an application that created a facility).
-func (s *Server) downloadApplicationFacilityInfo(c *fiber.Ctx) error {
+// applicationFacilityInfoFile prints the approval's 施設登録情報 (only for
+// an application that created a facility).
+func (s *Server) applicationFacilityInfoFile(c *fiber.Ctx) (web.File, error) {
 	a, err := s.approvedApplication(c)
 	if err != nil {
-		return err
+		return web.File{}, err
 	}
 	if !a.IsNewFacility() {
-		return store.NotFound()
+		return web.File{}, store.NotFound()
 	}
 	l, ok := s.letters.getForApplication(a.Number, a.CreatedFacilityOID, letterFacilityInfo)
 	if !ok {
-		return letterGone("施設登録情報", letterGoneReason(!a.LettersMailedAt.IsZero()), "/admin/applications/"+a.Number+"/letters")
+		return web.File{}, letterGone("施設登録情報", letterGoneReason(!a.LettersMailedAt.IsZero()), "/admin/applications/"+a.Number+"/letters")
 	}
-	return s.sendFacilityInfo(c, l, "/admin/applications/"+a.Number+"/letters")
+	return s.facilityInfoFile(c, l, "/admin/applications/"+a.Number+"/letters")
 }
 
-// sendStartGuide renders a held 利用開始案内 and audits the printing. It
-// is addressed to the member at their facility, for a window envelope.
-func (s *Server) sendStartGuide(c *fiber.Ctx, l printableLetter, back string) error {
+// startGuideFile is a held 利用開始案内, addressed to the member at their
+// facility for a window envelope; printing it is audited. It is refused
+// (409, with the way to 設定) while the settings hold placeholders, also
+// for a HEAD.
+func (s *Server) startGuideFile(c *fiber.Ctx, l printableLetter, back string) (web.File, error) {
 	st, err := s.db.Settings()
 	if err != nil {
-		return err
+		return web.File{}, err
 	}
 	if err := lettersNotReady(st, "利用開始案内", back); err != nil {
-		return err
+		return web.File{}, err
 	}
-	doc := pdf.StartGuide{Operator: pdf.OperatorOf(st), IssuedOn: warekiDate(l.IssuedAt), Name: l.Name,
-		FacilityName: l.FacilityName, MemberID: l.Subject, Password: l.Password}
-	if m, err := s.db.Member(l.Subject); err == nil && m.FacilityOID != "" {
-		if f, err := s.db.Facility(m.FacilityOID); err == nil {
-			doc.Postal, doc.Address, doc.FacilityName = f.Postal, f.Address, f.Name
+	return web.PDFFile("start-guide-"+l.Subject+".pdf", "利用開始案内_"+l.Subject+".pdf", func() ([]byte, error) {
+		doc := pdf.StartGuide{Operator: pdf.OperatorOf(st), IssuedOn: warekiDate(l.IssuedAt), Name: l.Name,
+			FacilityName: l.FacilityName, MemberID: l.Subject, Password: l.Password}
+		if m, err := s.db.Member(l.Subject); err == nil && m.FacilityOID != "" {
+			if f, err := s.db.Facility(m.FacilityOID); err == nil {
+				doc.Postal, doc.Address, doc.FacilityName = f.Postal, f.Address, f.Name
+			}
 		}
-	}
-	data, err := doc.Render()
-	if err != nil {
-		return err
-	}
-	if err := s.db.Audit(store.AuditEvent{Actor: web.MemberOf(c).ID, Action: store.AuditLetterPrint, Object: "member:" + l.Subject,
-		Remote: c.IP(), Detail: "利用開始案内"}); err != nil {
-		return err
-	}
-	return web.SendPDF(c, data, "start-guide-"+l.Subject+".pdf", "利用開始案内_"+l.Subject+".pdf")
+		return doc.Render()
+	}, func() error {
+		return s.db.Audit(store.AuditEvent{Actor: web.MemberOf(c).ID, Action: store.AuditLetterPrint, Object: "member:" + l.Subject,
+			Remote: c.IP(), Detail: "利用開始案内"})
+	}), nil
 }
 
-// sendFacilityInfo renders a held 施設登録情報 and audits the printing. It
-// is addressed to the facility, for a window envelope.
-func (s *Server) sendFacilityInfo(c *fiber.Ctx, l printableLetter, back string) error {
+// facilityInfoFile is a held 施設登録情報, addressed to the facility for a
+// window envelope; printing it is audited. Refused like startGuideFile
+// while the settings hold placeholders.
+func (s *Server) facilityInfoFile(c *fiber.Ctx, l printableLetter, back string) (web.File, error) {
 	st, err := s.db.Settings()
 	if err != nil {
-		return err
+		return web.File{}, err
 	}
 	if err := lettersNotReady(st, "施設登録情報", back); err != nil {
-		return err
+		return web.File{}, err
 	}
-	doc := pdf.FacilityInfo{Operator: pdf.OperatorOf(st), IssuedOn: warekiDate(l.IssuedAt), FacilityName: l.Name,
-		FacilityID: l.Subject, Password: l.Password}
-	if f, err := s.db.Facility(l.Subject); err == nil {
-		doc.Postal, doc.Address = f.Postal, f.Address
-	}
-	data, err := doc.Render()
-	if err != nil {
-		return err
-	}
-	if err := s.db.Audit(store.AuditEvent{Actor: web.MemberOf(c).ID, Action: store.AuditLetterPrint, Object: "facility:" + l.Subject,
-		Remote: c.IP(), Detail: "施設登録情報"}); err != nil {
-		return err
-	}
-	return web.SendPDF(c, data, "facility-info-"+l.Subject+".pdf", "施設登録情報_"+l.Subject+".pdf")
+	return web.PDFFile("facility-info-"+l.Subject+".pdf", "施設登録情報_"+l.Subject+".pdf", func() ([]byte, error) {
+		doc := pdf.FacilityInfo{Operator: pdf.OperatorOf(st), IssuedOn: warekiDate(l.IssuedAt), FacilityName: l.Name,
+			FacilityID: l.Subject, Password: l.Password}
+		if f, err := s.db.Facility(l.Subject); err == nil {
+			doc.Postal, doc.Address = f.Postal, f.Address
+		}
+		return doc.Render()
+	}, func() error {
+		return s.db.Audit(store.AuditEvent{Actor: web.MemberOf(c).ID, Action: store.AuditLetterPrint, Object: "facility:" + l.Subject,
+			Remote: c.IP(), Detail: "施設登録情報"})
+	}), nil
 }

@@ -104,17 +104,17 @@ func (s *Server) facilityLettersView(f store.Facility) views.LettersView {
 	return v
 }
 
-// downloadFacilityInfo prints the held 施設登録情報 of a facility.
-func (s *Server) downloadFacilityInfo(c *fiber.Ctx) error {
+// facilityInfoLetterFile prints the held 施設登録情報 of a facility.
+func (s *Server) facilityInfoLetterFile(c *fiber.Ctx) (web.File, error) {
 	f, err := s.facilityParam(c)
 	if err != nil {
-		return err
+		return web.File{}, err
 	}
 	l, ok := s.letters.get(f.OID, letterFacilityInfo)
 	if !ok {
-		return letterGone("施設登録情報", letterGoneAnyReason, "/admin/facilities/"+f.OID+"/letters")
+		return web.File{}, letterGone("施設登録情報", letterGoneAnyReason, "/admin/facilities/"+f.OID+"/letters")
 	}
-	return s.sendFacilityInfo(c, l, "/admin/facilities/"+f.OID+"/letters")
+	return s.facilityInfoFile(c, l, "/admin/facilities/"+f.OID+"/letters")
 }
 
 // markFacilityLettersMailed records a facility's letter mailed and wipes

@@ -120,58 +120,54 @@ func receiptFormsNotReady(st store.Settings) error {
 	return store.Errorf(store.ECONFLICT, "申込書の送付先・お問合せ先が準備中のため、加入申込書はまだ印刷できません。運営者の設定が終わりしだい、このページから印刷できます。")
 }
 
-// downloadApplicationMemberForm is 「加入申込書（医療関係者用）」 as PDF.
-func (s *Server) downloadApplicationMemberForm(c *fiber.Ctx) error {
+// applicationMemberFormFile is 「加入申込書（医療関係者用）」 as PDF.
+func (s *Server) applicationMemberFormFile(c *fiber.Ctx) (web.File, error) {
 	a, err := s.applicationOfReceipt(c)
 	if err != nil {
-		return err
+		return web.File{}, err
 	}
 	if !a.Status.Open() {
-		return receiptFormsClosed(a)
-	}
-	doc, err := s.applicationMemberForm(a)
-	if err != nil {
-		return err
+		return web.File{}, receiptFormsClosed(a)
 	}
 	st, err := s.db.Settings()
 	if err != nil {
-		return err
+		return web.File{}, err
 	}
 	if err := receiptFormsNotReady(st); err != nil {
-		return err
+		return web.File{}, err
 	}
-	data, err := doc.Render()
-	if err != nil {
-		return err
-	}
-	return web.SendPDF(c, data, "application-"+a.Number+"-member.pdf", "加入申込書（医療関係者用）"+a.Number+".pdf")
+	return web.PDFFile("application-"+a.Number+"-member.pdf", "加入申込書（医療関係者用）"+a.Number+".pdf", func() ([]byte, error) {
+		doc, err := s.applicationMemberForm(a)
+		if err != nil {
+			return nil, err
+		}
+		return doc.Render()
+	}, nil), nil
 }
 
-// downloadApplicationFacilityForm is 「加入申込書（施設用）」 as PDF, for an
+// applicationFacilityFormFile is 「加入申込書（施設用）」 as PDF, for an
 // application that registers a new facility (else 404).
-func (s *Server) downloadApplicationFacilityForm(c *fiber.Ctx) error {
+func (s *Server) applicationFacilityFormFile(c *fiber.Ctx) (web.File, error) {
 	a, err := s.applicationOfReceipt(c)
 	if err != nil {
-		return err
+		return web.File{}, err
 	}
 	if !a.IsNewFacility() {
-		return store.NotFound()
+		return web.File{}, store.NotFound()
 	}
 	if !a.Status.Open() {
-		return receiptFormsClosed(a)
+		return web.File{}, receiptFormsClosed(a)
 	}
 	st, err := s.db.Settings()
 	if err != nil {
-		return err
+		return web.File{}, err
 	}
 	if err := receiptFormsNotReady(st); err != nil {
-		return err
+		return web.File{}, err
 	}
-	data, err := applicationFacilityForm(a, st).Render()
-	if err != nil {
-		return err
-	}
-	return web.SendPDF(c, data, "application-"+a.Number+"-facility.pdf", "加入申込書（施設用）"+a.Number+".pdf")
+	return web.PDFFile("application-"+a.Number+"-facility.pdf", "加入申込書（施設用）"+a.Number+".pdf", func() ([]byte, error) {
+		return applicationFacilityForm(a, st).Render()
+	}, nil), nil
 }
 
 // applicationMemberForm fills 「加入申込書（医療関係者用）」 from an application.

@@ -17,23 +17,30 @@ import (
 // auditCSVHeader names the export's columns.
 var auditCSVHeader = []string{"連番", "日時（日本時間）", "操作者", "操作", "対象", "患者ID", "結果", "接続元", "詳細", "前の行のハッシュ", "ハッシュ"}
 
-// exportAuditLog streams the audit log matching the search as CSV, oldest
+// auditCSVFile streams the audit log matching the search as CSV, oldest
 // first: UTF-8 with a byte order mark and CRLF line ends so Excel opens it
 // as it is. The export itself is audited.
-func (s *Server) exportAuditLog(c *fiber.Ctx) error {
+func (s *Server) auditCSVFile(c *fiber.Ctx) (web.File, error) {
 	q := auditQueryOf(c)
 	filter, err := q.Filter()
 	if err != nil {
-		return err
+		return web.File{}, err
 	}
-	if err := s.db.Audit(store.AuditEvent{Actor: web.MemberOf(c).ID, Action: store.AuditExport, Object: "audit", Remote: c.IP(), Detail: q.Describe()}); err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="audit-`+s.db.Now().In(store.Tokyo).Format("20060102-150405")+`.csv"`)
+	name := "audit-" + s.db.Now().In(store.Tokyo).Format("20060102-150405") + ".csv"
+	return web.File{ContentType: "text/csv; charset=utf-8", Disposition: `attachment; filename="` + name + `"`,
+		Send: func(c *fiber.Ctx) error {
+			if err := s.db.Audit(store.AuditEvent{Actor: web.MemberOf(c).ID, Action: store.AuditExport, Object: "audit", Remote: c.IP(), Detail: q.Describe()}); err != nil {
+				return err
+			}
+			s.streamAuditCSV(c, filter)
+			return nil
+		}}, nil
+}
+
+// streamAuditCSV answers the CSV rows of filter. A long log may take
+// longer than the WriteTimeout: the download is paced instead.
+func (s *Server) streamAuditCSV(c *fiber.Ctx, filter store.AuditFilter) {
 	db, log := s.db, s.log
-	// A long log may take longer than the WriteTimeout: the download is
-	// paced instead.
 	s.sendDownload(c, fasthttp.NewStreamReader(func(w *bufio.Writer) {
 		w.WriteString("\uFEFF")
 		cw := csv.NewWriter(w)
@@ -52,7 +59,6 @@ func (s *Server) exportAuditLog(c *fiber.Ctx) error {
 			log.Warn("audit export ended early", "err", err)
 		}
 	}), -1)
-	return nil
 }
 
 // csvCell keeps a spreadsheet from running a cell as a formula: text that

@@ -44,8 +44,13 @@ func (s *Server) showAuditLog(c *fiber.Ctx) error {
 	}
 	q := auditQueryOf(c)
 	values, query := auditValues(q)
+	head, err := s.db.AuditHead()
+	if err != nil {
+		return err
+	}
 	v := views.AuditLogView{Form: views.Form{Values: values, Order: store.AuditQueryFields, Labels: views.AuditLabels},
-		Verification: chain.Result, VerifiedAt: chain.At, FullyVerifiedAt: chain.FullAt}
+		Verification: chain.Result, VerifiedAt: chain.At, FullyVerifiedAt: chain.FullAt,
+		Anchors: s.db.AuditAnchorStatus(), Head: head}
 	status := fiber.StatusOK
 	filter, err := q.Filter()
 	if err != nil {

@@ -65,16 +65,21 @@ func (s *Server) runBackup(c *fiber.Ctx) error {
 	return web.Redirect(c, "/admin/backup?done=saved")
 }
 
-// downloadBackup streams a hot backup (a consistent copy taken while the
+// backupFile streams a hot backup (a consistent copy taken while the
 // server runs) with a dated file name. A big file may take longer than the
-// WriteTimeout: the download is paced instead.
-func (s *Server) downloadBackup(c *fiber.Ctx) error {
-	r, size, err := s.cfg.Backups.Download(web.MemberOf(c).ID, c.IP())
-	if err != nil {
-		return err
+// WriteTimeout: the download is paced instead. A backup already running is
+// 409, for a HEAD too.
+func (s *Server) backupFile(c *fiber.Ctx) (web.File, error) {
+	if s.cfg.Backups.Running() != "" {
+		return web.File{}, store.Errorf(store.ECONFLICT, "別のバックアップを実行中です。終わってからもう一度お試しください。")
 	}
-	c.Set(fiber.HeaderContentType, fiber.MIMEOctetStream)
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+store.BackupFileName(s.db.Now())+`"`)
-	s.sendDownload(c, r, int(size))
-	return nil
+	return web.File{ContentType: fiber.MIMEOctetStream, Disposition: `attachment; filename="` + store.BackupFileName(s.db.Now()) + `"`,
+		Send: func(c *fiber.Ctx) error {
+			r, size, err := s.cfg.Backups.Download(web.MemberOf(c).ID, c.IP())
+			if err != nil {
+				return err
+			}
+			s.sendDownload(c, r, int(size))
+			return nil
+		}}, nil
 }

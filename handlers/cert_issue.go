@@ -222,7 +222,7 @@ func (s *Server) sendCertificate(c *fiber.Ctx, m *store.Member, sess *store.Sess
 	web.DownloadStarted(c)
 	ascii, full := p12FileNames(m.ID, issued.Record.Device)
 	c.Set(fiber.HeaderContentType, "application/x-pkcs12")
-	c.Set(fiber.HeaderContentDisposition, web.ContentDisposition("attachment", ascii, full))
+	c.Set(fiber.HeaderContentDisposition, web.ContentDispositionASCII("attachment", ascii, full))
 	c.Status(fiber.StatusOK)
 	return c.Send(issued.P12)
 }

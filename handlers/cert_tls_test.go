@@ -633,7 +633,7 @@ func TestP12FileNames(t *testing.T) {
 		if ascii != tc.ascii || full != tc.full {
 			t.Errorf("%q: %q %q", tc.device, ascii, full)
 		}
-		if h := web.ContentDisposition("attachment", ascii, full); h != tc.header {
+		if h := web.ContentDispositionASCII("attachment", ascii, full); h != tc.header {
 			t.Errorf("%q: header %q", tc.device, h)
 		}
 	}

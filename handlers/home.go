@@ -55,16 +55,15 @@ func (s *Server) showPrivacy(c *fiber.Ctx) error {
 		Version: st.PrivacyVersionNo(), RevisedAt: st.PrivacyRevisedAt, Other: views.Link{Href: "/terms", Text: "利用規約"}}))
 }
 
-// downloadServerCA serves the server CA certificate for clients that want
-// to trust it.
-func (s *Server) downloadServerCA(c *fiber.Ctx) error {
+// serverCAFile is the server CA certificate for clients that want to
+// trust it (404 until the server made its CA).
+func (s *Server) serverCAFile(c *fiber.Ctx) (web.File, error) {
 	pem, err := s.db.ServerCAPEM()
 	if err != nil {
-		return err
+		return web.File{}, err
 	}
-	c.Set(fiber.HeaderContentType, "application/x-pem-file")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="hotline-ca.crt"`)
-	return c.Send(pem)
+	return web.File{ContentType: "application/x-pem-file", Disposition: `attachment; filename="hotline-ca.crt"`, Length: len(pem),
+		Send: func(c *fiber.Ctx) error { return c.Send(pem) }}, nil
 }
 
 // publicPages keeps the rendered portal top and guide pages for anonymous

@@ -65,17 +65,17 @@ func (s *Server) memberLettersView(m store.Member) views.LettersView {
 	return v
 }
 
-// downloadMemberStartGuide prints the held 利用開始案内 of a member.
-func (s *Server) downloadMemberStartGuide(c *fiber.Ctx) error {
+// memberStartGuideFile prints the held 利用開始案内 of a member.
+func (s *Server) memberStartGuideFile(c *fiber.Ctx) (web.File, error) {
 	m, err := s.memberParam(c)
 	if err != nil {
-		return err
+		return web.File{}, err
 	}
 	l, ok := s.letters.get(m.ID, letterStartGuide)
 	if !ok {
-		return letterGone("利用開始案内", letterGoneAnyReason, "/admin/members/"+m.ID+"/letters")
+		return web.File{}, letterGone("利用開始案内", letterGoneAnyReason, "/admin/members/"+m.ID+"/letters")
 	}
-	return s.sendStartGuide(c, l, "/admin/members/"+m.ID+"/letters")
+	return s.startGuideFile(c, l, "/admin/members/"+m.ID+"/letters")
 }
 
 // markMemberLettersMailed records a member's letter mailed and wipes the

@@ -56,7 +56,7 @@ func (s *Server) shellRoutes() []web.Route {
 		web.Get("/inquiry", web.Public, s.showInquiryForm),
 		web.Post("/inquiry", web.Public, s.saveInquiry),
 		web.Get("/inquiry/thanks/:number", web.Public, s.showInquiryThanks),
-		web.Get("/ca.crt", web.Public, s.downloadServerCA),
+		web.Get("/ca.crt", web.Public, s.web.Download(s.serverCAFile)),
 		web.Get("/static/*", web.Public, s.serveStatic),
 
 		// Login and the first-login steps.
@@ -73,8 +73,8 @@ func (s *Server) shellRoutes() []web.Route {
 		web.Get("/apply", web.Public, s.showApplyForm),
 		web.Post("/apply", web.Public, s.saveApplication),
 		web.Get("/apply/receipt/:token", web.Public, s.showApplicationReceipt),
-		web.Get("/apply/receipt/:token/member.pdf", web.Public, s.downloadApplicationMemberForm),
-		web.Get("/apply/receipt/:token/facility.pdf", web.Public, s.downloadApplicationFacilityForm),
+		web.Get("/apply/receipt/:token/member.pdf", web.Public, s.web.Download(s.applicationMemberFormFile)),
+		web.Get("/apply/receipt/:token/facility.pdf", web.Public, s.web.Download(s.applicationFacilityFormFile)),
 		web.Get("/admin/applications", web.Operator, s.showApplicationList),
 		web.Get("/admin/applications/:number", web.Operator, s.showApplication),
 		web.Post("/admin/applications/:number/received", web.Operator, s.receiveApplication),
@@ -83,17 +83,17 @@ func (s *Server) shellRoutes() []web.Route {
 		web.Post("/admin/applications/:number/notes", web.Operator, s.addApplicationNote),
 		web.Post("/admin/applications/:number/mailed", web.Operator, s.markApplicationMailed),
 		web.Get("/admin/applications/:number/letters", web.Operator, s.showApplicationLetters),
-		web.Get("/admin/applications/:number/letters/start-guide.pdf", web.Operator, s.downloadApplicationStartGuide),
-		web.Get("/admin/applications/:number/letters/facility-info.pdf", web.Operator, s.downloadApplicationFacilityInfo),
+		web.Get("/admin/applications/:number/letters/start-guide.pdf", web.Operator, s.web.Download(s.applicationStartGuideFile)),
+		web.Get("/admin/applications/:number/letters/facility-info.pdf", web.Operator, s.web.Download(s.applicationFacilityInfoFile)),
 		web.Post("/admin/members/:id/reset-password", web.Operator, s.resetMemberPassword),
 		web.Get("/admin/members/:id/letters", web.Operator, s.showMemberLetters),
-		web.Get("/admin/members/:id/letters/start-guide.pdf", web.Operator, s.downloadMemberStartGuide),
+		web.Get("/admin/members/:id/letters/start-guide.pdf", web.Operator, s.web.Download(s.memberStartGuideFile)),
 		web.Post("/admin/members/:id/letters/mailed", web.Operator, s.markMemberLettersMailed),
 		web.Get("/admin/facilities", web.Operator, s.showFacilityList),
 		web.Get("/admin/facilities/:oid", web.Operator, s.showFacility),
 		web.Post("/admin/facilities/:oid/reset-password", web.Operator, s.resetFacilityPassword),
 		web.Get("/admin/facilities/:oid/letters", web.Operator, s.showFacilityLetters),
-		web.Get("/admin/facilities/:oid/letters/facility-info.pdf", web.Operator, s.downloadFacilityInfo),
+		web.Get("/admin/facilities/:oid/letters/facility-info.pdf", web.Operator, s.web.Download(s.facilityInfoLetterFile)),
 		web.Post("/admin/facilities/:oid/letters/mailed", web.Operator, s.markFacilityLettersMailed),
 
 		// Member pages (プロフィール・申請・関連サイト) and operator administration.
@@ -143,9 +143,9 @@ func (s *Server) shellRoutes() []web.Route {
 
 		// Operations (監査ログ・バックアップ).
 		web.Get("/admin/audit", web.Operator, s.showAuditLog),
-		web.Get("/admin/audit.csv", web.Operator, s.exportAuditLog),
+		web.Get("/admin/audit.csv", web.Operator, s.web.Download(s.auditCSVFile)),
 		web.Get("/admin/backup", web.Operator, s.showBackup),
-		web.Get("/admin/backup/download", web.Operator, s.downloadBackup),
+		web.Get("/admin/backup/download", web.Operator, s.web.Download(s.backupFile)),
 		web.Post("/admin/backup/run", web.Operator, s.runBackup),
 		web.Get("/admin/health", web.Operator, s.showHealth),
 

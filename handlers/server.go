@@ -74,7 +74,7 @@ type Server struct {
 	// auditChain caches the audit log's chain verification for its page.
 	auditChain auditChainCache
 	// pace bounds long downloads instead of the WriteTimeout (download.go).
-	pace downloadPace
+	pace web.Pace
 	// letters holds the credential letters until they are printed and
 	// mailed (letters.go).
 	letters *letterVault
@@ -94,7 +94,9 @@ func New(cfg Config) (*Server, error) {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.BodyLimit == 0 {
-		cfg.BodyLimit = 32 << 20
+		// Five attachments of 10 MB and the form's fields, with room for
+		// a refused sixth file to get its message beside the field.
+		cfg.BodyLimit = 64 << 20
 	}
 	if cfg.CertValidity == 0 {
 		cfg.CertValidity = 2 * 365 * 24 * time.Hour
@@ -117,8 +119,10 @@ func New(cfg Config) (*Server, error) {
 	s.app = fiber.New(fiber.Config{
 		// Fiber reuses request strings after the handler returns; copies are
 		// safer than remembering to copy.
-		Immutable:             true,
-		ReadTimeout:           30 * time.Second,
+		Immutable: true,
+		// The whole request, body included: five 10 MB attachments need
+		// about 3 Mbit/s upstream in 5 minutes.
+		ReadTimeout:           5 * time.Minute,
 		WriteTimeout:          writeTimeout,
 		IdleTimeout:           120 * time.Second,
 		BodyLimit:             cfg.BodyLimit,
@@ -157,7 +161,9 @@ func (s *Server) mount() error {
 	for _, r := range routes {
 		switch r.Method {
 		case fiber.MethodGet:
-			// HEAD answers as GET does; fasthttp leaves the body out.
+			// HEAD answers as GET does and fasthttp leaves the body out;
+			// a download (s.download) answers its headers only, without
+			// making the file or auditing it (download.go).
 			s.app.Add(fiber.MethodHead, r.Path, s.guard(r.Access), r.Handler)
 		case fiber.MethodPost:
 		default:

@@ -109,6 +109,10 @@ func AppendAudit(tx *Tx, e AuditEvent) error {
 			return err
 		}
 	}
+	if a := tx.db.anchors.Load(); a != nil && !tx.anchorDue && a.due(seq, e.Time) {
+		tx.anchorDue = true
+		tx.OnCommit(a.commitHook)
+	}
 	next, step := head.next(seq, e.Hash, e.Time)
 	if step {
 		if err := tx.bucket(bucketAuditClockSteps).Put(itob(seq), itob(uint64(head.Max.UnixNano()))); err != nil {

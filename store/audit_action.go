@@ -61,6 +61,8 @@ const (
 	AuditLinkDelete     AuditAction = "link.delete"
 	AuditSettingsUpdate AuditAction = "settings.update"
 
+	AuditDrugsImport AuditAction = "drugs.import"
+
 	AuditExport         AuditAction = "audit.export"
 	AuditBackupCreate   AuditAction = "backup.create"
 	AuditBackupDownload AuditAction = "backup.download"
@@ -133,6 +135,8 @@ var auditLabels = map[AuditAction]string{
 	AuditLinkUpdate:     "関連サイトの修正",
 	AuditLinkDelete:     "関連サイトの削除",
 	AuditSettingsUpdate: "設定の変更",
+
+	AuditDrugsImport: "薬価基準マスタの取り込み",
 
 	AuditExport:         "監査ログの書き出し",
 	AuditBackupCreate:   "バックアップの作成",

@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -183,7 +184,9 @@ func TestListAuditDateFilterWithClockSteps(t *testing.T) {
 		if err := putJSON(tx.bucket(bucketMeta), keyAuditHead, head); err != nil {
 			return err
 		}
-		return tx.bucket(bucketMeta).Put(keySchema, itob(uint64(SchemaVersion()-1)))
+		// The version before the clock steps' migration (later ones run
+		// again too, as they would on such a file).
+		return tx.bucket(bucketMeta).Put(keySchema, itob(uint64(migrationIndex(t, migrateAuditClockSteps))))
 	})
 	path := db.Path()
 	db.Close()
@@ -205,4 +208,17 @@ func TestListAuditDateFilterWithClockSteps(t *testing.T) {
 	if step != 11 || !latest.Equal(day(4, 0)) {
 		t.Fatalf("step after the migration: %d %v", step, latest)
 	}
+}
+
+// migrationIndex is the position of step in migrations: the schema version
+// a file has just before step runs.
+func migrationIndex(t *testing.T, step func(tx *Tx) error) int {
+	t.Helper()
+	for i, m := range migrations {
+		if reflect.ValueOf(m).Pointer() == reflect.ValueOf(step).Pointer() {
+			return i
+		}
+	}
+	t.Fatal("not a migration")
+	return 0
 }

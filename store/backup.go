@@ -34,6 +34,9 @@ type BackupResult struct {
 	// Unverified is where the copy was kept when it was written but failed
 	// its verification (see UnverifiedBackupName).
 	Unverified string `json:"unverified,omitempty"`
+	// Salvage is what the offline backup of a file that failed its check
+	// read and left out (hotline backup only).
+	Salvage *SalvageReport `json:"-"`
 }
 
 // OK reports whether the backup was written and verified.
@@ -130,9 +133,9 @@ func (db *DB) backupToFile(ctx context.Context, path string, keepUnverified bool
 	report, err := CheckFile(tmpName)
 	switch {
 	case err != nil:
-		err = fmt.Errorf("検証のために開けません: %w", err)
+		err = &verifyError{fmt.Errorf("検証のために開けません: %w", err), []string{err.Error()}}
 	case !report.OK():
-		err = fmt.Errorf("検証に失敗しました: %s", strings.Join(report.Problems, "; "))
+		err = &verifyError{fmt.Errorf("検証に失敗しました: %s", strings.Join(report.Problems, "; ")), report.Problems}
 	}
 	if err != nil && keepUnverified {
 		kept := UnverifiedBackupName(abs)
@@ -161,22 +164,70 @@ const (
 	tempSuffix = ".tmp"
 )
 
+// verifyError is a copy that was written but failed its check.
+type verifyError struct {
+	error
+	problems []string
+}
+
+func (e *verifyError) Unwrap() error { return e.error }
+
 // BackupFile is the offline backup (hotline backup, server stopped): it
 // opens src read-only — refused while a server holds it — and writes a
 // verified copy to out, or into out when out is a directory.
+//
+// A file that fails its check (or that bbolt cannot open) is salvaged
+// instead: what can be read is written, bucket by bucket and key by key,
+// to UnverifiedBackupName(out) (0600), res.Salvage names what was left out
+// and what the copy lacks, and the error says the backup failed.
 func BackupFile(src, out string) (BackupResult, error) {
 	if _, err := os.Stat(src); err != nil {
 		return BackupResult{}, fmt.Errorf("%s を開けません: %w", src, err)
 	}
-	db, err := Open(src, Options{ReadOnly: true, NoMigrate: true, Timeout: time.Second})
-	if err != nil {
-		return BackupResult{}, err
-	}
-	defer db.Close()
 	if fi, err := os.Stat(out); err == nil && fi.IsDir() {
 		out = filepath.Join(out, BackupFileName(time.Now()))
 	}
-	return db.BackupToFile(context.Background(), out)
+	db, err := Open(src, Options{ReadOnly: true, NoMigrate: true, Timeout: time.Second})
+	if err != nil {
+		if errors.As(err, new(errInUse)) {
+			return BackupResult{}, err
+		}
+		// Not even bbolt's own meta pages: the salvage reads what it can.
+		return salvageBackup(src, out, []string{err.Error()})
+	}
+	defer db.Close() // held while salvaging: no server can start meanwhile
+	res, err := db.BackupToFile(context.Background(), out)
+	var ve *verifyError
+	if !errors.As(err, &ve) {
+		return res, err
+	}
+	return salvageBackup(src, out, ve.problems)
+}
+
+// salvageBackup writes what can be read of src to out's unverified name
+// and returns the failure that the backup is.
+func salvageBackup(src, out string, problems []string) (BackupResult, error) {
+	abs, err := filepath.Abs(out)
+	if err != nil {
+		return BackupResult{}, err
+	}
+	res := BackupResult{File: abs, Started: time.Now()}
+	rep := &SalvageReport{SourceProblems: limitLines(problems, maxListed)}
+	res.Salvage = rep
+	if err := salvageFile(src, UnverifiedBackupName(abs), rep); err != nil {
+		res.Finished = time.Now()
+		res.Err = err.Error()
+		return res, fmt.Errorf("%s: %w", rep.summary(), err)
+	}
+	res.Unverified = rep.File
+	if fi, err := os.Stat(rep.File); err == nil {
+		res.Size = fi.Size()
+	}
+	check, err := CheckFile(rep.File)
+	rep.CopyProblems = limitLines(problemsOf(err, check), maxListed)
+	res.Finished = time.Now()
+	res.Err = rep.summary()
+	return res, errors.New(res.Err)
 }
 
 // ctxWriter stops a long copy when its context ends.

@@ -10,6 +10,7 @@ import (
 	"hash/maphash"
 	"io"
 	"os"
+	"runtime/debug"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -26,8 +27,11 @@ type CheckReport struct {
 	// a file no one writes to).
 	PagesChecked bool
 	Audit        AuditVerification
-	Indexes      []IndexReport
-	Buckets      []BucketCount
+	// Anchors is the check against an anchor file (nil: none was given).
+	Anchors     *AnchorVerification
+	Indexes     []IndexReport
+	Attachments AttachmentReport
+	Buckets     []BucketCount
 	// Problems lists everything that is wrong; empty means the file is good.
 	Problems []string
 	// Notes are facts worth knowing that are not faults.
@@ -58,32 +62,80 @@ type CheckOptions struct {
 	// while no transaction writes: CheckFile uses it on a file opened
 	// read-only.
 	Pages bool
+	// AnchorFile, when set, is an anchor file (see StartAuditAnchors):
+	// the audit chain must pass through every anchor in it.
+	AnchorFile string
 }
 
 // maxListed bounds how many problems of one kind a report names.
 const maxListed = 20
 
+// problemList names the first maxListed problems of one kind in out and
+// counts the rest; done adds the count.
+type problemList struct {
+	out *[]string
+	n   int
+}
+
+func (p *problemList) add(format string, args ...any) {
+	if p.n < maxListed {
+		*p.out = append(*p.out, fmt.Sprintf(format, args...))
+	}
+	p.n++
+}
+
+func (p *problemList) done() {
+	if p.n > maxListed {
+		*p.out = append(*p.out, fmt.Sprintf("ほか %d 件", p.n-maxListed))
+	}
+}
+
 // CheckFile opens path read-only, without migrating, and checks it.
 func CheckFile(path string) (CheckReport, error) {
+	return CheckFileWith(path, CheckOptions{Pages: true})
+}
+
+// CheckFileWith is CheckFile with options (hotline check --anchor).
+func CheckFileWith(path string, opt CheckOptions) (CheckReport, error) {
 	if _, err := os.Stat(path); err != nil {
 		return CheckReport{Path: path}, fmt.Errorf("%s を開けません: %w", path, err)
+	}
+	var anchors AnchorFile
+	if opt.AnchorFile != "" {
+		var err error
+		if anchors, err = ReadAnchorFile(opt.AnchorFile); err != nil {
+			return CheckReport{Path: path}, fmt.Errorf("アンカーファイル %s を読めません: %w", opt.AnchorFile, err)
+		}
 	}
 	db, err := Open(path, Options{ReadOnly: true, NoMigrate: true, Timeout: time.Second})
 	if err != nil {
 		return CheckReport{Path: path}, err
 	}
 	defer db.Close()
-	return db.Check(CheckOptions{Pages: true})
+	return db.check(opt, anchors)
 }
 
 // Check verifies the database in one read transaction: bbolt pages (when
-// asked), the schema version, the audit hash chain, and that every
-// registered index agrees with its records.
+// asked), the schema version, the audit hash chain, that every registered
+// index agrees with its records, and every attachment's content (all of
+// it is read and hashed).
 func (db *DB) Check(opt CheckOptions) (CheckReport, error) {
+	var anchors AnchorFile
+	if opt.AnchorFile != "" {
+		var err error
+		if anchors, err = ReadAnchorFile(opt.AnchorFile); err != nil {
+			return CheckReport{Path: db.path}, fmt.Errorf("アンカーファイル %s を読めません: %w", opt.AnchorFile, err)
+		}
+	}
+	return db.check(opt, anchors)
+}
+
+func (db *DB) check(opt CheckOptions, anchors AnchorFile) (CheckReport, error) {
 	r := CheckReport{Path: db.path, Size: db.FileSize(), ProgramVersion: SchemaVersion()}
 	err := db.View(func(tx *Tx) error {
-		// A damaged page can make bbolt panic while reading: report it
-		// instead of dying with a stack trace.
+		// A damaged page can make bbolt panic while reading, or read
+		// through a pointer into nowhere: report it instead of dying.
+		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 		defer func() {
 			if p := recover(); p != nil {
 				r.Problems = append(r.Problems, fmt.Sprintf("読み取り中に異常が発生しました（ファイルが壊れています）: %v", p))
@@ -111,6 +163,12 @@ func (db *DB) Check(opt CheckOptions) (CheckReport, error) {
 			if !r.Audit.OK {
 				r.Problems = append(r.Problems, fmt.Sprintf("監査ログ: 連番 %d で検証に失敗しました（%s）", r.Audit.BrokenAt, r.Audit.Problem))
 			}
+			if opt.AnchorFile != "" {
+				av := verifyAnchorsTx(tx, anchors, r.Audit)
+				av.File = opt.AnchorFile
+				r.Anchors = &av
+				r.Problems = append(r.Problems, av.problems()...)
+			}
 		}
 		for _, spec := range indexSpecs {
 			ir := spec.check(tx, r.SchemaVersion == r.ProgramVersion)
@@ -119,6 +177,11 @@ func (db *DB) Check(opt CheckOptions) (CheckReport, error) {
 			}
 			r.Indexes = append(r.Indexes, ir)
 		}
+		r.Attachments = checkAttachments(tx, r.SchemaVersion == r.ProgramVersion)
+		for _, p := range r.Attachments.Problems {
+			r.Problems = append(r.Problems, "添付ファイル: "+p)
+		}
+		r.checkDrugMaster(tx, r.SchemaVersion == r.ProgramVersion)
 		return nil
 	})
 	return r, err
@@ -170,6 +233,17 @@ func (r CheckReport) WriteText(w io.Writer) {
 	} else {
 		fmt.Fprintln(w, "、ハッシュチェーン異常")
 	}
+	if a := r.Anchors; a != nil {
+		fmt.Fprintf(w, "アンカー: %s の %d 件", a.File, a.Anchors)
+		switch {
+		case a.Broken != nil:
+			fmt.Fprintf(w, "、%d 件目（%d 行目、連番 %d）でチェーンが一致しません\n", a.Verified+1, a.Broken.Line, a.Broken.Seq)
+		case a.Anchors == 0:
+			fmt.Fprintln(w, "（確認できるアンカーがありません）")
+		default:
+			fmt.Fprintln(w, "すべてをチェーンが通過しています")
+		}
+	}
 	for _, ir := range r.Indexes {
 		state := "一致"
 		if len(ir.Problems) > 0 {
@@ -177,6 +251,12 @@ func (r CheckReport) WriteText(w io.Writer) {
 		}
 		fmt.Fprintf(w, "索引 %s ↔ %s: %d 件（期待 %d 件）%s\n", ir.Index, ir.Records, ir.Entries, ir.Expected, state)
 	}
+	a := r.Attachments
+	state := "正常"
+	if len(a.Problems) > 0 {
+		state = "異常"
+	}
+	fmt.Fprintf(w, "添付ファイル: %d 件、内容 %d 件（%s、チャンク %d 個を照合）%s\n", a.Attachments, a.Blobs, FormatBytes(a.Bytes), a.Chunks, state)
 	for _, b := range r.Buckets {
 		fmt.Fprintf(w, "  %-24s %8d\n", b.Name, b.Keys)
 	}
@@ -309,18 +389,9 @@ func (s indexSpec) check(tx *Tx, bucketsDue bool) IndexReport {
 		}
 		return ir
 	}
-	listed := 0
-	problem := func(format string, args ...any) {
-		if listed < maxListed {
-			ir.Problems = append(ir.Problems, fmt.Sprintf(format, args...))
-		}
-		listed++
-	}
-	defer func() {
-		if listed > maxListed {
-			ir.Problems = append(ir.Problems, fmt.Sprintf("ほか %d 件", listed-maxListed))
-		}
-	}()
+	pl := problemList{out: &ir.Problems}
+	problem := pl.add
+	defer pl.done()
 	each := func(fn func(recKey, k, v []byte)) {
 		c := recs.Cursor()
 		for rk, rv := c.First(); rk != nil; rk, rv = c.Next() {

@@ -28,6 +28,12 @@ var migrations = []func(tx *Tx) error{
 	createBuckets("requests_by_member"),
 	// Where the audit log's clock went back, for its date filter.
 	migrateAuditClockSteps,
+	// 添付ファイル of DMS records and referral letters (attachment.go):
+	// metadata, content by SHA-256 and its chunks.
+	createBuckets("attachments", "attachment_blobs", "attachment_blobs_by_sha", "attachment_chunks"),
+	// The drug master (薬価基準): the current and previous versions' drugs,
+	// and the description of every imported version.
+	createBuckets("drugs", "drug_masters"),
 }
 
 // SchemaVersion is the version this build writes.

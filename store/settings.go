@@ -39,10 +39,25 @@ type Settings struct {
 	PrivacyVersion   int       `json:"privacy_version,omitempty"`
 	PrivacyRevisedAt time.Time `json:"privacy_revised_at,omitzero"`
 
+	// PackageInsertURL is the template of the link to a drug's package
+	// insert (添付文書) at PMDA (see DrugPackageInsertURL for its
+	// placeholders). Saving it empty keeps the stored template.
+	PackageInsertURL string `json:"package_insert_url"`
+
 	// ServerURL is the address the server derives from its command line
 	// (--hostname, --addr); not stored.
 	ServerURL string `json:"-"`
 }
+
+// DefaultPackageInsertURL links PMDA's page of the product's documents:
+// {yj} is the 12-character code, or for a 統一名収載品 (whose code names no
+// single product) its first 7 characters, which list every product of the
+// ingredient and route.
+const DefaultPackageInsertURL = "https://www.pmda.go.jp/PmdaSearch/iyakuDetail/GeneralList/{yj}"
+
+// packageInsertPlaceholders are the parts of the template DrugPackageInsertURL
+// replaces.
+var packageInsertPlaceholders = []string{"{code}", "{code7}", "{code9}", "{yj}"}
 
 // placeholder marks a value the operator has not filled in yet.
 const placeholderMark = "（未設定）"
@@ -61,6 +76,8 @@ func DefaultSettings() Settings {
 		Phone:        "00-0000-0000",
 		Email:        "operator@example.invalid",
 		ServerURL:    DefaultServerURL,
+
+		PackageInsertURL: DefaultPackageInsertURL,
 	}
 }
 
@@ -221,6 +238,9 @@ func (s *Settings) Validate() error {
 	} else {
 		s.PortalURL = u
 	}
+	if msg := validPackageInsertURL(&s.PackageInsertURL); msg != "" {
+		fe.Add("package_insert_url", msg)
+	}
 	for _, t := range []struct {
 		field, label string
 		v            *string
@@ -235,6 +255,28 @@ func (s *Settings) Validate() error {
 		}
 	}
 	return fe.Err()
+}
+
+// validPackageInsertURL checks the 添付文書 link template ("" is allowed:
+// SaveSettings then keeps the stored one).
+func validPackageInsertURL(t *string) string {
+	*t = strings.TrimSpace(*t)
+	switch {
+	case *t == "":
+		return ""
+	case utf8.RuneCountInString(*t) > 300:
+		return "添付文書のURLが長すぎます"
+	case jptext.InvalidText(*t) || strings.ContainsAny(*t, " \t\"<>"):
+		return "添付文書のURLに使用できない文字があります"
+	case !strings.HasPrefix(*t, "https://"):
+		return "添付文書のURLは https:// で始めてください"
+	}
+	for _, p := range packageInsertPlaceholders {
+		if strings.Contains(*t, p) {
+			return ""
+		}
+	}
+	return "添付文書のURLには医薬品コードの入る位置 {yj}（または {code}・{code7}・{code9}）を入れてください"
 }
 
 // normalizePortalURL checks the operator's portal address: empty (the
@@ -332,6 +374,9 @@ func (db *DB) SaveSettings(s Settings, actor, remote string) error {
 		s.PrivacyVersion, s.PrivacyRevisedAt = old.PrivacyVersion, old.PrivacyRevisedAt
 		if s.Privacy != old.Privacy {
 			s.PrivacyVersion, s.PrivacyRevisedAt = old.PrivacyVersionNo()+1, tx.Now
+		}
+		if s.PackageInsertURL == "" {
+			s.PackageInsertURL = old.PackageInsertURL
 		}
 		if err := putJSON(tx.bucket(bucketSettings), keySettings, s); err != nil {
 			return err

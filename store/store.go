@@ -43,6 +43,13 @@ type DB struct {
 	// registrar groups concurrent patient registrations into one commit
 	// (patient_register.go).
 	registrar registrar
+
+	// drugs is the in-memory index of the drug master (drug_index.go).
+	drugs drugCatalog
+
+	// anchors publishes the audit chain head (audit_anchor.go); nil
+	// unless a server started them.
+	anchors atomic.Pointer[auditAnchorer]
 }
 
 // CertificateGeneration is bumped by every certificate change.
@@ -53,6 +60,16 @@ type Tx struct {
 	*bolt.Tx
 	Now time.Time
 	db  *DB
+	// anchorDue: an audit event appended in this transaction calls for
+	// an anchor once it is committed (audit_anchor.go).
+	anchorDue bool
+}
+
+// errInUse: another process (a running server) holds the file.
+type errInUse struct{ path string }
+
+func (e errInUse) Error() string {
+	return e.path + " は別のプロセスが使用中です（サーバーを停止してから実行してください）"
 }
 
 // Options tune Open; the zero value is what the server uses.
@@ -80,7 +97,7 @@ func Open(path string, opt Options) (*DB, error) {
 	})
 	if err != nil {
 		if errors.Is(err, bolt.ErrTimeout) {
-			return nil, fmt.Errorf("%s は別のプロセスが使用中です（サーバーを停止してから実行してください）", path)
+			return nil, errInUse{path}
 		}
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -101,6 +118,9 @@ func (db *DB) Close() error {
 	if db.auditQ != nil {
 		db.auditQ.close()
 		db.auditQ = nil
+	}
+	if a := db.anchors.Swap(nil); a != nil {
+		a.close()
 	}
 	return db.bolt.Close()
 }

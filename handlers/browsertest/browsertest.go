@@ -9,7 +9,13 @@
 //	})
 //	status, err := browsertest.NavigateStatus(ctx, "https://localhost:"+port+"/menu")
 //	text, err := chromedp.Run(ctx, chromedp.Text("#x"))
+//	status, err = browsertest.ClickNavigate(ctx, `form[action="/login"] button`) // a page load
+//	err = browsertest.ClickSwap(ctx, `a[href="/admin/members"]`)                 // an htmx swap
 //	name, data, err := browsertest.Download(ctx, chromedp.Click("#issue"))
+//
+// Clicks wait until the page is ready (ready.go): loaded, and processed by
+// htmx when the page runs it; a click that loads a page waits for the new
+// page, one that htmx answers for the swap to settle.
 //
 // Each New has its own HOME (NSS db) and --user-data-dir; NoJavaScript
 // blocks the page's scripts (content setting and Emulation), while chromedp's
@@ -430,8 +436,9 @@ func hint(ctx context.Context, err error) error {
 	return err
 }
 
-// NavigateStatus navigates to u, waits for the page to load and returns the
-// HTTP status of the document (after redirects, the last response).
+// NavigateStatus navigates to u, waits for the page to load and be ready
+// (WaitReady) and returns the HTTP status of the document (after
+// redirects, the last response).
 func NavigateStatus(ctx context.Context, u string) (int, error) {
 	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(u))
 	if err != nil {
@@ -440,19 +447,29 @@ func NavigateStatus(ctx context.Context, u string) (int, error) {
 	if resp == nil {
 		return 0, fmt.Errorf("browsertest: no response for %s", u)
 	}
+	if err := WaitReady(ctx); err != nil {
+		return 0, err
+	}
 	return int(resp.Status), nil
 }
 
 // ActionStatus runs actions that cause a navigation (a click on a link, a
-// form submit), waits for the new page and returns its HTTP status (after
-// redirects: a POST answered 303 gives the status of the page it leads to).
+// form submit) once the page is ready, waits for the new page to load and
+// be ready, and returns its HTTP status (after redirects: a POST answered
+// 303 gives the status of the page it leads to).
 func ActionStatus(ctx context.Context, actions ...chromedp.Action[chromedp.Void]) (int, error) {
+	if err := WaitReady(ctx); err != nil {
+		return 0, err
+	}
 	resp, err := chromedp.RunResponse(ctx, actions...)
 	if err != nil {
 		return 0, hint(ctx, err)
 	}
 	if resp == nil {
 		return 0, errors.New("browsertest: no response")
+	}
+	if err := WaitReady(ctx); err != nil {
+		return 0, err
 	}
 	return int(resp.Status), nil
 }
@@ -472,6 +489,9 @@ func Download[T any](ctx context.Context, action chromedp.Action[T]) (filename s
 	}
 	st.downloadMu.Lock()
 	defer st.downloadMu.Unlock()
+	if err := WaitReady(ctx); err != nil {
+		return "", nil, err
+	}
 
 	lctx, cancel := context.WithCancel(ctx)
 	defer cancel()

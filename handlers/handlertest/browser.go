@@ -66,12 +66,11 @@ func (p *Page) Do(what string, steps ...chromedp.Action[chromedp.Void]) {
 }
 
 // Submit runs steps that end in a click leading to another page (a form
-// or a link) and waits for that page. Without JavaScript that is a page
-// load and the status is its HTTP status. With JavaScript htmx swaps the
-// body: the old #page is marked, and the new page is there when #page is a
-// fresh element; the document must be the same one (a full load means htmx
-// did not take the click), and the status is 0 (htmx's request is not a
-// navigation).
+// or a link) once the page is ready, and waits for that page to be ready
+// (browsertest.WaitReady). Without JavaScript that is a page load and the
+// status is its HTTP status. With JavaScript htmx swaps the body, in the
+// same document (a full load means htmx did not take the click), and the
+// status is 0 (htmx's request is not a navigation).
 func (p *Page) Submit(what string, steps ...chromedp.Action[chromedp.Void]) int {
 	p.t.Helper()
 	if !p.js {
@@ -81,14 +80,8 @@ func (p *Page) Submit(what string, steps ...chromedp.Action[chromedp.Void]) int 
 		}
 		return status
 	}
-	mark := chromedp.Evaluate[bool](`document.getElementById("page").dataset.before = "1"; window.sameDocument = true; true`)
-	if _, err := chromedp.Run(p.ctx, mark); err != nil {
-		p.t.Fatalf("%s: marking the page: %v", what, err)
-	}
-	p.Do(what, steps...)
-	p.Poll(what, `() => { const e = document.getElementById("page"); return !!e && e.dataset.before !== "1"; }`)
-	if same, err := chromedp.Run(p.ctx, chromedp.Evaluate[bool](`window.sameDocument === true`)); err != nil || !same {
-		p.t.Errorf("%s: the page was loaded, not swapped by htmx (%v)", what, err)
+	if err := browsertest.Swap(p.ctx, steps...); err != nil {
+		p.t.Fatalf("%s: %v\n%s", what, err, p.MainText())
 	}
 	return 0
 }

@@ -107,19 +107,7 @@ func (r *Role) UnlockPRS(t testing.TB) {
 }
 
 // HasSession reports whether the browser still holds a session cookie.
-func (r *Role) HasSession() bool {
-	name := r.Cookie
-	if name == "" {
-		name = web.SessionCookie
-	}
-	u, _ := url.Parse(r.Base)
-	for _, c := range r.Client.Jar.Cookies(u) {
-		if c.Name == name && c.Value != "" {
-			return true
-		}
-	}
-	return false
-}
+func (r *Role) HasSession() bool { return r.SessionCookieValue() != "" }
 
 // SessionCookieValue is the session cookie the browser holds ("" when none).
 func (r *Role) SessionCookieValue() string {
@@ -129,7 +117,7 @@ func (r *Role) SessionCookieValue() string {
 	}
 	u, _ := url.Parse(r.Base)
 	for _, c := range r.Client.Jar.Cookies(u) {
-		if c.Name == name {
+		if c.Name == name && c.Value != "" {
 			return c.Value
 		}
 	}

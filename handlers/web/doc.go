@@ -3,6 +3,7 @@
 // page layout (a full page, or the fragment an htmx request asks for), the
 // form that comes back with its messages (422), the redirect after a POST
 // with its confirmation, the CSRF token, the throttle's answer, and sending
-// a PDF or a download. The shell (package handlers) owns the middleware that
+// a PDF, a stored attachment or any other download (FormUploads,
+// SendAttachment, ContentDisposition). The shell (package handlers) owns the middleware that
 // fills the request; the domain packages (handlers/prs, …) only read it.
 package web

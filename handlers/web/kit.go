@@ -21,6 +21,8 @@ type Kit struct {
 	banners func(*fiber.Ctx) []views.Banner
 	// gets are the GET paths of the server's route table (SetRoutes).
 	gets map[string]bool
+	// made counts the files download routes made (file.go).
+	made filesMade
 }
 
 // SetRoutes tells the kit the server's route table, once it is mounted.

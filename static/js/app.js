@@ -14,4 +14,15 @@
     var s = document.getElementById("error-summary");
     if (s) { s.focus(); }
   });
+  // data-htmx-ready on <body> counts the times htmx finished with the page:
+  // 1 once it has processed the loaded page (boosted its links and forms),
+  // one more after each swap has settled (the new content processed too).
+  // Until then a click is the browser's own, not htmx's. Browser tests wait
+  // for it (handlers/browsertest).
+  var ready = 0;
+  function markReady() { document.body.setAttribute("data-htmx-ready", String(++ready)); }
+  document.addEventListener("htmx:load", function (e) {
+    if (e.target === document.body) { markReady(); }
+  });
+  document.addEventListener("htmx:afterSettle", markReady);
 })();
