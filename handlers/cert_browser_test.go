@@ -115,7 +115,7 @@ func TestCertificateInBrowser(t *testing.T) {
 
 	// The operator revokes it from another session.
 	op := newCertBrowser(env, t, base, opCert)
-	op.Login("admin", handlertest.OperatorPassword, "/admin")
+	op.Login("admin", handlertest.OperatorPassword, "/menu")
 	op.Get("/admin/members/" + m.ID + "/certificates")
 	op.expect("revoke", op.Post("/admin/certificates/"+serial+"/revoke", nil), http.StatusSeeOther)
 

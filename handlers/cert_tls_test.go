@@ -447,7 +447,7 @@ func TestCertificateReissueOverTLS(t *testing.T) {
 	opCert, _, opRes := op.issueOverHTTP("運営PC", url.Values{"encoding": {"modern"}})
 	checkP12Encoding(t, []byte(opRes.Body), false)
 	op.present(opCert)
-	op.Login("admin", handlertest.OperatorPassword, "/admin")
+	op.Login("admin", handlertest.OperatorPassword, "/menu")
 	list := op.Get("/admin/members/" + m.ID + "/certificates")
 	op.expect("operator list", list, 200, "受付PC", firstRec.Serial[:12], `data-testid="admin-nav"`, `action="/admin/members/`+m.ID+`/grant-reissue"`, "失効させる")
 	op.expect("grant", op.Post("/admin/members/"+m.ID+"/grant-reissue", nil), 303)

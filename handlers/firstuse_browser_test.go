@@ -13,8 +13,8 @@ import (
 )
 
 // First use as an operator meets it, in headless Chromium with the
-// operator's real client certificate: the login lands on the dashboard,
-// which warns that the portal address is still the server's localhost
+// operator's real client certificate: the login lands on the menu, which
+// (like the dashboard) warns that the portal address is still the server's localhost
 // one; approval needs its box ticked; the letters page says the letters
 // cannot be printed yet and leads to 設定; with the address set there, the
 // 利用開始案内 prints it, with the password in its groups on one line; 郵送済
@@ -34,7 +34,14 @@ func TestFirstUseOperatorInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := env.Listen(t)
-	op := handlertest.OperatorWithCertificate(t, env, base) // lands on /admin
+	op := handlertest.OperatorWithCertificate(t, env, base) // lands on /menu
+	if s := op.Text(`[data-testid="placeholder-warning"]`); !strings.Contains(s, "ポータルURL") {
+		t.Fatalf("menu warning: %q", s)
+	}
+	if op.Count(`[data-testid="menu-side"] a[href="/admin"]`) != 1 {
+		t.Fatal("the operator's menu has no 管理")
+	}
+	op.Open("/admin")
 	if s := op.Text(`[data-testid="placeholder-warning"]`); !strings.Contains(s, "ポータルURL") {
 		t.Fatalf("dashboard warning: %q", s)
 	}

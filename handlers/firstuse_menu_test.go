@@ -18,7 +18,8 @@ import (
 // The menu marks the functions no domain serves yet as 準備中, from the
 // route table: a domain that mounts its path makes its tile a plain one
 // (and its page replaces the 準備中 page). ログアウト is the last entry,
-// 端末（証明書） is there, and an operator lands on the dashboard.
+// 端末（証明書） is there, and an operator lands on the menu
+// too (the external contract), where 管理 comes first.
 func TestMenuFollowsTheRouteTable(t *testing.T) {
 	lastEntry := regexp.MustCompile(`(?s)<nav class="menu-side".*data-testid="menu-logout".*?</li>\s*</ul>\s*</nav>`)
 	for _, tc := range []struct {
@@ -61,8 +62,8 @@ func TestMenuFollowsTheRouteTable(t *testing.T) {
 	env := newTestEnv(t, web.CertOff)
 	env.EnsureOperator(t)
 	res := env.Client().Post("/login", url.Values{"id": {"admin"}, "password": {handlertest.OperatorPassword}})
-	if res.Status != http.StatusSeeOther || res.Location != "/admin" {
-		t.Fatalf("operator login: %d → %q, want /admin", res.Status, res.Location)
+	if res.Status != http.StatusSeeOther || res.Location != "/menu" {
+		t.Fatalf("operator login: %d → %q, want /menu", res.Status, res.Location)
 	}
 }
 

@@ -113,9 +113,9 @@ func (s *Server) login(c *fiber.Ctx) error {
 		return web.Redirect(c, "/cert")
 	case next != "":
 		return web.Redirect(c, next)
-	case m.IsOperator():
-		return web.Redirect(c, "/admin")
 	}
+	// Everyone, operators included, lands on the menu (the external
+	// contract); an operator's menu leads with 管理.
 	return web.Redirect(c, "/menu")
 }
 

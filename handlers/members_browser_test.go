@@ -52,8 +52,8 @@ func TestBrowserSettingsAndRequests(t *testing.T) {
 		chromedp.SendKeys("#id", "admin"),
 		chromedp.SendKeys("#password", handlertest.OperatorPassword),
 		chromedp.Click(`form[action="/login"] button[type=submit]`),
-		// An operator lands on the dashboard.
-		chromedp.WaitVisible(`[data-testid="admin-nav"]`),
+		// An operator lands on the menu, which leads with 管理.
+		chromedp.WaitVisible(`[data-testid="menu-side"] a[href="/admin"]`),
 	))
 	status, err := browsertest.NavigateStatus(op, origin+"/admin")
 	must(err)

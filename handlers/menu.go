@@ -14,8 +14,15 @@ import (
 // showMenu is the ほっとラインメニュー.
 func (s *Server) showMenu(c *fiber.Ctx) error {
 	m := web.MemberOf(c)
-	return s.web.Render(c, "メニュー", views.Menu(views.MenuView{Name: m.Name, Operator: m.IsOperator(), HasFacility: m.FacilityOID != "",
-		ComingSoon: s.comingSoon}))
+	v := views.MenuView{Name: m.Name, Operator: m.IsOperator(), HasFacility: m.FacilityOID != "", ComingSoon: s.comingSoon}
+	if v.Operator {
+		st, err := s.db.Settings()
+		if err != nil {
+			return err
+		}
+		v.Placeholders = st.Placeholders()
+	}
+	return s.web.Render(c, "メニュー", views.Menu(v))
 }
 
 // banners are the notices shown on every page for the logged-in person.

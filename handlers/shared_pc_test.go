@@ -29,7 +29,7 @@ func TestSharedPCOverTLS(t *testing.T) {
 	env.EnsureOperator(t)
 	opCert, _ := storeCert(t, env.DB, "admin", "運営PC", 0)
 	op := newCertBrowser(env, t, base, opCert)
-	op.Login("admin", handlertest.OperatorPassword, "/admin")
+	op.Login("admin", handlertest.OperatorPassword, "/menu")
 
 	// At the reception PC, B's login finds A's certificate.
 	reception := newCertBrowser(env, t, base, aCert)

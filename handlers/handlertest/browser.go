@@ -177,8 +177,8 @@ func OperatorWithCertificate(t *testing.T, env *Env, base string) *Page {
 	}
 	op := OpenBrowser(t, env.DB, base, browsertest.Options{ClientP12: issued.P12, ClientP12Pass: TestPassphrase})
 	op.Login("admin", OperatorPassword)
-	if loc := op.Location(); loc != "/admin" {
-		t.Fatalf("operator login with the certificate: at %s, want /admin (an operator lands on the dashboard)\n%s", loc, op.MainText())
+	if loc := op.Location(); loc != "/menu" {
+		t.Fatalf("operator login with the certificate: at %s, want /menu (an operator lands on the menu, which leads with 管理)\n%s", loc, op.MainText())
 	}
 	return op
 }
