@@ -22,11 +22,16 @@ type Prescription struct {
 	InsuredBranch string // 枝番, 2 digits
 	Dependent     bool   // 被扶養者 (false: 被保険者)
 	// InsuranceKind is the JAHIS 保険種別 (record 21): 1 医保, 2 国保,
-	// 3 後期高齢者, …; 0 when unknown (record omitted).
+	// 3 労災, 4 自賠, 5 公害, 6 自費, 7 後期高齢者; 0: derived from
+	// InsurerNumber (8 digits from 39: 後期高齢者, 6 digits: 国保, other
+	// 8 digits: 医保), no record without one.
 	InsuranceKind int
 	// CopayPercent is the 負担割合 in per cent (30 for 3割); 0 when not
 	// known (record 24 omitted).
 	CopayPercent int
+	// CopayClass is the JAHIS 患者一部負担区分 (record 14): 1 高齢者一般,
+	// 2 高齢者7割, 3 6歳未満, 5 高齢者8割; 0 none (record omitted).
+	CopayClass int
 
 	PatientName string    // 氏名
 	PatientKana string    // カナ氏名 (full-width katakana)
@@ -104,23 +109,26 @@ type RP struct {
 	Lines []RPLine
 }
 
-// DosageForm is the JAHIS 剤形区分 of an RP.
+// DosageForm is the JAHIS 剤形区分 of an RP (record 101).
 type DosageForm int
 
 const (
-	Internal   DosageForm = 1 // 内服
-	AsNeeded   DosageForm = 3 // 頓服
-	External   DosageForm = 4 // 外用
-	Injection  DosageForm = 5 // 注射 (not printed by clinics here; kept for the code)
-	FormOthers DosageForm = 9 // その他
+	Internal      DosageForm = 1 // 内服
+	AsNeeded      DosageForm = 2 // 頓服
+	External      DosageForm = 3 // 外用
+	InternalDrops DosageForm = 4 // 内服滴剤
+	Injection     DosageForm = 5 // 注射
+	Material      DosageForm = 6 // 医療材料
+	FormUnknown   DosageForm = 9 // 不明
 )
 
 // RPLine is one drug of an RP.
 type RPLine struct {
-	// CodeType is the JAHIS 薬品コード種別: 2 レセプト電算処理システム用
-	// コード (9 digits), 3 厚生労働省コード (薬価基準収載医薬品コード,
-	// 12 characters), 6 一般名処方マスタのコード, 7 YJ コード; 1 コード
-	// なし (name only).
+	// CodeType is the JAHIS 薬品コード種別 of Code: 2 レセプト電算処理
+	// システム用コード (9 digits), 3 厚生労働省コード (薬価基準収載医薬品
+	// コード, 12 characters), 4 YJ コード, 6 HOT コード; 1 コードなし
+	// (name only). A 一般名処方 line is recorded with 7 (一般名コード)
+	// and GenericCode instead.
 	CodeType int
 	Code     string
 	Name     string // 薬品名称 as in the master
@@ -128,6 +136,9 @@ type RPLine struct {
 	// GenericName (成分名 + 剤形 + 規格).
 	Generic     bool
 	GenericName string
+	// GenericCode is the 一般名処方マスタ code (e.g. 2171014M2ZZZ); may
+	// be empty when the master has none.
+	GenericCode string
 	// Amount is the 分量 as printed (1日量 for 内服, 1回量 for 頓服, the
 	// total for 外用), a decimal without trailing zeros, e.g. "1.5".
 	Amount string
