@@ -1,9 +1,6 @@
 package pdf
 
-import (
-	"errors"
-	"time"
-)
+import "time"
 
 // Prescription is everything the 院外処方箋 (様式第二号, 2024 revision)
 // prints, in the words of its boxes, and everything its JAHIS 2-D symbol
@@ -150,11 +147,4 @@ type RPLine struct {
 	// Never both on one line.
 	NoChange    bool
 	PatientWish bool
-}
-
-// RenderPrescription prints the A5 院外処方箋 (様式第二号) with its JAHIS
-// 2-D symbol; lines that do not fit the form continue on a sheet headed
-// 「別紙」. A cancelled prescription is marked 取消 on every page.
-func RenderPrescription(p Prescription) ([]byte, error) {
-	return nil, errors.New("pdf: 院外処方箋: not yet implemented")
 }
