@@ -25,18 +25,19 @@ const (
 	rxFormH     = 176.0 // the printable height left by the running header and footer
 	rxTopH      = 66.0  // title, 公費・保険, patient and facility, codes, dates
 	rxHeadH     = 8.0   // the 処方 column heads
-	rxBottomH   = 44.0  // 備考, 残薬, 調剤実施回数, pharmacy; the symbol beside
+	rxBottomH   = 46.0  // 備考, 残薬, 調剤実施回数, pharmacy; the symbol beside
 	rxTailH     = 12.0  // 保険医署名 and リフィル under the lines
 	rxLabelW    = 8.0   // the 処方 / 備考 label column
 	rxNoChangeW = 13.0  // 変更不可（医療上必要）
 	rxWishW     = 10.0  // 患者希望
-	rxQRW       = 36.0  // the symbol's box
+	rxQRW       = 46.0  // the symbol's box
 
-	// rxQRModule is the module size of the symbol in its box: 3 dots at
-	// 300 dpi (0.254 mm, still above what 2-D scanners resolve), so one
-	// symbol of up to rxQRVersion (1,264 bytes) fits 36 mm.
-	rxQRModule  = 25.4 / 300 * 3
-	rxQRVersion = 29
+	// rxQRVersion is the largest symbol in the form's box: version 27,
+	// 1,125 bytes, 45 mm with its quiet zone at qrModule (4 dots at 300
+	// dpi: at 3 a 300 dpi render no longer reads back). The code of a
+	// prescription that fills the form's lines is about that size; a
+	// larger one is printed on the 別紙 as a strip of symbols.
+	rxQRVersion = 27
 )
 
 var (
@@ -393,9 +394,9 @@ func (d *doc) rxFirstPage(p Prescription, f printedForm, units []rxUnit, more bo
 	// 備考, 残薬, 調剤実施回数 and the pharmacy's boxes on the left, the
 	// symbol on the right.
 	LW := W - rxQRW
-	fm.box(0, y, rxLabelW, 14, cell{text: "備\n考", st: rxLab})
-	fm.box(rxLabelW, y, LW-rxLabelW, 14, cell{text: strings.Join(f.Remarks, "\n"), st: style{size: 7}, top: true, minSize: 4.5})
-	y += 14
+	fm.box(0, y, rxLabelW, 16, cell{text: "備\n考", st: rxLab})
+	fm.box(rxLabelW, y, LW-rxLabelW, 16, cell{text: strings.Join(f.Remarks, "\n"), st: style{size: 7}, top: true, minSize: 4.5})
+	y += 16
 	fm.box(0, y, 30, 8, cell{text: "保険薬局が調剤時に残薬を確認した場合の対応（特に指示がある場合は「レ」又は「×」を記載すること。）", st: style{size: 4.5}, minSize: 3.5})
 	fm.box(30, y, LW-30, 8, cell{text: choice([]string{leftoverInquire}, f.Leftover) + "\n" + choice([]string{leftoverInform}, f.Leftover), st: style{size: 6.5}, minSize: 4.5})
 	y += 8
@@ -418,8 +419,8 @@ func (d *doc) rxFirstPage(p Prescription, f printedForm, units []rxUnit, more bo
 	qy := y + 7 - rxBottomH
 	fm.rect(LW, qy, rxQRW, rxBottomH, ruleThin)
 	if q != nil {
-		side := q.height(rxQRModule)
-		fm.place(LW, qy, rxQRW, rxBottomH, q.components((rxQRW-side)/2, (rxBottomH-side)/2, rxQRModule)...)
+		side := q.height(qrModule)
+		fm.place(LW, qy, rxQRW, rxBottomH, q.components((rxQRW-side)/2, (rxBottomH-side)/2, qrModule)...)
 	} else {
 		fm.box(LW, qy, rxQRW, rxBottomH, cell{text: "2次元シンボルは別紙", st: rxNote, bare: true})
 	}
