@@ -249,9 +249,12 @@ func RenderPrescription(p Prescription) ([]byte, error) {
 	// One symbol in the form's box when it is enough; else a strip of
 	// symbols on the 別紙.
 	var box, strip *qrCode
-	if q, err := qrEncode(code, true, rxQRVersion); err == nil && len(q.pngs) == 1 {
-		box = q
-	} else if strip, err = qrEncode(code, true, qrMaxVersion); err != nil {
+	if qr.Fits(code, rxQRVersion) {
+		box, err = qrEncode(code, true, rxQRVersion)
+	} else {
+		strip, err = qrEncode(code, true, qrMaxVersion)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("pdf: %s: %w", d.title, err)
 	}
 
