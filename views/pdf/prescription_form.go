@@ -258,7 +258,7 @@ func RenderPrescription(p Prescription) ([]byte, error) {
 		return nil, fmt.Errorf("pdf: %s: %w", d.title, err)
 	}
 
-	if err := d.rxFirstPage(p, f, first, len(rest) > 0 || strip != nil, box); err != nil {
+	if err := d.rxFirstPage(p, f, first, len(rest) > 0, box); err != nil {
 		return nil, err
 	}
 	if len(rest) > 0 || strip != nil {
@@ -281,7 +281,7 @@ func splitUnits(us []rxUnit, n int) (first, rest []rxUnit) {
 	return us, nil
 }
 
-// rxFirstPage adds the form. more: something continues on the 別紙.
+// rxFirstPage adds the form. more: lines continue on the 別紙.
 func (d *doc) rxFirstPage(p Prescription, f printedForm, units []rxUnit, more bool, q *qrCode) error {
 	fm := d.newForm(rxFormH)
 	W := float64(d.w)

@@ -201,3 +201,71 @@ func TestPrescriptionLongNames(t *testing.T) {
 		t.Error("a long drug name is cut")
 	}
 }
+
+// TestPrescriptionSizes prints 1 to 24 lines: every size renders, the
+// symbol is in the form's box exactly when it fits one, and where it does
+// not, the 別紙 carries it (also when all the lines fit the form).
+func TestPrescriptionSizes(t *testing.T) {
+	seenSheetOnlyQR := false
+	for n := 0; n <= 24; n++ {
+		p := longPrescription(max(n, 4))
+		if n == 0 {
+			// Few lines and a long 備考: the lines fit, the code does not.
+			p.Remarks = strings.Repeat("疑義照会は平日9時から17時まで、上記電話番号へお願いします。\n", 6)
+		}
+		out, err := RenderPrescription(p)
+		if err != nil {
+			t.Fatalf("%d lines: %v", n, err)
+		}
+		code, _ := JAHIS(p)
+		file := writePDF(t, out)
+		layout := runTool(t, "pdftotext", "-layout", "-enc", "UTF-8", file, "-")
+		inBox := !strings.Contains(layout, "2次元シンボルは別紙")
+		if fits := qrFitsBox(code); inBox != fits {
+			t.Errorf("%d lines, %d bytes: symbol in the box %v, fits one %v", n, len(code), inBox, fits)
+		}
+		continued := strings.Contains(layout, "（別紙に続く）")
+		if !inBox && !continued && !seenSheetOnlyQR {
+			seenSheetOnlyQR = true
+			if got := decodeQR(t, file, pageCount(t, file)); !bytes.Equal(got, code) {
+				t.Errorf("%d lines: the 別紙's symbols do not read back", n)
+			}
+		}
+		if n == 0 && (inBox || continued) {
+			t.Errorf("the long 備考 case: symbol in the box %v, lines continued %v", inBox, continued)
+		}
+		if strings.Count(layout, "以下余白") != 1 {
+			t.Errorf("%d lines: 以下余白 %d times", n, strings.Count(layout, "以下余白"))
+		}
+	}
+	if !seenSheetOnlyQR {
+		t.Error("no case with the lines on the form and the symbol on the 別紙")
+	}
+}
+
+func qrFitsBox(code []byte) bool {
+	q, err := qrEncode(code, true, rxQRVersion)
+	return err == nil && len(q.pngs) == 1
+}
+
+// FuzzJAHIS: whatever the free text, the code parses under the spec's
+// rules and holds the text, and the form prints or refuses, never breaks.
+func FuzzJAHIS(f *testing.F) {
+	f.Add("一包化", "1日3回毎食後", "ロキソニン錠６０ｍｇ", "3", "髙﨑 花子")
+	f.Add("a,b\r\nc", "x\ny", "😀,", "", " ")
+	f.Fuzz(func(t *testing.T, remarks, usage, name, amount, patient string) {
+		p := samplePrescription()
+		p.Remarks, p.RPs[0].Usage, p.RPs[0].Lines[0].Name, p.RPs[0].Lines[0].Amount, p.PatientName = remarks, usage, name, amount, patient
+		b, err := JAHIS(p)
+		if err != nil {
+			return // refused: a required box is empty
+		}
+		doc, err := parseJAHIS(b)
+		if err != nil {
+			t.Fatalf("%v\n%q", err, b)
+		}
+		if got := len(doc.recs[81]); got != len(remarkLines(remarks))+1 {
+			t.Errorf("%d 備考 records for %q", got, remarks)
+		}
+	})
+}
