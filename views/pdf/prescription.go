@@ -133,8 +133,9 @@ type RPLine struct {
 	// GenericName (成分名 + 剤形 + 規格).
 	Generic     bool
 	GenericName string
-	// GenericCode is the 一般名処方マスタ code (e.g. 2171014M2ZZZ); may
-	// be empty when the master has none.
+	// GenericCode is the 一般名処方マスタ code (e.g. 2171014M2ZZZ: the
+	// first 9 characters of the 薬価基準収載医薬品コード and ZZZ); may be
+	// empty when the master has none.
 	GenericCode string
 	// Amount is the 分量 as printed (1日量 for 内服, 1回量 for 頓服, the
 	// total for 外用), a decimal without trailing zeros, e.g. "1.5".
