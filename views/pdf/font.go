@@ -217,15 +217,17 @@ func invisible(r rune) bool {
 }
 
 // subset builds a small TrueType font holding only the glyphs of runes (and
-// the components of composite glyphs among them), with glyph indices kept
-// as in the original file.
+// the components of composite glyphs among them), renumbered from 0
+// (.notdef) in their original order.
 //
 // maroto hands every document's font to gofpdf as bytes, and gofpdf parses
 // them anew for each document (its parsed form is unexported, and it is
 // modified while the PDF is written, so it cannot be shared between
 // documents). Parsing the 6 MB file costs about as much as all the rest of
-// an application form; parsing this reduced file costs almost nothing.
-// gofpdf still subsets it again when it writes the PDF.
+// an application form; parsing this reduced file costs almost nothing, and
+// with its glyphs renumbered gofpdf reads a few hundred metrics and
+// offsets instead of the original's 16,000. gofpdf still subsets it again
+// when it writes the PDF.
 func (fi *fontInfo) subset(runes []rune) ([]byte, error) {
 	glyf := fi.tables["glyf"]
 	keep := make([]bool, fi.numGlyphs)
@@ -251,33 +253,65 @@ func (fi *fontInfo) subset(runes []rune) ([]byte, error) {
 			return nil, fmt.Errorf("pdf: font glyph %d: %w", g, err)
 		}
 		for _, c := range comps {
-			if int(c) >= fi.numGlyphs {
-				return nil, fmt.Errorf("pdf: font glyph %d: component %d out of range", g, c)
+			if int(c.glyph) >= fi.numGlyphs {
+				return nil, fmt.Errorf("pdf: font glyph %d: component %d out of range", g, c.glyph)
 			}
-			if !keep[c] {
-				keep[c] = true
-				queue = append(queue, c)
+			if !keep[c.glyph] {
+				keep[c.glyph] = true
+				queue = append(queue, c.glyph)
 			}
 		}
 	}
 
-	// glyf and loca (long offsets): unused glyphs become empty.
-	newLoca := make([]byte, 4*(fi.numGlyphs+1))
-	var newGlyf []byte
+	// New glyph numbers, in the original order.
+	newID := make(map[uint16]uint16, len(pairs)+8)
+	var order []uint16
 	for g := range fi.numGlyphs {
-		binary.BigEndian.PutUint32(newLoca[4*g:], uint32(len(newGlyf)))
 		if keep[g] {
-			newGlyf = append(newGlyf, glyf[fi.loca[g]:fi.loca[g+1]]...)
-			for len(newGlyf)%4 != 0 {
-				newGlyf = append(newGlyf, 0)
-			}
+			newID[uint16(g)] = uint16(len(order))
+			order = append(order, uint16(g))
 		}
 	}
-	binary.BigEndian.PutUint32(newLoca[4*fi.numGlyphs:], uint32(len(newGlyf)))
+	n := len(order)
+
+	// glyf and loca (long offsets), hmtx with a full metric per glyph.
+	oldHmtx := fi.tables["hmtx"]
+	numHMetrics := int(binary.BigEndian.Uint16(fi.tables["hhea"][34:]))
+	lsb := func(g int) []byte {
+		if g < numHMetrics {
+			return oldHmtx[4*g+2 : 4*g+4]
+		}
+		return oldHmtx[4*numHMetrics+2*(g-numHMetrics):][:2]
+	}
+	newLoca := make([]byte, 4*(n+1))
+	hmtx := make([]byte, 4*n)
+	var newGlyf []byte
+	for i, g := range order {
+		binary.BigEndian.PutUint32(newLoca[4*i:], uint32(len(newGlyf)))
+		start := len(newGlyf)
+		newGlyf = append(newGlyf, glyf[fi.loca[g]:fi.loca[g+1]]...)
+		comps, _ := components(newGlyf[start:])
+		for _, c := range comps {
+			binary.BigEndian.PutUint16(newGlyf[start+c.at:], newID[c.glyph])
+		}
+		for len(newGlyf)%4 != 0 {
+			newGlyf = append(newGlyf, 0)
+		}
+		binary.BigEndian.PutUint16(hmtx[4*i:], fi.advance[g])
+		copy(hmtx[4*i+2:], lsb(int(g)))
+	}
+	binary.BigEndian.PutUint32(newLoca[4*n:], uint32(len(newGlyf)))
+	for i := range pairs {
+		pairs[i][1] = newID[pairs[i][1]]
+	}
 
 	head := slices.Clone(fi.tables["head"])
 	binary.BigEndian.PutUint32(head[8:], 0)  // checkSumAdjustment, set below
 	binary.BigEndian.PutUint16(head[50:], 1) // indexToLocFormat: long
+	hhea := slices.Clone(fi.tables["hhea"])
+	binary.BigEndian.PutUint16(hhea[34:], uint16(n)) // numberOfHMetrics
+	maxp := slices.Clone(fi.tables["maxp"])
+	binary.BigEndian.PutUint16(maxp[4:], uint16(n)) // numGlyphs
 
 	// post version 3: no glyph names (gofpdf writes version 3 anyway).
 	post := slices.Clone(fi.tables["post"][:32])
@@ -285,11 +319,11 @@ func (fi *fontInfo) subset(runes []rune) ([]byte, error) {
 
 	tables := map[string][]byte{
 		"head": head,
-		"hhea": fi.tables["hhea"],
-		"maxp": fi.tables["maxp"],
+		"hhea": hhea,
+		"maxp": maxp,
 		"OS/2": fi.tables["OS/2"],
 		"name": fi.tables["name"],
-		"hmtx": fi.tables["hmtx"],
+		"hmtx": hmtx,
 		"post": post,
 		"cmap": cmapFormat4(pairs),
 		"loca": newLoca,
@@ -303,8 +337,15 @@ func (fi *fontInfo) subset(runes []rune) ([]byte, error) {
 	return assembleSFNT(tables), nil
 }
 
+// component is one glyph a composite glyph refers to, and where in the
+// glyph's bytes its index is written.
+type component struct {
+	glyph uint16
+	at    int
+}
+
 // components returns the glyph indices a composite glyph refers to.
-func components(g []byte) ([]uint16, error) {
+func components(g []byte) ([]component, error) {
 	if len(g) < 10 || int16(binary.BigEndian.Uint16(g)) >= 0 {
 		return nil, nil // empty or simple glyph
 	}
@@ -315,13 +356,13 @@ func components(g []byte) ([]uint16, error) {
 		haveXYScale  = 0x0040
 		haveTwoByTwo = 0x0080
 	)
-	var out []uint16
+	var out []component
 	for p := 10; ; {
 		if p+4 > len(g) {
 			return nil, errors.New("composite glyph truncated")
 		}
 		flags := binary.BigEndian.Uint16(g[p:])
-		out = append(out, binary.BigEndian.Uint16(g[p+2:]))
+		out = append(out, component{glyph: binary.BigEndian.Uint16(g[p+2:]), at: p + 2})
 		p += 4
 		if flags&argWords != 0 {
 			p += 4

@@ -59,6 +59,23 @@
 //
 // The credential letters are addressed for a 長形3号 window envelope
 // (d.windowHead, letters.go).
+//
+// # The prescription
+//
+// The 院外処方箋 is the exception to plain strings: Prescription
+// (prescription.go) holds typed values (dates as time.Time, codes as
+// typed, the RP groups and their lines), because the same values make two
+// outputs that must agree. JAHIS (jahis.go) writes the JAHIS
+// 院外処方箋2次元シンボル text (Ver.1.10, Shift_JIS, CRLF; the records and
+// their field counts are listed there); RenderPrescription
+// (prescription_form.go) prints the A5 様式第二号 form with that text as
+// its QR code, in the form's box when one symbol holds it, else as a
+// structured append strip on the 別紙 where 処方 lines that do not fit the
+// form also continue. Both refuse a prescription missing a box the form
+// requires. Tested in jahis_test.go (a parser of the text under the spec's
+// rules, and every printed value equal in the code) and
+// prescription_test.go (pdftotext, pdfinfo, pdffonts, qpdf, and the QR
+// read back by zbarimg from a 300 dpi render, byte for byte).
 package pdf
 
 import "hotline/store"

@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	"image/png"
 )
 
@@ -64,25 +65,29 @@ type Symbol struct {
 // Dark reports whether the module in column x, row y is dark.
 func (s *Symbol) Dark(x, y int) bool { return s.dark[y*s.Size+x] }
 
-// PNG returns the symbol as an 8-bit grey PNG with one pixel per module
-// and no quiet zone: drawn scaled to the size wanted, each module stays a
-// sharp square (PDF renderers do not smooth an image enlarged this much).
+// PNG returns the symbol as a two-colour (1-bit) PNG with one pixel per
+// module and no quiet zone: drawn scaled to the size wanted, each module
+// stays a sharp square (PDF renderers do not smooth an image enlarged
+// this much). One bit a pixel and the fast compression level keep it
+// cheap: at 8 bits and the best level, compressing the PNG cost more than
+// encoding the symbol.
 func (s *Symbol) PNG() []byte {
-	img := image.NewGray(image.Rect(0, 0, s.Size, s.Size))
+	img := image.NewPaletted(image.Rect(0, 0, s.Size, s.Size), bw)
 	for i, d := range s.dark {
-		if d {
-			img.Pix[i] = 0
-		} else {
-			img.Pix[i] = 0xFF
+		if !d {
+			img.Pix[i] = 1
 		}
 	}
 	var b bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.BestCompression}
+	enc := png.Encoder{CompressionLevel: png.BestSpeed}
 	if err := enc.Encode(&b, img); err != nil {
 		panic(err) // writing to memory does not fail
 	}
 	return b.Bytes()
 }
+
+// bw is the palette of PNG: dark, light.
+var bw = color.Palette{color.Gray{Y: 0}, color.Gray{Y: 0xFF}}
 
 // Image returns the symbol with its quiet zone at scale pixels per module.
 func (s *Symbol) Image(scale int) *image.Gray {
@@ -105,6 +110,17 @@ func (s *Symbol) Image(scale int) *image.Gray {
 		}
 	}
 	return img
+}
+
+// Fits reports whether data fits one symbol of at most maxVersion, so a
+// caller can choose the layout before paying for the encoding.
+func Fits(data []byte, maxVersion int) bool {
+	for v := 1; v <= min(maxVersion, 40); v++ {
+		if bitsFor(len(data), v, false) <= 8*dataCodewords(v) {
+			return true
+		}
+	}
+	return false
 }
 
 // Encode encodes data in the smallest symbol that holds it, or, when no
