@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -340,4 +341,53 @@ func checkSections(t *testing.T, file string, sections [][2]string) (body, label
 		t.Errorf("the label column is not the labels in order, each continued on its further pages:\n%s", labels)
 	}
 	return body, labels
+}
+
+// TestReferralOddInput: control characters, tabs, CRLF and characters the
+// font cannot show come out as the documents print them; the date is the
+// day in Japan.
+func TestReferralOddInput(t *testing.T) {
+	l := sampleReferralLetter(300)
+	l.Date = time.Date(2025, 12, 1, 15, 30, 0, 0, time.UTC) // 12月2日 0:30 in Japan
+	l.Patient.Name = "吉田\t𠮷子\x07"
+	l.To.Facility = "よしだ医院\r\n（本院）"
+	l.Diagnosis = "高血圧症\r\n2型糖尿病\r\n\r\n脂質異常症"
+	out, err := RenderReferralLetter(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := writePDF(t, out)
+	raw := runTool(t, "pdftotext", "-raw", "-enc", "UTF-8", file, "-")
+	inOrder(t, raw, "令和7年12月2日", "よしだ医院（本院）", "吉田〓子", "傷病名", "高血圧症", "2型糖尿病", "脂質異常症")
+	if strings.Contains(raw, "\x07") {
+		t.Error("a control character was printed")
+	}
+}
+
+// TestReferralConcurrentRender renders letters and replies from several
+// goroutines at once: each output is the same as alone.
+func TestReferralConcurrentRender(t *testing.T) {
+	l, r := sampleReferralLetter(1500), sampleReferralReply()
+	wantL, err := RenderReferralLetter(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantR, err := RenderReferralReply(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			if out, err := RenderReferralLetter(l); err != nil || len(out) != len(wantL) {
+				t.Errorf("letter: %d bytes (%v) concurrently, %d alone", len(out), err, len(wantL))
+			}
+		})
+		wg.Go(func() {
+			if out, err := RenderReferralReply(r); err != nil || len(out) != len(wantR) {
+				t.Errorf("reply: %d bytes (%v) concurrently, %d alone", len(out), err, len(wantR))
+			}
+		})
+	}
+	wg.Wait()
 }
