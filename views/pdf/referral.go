@@ -119,17 +119,9 @@ func (r ReferralReply) Sections() [][2]string {
 }
 
 // referralLabelW is the width of the section labels' column: room for
-// 「既往歴及び家族歴」 on a line.
-const referralLabelW = 34
-
-// printedLabel is a section's label as printed: the long one broken where
-// it reads well.
-func printedLabel(label string) string {
-	if label == "症状経過及び検査結果" {
-		return "症状経過及び\n検査結果"
-	}
-	return label
-}
+// the longest, 「症状経過及び検査結果」, on one line, so that each label
+// reads whole, also where the text is copied out of the PDF.
+const referralLabelW = 40
 
 // referralMinH is the least height of each section of the letter, so
 // that an empty one still has room to write in by hand; the larger boxes
@@ -166,7 +158,7 @@ func RenderReferralLetter(l ReferralLetter) ([]byte, error) {
 	d.patientRows(l.Patient, l.Date)
 	d.space(3)
 	for _, s := range l.Sections() {
-		d.section(printedLabel(s[0]), s[1], referralLabelW, referralMinH[s[0]])
+		d.section(s[0], s[1], referralLabelW, referralMinH[s[0]])
 	}
 	if len(l.Attachments) > 0 {
 		var names []string
@@ -208,7 +200,7 @@ func RenderReferralReply(r ReferralReply) ([]byte, error) {
 	d.tableRow(8, lab(lw, "紹介日"), val(vw, refDay(r.Letter)), lab(lw, "受診日"), val(d.w-2*lw-vw, dayOf(r.VisitedOn, false)))
 	d.space(3)
 	for _, s := range r.Sections() {
-		d.section(printedLabel(s[0]), s[1], referralLabelW, referralMinH[s[0]])
+		d.section(s[0], s[1], referralLabelW, referralMinH[s[0]])
 	}
 	return d.render()
 }
