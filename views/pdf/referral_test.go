@@ -277,8 +277,10 @@ func TestReferralEmptyAndOverlong(t *testing.T) {
 	}
 	file = checkPrinted(t, out)
 	raw := squeeze(runTool(t, "pdftotext", "-raw", "-enc", "UTF-8", file, "-"))
-	if n := strings.Count(raw, squeeze(long)); n < 8 {
-		t.Errorf("the overlong values are whole %d times, want 8", n)
+	// 紹介先 facility, department and doctor; 紹介元 address, name and
+	// doctor; the patient's name, address and occupation.
+	if n := strings.Count(raw, squeeze(long)); n != 9 {
+		t.Errorf("the overlong values are whole %d times, want 9", n)
 	}
 	if !strings.Contains(raw, l.Diagnosis) {
 		t.Error("the long word is not whole")
