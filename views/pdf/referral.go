@@ -306,3 +306,10 @@ func (d *doc) patientRows(p ReferralPatient, day time.Time) {
 	d.tableRow(8, lab(lw, "住所"), val(d.w-lw, oneLine(p.Address)))
 	d.tableRow(8, lab(lw, "電話番号"), val(vw, oneLine(p.Phone)), lab(lw, "職業"), val(rest, oneLine(p.Occupation)))
 }
+
+// Render is RenderReferralLetter, so that l.Render can be handed to
+// web.PDFFile like the other documents.
+func (l ReferralLetter) Render() ([]byte, error) { return RenderReferralLetter(l) }
+
+// Render is RenderReferralReply.
+func (r ReferralReply) Render() ([]byte, error) { return RenderReferralReply(r) }
