@@ -156,6 +156,10 @@ func TestReferralLetterFlows(t *testing.T) {
 	}
 
 	body, labels := checkSections(t, file, l.Sections())
+	// Nothing after the last section: the column ends with the input.
+	if !strings.HasSuffix(squeeze(body), squeeze(all.String())) {
+		t.Error("the body column does not end with the last section's text")
+	}
 	if n := strings.Count(labels, "（続き）"); n < pages-2 {
 		t.Errorf("%d continued labels on %d pages", n, pages)
 	}
