@@ -92,8 +92,9 @@ type ReferralReply struct {
 }
 
 // Instants (a letter's Date, a ReferralRef's Date) are printed as the day
-// in Japan; calendar days (BirthDate, VisitedOn: midnight UTC, as the
-// store keeps them) as they are.
+// in Japan, so a calendar day at midnight UTC also prints as itself;
+// calendar days (BirthDate, VisitedOn: midnight UTC, as the store keeps
+// them) are printed as they are.
 
 // Sections returns the labelled sections of the letter in the order of
 // 別紙様式11, label and text.
