@@ -123,7 +123,7 @@ func TestReferralLetterAge(t *testing.T) {
 	}{
 		{time.Date(2025, 12, 2, 14, 59, 0, 0, time.UTC), 66}, // 12月2日 23:59 in Japan
 		{time.Date(2025, 12, 2, 15, 0, 0, 0, time.UTC), 67},  // 12月3日 0:00 in Japan
-		{time.Date(2025, 12, 3, 0, 0, 0, 0, time.UTC), 67},  // the calendar day 12月3日
+		{time.Date(2025, 12, 3, 0, 0, 0, 0, time.UTC), 67},   // the calendar day 12月3日
 		{time.Date(2026, 2, 28, 0, 0, 0, 0, time.UTC), 67},
 	} {
 		if got := ageOn(birth, tc.day); got != tc.want {
