@@ -521,7 +521,9 @@ func (d *doc) rxSheet(p Prescription, f printedForm, units []rxUnit, hasLines bo
 	}
 	if strip != nil {
 		d.space(4)
-		if err := d.qrRows(strip, "処方箋情報（2次元シンボル）"); err != nil {
+		// The strip may start a page of its own: it says whose it is.
+		caption := fmt.Sprintf("処方箋情報（2次元シンボル、%d個で1組）　%s　照会番号 %s", len(strip.pngs), f.Name, f.Reference)
+		if err := d.qrRows(strip, caption); err != nil {
 			return err
 		}
 	}
