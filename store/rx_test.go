@@ -214,7 +214,9 @@ func TestRxValidation(t *testing.T) {
 		{"copay", func(r *RxForm) { r.Copay = "5" }, "copay"},
 		{"period in the past", func(r *RxForm) { r.ValidUntil = "2026-03-31" }, "valid_until"},
 		{"leftover", func(r *RxForm) { r.Leftover = "x" }, "leftover"},
-		{"second line", func(r *RxForm) { r.Lines = append(r.Lines, RxLineForm{}, rxLine("1141007F1063", "1", "疼痛時", "500")) }, "lines[2][days]"},
+		{"second line", func(r *RxForm) {
+			r.Lines = append(r.Lines, RxLineForm{}, rxLine("1141007F1063", "1", "疼痛時", "500"))
+		}, "lines[2][days]"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
