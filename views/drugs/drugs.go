@@ -232,3 +232,19 @@ func (v SearchBoxView) hidden() []hiddenParam {
 	}
 	return out
 }
+
+// backURL is the search to return to: a local /drugs search only.
+func backURL(back string) string {
+	if back == "" || !strings.HasPrefix(back, SearchURL+"?") || strings.ContainsAny(back, "\\\r\n\t") {
+		return SearchURL
+	}
+	return back
+}
+
+// BackQuery is the back link for a drug page opened from the search for q.
+func BackQuery(q string) string {
+	if q == "" {
+		return ""
+	}
+	return SearchURL + "?" + url.Values{"q": {q}}.Encode()
+}
