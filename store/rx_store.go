@@ -236,18 +236,19 @@ func (db *DB) SaveRxDraft(a RxActor, f RxForm) (Prescription, error) {
 }
 
 func (db *DB) saveRx(a RxActor, f RxForm, draft bool) (Prescription, error) {
-	if _, err := db.RxRoleOf(a); err != nil {
-		return Prescription{}, err
-	}
-	if !draft {
-		if r, _ := db.RxRoleOf(a); !r.CanIssue {
-			return Prescription{}, errRxNotDoctor
-		}
-	}
-	m, _ := db.DrugMasterState()
-	v, err := f.validate(db, m.Current.Version, JapanDate(db.Now()))
+	// Who first: a member who may not issue gets 403, not the form's
+	// messages.
+	r, err := db.RxRoleOf(a)
 	if err != nil {
 		return Prescription{}, err
+	}
+	if !draft && !r.CanIssue {
+		return Prescription{}, errRxNotDoctor
+	}
+	m, _ := db.DrugMasterState()
+	v, verr := f.validate(db, m.Current.Version, JapanDate(db.Now()))
+	if verr != nil {
+		return Prescription{}, verr
 	}
 	var out Prescription
 	err = db.Batch(func(tx *Tx) error {
