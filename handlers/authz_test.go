@@ -128,6 +128,13 @@ var authzMatrix = handlertest.Matrix{
 	"POST /admin/certificates/:serial/revoke": handlertest.With(handlertest.To(handlertest.OperatorOnly(303), "/admin/members/{subject}/certificates?done=revoked"), "/admin/certificates/{subject_cert}/revoke"),
 	"POST /admin/members/:id/shared-pc":       handlertest.With(handlertest.OperatorOnly(422), "/admin/members/{subject}/shared-pc"), // empty form: the PC's name is required
 
+	// The drug master (薬価基準): any full session searches and reads
+	// ({drug} is in the imported master); operators import.
+	"GET /drugs":        handlertest.Roles(handlertest.Login, 403, 200, 200, 200),
+	"GET /drugs/:code":  handlertest.With(handlertest.Roles(handlertest.Login, 403, 200, 200, 200), "/drugs/{drug}"),
+	"GET /admin/drugs":  handlertest.OperatorOnly(200),
+	"POST /admin/drugs": handlertest.OperatorOnly(422), // no file posted
+
 	// 患者様登録ソフト (PRS). prs rows run with PRS unlocked for the member
 	// and the other member (each for their own facility); {patient} is
 	// registered by the member's facility and not linked to the other's.
@@ -161,7 +168,22 @@ var authzMatrix = handlertest.Matrix{
 	// Functions still being built (準備中).
 	"GET /dms":       handlertest.Roles(handlertest.Login, 403, 200, 200, 403),
 	"GET /referrals": handlertest.Roles(handlertest.Login, 403, 200, 200, 200),
-	"GET /rx":        handlertest.Roles(handlertest.Login, 403, 200, 200, 200),
+
+	// Web処方箋 (handlers/rx has the full matrix with nurses and pharmacies).
+	"GET /rx":                      handlertest.Roles(handlertest.Login, 403, 200, 200, 403),
+	"POST /rx":                     handlertest.Roles(handlertest.Login, 403, 422, 422, 403), // nothing posted
+	"GET /rx/new":                  handlertest.Roles(handlertest.Login, 403, 404, 404, 403),
+	"GET /rx/new/line":             handlertest.With(handlertest.Roles(handlertest.Login, 403, 200, 200, 403), "/rx/new/line?n=0"),
+	"GET /rx/drugs":                handlertest.With(handlertest.Roles(handlertest.Login, 403, 200, 200, 403), "/rx/drugs?n=0&q=a"),
+	"POST /rx/check":               handlertest.Roles(handlertest.Login, 403, 404, 404, 403),
+	"GET /rx/presets":              handlertest.Roles(handlertest.Login, 403, 200, 200, 403),
+	"POST /rx/presets":             handlertest.Roles(handlertest.Login, 403, 422, 422, 403), // no name
+	"GET /rx/presets/:pid/lines":   handlertest.With(handlertest.Roles(handlertest.Login, 403, 404, 404, 403), "/rx/presets/none/lines?n=0"),
+	"POST /rx/presets/:pid/rename": handlertest.With(handlertest.Roles(handlertest.Login, 403, 422, 422, 403), "/rx/presets/none/rename"),
+	"POST /rx/presets/:pid/delete": handlertest.With(handlertest.Roles(handlertest.Login, 403, 404, 404, 403), "/rx/presets/none/delete"),
+	"GET /rx/:id.pdf":              handlertest.With(handlertest.Roles(handlertest.Login, 403, 404, 404, 403), "/rx/RX0000000999.pdf"),
+	"GET /rx/:id":                  handlertest.With(handlertest.Roles(handlertest.Login, 403, 404, 404, 403), "/rx/RX0000000999"),
+	"POST /rx/:id/cancel":          handlertest.With(handlertest.Roles(handlertest.Login, 403, 404, 404, 403), "/rx/RX0000000999/cancel"),
 }
 
 // newAuthzWorld creates the cast and the objects rows name as {name}.
@@ -191,6 +213,11 @@ func prsRow(member, other int, path string) handlertest.Row {
 // are a member and a facility the operator administers that are none of
 // the roles (resetting a role's password would end the test).
 var authzFixtures = []func(t testing.TB, w *handlertest.World) map[string]string{
+	// The small drug master.
+	func(t testing.TB, w *handlertest.World) map[string]string {
+		handlertest.ImportDrugList(t, w.DB)
+		return map[string]string{"drug": handlertest.DrugLoxonin}
+	},
 	func(t testing.TB, w *handlertest.World) map[string]string {
 		q, err := w.DB.CreateInquiry(store.InquiryForm{Name: "問合 太郎", Email: "q@example.jp", Subject: "件名", Body: "本文"}, "")
 		if err != nil {

@@ -80,6 +80,14 @@ const (
 	AuditPatientCard       AuditAction = "patient.card"
 	AuditPatientDeactivate AuditAction = "patient.deactivate"
 	AuditPatientReactivate AuditAction = "patient.reactivate"
+
+	AuditRxCompose AuditAction = "rx.compose"
+	AuditRxDraft   AuditAction = "rx.draft"
+	AuditRxIssue   AuditAction = "rx.issue"
+	AuditRxView    AuditAction = "rx.view"
+	AuditRxPrint   AuditAction = "rx.print"
+	AuditRxCancel  AuditAction = "rx.cancel"
+	AuditRxList    AuditAction = "rx.list"
 )
 
 // auditLabels is the catalogue: every action's Japanese label.
@@ -155,6 +163,14 @@ var auditLabels = map[AuditAction]string{
 	AuditPatientCard:       "アクセスカードの発行",
 	AuditPatientDeactivate: "患者様の無効化",
 	AuditPatientReactivate: "患者様の再有効化",
+
+	AuditRxCompose: "処方箋の作成画面",
+	AuditRxDraft:   "処方箋の下書き保存",
+	AuditRxIssue:   "処方箋の発行",
+	AuditRxView:    "処方箋の閲覧",
+	AuditRxPrint:   "処方箋の印刷",
+	AuditRxCancel:  "処方箋の取消",
+	AuditRxList:    "処方箋一覧の表示",
 }
 
 // Label is the action in Japanese (the code itself for an action the
