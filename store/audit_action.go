@@ -80,6 +80,16 @@ const (
 	AuditPatientCard       AuditAction = "patient.card"
 	AuditPatientDeactivate AuditAction = "patient.deactivate"
 	AuditPatientReactivate AuditAction = "patient.reactivate"
+
+	AuditReferralDraft       AuditAction = "referral.draft"
+	AuditReferralDraftDelete AuditAction = "referral.draft_delete"
+	AuditReferralSend        AuditAction = "referral.send"
+	AuditReferralView        AuditAction = "referral.view"
+	AuditReferralPrint       AuditAction = "referral.print"
+	AuditReferralAttachment  AuditAction = "referral.attachment"
+	AuditReferralReply       AuditAction = "referral.reply"
+	AuditReferralReplyPrint  AuditAction = "referral.reply_print"
+	AuditReferralComplete    AuditAction = "referral.complete"
 )
 
 // auditLabels is the catalogue: every action's Japanese label.
@@ -155,6 +165,16 @@ var auditLabels = map[AuditAction]string{
 	AuditPatientCard:       "アクセスカードの発行",
 	AuditPatientDeactivate: "患者様の無効化",
 	AuditPatientReactivate: "患者様の再有効化",
+
+	AuditReferralDraft:       "紹介状の下書き保存",
+	AuditReferralDraftDelete: "紹介状の下書き削除",
+	AuditReferralSend:        "紹介状の送信",
+	AuditReferralView:        "紹介状の閲覧",
+	AuditReferralPrint:       "紹介状の印刷",
+	AuditReferralAttachment:  "紹介状の添付ファイルの閲覧",
+	AuditReferralReply:       "返書の送信",
+	AuditReferralReplyPrint:  "返書の印刷",
+	AuditReferralComplete:    "紹介状の完了",
 }
 
 // Label is the action in Japanese (the code itself for an action the

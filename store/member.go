@@ -97,6 +97,10 @@ type Member struct {
 	Email              string        `json:"email,omitempty"`
 	Phone              string        `json:"phone,omitempty"`
 	Department         string        `json:"department,omitempty"` // 診療科・専門
+	// DirectoryHidden: the member chose not to appear in the 会員名簿
+	// (the default is to appear); Introduction is shown there.
+	DirectoryHidden bool   `json:"directory_hidden,omitempty"`
+	Introduction    string `json:"introduction,omitempty"`
 	FacilityOID        string        `json:"facility_oid,omitempty"`
 	ApplicationNumber  string        `json:"application_number,omitempty"`
 	PasswordHash       string        `json:"password_hash"`

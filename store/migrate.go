@@ -34,6 +34,8 @@ var migrations = []func(tx *Tx) error{
 	// The drug master (薬価基準): the current and previous versions' drugs,
 	// and the description of every imported version.
 	createBuckets("drugs", "drug_masters"),
+	// 地域連携: referral letters and the lists' indexes (referral_store.go).
+	createBuckets("referrals", "referral_index"),
 }
 
 // SchemaVersion is the version this build writes.
