@@ -35,7 +35,9 @@ func newRefFixture(t testing.TB) *refFixture {
 	if _, err := fx.db.LinkPatient(fx.a, p.ID, LinkForm{FacilityOID: fx.fb.OID, Consent: "on", ConsentMethod: "written"}); err != nil {
 		t.Fatal(err)
 	}
-	act := func(m, oid string) ReferralActor { return ReferralActor{MemberID: m, FacilityOID: oid, Remote: "192.0.2.9"} }
+	act := func(m, oid string) ReferralActor {
+		return ReferralActor{MemberID: m, FacilityOID: oid, Remote: "192.0.2.9"}
+	}
 	return &refFixture{prsFixture: fx, p: p, fc: fc,
 		a: act(fx.a.MemberID, fx.fa.OID), a2: act(a2.ID, fx.fa.OID),
 		b: act(fx.b.MemberID, fx.fb.OID), b2: act(b2.ID, fx.fb.OID), c: act(mc.ID, fc.OID)}
