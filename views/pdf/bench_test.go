@@ -53,3 +53,23 @@ func BenchmarkA4LetterTwoPages(b *testing.B) {
 type renderFunc func() ([]byte, error)
 
 func (f renderFunc) Render() ([]byte, error) { return f() }
+
+// BenchmarkReferralLetterTwoPages renders 診療情報提供書 whose sections
+// (about 1,500 characters) run over two A4 pages.
+func BenchmarkReferralLetterTwoPages(b *testing.B) {
+	l := sampleReferralLetter(1500)
+	out, err := RenderReferralLetter(l)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if n := bytes.Count(out, []byte("/Type /Page\n")); n != 2 {
+		b.Fatalf("%d pages, want 2", n)
+	}
+	benchmarkRender(b, renderFunc(func() ([]byte, error) { return RenderReferralLetter(l) }))
+}
+
+// BenchmarkReferralReply renders the one-page 紹介患者経過報告書.
+func BenchmarkReferralReply(b *testing.B) {
+	r := sampleReferralReply()
+	benchmarkRender(b, renderFunc(func() ([]byte, error) { return RenderReferralReply(r) }))
+}

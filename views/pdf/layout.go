@@ -100,15 +100,8 @@ func newDoc(title string, p paper, lh Letterhead) (*doc, error) {
 	}
 	d := &doc{fi: fi, title: title, paper: p, head: lh, w: p.contentW(), used: make(map[rune]bool, 512)}
 
+	d.runningHeader(title)
 	margin := style{size: sizeMargin, color: colorMuted}
-	half := d.w / 2
-	d.header = []core.Row{
-		row.New(6).Add(
-			col.New(half).Add(d.text(d.truncate(lh.headName(), margin, float64(half), 1)[0], margin, 0.8)),
-			col.New(d.w-half).Add(d.text(title, style{size: sizeMargin, color: colorMuted, align: align.Right}, 0.8)),
-		).WithStyle(&props.Cell{BorderType: border.Bottom, BorderColor: colorFaint, BorderThickness: 0.3}),
-		row.New(5),
-	}
 	// The footer text sits on the same baseline as maroto's page number,
 	// which is drawn one font size below the printable area, at the right.
 	d.footer = []core.Row{
@@ -120,6 +113,22 @@ func newDoc(title string, p paper, lh Letterhead) (*doc, error) {
 		d.used[r] = true
 	}
 	return d, nil
+}
+
+// runningHeader sets the header of every page: the letterhead's name on
+// the left, right on the right (the title, or the title with what tells
+// the sheets of one letter apart, its number and the patient).
+func (d *doc) runningHeader(right string) {
+	margin := style{size: sizeMargin, color: colorMuted}
+	half := d.w / 2
+	rst := style{size: sizeMargin, color: colorMuted, align: align.Right}
+	d.header = []core.Row{
+		row.New(6).Add(
+			col.New(half).Add(d.text(d.truncate(d.head.headName(), margin, float64(half), 1)[0], margin, 0.8)),
+			col.New(d.w-half).Add(d.text(d.truncate(right, rst, float64(d.w-half), 1)[0], rst, 0.8)),
+		).WithStyle(&props.Cell{BorderType: border.Bottom, BorderColor: colorFaint, BorderThickness: 0.3}),
+		row.New(5),
+	}
 }
 
 // fail records the first error of the layout; render returns it.
@@ -251,9 +260,17 @@ func (d *doc) titleRow(title string) {
 
 // line adds s across the page in rows of height h, one per line (a
 // single one unless s is too long).
-func (d *doc) line(s string, st style, h float64) {
-	for _, l := range d.wrap(s, st, float64(d.w)) {
-		d.add(row.New(h).Add(col.New(d.w).Add(d.lines([]string{l}, st, h)...)))
+func (d *doc) line(s string, st style, h float64) { d.lineAt(s, st, h, 0) }
+
+// lineAt is line indented indent millimetres from the left margin.
+func (d *doc) lineAt(s string, st style, h float64, indent int) {
+	w := d.w - indent
+	for _, l := range d.wrap(s, st, float64(w)) {
+		cols := []core.Col{col.New(w).Add(d.lines([]string{l}, st, h)...)}
+		if indent > 0 {
+			cols = append([]core.Col{col.New(indent)}, cols...)
+		}
+		d.add(row.New(h).Add(cols...))
 	}
 }
 

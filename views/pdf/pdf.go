@@ -1,14 +1,22 @@
 // Package pdf renders the printed documents of the network in Japanese:
 // the application forms an applicant signs and mails (加入申込書), the
 // letters the operator mails with credentials (利用開始案内, 施設登録情報),
-// the patient's access card (患者様アクセスカード), and it is the engine for
-// the referral letter (診療情報提供書, A4) and the prescription (院外処方箋
+// the patient's access card (患者様アクセスカード), the referral letter
+// (診療情報提供書 in the layout of 別紙様式11) and its reply (紹介患者経過報告書,
+// referral.go), and it is the engine for the prescription (院外処方箋
 // 様式第二号, A5).
 //
 // Each document is a plain struct of already formatted strings (dates
-// arrive as 和暦 text) with a Render method returning the PDF bytes. The
-// output is checked before it is returned; a document that could not be
-// produced correctly is an error, never a broken file.
+// arrive as 和暦 text) with a Render method returning the PDF bytes; the
+// referral documents take dates as time.Time and are rendered by
+// RenderReferralLetter and RenderReferralReply. The output is checked
+// before it is returned; a document that could not be produced correctly
+// is an error, never a broken file.
+//
+// Tests: documents_test.go and window_test.go for the membership
+// documents, engine_test.go for the layout engine, referral_test.go for
+// the referral letter and reply (text order, a 12,000-character letter
+// over pages, 禁則, fonts, qpdf, pages rendered); bench_test.go.
 //
 // # Building a document
 //
@@ -22,6 +30,9 @@
 //     Letterhead{Operator: op, Facility: f} for a facility's. Its name heads
 //     every page and its line is in every footer, beside the page number
 //     「1 / 2」 (the total is known when the document is finished).
+//     d.runningHeader(right) replaces the title in the header with what
+//     tells loose sheets apart (the referral letter: its number and the
+//     patient).
 //     d.sender(lh, indent) adds its block: the operator's organisation, or
 //     the facility's address, name, phone, 医療機関コード and doctor with the
 //     「印」 box. d.letterHead adds date, addressee and sender together.
@@ -52,7 +63,7 @@
 //     returns the checked PDF (or the first layout error).
 //
 // Text is set in IPAex Gothic (hotline/static), parsed once per process
-// and embedded as a subset, and broken into lines here (see WrapText):
+// and embedded as a subset (its glyphs renumbered, font.go), and broken into lines here (see WrapText):
 // maroto itself only breaks at ASCII spaces. Passwords and IDs printed to
 // be typed in are set in DejaVu Sans Mono (d.monoText, mono.go), embedded
 // only in the documents that use it.

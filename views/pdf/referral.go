@@ -1,8 +1,14 @@
 package pdf
 
 import (
-	"errors"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/johnfercher/maroto/v2/pkg/consts/align"
+
+	"hotline/store"
+	"hotline/store/jptext"
 )
 
 // The printed letters of 地域連携: the referral letter (診療情報提供書, in the
@@ -55,6 +61,10 @@ type ReferralLetter struct {
 	// Corrects is the letter this one corrects (訂正); zero ID: none.
 	Corrects ReferralRef
 
+	// Attachments are the names of the files and records sent with the
+	// letter, listed under 添付資料; none: the row is left out.
+	Attachments []string
+
 	// The sections, in the order of 別紙様式11; line breaks are kept.
 	Diagnosis  string // 傷病名
 	Purpose    string // 紹介目的
@@ -81,12 +91,226 @@ type ReferralReply struct {
 	Body      string    // 本文
 }
 
-// RenderReferralLetter returns the letter as an A4 PDF.
-func RenderReferralLetter(l ReferralLetter) ([]byte, error) {
-	return nil, errors.New("pdf: 診療情報提供書: not implemented")
+// Instants (a letter's Date, a ReferralRef's Date) are printed as the day
+// in Japan; calendar days (BirthDate, VisitedOn: midnight UTC, as the
+// store keeps them) as they are.
+
+// Sections returns the labelled sections of the letter in the order of
+// 別紙様式11, label and text.
+func (l ReferralLetter) Sections() [][2]string {
+	return [][2]string{
+		{"傷病名", l.Diagnosis},
+		{"紹介目的", l.Purpose},
+		{"既往歴及び家族歴", l.History},
+		{"症状経過及び検査結果", l.Course},
+		{"治療経過", l.Treatment},
+		{"現在の処方", l.Medication},
+		{"備考", l.Remarks},
+	}
 }
 
-// RenderReferralReply returns the reply as an A4 PDF.
+// Sections returns the labelled sections of the reply, in print order.
+func (r ReferralReply) Sections() [][2]string {
+	return [][2]string{
+		{"所見", r.Findings},
+		{"方針", r.Plan},
+		{"本文", r.Body},
+	}
+}
+
+// referralLabelW is the width of the section labels' column: room for
+// 「既往歴及び家族歴」 on a line.
+const referralLabelW = 34
+
+// printedLabel is a section's label as printed: the long one broken where
+// it reads well.
+func printedLabel(label string) string {
+	if label == "症状経過及び検査結果" {
+		return "症状経過及び\n検査結果"
+	}
+	return label
+}
+
+// referralMinH is the least height of each section of the letter, so
+// that an empty one still has room to write in by hand; the larger boxes
+// are those of the form.
+var referralMinH = map[string]float64{
+	"傷病名": 12, "紹介目的": 14, "既往歴及び家族歴": 16, "症状経過及び検査結果": 26,
+	"治療経過": 18, "現在の処方": 18, "備考": 12,
+	"所見": 24, "方針": 20, "本文": 30,
+}
+
+// RenderReferralLetter returns the letter as an A4 PDF: title, date,
+// 紹介先, 紹介元 with the 印 box, the patient, then the sections, which run
+// on over further pages as needed.
+func RenderReferralLetter(l ReferralLetter) ([]byte, error) {
+	d, err := newDoc(titleReferralLetter, a4, Letterhead{Operator: l.Operator, Facility: l.From})
+	if err != nil {
+		return nil, err
+	}
+	d.runningHeader(referralHeader(titleReferralLetter, l.ID, l.Draft, l.Patient))
+	d.titleRow(titleReferralLetter)
+	if l.Draft {
+		d.line("下書き（未送信）", style{size: sizeBody, color: colorMuted, align: align.Center}, 6)
+	}
+	if id := oneLine(l.Corrects.ID); id != "" {
+		d.space(1)
+		d.tableRow(8, lab(22, "訂正"), val(d.w-22, "この診療情報提供書は、"+refName(titleReferralLetter, l.Corrects)+"を訂正するものです。"))
+	}
+	d.line(dayOf(l.Date, true), style{size: sizeBody, align: align.Right}, 6)
+	d.addressee("紹介先医療機関等名", l.To, "殿")
+	d.space(1)
+	d.lineAt("紹介元医療機関の所在地及び名称", style{size: sizeSmall, color: colorMuted}, 5, d.w/2)
+	d.sender(d.head, d.w/2)
+	d.space(4)
+	d.patientRows(l.Patient, l.Date)
+	d.space(3)
+	for _, s := range l.Sections() {
+		d.section(printedLabel(s[0]), s[1], referralLabelW, referralMinH[s[0]])
+	}
+	if len(l.Attachments) > 0 {
+		var names []string
+		for _, a := range l.Attachments {
+			if a = oneLine(a); a != "" {
+				names = append(names, "・"+a)
+			}
+		}
+		d.section("添付資料", strings.Join(names, "\n"), referralLabelW, 0)
+	}
+	return d.render()
+}
+
+// RenderReferralReply returns the reply as an A4 PDF in the style of the
+// letter: title, date, the referring doctor, the replying facility with
+// the 印 box, the patient, the letter answered and 受診日, then 所見, 方針
+// and 本文.
 func RenderReferralReply(r ReferralReply) ([]byte, error) {
-	return nil, errors.New("pdf: 紹介患者経過報告書: not implemented")
+	d, err := newDoc(titleReferralReply, a4, Letterhead{Operator: r.Operator, Facility: r.From})
+	if err != nil {
+		return nil, err
+	}
+	d.runningHeader(referralHeader(titleReferralReply, "", false, r.Patient))
+	d.titleRow(titleReferralReply)
+	d.line(dayOf(r.Date, true), style{size: sizeBody, align: align.Right}, 6)
+	d.addressee("紹介元医療機関名", r.To, "先生　御侍史")
+	d.space(1)
+	d.lineAt("報告元医療機関の所在地及び名称", style{size: sizeSmall, color: colorMuted}, 5, d.w/2)
+	d.sender(d.head, d.w/2)
+	d.space(3)
+	since := ""
+	if !r.Letter.Date.IsZero() {
+		since = dayOf(r.Letter.Date, true) + "付で"
+	}
+	d.paragraph("平素より大変お世話になっております。"+since+"ご紹介いただきました下記の患者様について、ご報告申し上げます。", body)
+	d.space(3)
+	d.patientRows(r.Patient, r.Date)
+	const lw, vw = 22, 68
+	d.tableRow(8, lab(lw, "紹介日"), val(vw, refDay(r.Letter)), lab(lw, "受診日"), val(d.w-2*lw-vw, dayOf(r.VisitedOn, false)))
+	d.space(3)
+	for _, s := range r.Sections() {
+		d.section(printedLabel(s[0]), s[1], referralLabelW, referralMinH[s[0]])
+	}
+	return d.render()
+}
+
+// referralHeader is the right of the running header: the title, the
+// letter's number and the patient, so that loose sheets find their letter.
+func referralHeader(title, id string, draft bool, p ReferralPatient) string {
+	parts := []string{title}
+	if draft {
+		parts = append(parts, "下書き")
+	}
+	if id = oneLine(id); id != "" {
+		parts = append(parts, "No. "+id)
+	}
+	if n := oneLine(p.Name); n != "" {
+		parts = append(parts, "患者 "+n+" 様")
+	}
+	return strings.Join(parts, "　")
+}
+
+// dayOf is the day of t in 和暦; an instant is first taken to Japan time.
+// A zero t is the blank 「年　月　日」 to write in by hand.
+func dayOf(t time.Time, instant bool) string {
+	if t.IsZero() {
+		return "令和　　年　　月　　日"
+	}
+	if instant {
+		t = t.In(store.Tokyo)
+	}
+	return jptext.FormatWareki(t)
+}
+
+// refDay is the day a letter was sent, with its number.
+func refDay(r ReferralRef) string {
+	s := ""
+	if !r.Date.IsZero() {
+		s = dayOf(r.Date, true)
+	}
+	if id := oneLine(r.ID); id != "" {
+		s = strings.TrimSpace(s + "（No. " + id + "）")
+	}
+	return s
+}
+
+// refName names a letter in running text: 「令和7年12月1日付の診療情報提供書
+// （No. 123）」.
+func refName(what string, r ReferralRef) string {
+	s := what
+	if !r.Date.IsZero() {
+		s = dayOf(r.Date, true) + "付の" + s
+	}
+	if id := oneLine(r.ID); id != "" {
+		s += "（No. " + id + "）"
+	}
+	return s
+}
+
+// ageOn is the age in full years on day (an instant, taken in Japan) of
+// someone born on birth (a calendar day).
+func ageOn(birth, day time.Time) int {
+	y, m, dd := day.In(store.Tokyo).Date()
+	by, bm, bd := birth.Date()
+	age := y - by
+	if m < bm || (m == bm && dd < bd) {
+		age--
+	}
+	return age
+}
+
+// addressee adds the block of whom a letter is for: a small caption, the
+// facility, and the department and doctor with the honorific.
+func (d *doc) addressee(caption string, to ReferralAddressee, honorific string) {
+	d.line(caption, style{size: sizeSmall, color: colorMuted}, 5)
+	if f := oneLine(to.Facility); f != "" {
+		d.line(f, style{size: 12.5}, 7)
+	}
+	var who []string
+	if dep := oneLine(to.Department); dep != "" {
+		who = append(who, dep)
+	}
+	if doc := oneLine(to.Doctor); doc != "" {
+		who = append(who, doc)
+	} else {
+		who = append(who, "担当医")
+	}
+	d.line(strings.Join(who, "　")+"　"+honorific, style{size: 11.5}, 7)
+}
+
+// patientRows adds the patient block: フリガナ and 性別, 氏名 and 生年月日
+// with the age on day, 住所, 電話番号 and 職業.
+func (d *doc) patientRows(p ReferralPatient, day time.Time) {
+	const lw, vw = 22, 68
+	rest := d.w - 2*lw - vw
+	birth := ""
+	if !p.BirthDate.IsZero() {
+		birth = jptext.FormatWareki(p.BirthDate) + "生"
+		if !day.IsZero() {
+			birth += "（" + strconv.Itoa(ageOn(p.BirthDate, day)) + "歳）"
+		}
+	}
+	d.tableRow(7, lab(lw, "フリガナ"), cell{w: vw, text: oneLine(p.Kana), st: small}, lab(lw, "性別"), val(rest, oneLine(p.Sex)))
+	d.tableRow(9, lab(lw, "患者氏名"), cell{w: vw, text: oneLine(p.Name), st: style{size: 12}}, lab(lw, "生年月日"), val(rest, birth))
+	d.tableRow(8, lab(lw, "住所"), val(d.w-lw, oneLine(p.Address)))
+	d.tableRow(8, lab(lw, "電話番号"), val(vw, oneLine(p.Phone)), lab(lw, "職業"), val(rest, oneLine(p.Occupation)))
 }
