@@ -91,6 +91,11 @@ func (d *doc) addFlow(band *cell, minH float64, cells []cell) {
 		f.pitch = max(f.pitch, c.st.pitch())
 		if c.label {
 			f.cont[i] = d.wrap(continued(c.text), c.st, float64(c.w))
+			if len(f.cont[i]) > len(f.lines[i]) {
+				// 「（続き）」 on a line of its own rather than breaking the
+				// label somewhere new.
+				f.cont[i] = d.wrap(c.text+"\n（続き）", c.st, float64(c.w))
+			}
 			f.contRows = max(f.contRows, len(f.cont[i]))
 			f.labelRows = max(f.labelRows, len(f.lines[i]))
 		}

@@ -114,7 +114,17 @@ func (d *doc) sender(lh Letterhead, indent int) {
 		}
 		st := style{size: 11}
 		nameW := w - sealW - 2
-		ls := d.truncate(who, st, float64(nameW), 2)
+		// A name too long for one line runs on above the line beside the
+		// seal box, which keeps its size: nothing is cut.
+		ls := d.wrap(who, st, float64(nameW))
+		for _, l := range ls[:len(ls)-1] {
+			cols := []core.Col{col.New(nameW).Add(d.lines([]string{l}, st, st.pitch())...)}
+			if indent > 0 {
+				cols = append([]core.Col{col.New(indent)}, cols...)
+			}
+			d.add(row.New(st.pitch()).Add(cols...))
+		}
+		ls = ls[len(ls)-1:]
 		cols := []core.Col{
 			col.New(nameW).Add(d.lines(ls, st, sealW)...),
 			col.New(2),

@@ -92,8 +92,9 @@ type ReferralReply struct {
 }
 
 // Instants (a letter's Date, a ReferralRef's Date) are printed as the day
-// in Japan; calendar days (BirthDate, VisitedOn: midnight UTC, as the
-// store keeps them) as they are.
+// in Japan, so a calendar day at midnight UTC also prints as itself;
+// calendar days (BirthDate, VisitedOn: midnight UTC, as the store keeps
+// them) are printed as they are.
 
 // Sections returns the labelled sections of the letter in the order of
 // 別紙様式11, label and text.
@@ -119,17 +120,9 @@ func (r ReferralReply) Sections() [][2]string {
 }
 
 // referralLabelW is the width of the section labels' column: room for
-// 「既往歴及び家族歴」 on a line.
-const referralLabelW = 34
-
-// printedLabel is a section's label as printed: the long one broken where
-// it reads well.
-func printedLabel(label string) string {
-	if label == "症状経過及び検査結果" {
-		return "症状経過及び\n検査結果"
-	}
-	return label
-}
+// the longest, 「症状経過及び検査結果」, on one line, so that each label
+// reads whole, also where the text is copied out of the PDF.
+const referralLabelW = 40
 
 // referralMinH is the least height of each section of the letter, so
 // that an empty one still has room to write in by hand; the larger boxes
@@ -166,7 +159,7 @@ func RenderReferralLetter(l ReferralLetter) ([]byte, error) {
 	d.patientRows(l.Patient, l.Date)
 	d.space(3)
 	for _, s := range l.Sections() {
-		d.section(printedLabel(s[0]), s[1], referralLabelW, referralMinH[s[0]])
+		d.section(s[0], s[1], referralLabelW, referralMinH[s[0]])
 	}
 	if len(l.Attachments) > 0 {
 		var names []string
@@ -208,7 +201,7 @@ func RenderReferralReply(r ReferralReply) ([]byte, error) {
 	d.tableRow(8, lab(lw, "紹介日"), val(vw, refDay(r.Letter)), lab(lw, "受診日"), val(d.w-2*lw-vw, dayOf(r.VisitedOn, false)))
 	d.space(3)
 	for _, s := range r.Sections() {
-		d.section(printedLabel(s[0]), s[1], referralLabelW, referralMinH[s[0]])
+		d.section(s[0], s[1], referralLabelW, referralMinH[s[0]])
 	}
 	return d.render()
 }
@@ -314,3 +307,10 @@ func (d *doc) patientRows(p ReferralPatient, day time.Time) {
 	d.tableRow(8, lab(lw, "住所"), val(d.w-lw, oneLine(p.Address)))
 	d.tableRow(8, lab(lw, "電話番号"), val(vw, oneLine(p.Phone)), lab(lw, "職業"), val(rest, oneLine(p.Occupation)))
 }
+
+// Render is RenderReferralLetter, so that l.Render can be handed to
+// web.PDFFile like the other documents.
+func (l ReferralLetter) Render() ([]byte, error) { return RenderReferralLetter(l) }
+
+// Render is RenderReferralReply.
+func (r ReferralReply) Render() ([]byte, error) { return RenderReferralReply(r) }

@@ -123,11 +123,15 @@ func TestReferralLetterAge(t *testing.T) {
 	}{
 		{time.Date(2025, 12, 2, 14, 59, 0, 0, time.UTC), 66}, // 12月2日 23:59 in Japan
 		{time.Date(2025, 12, 2, 15, 0, 0, 0, time.UTC), 67},  // 12月3日 0:00 in Japan
+		{time.Date(2025, 12, 3, 0, 0, 0, 0, time.UTC), 67},   // the calendar day 12月3日
 		{time.Date(2026, 2, 28, 0, 0, 0, 0, time.UTC), 67},
 	} {
 		if got := ageOn(birth, tc.day); got != tc.want {
 			t.Errorf("ageOn(%s) = %d, want %d", tc.day, got, tc.want)
 		}
+	}
+	if got := dayOf(time.Date(2025, 12, 3, 0, 0, 0, 0, time.UTC), true); got != "令和7年12月3日" {
+		t.Errorf("a calendar day prints as %s", got)
 	}
 }
 
@@ -156,6 +160,10 @@ func TestReferralLetterFlows(t *testing.T) {
 	}
 
 	body, labels := checkSections(t, file, l.Sections())
+	// Nothing after the last section: the column ends with the input.
+	if !strings.HasSuffix(squeeze(body), squeeze(all.String())) {
+		t.Error("the body column does not end with the last section's text")
+	}
 	if n := strings.Count(labels, "（続き）"); n < pages-2 {
 		t.Errorf("%d continued labels on %d pages", n, pages)
 	}
@@ -277,8 +285,10 @@ func TestReferralEmptyAndOverlong(t *testing.T) {
 	}
 	file = checkPrinted(t, out)
 	raw := squeeze(runTool(t, "pdftotext", "-raw", "-enc", "UTF-8", file, "-"))
-	if n := strings.Count(raw, squeeze(long)); n < 8 {
-		t.Errorf("the overlong values are whole %d times, want 8", n)
+	// 紹介先 facility, department and doctor; 紹介元 address, name and
+	// doctor; the patient's name, address and occupation.
+	if n := strings.Count(raw, squeeze(long)); n != 9 {
+		t.Errorf("the overlong values are whole %d times, want 9", n)
 	}
 	if !strings.Contains(raw, l.Diagnosis) {
 		t.Error("the long word is not whole")
