@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -165,9 +166,8 @@ var authzMatrix = handlertest.Matrix{
 	"POST /admin/backup/run":     handlertest.OperatorOnly(409), // no --backup-dir in the test
 	"GET /admin/health":          handlertest.OperatorOnly(200),
 
-	// Functions still being built (準備中).
-	"GET /dms":       handlertest.Roles(handlertest.Login, 403, 200, 200, 403),
-	"GET /referrals": handlertest.Roles(handlertest.Login, 403, 200, 200, 200),
+	// DMS is still being built (準備中).
+	"GET /dms": handlertest.Roles(handlertest.Login, 403, 200, 200, 403),
 
 	// Web処方箋 (handlers/rx has the full matrix with nurses and pharmacies).
 	"GET /rx":                      handlertest.Roles(handlertest.Login, 403, 200, 200, 403),
@@ -184,6 +184,33 @@ var authzMatrix = handlertest.Matrix{
 	"GET /rx/:id.pdf":              handlertest.With(handlertest.Roles(handlertest.Login, 403, 404, 404, 403), "/rx/RX0000000999.pdf"),
 	"GET /rx/:id":                  handlertest.With(handlertest.Roles(handlertest.Login, 403, 404, 404, 403), "/rx/RX0000000999"),
 	"POST /rx/:id/cancel":          handlertest.With(handlertest.Roles(handlertest.Login, 403, 404, 404, 403), "/rx/RX0000000999/cancel"),
+
+	// 地域連携. The member's facility sent {letter}, {letter2}, {letter3}
+	// and {replied} to the other's facility; {draft} and {draft2} are the
+	// member's drafts. Facility members only; operators have none (403).
+	"GET /members":                        refRow(200, 200, ""),
+	"GET /referrals":                      refRow(200, 200, ""),
+	"GET /referrals/sent":                 refRow(200, 200, ""),
+	"GET /referrals/drafts":               refRow(200, 200, ""),
+	"GET /referrals/unread":               refRow(200, 200, ""),
+	"GET /referrals/new":                  refRow(200, 200, ""),
+	"POST /referrals/new":                 refRow(422, 422, ""), // empty form
+	"GET /referrals/:id":                  refRow(200, 200, "/referrals/{letter}"),
+	"GET /referrals/:id.pdf":              refRow(200, 200, "/referrals/{letter}.pdf"),
+	"GET /referrals/:id/attachments/:att": refRow(200, 200, "/referrals/{letter}/attachments/{letter_att}"),
+	"GET /referrals/:id/reply.pdf":        refRow(200, 200, "/referrals/{replied}/reply.pdf"),
+	"POST /referrals/:id/complete":        handlertest.To(refRow(303, 403, "/referrals/{letter2}/complete"), "/referrals/{letter2}?done=referral-completed"),
+	"POST /referrals/:id/delete":          handlertest.To(refRow(303, 404, "/referrals/{draft}/delete"), "/referrals/drafts?done=referral-deleted"),
+	"POST /referrals/:id/edit":            refRow(409, 403, "/referrals/{letter3}/edit"),  // a sent letter is no draft
+	"POST /referrals/:id/reply":           refRow(403, 422, "/referrals/{letter3}/reply"), // the sender may not reply; empty form
+}
+
+// refRow is a 地域連携 route: facility members only; member is the sending
+// facility's, other the receiving one's.
+func refRow(member, other int, path string) handlertest.Row {
+	r := handlertest.Roles(handlertest.Login, 403, member, other, 403)
+	r.Path = path
+	return r
 }
 
 // newAuthzWorld creates the cast and the objects rows name as {name}.
@@ -272,6 +299,40 @@ var authzFixtures = []func(t testing.TB, w *handlertest.World) map[string]string
 			t.Fatal(err, store.ErrorFields(err))
 		}
 		return map[string]string{"patient": p.ID}
+	},
+	// Letters from the member's facility to the other's, about a patient
+	// linked to it; drafts of the member's.
+	func(t testing.TB, w *handlertest.World) map[string]string {
+		pa := store.PRSActor{MemberID: w.Member.ID, FacilityOID: w.Facility}
+		p, err := w.DB.RegisterPatient(pa, store.PatientForm{Name: "紹介 太郎", NameKana: "ショウカイ タロウ", BirthDate: "1950-01-01", Sex: "male"})
+		if err != nil {
+			t.Fatal(err, store.ErrorFields(err))
+		}
+		if _, err := w.DB.LinkPatient(pa, p.ID, store.LinkForm{FacilityOID: w.OtherFacility, Consent: "on", ConsentMethod: "written"}); err != nil {
+			t.Fatal(err)
+		}
+		a := store.ReferralActor{MemberID: w.Member.ID, FacilityOID: w.Facility}
+		form := store.ReferralForm{ToFacility: w.OtherFacility, PatientID: p.ID, Diagnosis: "高血圧症", Purpose: "精査のお願い"}
+		fx := map[string]string{}
+		for _, name := range []string{"letter", "letter2", "letter3", "replied", "draft", "draft2"} {
+			var files []store.Upload
+			if name == "letter" {
+				files = []store.Upload{store.UploadBytes("検査.pdf", store.SamplePDF(0, 1))}
+			}
+			r, err := w.DB.SaveReferral(a, "", form, files, !strings.HasPrefix(name, "draft"))
+			if err != nil {
+				t.Fatal(err, store.ErrorFields(err))
+			}
+			fx[name] = r.ID
+			if name == "letter" {
+				fx["letter_att"] = r.Attachments[0].ID
+			}
+		}
+		b := store.ReferralActor{MemberID: w.Other.ID, FacilityOID: w.OtherFacility}
+		if _, err := w.DB.ReplyReferral(b, fx["replied"], store.ReplyForm{VisitedOn: "2026-01-05", Body: "ご紹介ありがとうございました。"}); err != nil {
+			t.Fatal(err, store.ErrorFields(err))
+		}
+		return fx
 	},
 	// An application for a new facility, as submitted (not yet received).
 	func(t testing.TB, w *handlertest.World) map[string]string {

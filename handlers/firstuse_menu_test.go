@@ -28,9 +28,9 @@ func TestMenuFollowsTheRouteTable(t *testing.T) {
 		soon  []string
 		open  []string
 	}{
-		{"as built", nil, []string{"/dms", "/referrals"}, []string{"/prs", "/rx"}},
-		{"地域連携 served", []web.Route{web.Get("/referrals", web.Member, func(c *fiber.Ctx) error { return c.SendString("inbox") })},
-			[]string{"/dms"}, []string{"/prs", "/referrals", "/rx"}},
+		{"as built", nil, []string{"/dms"}, []string{"/prs", "/referrals", "/rx"}},
+		{"DMS served", []web.Route{web.Get("/dms", web.Member, func(c *fiber.Ctx) error { return c.SendString("inbox") })},
+			nil, []string{"/dms", "/prs", "/referrals", "/rx"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env := handlertest.New(t, web.CertOff, func(c handlertest.Config) (handlertest.Server, error) {
@@ -53,7 +53,7 @@ func TestMenuFollowsTheRouteTable(t *testing.T) {
 				t.Errorf("menu: 端末（証明書） missing or ログアウト not last:\n%s", handlertest.Snippet(res.Body))
 			}
 			if tc.extra != nil {
-				if got := c.Get("/referrals"); got.Body != "inbox" {
+				if got := c.Get("/dms"); got.Body != "inbox" {
 					t.Errorf("the domain's page is not served: %q", handlertest.Snippet(got.Body))
 				}
 			}

@@ -3,6 +3,7 @@ package handlers
 import (
 	"hotline/handlers/handlertest"
 	"hotline/handlers/web"
+	"hotline/store"
 	"net/http"
 	"net/url"
 	"sort"
@@ -13,18 +14,21 @@ import (
 // downloadRoutes are the GET routes that answer a file, keyed as in
 // Routes(), each with the URL the test requests and who requests it.
 var downloadRoutes = map[string]struct {
-	path     string // {receipt}, {application}, {member}, {facility} filled in
+	path     string // {receipt}, {application}, {member}, {facility}, {letter} filled in
 	operator bool   // else an anonymous visitor
+	member   bool   // a member of the facility that sent {letter}
 }{
-	"GET /ca.crt":                                               {"/ca.crt", false},
-	"GET /apply/receipt/:token/member.pdf":                      {"{receipt}/member.pdf", false},
-	"GET /apply/receipt/:token/facility.pdf":                    {"{receipt}/facility.pdf", false},
-	"GET /admin/applications/:number/letters/start-guide.pdf":   {"/admin/applications/{application}/letters/start-guide.pdf", true},
-	"GET /admin/applications/:number/letters/facility-info.pdf": {"/admin/applications/{application}/letters/facility-info.pdf", true},
-	"GET /admin/members/:id/letters/start-guide.pdf":            {"/admin/members/{member}/letters/start-guide.pdf", true},
-	"GET /admin/facilities/:oid/letters/facility-info.pdf":      {"/admin/facilities/{facility}/letters/facility-info.pdf", true},
-	"GET /admin/audit.csv":                                      {"/admin/audit.csv?action=login", true},
-	"GET /admin/backup/download":                                {"/admin/backup/download", true},
+	"GET /ca.crt":                                               {"/ca.crt", false, false},
+	"GET /apply/receipt/:token/member.pdf":                      {"{receipt}/member.pdf", false, false},
+	"GET /apply/receipt/:token/facility.pdf":                    {"{receipt}/facility.pdf", false, false},
+	"GET /admin/applications/:number/letters/start-guide.pdf":   {"/admin/applications/{application}/letters/start-guide.pdf", true, false},
+	"GET /admin/applications/:number/letters/facility-info.pdf": {"/admin/applications/{application}/letters/facility-info.pdf", true, false},
+	"GET /admin/members/:id/letters/start-guide.pdf":            {"/admin/members/{member}/letters/start-guide.pdf", true, false},
+	"GET /admin/facilities/:oid/letters/facility-info.pdf":      {"/admin/facilities/{facility}/letters/facility-info.pdf", true, false},
+	"GET /admin/audit.csv":                                      {"/admin/audit.csv?action=login", true, false},
+	"GET /admin/backup/download":                                {"/admin/backup/download", true, false},
+	"GET /referrals/:id.pdf":                                    {"/referrals/{letter}.pdf", false, true},
+	"GET /referrals/:id/reply.pdf":                              {"/referrals/{letter}/reply.pdf", false, true},
 }
 
 // TestHeadOfEveryDownload: for every GET route that answers a file, HEAD
@@ -76,7 +80,9 @@ func TestHeadOfEveryDownload(t *testing.T) {
 			t.Fatalf("reset %s: %d\n%s", reset, res.Status, handlertest.Snippet(res.Body))
 		}
 	}
-	fill := strings.NewReplacer("{receipt}", receipt, "{application}", "A000002", "{member}", subject.ID, "{facility}", subject.FacilityOID)
+	letter, sender := referralWithReply(t, env)
+	fill := strings.NewReplacer("{receipt}", receipt, "{application}", "A000002", "{member}", subject.ID, "{facility}", subject.FacilityOID,
+		"{letter}", letter)
 
 	keys := make([]string, 0, len(downloadRoutes))
 	for k := range downloadRoutes {
@@ -98,6 +104,9 @@ func TestHeadOfEveryDownload(t *testing.T) {
 		c := visitor
 		if dl.operator {
 			c = op
+		}
+		if dl.member {
+			c = sender
 		}
 		before, made := auditLines(), srvOf(env).web.FilesMade()
 		head := c.Do(http.MethodHead, path, nil, "")
@@ -134,7 +143,7 @@ func TestHeadOfEveryDownload(t *testing.T) {
 			t.Errorf("%s: GET made %d files", key, n)
 		}
 		// The letters, the CSV and the backup audit their GET.
-		if audited := strings.Contains(key, "letters") || strings.HasSuffix(key, ".csv") || strings.HasSuffix(key, "/download"); audited && auditLines() == before {
+		if audited := strings.Contains(key, "letters") || strings.Contains(key, "referrals") || strings.HasSuffix(key, ".csv") || strings.HasSuffix(key, "/download"); audited && auditLines() == before {
 			t.Errorf("%s: the GET wrote no audit line", key)
 		}
 	}
@@ -162,4 +171,30 @@ func TestHeadOfARefusedDownload(t *testing.T) {
 				len(head.Body), head.Header.Get("Content-Disposition"), tc.status)
 		}
 	}
+}
+
+// referralWithReply is a letter from a new member's facility to another,
+// answered; it returns the letter and the sender's client.
+func referralWithReply(t *testing.T, env *handlertest.Env) (string, *handlertest.Client) {
+	t.Helper()
+	ma := env.AddMember(t, "紹介 元子", "sender-Pass-2345")
+	mb := env.AddMember(t, "紹介 先男", "receiver-Pass-2345")
+	pa := store.PRSActor{MemberID: ma.ID, FacilityOID: ma.FacilityOID}
+	p, err := env.DB.RegisterPatient(pa, store.PatientForm{Name: "紹介 太郎", NameKana: "ショウカイ タロウ", BirthDate: "1950-01-01", Sex: "male"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.DB.LinkPatient(pa, p.ID, store.LinkForm{FacilityOID: mb.FacilityOID, Consent: "on", ConsentMethod: "written"}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := env.DB.SaveReferral(store.ReferralActor{MemberID: ma.ID, FacilityOID: ma.FacilityOID},
+		"", store.ReferralForm{ToFacility: mb.FacilityOID, PatientID: p.ID, Diagnosis: "高血圧症", Purpose: "精査"}, nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.DB.ReplyReferral(store.ReferralActor{MemberID: mb.ID, FacilityOID: mb.FacilityOID}, r.ID,
+		store.ReplyForm{VisitedOn: "2026-01-05", Body: "拝見しました。"}); err != nil {
+		t.Fatal(err)
+	}
+	return r.ID, env.LoginAs(t, ma.ID, "sender-Pass-2345")
 }

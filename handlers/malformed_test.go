@@ -338,7 +338,8 @@ func takeCorpusSnapshot(t *testing.T, db *store.DB) corpusSnapshot {
 // corpusAuditOK are the lines the corpus may add with result ok: reads,
 // and the test's own resets.
 var corpusAuditOK = []string{"audit.export", "backup.download", "patient.list", "patient.search", "patient.view",
-	"login.hold_clear", "prs.unlock"}
+	"login.hold_clear", "prs.unlock", "referral.view", "referral.print", "referral.reply_print", "referral.attachment",
+	"rx.list", "rx.view", "rx.compose", "rx.print"}
 
 func (before corpusSnapshot) compare(t *testing.T, db *store.DB, after corpusSnapshot) {
 	t.Helper()
@@ -585,6 +586,15 @@ func formCorpus(t *testing.T, c *corpusCast) []badRequest {
 		{as: c.member, path: "/prs/patients/" + fx["patient"] + "/deactivate", fields: url.Values{"reason": {"転居"}}, single: true, optional: true, want: 422},
 		{as: c.member, path: "/prs/patients/" + fx["patient"] + "/links/" + c.w.OtherFacility + "/revoke", fields: url.Values{"reason": {"撤回"}},
 			single: true, optional: true, want: 422},
+		// 地域連携: the compose form, a draft's, the 返書 (as the receiver).
+		{as: c.member, path: "/referrals/new", fields: url.Values{"to_facility": {c.w.OtherFacility}, "to_member": {""}, "to_department": {"内科"},
+			"to_doctor": {"他院 三郎"}, "patient_id": {fx["patient"]}, "occupation": {""}, "diagnosis": {"高血圧症"}, "purpose": {"精査"},
+			"history": {""}, "course": {"一\n二"}, "treatment": {""}, "medication": {""}, "remarks": {""}, "corrects": {""}, "draft": {"1"}},
+			spoil: "patient_id", alt: "diagnosis", wantAny: []int{404, 422}},
+		{as: c.member, path: "/referrals/" + fx["draft2"] + "/edit", fields: url.Values{"to_facility": {c.w.OtherFacility}, "patient_id": {fx["patient"]},
+			"diagnosis": {"高血圧症"}, "purpose": {"精査"}, "draft": {"1"}}, spoil: "patient_id", alt: "diagnosis", wantAny: []int{404, 422}},
+		{as: c.other, path: "/referrals/" + fx["letter3"] + "/reply", fields: url.Values{"visited_on": {"2026-01-05"}, "findings": {"所見"}, "plan": {"方針"},
+			"body": {"本文"}}, spoil: "visited_on", alt: "body", want: 422},
 	}
 	for _, f := range forms {
 		want, wantAny := f.want, f.wantAny

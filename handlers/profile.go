@@ -10,7 +10,7 @@ import (
 )
 
 func profileForm(values map[string]string) views.Form {
-	return views.Form{Values: values, Order: views.ProfileFields, Labels: views.ProfileLabels}
+	return views.NewForm(store.ProfileSpec, values)
 }
 
 // profileView builds ユーザ編集 around a form.
@@ -29,6 +29,7 @@ func (s *Server) showProfile(c *fiber.Ctx) error {
 	m := web.MemberOf(c)
 	f := profileForm(map[string]string{
 		"name": m.Name, "name_kana": m.NameKana, "email": m.Email, "phone": m.Phone, "department": m.Department,
+		"directory": directoryValue(m), "introduction": m.Introduction,
 	})
 	return s.web.Render(c, "ユーザ編集", views.Profile(s.profileView(m, f)))
 }
@@ -37,10 +38,17 @@ func (s *Server) showProfile(c *fiber.Ctx) error {
 // fields when something is wrong).
 func (s *Server) saveProfile(c *fiber.Ctx) error {
 	m := web.MemberOf(c)
-	values := web.FormValues(c, views.ProfileFields...)
+	values := web.Bind(c, store.ProfileSpec)
+	// The form says it shows the directory choice (an unticked box sends
+	// nothing); a client that does not show it leaves the choice alone.
+	keep := c.FormValue("directory_asked") != "1"
+	if keep {
+		values["directory"] = directoryValue(m)
+	}
 	_, err := s.db.UpdateProfile(m.ID, store.ProfileForm{
 		Name: values["name"], NameKana: values["name_kana"], Email: values["email"],
 		Phone: values["phone"], Department: values["department"],
+		Directory: values["directory"], KeepDirectory: keep, Introduction: values["introduction"],
 	}, c.IP())
 	if err != nil {
 		return s.web.InvalidForm(c, err, "ユーザ編集", func(f views.Form) templ.Component {
@@ -48,4 +56,12 @@ func (s *Server) saveProfile(c *fiber.Ctx) error {
 		}, profileForm(values))
 	}
 	return web.Redirect(c, "/profile?done=saved")
+}
+
+// directoryValue is the 会員名簿 box as the form shows it.
+func directoryValue(m *store.Member) string {
+	if m.DirectoryHidden {
+		return ""
+	}
+	return "on"
 }

@@ -88,6 +88,15 @@ const (
 	AuditRxPrint   AuditAction = "rx.print"
 	AuditRxCancel  AuditAction = "rx.cancel"
 	AuditRxList    AuditAction = "rx.list"
+	AuditReferralDraft       AuditAction = "referral.draft"
+	AuditReferralDraftDelete AuditAction = "referral.draft_delete"
+	AuditReferralSend        AuditAction = "referral.send"
+	AuditReferralView        AuditAction = "referral.view"
+	AuditReferralPrint       AuditAction = "referral.print"
+	AuditReferralAttachment  AuditAction = "referral.attachment"
+	AuditReferralReply       AuditAction = "referral.reply"
+	AuditReferralReplyPrint  AuditAction = "referral.reply_print"
+	AuditReferralComplete    AuditAction = "referral.complete"
 )
 
 // auditLabels is the catalogue: every action's Japanese label.
@@ -171,6 +180,15 @@ var auditLabels = map[AuditAction]string{
 	AuditRxPrint:   "処方箋の印刷",
 	AuditRxCancel:  "処方箋の取消",
 	AuditRxList:    "処方箋一覧の表示",
+	AuditReferralDraft:       "紹介状の下書き保存",
+	AuditReferralDraftDelete: "紹介状の下書き削除",
+	AuditReferralSend:        "紹介状の送信",
+	AuditReferralView:        "紹介状の閲覧",
+	AuditReferralPrint:       "紹介状の印刷",
+	AuditReferralAttachment:  "紹介状の添付ファイルの閲覧",
+	AuditReferralReply:       "返書の送信",
+	AuditReferralReplyPrint:  "返書の印刷",
+	AuditReferralComplete:    "紹介状の完了",
 }
 
 // Label is the action in Japanese (the code itself for an action the

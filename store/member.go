@@ -87,20 +87,24 @@ func (q Qualification) Valid() bool {
 // Member is an account: a medical professional with a ほっとラインID
 // (H + 6 digits) belonging to one facility, or an operator.
 type Member struct {
-	ID                 string        `json:"id"`
-	Role               Role          `json:"role"`
-	Status             MemberStatus  `json:"status"`
-	Name               string        `json:"name"`      // 氏名
-	NameKana           string        `json:"name_kana"` // フリガナ（全角カタカナ）
-	Qualification      Qualification `json:"qualification,omitempty"`
-	LicenseNumber      string        `json:"license_number,omitempty"` // 免許番号
-	Email              string        `json:"email,omitempty"`
-	Phone              string        `json:"phone,omitempty"`
-	Department         string        `json:"department,omitempty"` // 診療科・専門
-	FacilityOID        string        `json:"facility_oid,omitempty"`
-	ApplicationNumber  string        `json:"application_number,omitempty"`
-	PasswordHash       string        `json:"password_hash"`
-	MustChangePassword bool          `json:"must_change_password"`
+	ID            string        `json:"id"`
+	Role          Role          `json:"role"`
+	Status        MemberStatus  `json:"status"`
+	Name          string        `json:"name"`      // 氏名
+	NameKana      string        `json:"name_kana"` // フリガナ（全角カタカナ）
+	Qualification Qualification `json:"qualification,omitempty"`
+	LicenseNumber string        `json:"license_number,omitempty"` // 免許番号
+	Email         string        `json:"email,omitempty"`
+	Phone         string        `json:"phone,omitempty"`
+	Department    string        `json:"department,omitempty"` // 診療科・専門
+	// DirectoryHidden: the member chose not to appear in the 会員名簿
+	// (the default is to appear); Introduction is shown there.
+	DirectoryHidden    bool   `json:"directory_hidden,omitempty"`
+	Introduction       string `json:"introduction,omitempty"`
+	FacilityOID        string `json:"facility_oid,omitempty"`
+	ApplicationNumber  string `json:"application_number,omitempty"`
+	PasswordHash       string `json:"password_hash"`
+	MustChangePassword bool   `json:"must_change_password"`
 	// CertAllowance is how many certificates the account may still issue:
 	// 1 at approval, +1 per reissue the operator grants.
 	CertAllowance int `json:"cert_allowance"`

@@ -19,6 +19,22 @@ type ProfileForm struct {
 	Email      string
 	Phone      string
 	Department string // 診療科・専門
+	// Directory is "on" to appear in the 会員名簿, "" not to; Keep
+	// leaves the choice as it is (a client that does not show it).
+	Directory     string
+	KeepDirectory bool
+	Introduction  string // 自己紹介（会員名簿に表示）
+}
+
+// ProfileSpec is ユーザ編集, in screen order.
+var ProfileSpec = Fields{
+	{Name: "name", Label: "氏名", Max: 60, Required: true},
+	{Name: "name_kana", Label: "フリガナ", Max: 60, Required: true},
+	{Name: "email", Label: "メールアドレス", Max: 254, Required: true},
+	{Name: "phone", Label: "電話番号", Max: 20, Required: true},
+	{Name: "department", Label: "診療科・専門", Max: 60},
+	{Name: "directory", Label: "会員名簿への掲載"},
+	{Name: "introduction", Label: "自己紹介", Max: MaxIntroduction, Multiline: true},
 }
 
 // Validate normalises the form with the store's normalisers.
@@ -49,6 +65,13 @@ func (f *ProfileForm) Validate() error {
 	}
 	f.Department = strings.TrimSpace(f.Department)
 	checkText(fe, "department", "診療科・専門", f.Department, false, 60)
+	f.Introduction = cleanSection(f.Introduction)
+	ProfileSpec.Check(fe, "introduction", f.Introduction)
+	switch f.Directory {
+	case "", "on", "1":
+	default:
+		fe.Add("directory", "会員名簿への掲載を選んでください")
+	}
 	return fe.Err()
 }
 
@@ -81,6 +104,11 @@ func (db *DB) UpdateProfile(id string, f ProfileForm, remote string) (Member, er
 		set("email", &m.Email, f.Email)
 		set("phone", &m.Phone, f.Phone)
 		set("department", &m.Department, f.Department)
+		set("introduction", &m.Introduction, f.Introduction)
+		if hidden := f.Directory == ""; !f.KeepDirectory && hidden != m.DirectoryHidden {
+			changed = append(changed, "directory")
+			m.DirectoryHidden = hidden
+		}
 		if len(changed) == 0 {
 			return nil
 		}

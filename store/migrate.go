@@ -37,6 +37,8 @@ var migrations = []func(tx *Tx) error{
 	// Web処方箋: prescriptions by seq, 照会番号 → seq, the list and
 	// duplicate-check indexes, and 約束処方 (rx_store.go, rx_preset.go).
 	createBuckets("prescriptions", "rx_numbers", "rx_index", "rx_presets", "rx_presets_index"),
+	// 地域連携: referral letters and the lists' indexes (referral_store.go).
+	createBuckets("referrals", "referral_index"),
 }
 
 // SchemaVersion is the version this build writes.

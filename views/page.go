@@ -21,6 +21,10 @@ type Viewer struct {
 	Operator     bool
 	PasswordOnly bool
 	Patient      bool
+	// Referrals: the header links to 地域連携 with the facility's unread
+	// count.
+	Referrals bool
+	Unread    int
 }
 
 // Page is what every full page carries besides its content.

@@ -23,7 +23,13 @@ type Kit struct {
 	gets map[string]bool
 	// made counts the files download routes made (file.go).
 	made filesMade
+	// unread is the 地域連携 count of the header (SetReferralsUnread).
+	unread func(c *fiber.Ctx) (int, bool)
 }
+
+// SetReferralsUnread gives the header its 地域連携 link and unread count:
+// fn answers the count for the request's member, false for none.
+func (k *Kit) SetReferralsUnread(fn func(c *fiber.Ctx) (int, bool)) { k.unread = fn }
 
 // SetRoutes tells the kit the server's route table, once it is mounted.
 func (k *Kit) SetRoutes(routes []Route) {
@@ -102,6 +108,13 @@ func (k *Kit) Page(c *fiber.Ctx, title string) views.Page {
 			p.Viewer = &views.Viewer{ID: sess.PatientID, Name: "患者様", Patient: true}
 		} else if m, err := k.db.Member(sess.MemberID); err == nil {
 			p.Viewer = &views.Viewer{ID: m.ID, Name: m.Name, Operator: m.IsOperator(), PasswordOnly: sess.PasswordOnly}
+		}
+	}
+	if p.Viewer != nil && !p.Viewer.Patient && !p.Viewer.PasswordOnly && k.unread != nil {
+		if n, ok := k.unread(c); ok {
+			v := *p.Viewer
+			v.Referrals, v.Unread = true, n
+			p.Viewer = &v
 		}
 	}
 	if f := c.Query("done"); f != "" {

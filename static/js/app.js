@@ -8,6 +8,18 @@
       window.print();
     }
   });
+  // 地域連携: a choice of the directory search fills the 紹介先 fields.
+  document.addEventListener("click", function (e) {
+    var t = e.target.closest && e.target.closest("[data-fill-member],[data-fill-facility]");
+    if (!t) { return; }
+    var m = document.getElementById("to_member"), f = document.getElementById("to_facility");
+    var d = document.getElementById("to_department");
+    if (!m || !f) { return; }
+    m.value = t.getAttribute("data-fill-member") || "";
+    f.value = t.getAttribute("data-fill-facility") || "";
+    if (d && t.getAttribute("data-fill-department")) { d.value = t.getAttribute("data-fill-department"); }
+    (m.value ? m : f).focus();
+  });
   // Move focus to the error summary after htmx swaps in a form with errors,
   // as a full page load would via autofocus.
   document.addEventListener("htmx:afterSettle", function () {
