@@ -46,7 +46,7 @@ func TestDrugImportUpload(t *testing.T) {
 	// code) and a bad row out of 120 (under
 	// 1 %) listed by its row number.
 	list := paddedList(120)
-	list[0]["薬価"] = "10.4"                // ロキソニン
+	list[0]["薬価"] = "10.4"                   // ロキソニン
 	list[6]["薬価基準収載医薬品コード"] = "8114004C1039" // the 麻薬's code changes: one removed, one added
 	list[50]["薬価"] = "abc"
 	var files []handlertest.File
