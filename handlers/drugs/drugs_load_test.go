@@ -31,8 +31,9 @@ import (
 //
 // Each request is the next of a mix of search texts (kana prefixes in
 // every width, substrings, digits with units, kanji, one with no match).
-// It reports wrk's latency distribution and the server's own request
-// times (its request log) and asserts nothing about speed. Client
+// It reports wrk's latency distribution, the server's own request times
+// (its request log) and its CPU time per request (the test process is the
+// server; wrk runs apart), and asserts nothing about speed. Client
 // certificates are off: wrk presents none; the TLS handshake and the
 // session check are the production ones.
 var (
@@ -141,11 +142,13 @@ end
 		t.Fatalf("wrk: %v\n%s", err, out)
 	}
 	times.take()
+	cpu0 := cpuTime()
 	out, err := exec.Command("wrk", "-t1", fmt.Sprintf("-c%d", *flagDrugLoadConns), fmt.Sprintf("-d%ds", int(flagDrugLoad.Seconds())),
 		"--latency", "-s", f, base+"/drugs").CombinedOutput()
 	if err != nil {
 		t.Fatalf("wrk: %v\n%s", err, out)
 	}
+	cpu := cpuTime() - cpu0
 	text := string(out)
 	if strings.Contains(text, "Non-2xx") {
 		t.Errorf("responses other than 2xx:\n%s", text)
@@ -161,6 +164,9 @@ end
 		t.Logf("fragment over TLS, %d connections: %s req/s", *flagDrugLoadConns, rps[1])
 	}
 	t.Logf("client (wrk): %s", strings.Join(pcts, " "))
+	if len(server) > 0 && cpu > 0 {
+		t.Logf("server CPU (TLS, session check, search, render): %v per request", (cpu / time.Duration(len(server))).Round(time.Microsecond))
+	}
 	t.Logf("server: n=%d p50=%v p90=%v p99=%v max=%v", len(server), pct(server, .5), pct(server, .9), pct(server, .99), pct(server, 1))
 }
 
@@ -198,4 +204,37 @@ func sharedDataFile(tb testing.TB, name string) string {
 func fileExists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
+}
+
+// BenchmarkDrugFragment is the live search's answer in process, without
+// the network: session check, search and render of one page of 30.
+//
+//	go test ./handlers/drugs -run '^$' -bench BenchmarkDrugFragment -benchmem
+func BenchmarkDrugFragment(b *testing.B) {
+	list := sharedDataFile(b, "mhlw-yakka-20250716.csv")
+	env := newEnv(b, web.CertOff)
+	data, err := os.ReadFile(list)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := env.DB.ImportDrugs([]store.DrugFile{{Name: filepath.Base(list), R: bytes.NewReader(data)}}, store.DrugImportOptions{Actor: "system"}); err != nil {
+		b.Fatal(err)
+	}
+	m := env.AddMember(b, "負荷 試験", memberPassword)
+	c := env.LoginAs(b, m.ID, memberPassword)
+	c.Headers["HX-Request"] = "true"
+	paths := make([]string, len(loadQueries))
+	for i, q := range loadQueries {
+		paths[i] = "/drugs?q=" + url.QueryEscape(q)
+	}
+	size := 0
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res := c.Get(paths[i%len(paths)])
+		if res.Status != 200 {
+			b.Fatalf("%s: %d", paths[i%len(paths)], res.Status)
+		}
+		size += len(res.Body)
+	}
+	b.ReportMetric(float64(size)/float64(b.N), "bytes/answer")
 }
