@@ -43,6 +43,12 @@ prs-bench DB="/tmp/prs-100k.db" DURATION="15s":
     go test ./store -run '^$' -bench PRS -benchtime 3000x -benchmem -prs.db={{DB}}
     go test ./handlers -run '^TestPRSLoad$' -v -timeout 30m -prs.load={{DB}} -prs.load.duration={{DURATION}}
 
+# Drug master: the store's search, import and index benchmarks on the real
+# list, then the live search fragment over TLS at 20 connections (wrk).
+drugs-bench DURATION="15s":
+    go test ./store -run '^$' -bench 'BenchmarkDrugSearch|BenchmarkDrugImport|BenchmarkDrugIndex' -benchtime 5x -benchmem
+    go test ./handlers/drugs -run '^TestDrugFragmentLoad$' -v -count=1 -drugs.load={{DURATION}}
+
 # Release build: one stripped binary.
 build:
     CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=$(git describe --tags --always --dirty 2>/dev/null || echo dev)" -o hotline .

@@ -12,7 +12,7 @@ import (
 )
 
 func siteLinkForm(values map[string]string) views.Form {
-	return views.Form{Values: values, Order: views.SiteLinkFields, Labels: views.SiteLinkLabels}
+	return views.NewForm(store.SiteLinkSpec, values)
 }
 
 func siteLinkPage(id string) func(views.Form) templ.Component {
@@ -59,9 +59,8 @@ func (s *Server) updateSiteLink(c *fiber.Ctx) error {
 }
 
 func (s *Server) saveSiteLink(c *fiber.Ctx, id string) error {
-	values := web.FormValues(c, views.SiteLinkFields...)
-	_, err := s.db.SaveSiteLink(id, store.SiteLinkForm{Title: values["title"], URL: values["url"],
-		Description: values["description"], Order: values["order"]}, web.MemberOf(c).ID, c.IP())
+	values := web.Bind(c, store.SiteLinkSpec)
+	_, err := s.db.SaveSiteLink(id, store.SiteLinkFormFrom(values), web.MemberOf(c).ID, c.IP())
 	if err != nil {
 		title := "関連サイトの追加"
 		if id != "" {

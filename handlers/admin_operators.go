@@ -14,7 +14,7 @@ func (s *Server) operatorsPage(c *fiber.Ctx, f views.Form, created *views.Create
 	if err != nil {
 		return nil, err
 	}
-	f.Order, f.Labels = views.OperatorFields, views.OperatorLabels
+	f.Spec, f.Order, f.Labels = store.OperatorSpec, store.OperatorSpec.Names(), store.OperatorSpec.Labels()
 	return views.Admin("operators", views.AdminOperators(views.OperatorsView{
 		Me: web.MemberOf(c).ID, Operators: ops, Form: f, Created: created,
 	})), nil
@@ -33,8 +33,8 @@ func (s *Server) showOperators(c *fiber.Ctx) error {
 // shown once, on this response: it is never stored in clear, so the page
 // is answered directly rather than through a redirect.
 func (s *Server) createOperator(c *fiber.Ctx) error {
-	values := web.FormValues(c, views.OperatorFields...)
-	form := store.OperatorForm{ID: values["id"], Name: values["name"]}
+	values := web.Bind(c, store.OperatorSpec)
+	form := store.OperatorFormFrom(values)
 	if err := form.Validate(); err != nil {
 		return s.invalidOperatorForm(c, err, values)
 	}

@@ -13,13 +13,13 @@ func settingsValues(st store.Settings) map[string]string {
 	return map[string]string{
 		"site_name": st.SiteName, "organisation": st.Organisation, "department": st.Department, "postal": st.Postal,
 		"address": st.Address, "phone": st.Phone, "email": st.Email, "portal_url": st.PortalURL,
-		"terms": st.TermsText(), "privacy": st.PrivacyText(),
+		"package_insert_url": st.PackageInsertURL, "terms": st.TermsText(), "privacy": st.PrivacyText(),
 	}
 }
 
 func settingsPage(st store.Settings) func(views.Form) templ.Component {
 	return func(f views.Form) templ.Component {
-		f.Order, f.Labels = views.SettingsFields, views.SettingsLabels
+		f.Spec, f.Order, f.Labels = store.SettingsSpec, store.SettingsSpec.Names(), store.SettingsSpec.Labels()
 		return views.Admin("settings", views.AdminSettings(views.SettingsView{Form: f, Placeholders: st.Placeholders(), Settings: st}))
 	}
 }
@@ -35,11 +35,8 @@ func (s *Server) showSettings(c *fiber.Ctx) error {
 
 // saveSettings validates and stores the settings.
 func (s *Server) saveSettings(c *fiber.Ctx) error {
-	values := web.FormValues(c, views.SettingsFields...)
-	st := store.Settings{SiteName: values["site_name"], Organisation: values["organisation"], Department: values["department"],
-		Postal: values["postal"], Address: values["address"], Phone: values["phone"], Email: values["email"], PortalURL: values["portal_url"],
-		Terms: values["terms"], Privacy: values["privacy"]}
-	if err := s.db.SaveSettings(st, web.MemberOf(c).ID, c.IP()); err != nil {
+	values := web.Bind(c, store.SettingsSpec)
+	if err := s.db.SaveSettings(store.SettingsFormFrom(values), web.MemberOf(c).ID, c.IP()); err != nil {
 		cur, _ := s.db.Settings()
 		return s.web.InvalidForm(c, err, "設定", settingsPage(cur), views.Form{Values: values})
 	}

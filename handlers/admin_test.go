@@ -64,6 +64,12 @@ func TestAdminDashboardAndSettings(t *testing.T) {
 		}), WantStatus: 303},
 		{Name: "server's address", Path: "/admin/settings", WantStatus: 200, WantContains: []string{`placeholder="https://localhost:8443/"`, "現在 第2版", `data-testid="placeholder-warning"`, "ポータルURL"}},
 		{Name: "terms page", Path: "/terms", WantStatus: 200, WantContains: []string{"改定した利用規約", "第2版"}},
+		// The 添付文書 link template: checked, saved, kept when left empty.
+		{Name: "insert template without a code", Method: "POST", Path: "/admin/settings", Form: settingsForm(func(v url.Values) { v.Set("package_insert_url", "https://insert.example.jp/") }),
+			WantStatus: 422, WantContains: []string{`data-testid="error-package_insert_url"`, "{yj}"}},
+		{Name: "insert template", Method: "POST", Path: "/admin/settings", Form: settingsForm(func(v url.Values) { v.Set("package_insert_url", "https://insert.example.jp/?c={code}") }), WantStatus: 303},
+		{Name: "insert template kept", Method: "POST", Path: "/admin/settings", Form: settingsForm(nil), WantStatus: 303},
+		{Name: "insert template shown", Path: "/admin/settings", WantStatus: 200, WantContains: []string{`name="package_insert_url"`, `value="https://insert.example.jp/?c={code}"`}},
 	} {
 		sc.Run(t, op)
 	}

@@ -10,7 +10,7 @@ import (
 )
 
 func inquiryForm(values map[string]string) views.Form {
-	return views.Form{Values: values, Order: views.InquiryFields, Labels: views.InquiryLabels}
+	return views.NewForm(store.InquirySpec, values)
 }
 
 // showInquiryForm is the public 問合せフォーム.
@@ -20,10 +20,8 @@ func (s *Server) showInquiryForm(c *fiber.Ctx) error {
 
 // saveInquiry stores an inquiry and shows its 受付番号.
 func (s *Server) saveInquiry(c *fiber.Ctx) error {
-	values := web.FormValues(c, views.InquiryFields...)
-	q, err := s.db.CreateInquiry(store.InquiryForm{
-		Name: values["name"], Email: values["email"], Subject: values["subject"], Body: values["body"],
-	}, c.IP())
+	values := web.Bind(c, store.InquirySpec)
+	q, err := s.db.CreateInquiry(store.InquiryFormFrom(values), c.IP())
 	if err != nil {
 		return s.web.InvalidForm(c, err, "問合せフォーム", func(f views.Form) templ.Component { return views.InquiryForm(f) }, inquiryForm(values))
 	}

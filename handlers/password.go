@@ -10,7 +10,8 @@ import (
 )
 
 func passwordForm() views.Form {
-	return views.Form{Order: []string{"current", "new", "confirm"}, Labels: views.PasswordLabels}
+	// Passwords are never sent back into the form: no values.
+	return views.NewForm(store.PasswordChangeSpec, nil)
 }
 
 // showPasswordForm is パスワード変更 (also the forced first step).
@@ -24,7 +25,8 @@ func (s *Server) showPasswordForm(c *fiber.Ctx) error {
 func (s *Server) savePassword(c *fiber.Ctx) error {
 	m := web.MemberOf(c)
 	sess := web.SessionOf(c)
-	current, next, confirm := c.FormValue("current"), c.FormValue("new"), c.FormValue("confirm")
+	v := web.Bind(c, store.PasswordChangeSpec)
+	current, next, confirm := v["current"], v["new"], v["confirm"]
 	show := func(f views.Form) templ.Component {
 		return views.Password(views.PasswordView{Form: f, Initial: m.MustChangePassword})
 	}
@@ -34,7 +36,7 @@ func (s *Server) savePassword(c *fiber.Ctx) error {
 	// account-wide slow-down does not: the session holder is the member).
 	attempt := store.LoginAttempt{Account: m.ID, Addr: c.IP(), Trusted: true}
 	if current == "" {
-		fe.Add("current", "現在のパスワードを入力してください")
+		fe.Add("current", store.PasswordChangeSpec.Label("current")+"を入力してください")
 	} else if retry, err := s.db.CheckLogin(attempt); err != nil {
 		return s.web.Throttled(c, retry, func(err error) error {
 			return s.web.InvalidForm(c, err, "パスワード変更", show, passwordForm())

@@ -78,26 +78,30 @@ type DrugPrice int64
 
 // String is the price in 円 with two decimals, e.g. "7.50", "1234.56".
 func (p DrugPrice) String() string {
-	sign := ""
-	if p < 0 {
-		sign, p = "-", -p
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, p/100, p%100)
+	return string(p.appendText(nil, false))
 }
 
-// Display is the price for people: "1,234.56円".
+// Display is the price for people: "1,234.56円". (Every search row shows
+// one: strconv, not fmt.)
 func (p DrugPrice) Display() string {
-	s := p.String()
-	dot := strings.IndexByte(s, '.')
-	intPart, frac := s[:dot], s[dot:]
-	var b strings.Builder
-	for i, c := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 && intPart[i-1] != '-' {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
+	return string(append(p.appendText(make([]byte, 0, 24), true), "円"...))
+}
+
+// appendText appends the price in 円 with two decimals, the 円 grouped
+// by thousands when grouped.
+func (p DrugPrice) appendText(b []byte, grouped bool) []byte {
+	if p < 0 {
+		b, p = append(b, '-'), -p
 	}
-	return b.String() + frac + "円"
+	yen := strconv.FormatInt(int64(p/100), 10)
+	for i := 0; i < len(yen); i++ {
+		if grouped && i > 0 && (len(yen)-i)%3 == 0 {
+			b = append(b, ',')
+		}
+		b = append(b, yen[i])
+	}
+	sen := p % 100
+	return append(b, '.', byte('0'+sen/10), byte('0'+sen%10))
 }
 
 // ParseDrugPrice reads a 薬価 as published: a decimal in 円 with at most

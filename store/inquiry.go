@@ -57,6 +57,19 @@ type Note struct {
 	Text   string    `json:"text"`
 }
 
+// InquirySpec is the public 問合せフォーム, in screen order.
+var InquirySpec = Fields{
+	{Name: "name", Label: "お名前", Max: 100, Required: true},
+	{Name: "email", Label: "メールアドレス", Max: 254, Required: true},
+	{Name: "subject", Label: "件名", Max: 200, Required: true},
+	{Name: "body", Label: "お問合せ内容", Max: 5000, Required: true, Multiline: true},
+}
+
+// InquiryFormFrom reads the form's values (by InquirySpec's names).
+func InquiryFormFrom(v map[string]string) InquiryForm {
+	return InquiryForm{Name: v["name"], Email: v["email"], Subject: v["subject"], Body: v["body"]}
+}
+
 // InquiryForm is what the public form posts.
 type InquiryForm struct {
 	Name    string
@@ -71,7 +84,7 @@ func (f *InquiryForm) Validate() error {
 	f.Name = strings.TrimSpace(f.Name)
 	f.Subject = strings.TrimSpace(f.Subject)
 	f.Body = strings.TrimSpace(f.Body)
-	checkText(fe, "name", "お名前", f.Name, true, 100)
+	InquirySpec.Check(fe, "name", f.Name)
 	if e, err := jptext.NormalizeEmail(f.Email); err != nil {
 		fe.Add("email", err.Error())
 	} else if e == "" {
@@ -79,8 +92,8 @@ func (f *InquiryForm) Validate() error {
 	} else {
 		f.Email = e
 	}
-	checkText(fe, "subject", "件名", f.Subject, true, 200)
-	checkMultiline(fe, "body", "お問合せ内容", f.Body, true, 5000)
+	InquirySpec.Check(fe, "subject", f.Subject)
+	InquirySpec.Check(fe, "body", f.Body)
 	return fe.Err()
 }
 

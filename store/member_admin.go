@@ -406,6 +406,18 @@ func (db *DB) Operators() ([]Member, error) {
 	return out, err
 }
 
+// OperatorSpec is the new-operator form, in screen order (the login
+// name's pattern is its own rule).
+var OperatorSpec = Fields{
+	{Name: "id", Label: "ログイン名", Max: 32, Required: true},
+	{Name: "name", Label: "氏名", Max: 60, Required: true},
+}
+
+// OperatorFormFrom reads the form's values (by OperatorSpec's names).
+func OperatorFormFrom(v map[string]string) OperatorForm {
+	return OperatorForm{ID: v["id"], Name: v["name"]}
+}
+
 // OperatorForm names a new operator account.
 type OperatorForm struct {
 	ID   string // login name
@@ -426,7 +438,7 @@ func (f *OperatorForm) Validate() error {
 		// h000001 would be read as the ほっとラインID H000001 at login.
 		fe.Add("id", "ログイン名は「h」と6桁の数字の形にはできません（ほっとラインIDと区別できません）")
 	}
-	checkText(fe, "name", "氏名", f.Name, true, 60)
+	OperatorSpec.Check(fe, "name", f.Name)
 	return fe.Err()
 }
 

@@ -298,3 +298,11 @@ func foldTypedCode(s string) (string, bool) {
 	}
 	return b.String(), true
 }
+
+// PasswordChangeSpec is the パスワード変更 form, in screen order. Max is the
+// input's limit; the new password's own rules are CheckPassword's.
+var PasswordChangeSpec = Fields{
+	{Name: "current", Label: "現在のパスワード", Max: 256, Required: true},
+	{Name: "new", Label: "新しいパスワード", Max: 256, Required: true},
+	{Name: "confirm", Label: "新しいパスワード（確認）", Max: 256, Required: true},
+}

@@ -201,19 +201,20 @@ const textMax = 20000
 // Validate normalises s and reports field errors.
 func (s *Settings) Validate() error {
 	fe := FieldErrors{}
-	req := func(field, label string, v *string, max int) {
+	req := func(field string, v *string) {
+		f := SettingsSpec.Field(field)
 		*v = strings.TrimSpace(*v)
 		switch {
 		case *v == "":
-			fe.Add(field, label+"を入力してください")
-		case utf8.RuneCountInString(*v) > max:
-			fe.Add(field, label+"が長すぎます")
+			fe.Add(field, f.Label+"を入力してください")
+		case utf8.RuneCountInString(*v) > f.Max:
+			fe.Add(field, f.Label+"が長すぎます")
 		}
 	}
-	req("site_name", "サイト名", &s.SiteName, 60)
-	req("organisation", "運営組織", &s.Organisation, 100)
-	req("department", "担当部署", &s.Department, 100)
-	req("address", "住所", &s.Address, 200)
+	req("site_name", &s.SiteName)
+	req("organisation", &s.Organisation)
+	req("department", &s.Department)
+	req("address", &s.Address)
 	if s.Postal != DefaultSettings().Postal {
 		if p, err := jptext.NormalizePostal(s.Postal); err != nil {
 			fe.Add("postal", err.Error())
@@ -247,7 +248,7 @@ func (s *Settings) Validate() error {
 		def          string
 	}{{"terms", "利用規約", &s.Terms, defaultTerms}, {"privacy", "個人情報の取扱い", &s.Privacy, defaultPrivacy}} {
 		*t.v = strings.TrimSpace(strings.ReplaceAll(*t.v, "\r\n", "\n"))
-		checkMultiline(fe, t.field, t.label, *t.v, false, textMax)
+		SettingsSpec.Check(fe, t.field, *t.v)
 		if *t.v == defaultText(t.def, s.SiteName) {
 			// The default, saved back unchanged from the form: keep it
 			// the default (it follows the site name).
@@ -255,6 +256,31 @@ func (s *Settings) Validate() error {
 		}
 	}
 	return fe.Err()
+}
+
+// SettingsSpec is the operator's 設定 form, in screen order. The postal
+// code, phone, mail, portal address and the 添付文書 template have rules of
+// their own (Validate); Max gives their inputs' length.
+var SettingsSpec = Fields{
+	{Name: "site_name", Label: "サイト名", Max: 60, Required: true},
+	{Name: "organisation", Label: "運営組織", Max: 100, Required: true},
+	{Name: "department", Label: "担当部署", Max: 100, Required: true},
+	{Name: "postal", Label: "郵便番号", Max: 10, Required: true},
+	{Name: "address", Label: "住所", Max: 200, Required: true},
+	{Name: "phone", Label: "電話", Max: 20, Required: true},
+	{Name: "email", Label: "問合せメール", Max: 254, Required: true},
+	{Name: "portal_url", Label: "ポータルURL", Max: 200},
+	{Name: "package_insert_url", Label: "添付文書のURL", Max: 300},
+	{Name: "terms", Label: "利用規約", Max: textMax, Multiline: true},
+	{Name: "privacy", Label: "個人情報の取扱い", Max: textMax, Multiline: true},
+}
+
+// SettingsFormFrom reads the form's values (by SettingsSpec's names) into
+// settings to save.
+func SettingsFormFrom(v map[string]string) Settings {
+	return Settings{SiteName: v["site_name"], Organisation: v["organisation"], Department: v["department"],
+		Postal: v["postal"], Address: v["address"], Phone: v["phone"], Email: v["email"], PortalURL: v["portal_url"],
+		PackageInsertURL: v["package_insert_url"], Terms: v["terms"], Privacy: v["privacy"]}
 }
 
 // validPackageInsertURL checks the 添付文書 link template ("" is allowed:

@@ -24,6 +24,20 @@ type SiteLink struct {
 	UpdatedAt   time.Time `json:"updated_at"`
 }
 
+// SiteLinkSpec is the operator's 関連サイト form, in screen order. The
+// order's limit is its own rule (0〜9999); Max gives the input's length.
+var SiteLinkSpec = Fields{
+	{Name: "title", Label: "サイト名", Max: 100, Required: true},
+	{Name: "url", Label: "URL", Max: 500, Required: true},
+	{Name: "description", Label: "説明", Max: 500, Multiline: true},
+	{Name: "order", Label: "表示順", Max: 4},
+}
+
+// SiteLinkFormFrom reads the form's values (by SiteLinkSpec's names).
+func SiteLinkFormFrom(v map[string]string) SiteLinkForm {
+	return SiteLinkForm{Title: v["title"], URL: v["url"], Description: v["description"], Order: v["order"]}
+}
+
 // SiteLinkForm is what the operator posts.
 type SiteLinkForm struct {
 	Title       string
@@ -39,8 +53,8 @@ func (f *SiteLinkForm) Validate() (SiteLink, error) {
 	f.URL = strings.TrimSpace(jptext.NormalizeWidth(f.URL))
 	f.Description = strings.TrimSpace(f.Description)
 	f.Order = strings.TrimSpace(jptext.NormalizeDigits(f.Order))
-	checkText(fe, "title", "サイト名", f.Title, true, 100)
-	checkText(fe, "url", "URL", f.URL, true, 500)
+	SiteLinkSpec.Check(fe, "title", f.Title)
+	SiteLinkSpec.Check(fe, "url", f.URL)
 	if _, bad := fe["url"]; !bad {
 		u, err := url.Parse(f.URL)
 		switch {
@@ -50,7 +64,7 @@ func (f *SiteLinkForm) Validate() (SiteLink, error) {
 			fe.Add("url", "URLは http:// または https:// で始めてください")
 		}
 	}
-	checkMultiline(fe, "description", "説明", f.Description, false, 500)
+	SiteLinkSpec.Check(fe, "description", f.Description)
 	order := 0
 	if f.Order != "" {
 		n, err := strconv.Atoi(f.Order)

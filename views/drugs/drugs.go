@@ -156,17 +156,6 @@ func Kind(d store.Drug) string {
 	return ""
 }
 
-// KindClass is the badge class of Kind.
-func KindClass(d store.Drug) string {
-	switch {
-	case d.IsBrand():
-		return "badge brand"
-	case d.IsGeneric():
-		return "badge ok"
-	}
-	return "badge"
-}
-
 // PricePerSpec is the 薬価 with its unit: "12.30円／１錠".
 func PricePerSpec(d store.Drug) string {
 	return d.Price.Display() + "／" + d.Spec
