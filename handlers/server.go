@@ -32,8 +32,8 @@ import (
 
 	"hotline/handlers/drugs"
 	"hotline/handlers/prs"
-	"hotline/handlers/rx"
 	"hotline/handlers/referral"
+	"hotline/handlers/rx"
 	"hotline/handlers/web"
 	"hotline/store"
 )

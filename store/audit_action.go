@@ -81,13 +81,13 @@ const (
 	AuditPatientDeactivate AuditAction = "patient.deactivate"
 	AuditPatientReactivate AuditAction = "patient.reactivate"
 
-	AuditRxCompose AuditAction = "rx.compose"
-	AuditRxDraft   AuditAction = "rx.draft"
-	AuditRxIssue   AuditAction = "rx.issue"
-	AuditRxView    AuditAction = "rx.view"
-	AuditRxPrint   AuditAction = "rx.print"
-	AuditRxCancel  AuditAction = "rx.cancel"
-	AuditRxList    AuditAction = "rx.list"
+	AuditRxCompose           AuditAction = "rx.compose"
+	AuditRxDraft             AuditAction = "rx.draft"
+	AuditRxIssue             AuditAction = "rx.issue"
+	AuditRxView              AuditAction = "rx.view"
+	AuditRxPrint             AuditAction = "rx.print"
+	AuditRxCancel            AuditAction = "rx.cancel"
+	AuditRxList              AuditAction = "rx.list"
 	AuditReferralDraft       AuditAction = "referral.draft"
 	AuditReferralDraftDelete AuditAction = "referral.draft_delete"
 	AuditReferralSend        AuditAction = "referral.send"
@@ -173,13 +173,13 @@ var auditLabels = map[AuditAction]string{
 	AuditPatientDeactivate: "患者様の無効化",
 	AuditPatientReactivate: "患者様の再有効化",
 
-	AuditRxCompose: "処方箋の作成画面",
-	AuditRxDraft:   "処方箋の下書き保存",
-	AuditRxIssue:   "処方箋の発行",
-	AuditRxView:    "処方箋の閲覧",
-	AuditRxPrint:   "処方箋の印刷",
-	AuditRxCancel:  "処方箋の取消",
-	AuditRxList:    "処方箋一覧の表示",
+	AuditRxCompose:           "処方箋の作成画面",
+	AuditRxDraft:             "処方箋の下書き保存",
+	AuditRxIssue:             "処方箋の発行",
+	AuditRxView:              "処方箋の閲覧",
+	AuditRxPrint:             "処方箋の印刷",
+	AuditRxCancel:            "処方箋の取消",
+	AuditRxList:              "処方箋一覧の表示",
 	AuditReferralDraft:       "紹介状の下書き保存",
 	AuditReferralDraftDelete: "紹介状の下書き削除",
 	AuditReferralSend:        "紹介状の送信",
