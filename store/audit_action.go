@@ -80,6 +80,11 @@ const (
 	AuditPatientCard       AuditAction = "patient.card"
 	AuditPatientDeactivate AuditAction = "patient.deactivate"
 	AuditPatientReactivate AuditAction = "patient.reactivate"
+
+	// The pharmacy's side of Web処方箋.
+	AuditRxLookup       AuditAction = "rx.lookup"
+	AuditRxPharmacyView AuditAction = "rx.pharmacy_view"
+	AuditRxDispense     AuditAction = "rx.dispense"
 )
 
 // auditLabels is the catalogue: every action's Japanese label.
@@ -155,6 +160,10 @@ var auditLabels = map[AuditAction]string{
 	AuditPatientCard:       "アクセスカードの発行",
 	AuditPatientDeactivate: "患者様の無効化",
 	AuditPatientReactivate: "患者様の再有効化",
+
+	AuditRxLookup:       "処方箋の照会（薬局）",
+	AuditRxPharmacyView: "処方箋の閲覧（薬局）",
+	AuditRxDispense:     "調剤済の記録",
 }
 
 // Label is the action in Japanese (the code itself for an action the

@@ -34,6 +34,8 @@ var migrations = []func(tx *Tx) error{
 	// The drug master (薬価基準): the current and previous versions' drugs,
 	// and the description of every imported version.
 	createBuckets("drugs", "drug_masters"),
+	// A pharmacy's access to the prescriptions it looked up (rx_grants).
+	createBuckets("rx_grants"),
 }
 
 // SchemaVersion is the version this build writes.
