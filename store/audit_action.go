@@ -81,6 +81,13 @@ const (
 	AuditPatientDeactivate AuditAction = "patient.deactivate"
 	AuditPatientReactivate AuditAction = "patient.reactivate"
 
+	AuditRxCompose AuditAction = "rx.compose"
+	AuditRxDraft   AuditAction = "rx.draft"
+	AuditRxIssue   AuditAction = "rx.issue"
+	AuditRxView    AuditAction = "rx.view"
+	AuditRxPrint   AuditAction = "rx.print"
+	AuditRxCancel  AuditAction = "rx.cancel"
+	AuditRxList    AuditAction = "rx.list"
 	// The pharmacy's side of Web処方箋.
 	AuditRxLookup       AuditAction = "rx.lookup"
 	AuditRxPharmacyView AuditAction = "rx.pharmacy_view"
@@ -161,6 +168,13 @@ var auditLabels = map[AuditAction]string{
 	AuditPatientDeactivate: "患者様の無効化",
 	AuditPatientReactivate: "患者様の再有効化",
 
+	AuditRxCompose:      "処方箋の作成画面",
+	AuditRxDraft:        "処方箋の下書き保存",
+	AuditRxIssue:        "処方箋の発行",
+	AuditRxView:         "処方箋の閲覧",
+	AuditRxPrint:        "処方箋の印刷",
+	AuditRxCancel:       "処方箋の取消",
+	AuditRxList:         "処方箋一覧の表示",
 	AuditRxLookup:       "処方箋の照会（薬局）",
 	AuditRxPharmacyView: "処方箋の閲覧（薬局）",
 	AuditRxDispense:     "調剤済の記録",

@@ -15,6 +15,8 @@ type TestMemberSpec struct {
 	FacilityKind     FacilityKind
 	FacilityPassword string
 	Department       string
+	// Qualification: doctor when empty.
+	Qualification Qualification
 }
 
 // CreateTestMember creates an active account (and its facility) directly.
@@ -34,6 +36,9 @@ func (db *DB) CreateTestMember(spec TestMemberSpec) (Member, Facility, error) {
 		m = Member{Role: RoleMember, Status: MemberActive, Name: spec.Name, NameKana: "テスト",
 			Qualification: QualDoctor, Email: "", PasswordHash: hash, MustChangePassword: spec.MustChange,
 			CertAllowance: 1, Department: spec.Department, CreatedAt: tx.Now}
+		if spec.Qualification != "" {
+			m.Qualification = spec.Qualification
+		}
 		if spec.Operator {
 			m.Role = RoleOperator
 			m.ID = "op" + strconv.Itoa(int(tx.bucket(bucketMembers).Sequence()+1))

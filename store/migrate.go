@@ -34,6 +34,9 @@ var migrations = []func(tx *Tx) error{
 	// The drug master (薬価基準): the current and previous versions' drugs,
 	// and the description of every imported version.
 	createBuckets("drugs", "drug_masters"),
+	// Web処方箋: prescriptions by seq, 照会番号 → seq, the list and
+	// duplicate-check indexes, and 約束処方 (rx_store.go, rx_preset.go).
+	createBuckets("prescriptions", "rx_numbers", "rx_index", "rx_presets", "rx_presets_index"),
 	// A pharmacy's access to the prescriptions it looked up (rx_grants).
 	createBuckets("rx_grants"),
 }

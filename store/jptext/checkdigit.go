@@ -208,3 +208,66 @@ func NormalizeInsurerNumber(s string) (string, error) {
 	}
 	return n, nil
 }
+
+var (
+	// ErrPublicPayerFormat: not 8 digits.
+	ErrPublicPayerFormat = errors.New("公費負担者番号は8桁の数字で入力してください")
+	// ErrPublicPayerPrefecture: the 都道府県番号 (3rd–4th digits) is not 01–47.
+	ErrPublicPayerPrefecture = errors.New("公費負担者番号の3〜4桁目（都道府県番号）は01〜47です")
+	// ErrPublicPayerCheckDigit: the last digit does not match.
+	ErrPublicPayerCheckDigit = errors.New("公費負担者番号の最後の桁（検証番号）が合いません。受給者証の番号を確かめてください")
+	// ErrPublicRecipientFormat: not 7 digits.
+	ErrPublicRecipientFormat = errors.New("公費負担医療の受給者番号は7桁の数字で入力してください")
+	// ErrPublicRecipientCheckDigit: the last digit does not match.
+	ErrPublicRecipientCheckDigit = errors.New("公費負担医療の受給者番号の最後の桁（検証番号）が合いません。受給者証の番号を確かめてください")
+)
+
+// NormalizePublicPayerNumber checks a 公費負担者番号: 8 digits (法別番号 2 +
+// 都道府県番号 2 + 実施機関番号 3 + 検証番号 1) with the same modulus-10 2-1
+// check digit as the 保険者番号. Full-width digits, spaces and hyphens are
+// accepted; empty input returns "" and nil.
+func NormalizePublicPayerNumber(s string) (string, error) {
+	if InvalidText(s) {
+		return "", ErrControlCharacter
+	}
+	n, ok := typedCodeDigits(s, 8)
+	if !ok || (n != "" && len(n) != 8) {
+		return "", ErrPublicPayerFormat
+	}
+	if n == "" {
+		if strings.TrimSpace(NormalizeWidth(s)) != "" {
+			return "", ErrPublicPayerFormat
+		}
+		return "", nil
+	}
+	if !validPrefectureNumber(n[2:4]) {
+		return "", ErrPublicPayerPrefecture
+	}
+	if LuhnCheckDigit(n[:7]) != int(n[7]-'0') {
+		return "", ErrPublicPayerCheckDigit
+	}
+	return n, nil
+}
+
+// NormalizePublicRecipientNumber checks a 公費負担医療の受給者番号: 7 digits
+// (受給者区分 6 + 検証番号 1, modulus 10 2-1 as above). Empty input returns
+// "" and nil.
+func NormalizePublicRecipientNumber(s string) (string, error) {
+	if InvalidText(s) {
+		return "", ErrControlCharacter
+	}
+	n, ok := typedCodeDigits(s, 7)
+	if !ok || (n != "" && len(n) != 7) {
+		return "", ErrPublicRecipientFormat
+	}
+	if n == "" {
+		if strings.TrimSpace(NormalizeWidth(s)) != "" {
+			return "", ErrPublicRecipientFormat
+		}
+		return "", nil
+	}
+	if LuhnCheckDigit(n[:6]) != int(n[6]-'0') {
+		return "", ErrPublicRecipientCheckDigit
+	}
+	return n, nil
+}
