@@ -78,6 +78,14 @@ func (v RxView) Refused() string {
 	return store.ErrorMessage(v.Rx.Dispensable)
 }
 
+// DispenseHeading is the form's heading, naming the use of a refill.
+func (v RxView) DispenseHeading() string {
+	if v.Rx.IsRefill() {
+		return "調剤済の記録（" + strconv.Itoa(v.Rx.NextUse()) + "回目）"
+	}
+	return "調剤済の記録"
+}
+
 // LineField is the posted name of a line's choice.
 func LineField(i int) string { return store.RxLineField(i, store.DispenseLineField) }
 
