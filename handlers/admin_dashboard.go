@@ -41,6 +41,10 @@ func (s *Server) showDashboard(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	drugs, err := s.db.DrugMasterState()
+	if err != nil {
+		return err
+	}
 	// Letters to print first: their passwords vanish within 24 hours.
 	// Then applications (利用申込), which wait for the operator's review.
 	counts := []views.DashboardCount{
@@ -58,7 +62,7 @@ func (s *Server) showDashboard(c *fiber.Ctx) error {
 	)
 	return s.web.Render(c, "管理", views.Admin("dashboard", views.Dashboard(views.DashboardView{
 		Placeholders: st.Placeholders(), CertOff: s.cfg.CertMode == web.CertOff, Counts: counts, Holds: holds,
-		HeldLetters: held, Backup: s.backupSummary(),
+		HeldLetters: held, Backup: s.backupSummary(), NoDrugMaster: !drugs.Loaded,
 	})))
 }
 

@@ -128,6 +128,13 @@ var authzMatrix = handlertest.Matrix{
 	"POST /admin/certificates/:serial/revoke": handlertest.With(handlertest.To(handlertest.OperatorOnly(303), "/admin/members/{subject}/certificates?done=revoked"), "/admin/certificates/{subject_cert}/revoke"),
 	"POST /admin/members/:id/shared-pc":       handlertest.With(handlertest.OperatorOnly(422), "/admin/members/{subject}/shared-pc"), // empty form: the PC's name is required
 
+	// The drug master (薬価基準): any full session searches and reads
+	// ({drug} is in the imported master); operators import.
+	"GET /drugs":        handlertest.Roles(handlertest.Login, 403, 200, 200, 200),
+	"GET /drugs/:code":  handlertest.With(handlertest.Roles(handlertest.Login, 403, 200, 200, 200), "/drugs/{drug}"),
+	"GET /admin/drugs":  handlertest.OperatorOnly(200),
+	"POST /admin/drugs": handlertest.OperatorOnly(422), // no file posted
+
 	// 患者様登録ソフト (PRS). prs rows run with PRS unlocked for the member
 	// and the other member (each for their own facility); {patient} is
 	// registered by the member's facility and not linked to the other's.
@@ -205,6 +212,11 @@ func pharmacyRow(path string) handlertest.Row {
 // are a member and a facility the operator administers that are none of
 // the roles (resetting a role's password would end the test).
 var authzFixtures = []func(t testing.TB, w *handlertest.World) map[string]string{
+	// The small drug master.
+	func(t testing.TB, w *handlertest.World) map[string]string {
+		handlertest.ImportDrugList(t, w.DB)
+		return map[string]string{"drug": handlertest.DrugLoxonin}
+	},
 	func(t testing.TB, w *handlertest.World) map[string]string {
 		q, err := w.DB.CreateInquiry(store.InquiryForm{Name: "問合 太郎", Email: "q@example.jp", Subject: "件名", Body: "本文"}, "")
 		if err != nil {

@@ -40,6 +40,11 @@ const (
 	maxListedChanges  = 100 // changes of each kind listed in a summary
 )
 
+// DrugImportSpec is the operator's upload form: field file, repeatable.
+var DrugImportSpec = Fields{
+	{Name: "file", Label: "薬価基準収載品目リスト", Required: true},
+}
+
 // DrugFile is one file of the list.
 type DrugFile struct {
 	// Name is the file's name (as uploaded or given); a date in it

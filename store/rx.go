@@ -280,11 +280,11 @@ type Prescription struct {
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
 
-	CancelledAt    time.Time `json:"cancelled_at,omitzero"`
-	CancelledBy    string    `json:"cancelled_by,omitempty"`
-	CancelledName  string    `json:"cancelled_by_name,omitempty"`
-	CancelReason   string    `json:"cancel_reason,omitempty"`
-	Dispensings    []RxDispensing `json:"dispensings,omitempty"`
+	CancelledAt   time.Time      `json:"cancelled_at,omitzero"`
+	CancelledBy   string         `json:"cancelled_by,omitempty"`
+	CancelledName string         `json:"cancelled_by_name,omitempty"`
+	CancelReason  string         `json:"cancel_reason,omitempty"`
+	Dispensings   []RxDispensing `json:"dispensings,omitempty"`
 }
 
 // DefaultRxValidDays is the 使用期間 unless written otherwise: 交付の日を

@@ -372,8 +372,11 @@ func (db *DB) Prescription(a RxActor, id string) (Prescription, error) {
 	return p, db.AuditGrouped(a.audit(AuditRxView, &p, ""))
 }
 
-// PrintPrescription is Prescription for the PDF (audited as a print).
-func (db *DB) PrintPrescription(a RxActor, id string) (Prescription, error) {
+// PrescriptionToPrint reads a prescription of the actor's facility for
+// the printed form (a draft has none: ECONFLICT). It audits nothing: the
+// print is audited once the file is made (AuditRxPrint), so a HEAD
+// writes nothing.
+func (db *DB) PrescriptionToPrint(a RxActor, id string) (Prescription, error) {
 	var p Prescription
 	err := db.View(func(tx *Tx) error {
 		w, err := rxWhoTx(tx, a)
@@ -386,10 +389,16 @@ func (db *DB) PrintPrescription(a RxActor, id string) (Prescription, error) {
 		}
 		return err
 	})
-	if err != nil {
-		return Prescription{}, err
+	return p, err
+}
+
+// AuditRxPrint records the printing of p, durable before it returns.
+func (db *DB) AuditRxPrint(a RxActor, p Prescription) error {
+	detail := ""
+	if p.Status == RxCancelled {
+		detail = "取消"
 	}
-	return p, db.AuditGrouped(a.audit(AuditRxPrint, &p, ""))
+	return db.AuditGrouped(a.audit(AuditRxPrint, &p, detail))
 }
 
 // PrescriptionByNumber finds a prescription by its 照会番号 (as typed: any

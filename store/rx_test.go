@@ -214,7 +214,9 @@ func TestRxValidation(t *testing.T) {
 		{"copay", func(r *RxForm) { r.Copay = "5" }, "copay"},
 		{"period in the past", func(r *RxForm) { r.ValidUntil = "2026-03-31" }, "valid_until"},
 		{"leftover", func(r *RxForm) { r.Leftover = "x" }, "leftover"},
-		{"second line", func(r *RxForm) { r.Lines = append(r.Lines, RxLineForm{}, rxLine("1141007F1063", "1", "疼痛時", "500")) }, "lines[2][days]"},
+		{"second line", func(r *RxForm) {
+			r.Lines = append(r.Lines, RxLineForm{}, rxLine("1141007F1063", "1", "疼痛時", "500"))
+		}, "lines[2][days]"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -412,5 +414,42 @@ func TestRxNumbersUnique(t *testing.T) {
 	pl, _ := f.db.ListPrescriptions(f.doctorA, RxFilter{PatientID: FormatPatientID(f.patient.ID), Limit: 100})
 	if len(pl.Items) != 50 {
 		t.Errorf("patient filter: %d", len(pl.Items))
+	}
+}
+
+func TestRxPresets(t *testing.T) {
+	f := newRxFixture(t)
+	lines := []RxLineForm{rxLine("1149019F1560", "3", "1日3回毎食後", "5"), {}, rxLine("2329021F1102", "3", "1日3回毎食後", "5")}
+	if _, err := f.db.SaveRxPreset(f.doctorA, "", false, lines); ErrorFields(err)["name"] == "" {
+		t.Fatalf("no name: %v", err)
+	}
+	if _, err := f.db.SaveRxPreset(f.doctorA, "かぜ", false, []RxLineForm{rxLine("9999999F9999", "1", "x", "1")}); ErrorFields(err)["lines[0][drug_code]"] == "" {
+		t.Fatalf("unknown drug: %v", err)
+	}
+	p, err := f.db.SaveRxPreset(f.doctorA, "腰痛セット", false, lines)
+	if err != nil || len(p.Lines) != 2 {
+		t.Fatalf("save %+v %v", p, err)
+	}
+	if list, _ := f.db.RxPresets(f.nurseA); len(list) != 0 {
+		t.Errorf("not shared, yet the nurse sees %d", len(list))
+	}
+	if _, err := f.db.RenameRxPreset(f.doctorA, p.ID, "腰痛（基本）", true); err != nil {
+		t.Fatal(err)
+	}
+	list, _ := f.db.RxPresets(f.nurseA)
+	if len(list) != 1 || list[0].Name != "腰痛（基本）" {
+		t.Fatalf("shared: %+v", list)
+	}
+	if err := f.db.DeleteRxPreset(f.nurseA, p.ID); ErrorCode(err) != EFORBIDDEN {
+		t.Errorf("nurse deletes the doctor's: %v", err)
+	}
+	if _, err := f.db.RxPreset(f.doctorB, p.ID); ErrorCode(err) != ENOTFOUND {
+		t.Errorf("other facility: %v", err)
+	}
+	if err := f.db.DeleteRxPreset(f.doctorA, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if list, _ := f.db.RxPresets(f.doctorA); len(list) != 0 {
+		t.Errorf("after delete: %+v", list)
 	}
 }
