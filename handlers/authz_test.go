@@ -163,6 +163,7 @@ var authzMatrix = handlertest.Matrix{
 	"GET /pharmacy/lookup":           pharmacyRow(""),
 	"POST /pharmacy/lookup":          pharmacyRow(""),
 	"GET /pharmacy/rx/:id":           pharmacyRow("/pharmacy/rx/RX0000000001"),
+	"GET /pharmacy/rx/:id.pdf":       pharmacyRow("/pharmacy/rx/RX0000000001.pdf"),
 	"POST /pharmacy/rx/:id/dispense": pharmacyRow("/pharmacy/rx/RX0000000001/dispense"),
 
 	// Operations (監査ログ・バックアップ).

@@ -89,9 +89,10 @@ const (
 	AuditRxCancel  AuditAction = "rx.cancel"
 	AuditRxList    AuditAction = "rx.list"
 	// The pharmacy's side of Web処方箋.
-	AuditRxLookup       AuditAction = "rx.lookup"
-	AuditRxPharmacyView AuditAction = "rx.pharmacy_view"
-	AuditRxDispense     AuditAction = "rx.dispense"
+	AuditRxLookup        AuditAction = "rx.lookup"
+	AuditRxPharmacyView  AuditAction = "rx.pharmacy_view"
+	AuditRxPharmacyPrint AuditAction = "rx.pharmacy_print"
+	AuditRxDispense      AuditAction = "rx.dispense"
 )
 
 // auditLabels is the catalogue: every action's Japanese label.
@@ -168,16 +169,17 @@ var auditLabels = map[AuditAction]string{
 	AuditPatientDeactivate: "患者様の無効化",
 	AuditPatientReactivate: "患者様の再有効化",
 
-	AuditRxCompose:      "処方箋の作成画面",
-	AuditRxDraft:        "処方箋の下書き保存",
-	AuditRxIssue:        "処方箋の発行",
-	AuditRxView:         "処方箋の閲覧",
-	AuditRxPrint:        "処方箋の印刷",
-	AuditRxCancel:       "処方箋の取消",
-	AuditRxList:         "処方箋一覧の表示",
-	AuditRxLookup:       "処方箋の照会（薬局）",
-	AuditRxPharmacyView: "処方箋の閲覧（薬局）",
-	AuditRxDispense:     "調剤済の記録",
+	AuditRxCompose:       "処方箋の作成画面",
+	AuditRxDraft:         "処方箋の下書き保存",
+	AuditRxIssue:         "処方箋の発行",
+	AuditRxView:          "処方箋の閲覧",
+	AuditRxPrint:         "処方箋の印刷",
+	AuditRxCancel:        "処方箋の取消",
+	AuditRxList:          "処方箋一覧の表示",
+	AuditRxLookup:        "処方箋の照会（薬局）",
+	AuditRxPharmacyView:  "処方箋の閲覧（薬局）",
+	AuditRxPharmacyPrint: "処方箋の印刷（薬局）",
+	AuditRxDispense:      "調剤済の記録",
 }
 
 // Label is the action in Japanese (the code itself for an action the

@@ -100,7 +100,7 @@ func (db *DB) LookupPrescription(a PharmacyActor, number, birthDate string) (str
 		if ErrorCode(err) != ETHROTTLED {
 			return "", err
 		}
-		if aerr := db.Audit(AuditEvent{Actor: a.MemberID, Action: AuditRxLookup, Object: "facility:" + a.FacilityOID, Remote: a.Remote,
+		if aerr := db.AuditGrouped(AuditEvent{Actor: a.MemberID, Action: AuditRxLookup, Object: "facility:" + a.FacilityOID, Remote: a.Remote,
 			Result: ResultDenied, Detail: "throttled " + maskRxNumber(n)}); aerr != nil {
 			return "", aerr
 		}
@@ -119,7 +119,7 @@ func (db *DB) LookupPrescription(a PharmacyActor, number, birthDate string) (str
 	}
 	if !match {
 		// One line and one count for both kinds of miss.
-		if err := db.Audit(AuditEvent{Actor: a.MemberID, Action: AuditRxLookup, Object: "facility:" + a.FacilityOID, Remote: a.Remote,
+		if err := db.AuditGrouped(AuditEvent{Actor: a.MemberID, Action: AuditRxLookup, Object: "facility:" + a.FacilityOID, Remote: a.Remote,
 			Result: ResultFailed, Detail: maskRxNumber(n)}); err != nil {
 			return "", err
 		}
@@ -205,11 +205,11 @@ func (db *DB) PharmacyPrescription(a PharmacyActor, id string) (PharmacyRx, erro
 	})
 	if err != nil {
 		if ErrorCode(err) == ENOTFOUND {
-			_ = db.Audit(AuditEvent{Actor: a.MemberID, Action: AuditRxPharmacyView, Object: "prescription:" + clip(id, 20), Remote: a.Remote, Result: ResultDenied})
+			_ = db.AuditGrouped(AuditEvent{Actor: a.MemberID, Action: AuditRxPharmacyView, Object: "prescription:" + clip(id, 20), Remote: a.Remote, Result: ResultDenied})
 		}
 		return PharmacyRx{}, err
 	}
-	if err := db.Audit(AuditEvent{Actor: a.MemberID, Action: AuditRxPharmacyView, Object: "prescription:" + out.ID, Patient: out.PatientID,
+	if err := db.AuditGrouped(AuditEvent{Actor: a.MemberID, Action: AuditRxPharmacyView, Object: "prescription:" + out.ID, Patient: out.PatientID,
 		Remote: a.Remote, Result: ResultOK, Detail: "facility:" + a.FacilityOID}); err != nil {
 		return PharmacyRx{}, err
 	}
@@ -237,4 +237,24 @@ func (p Prescription) UseLabel(use int) string {
 		return ""
 	}
 	return strconv.Itoa(use) + "回目"
+}
+
+// PharmacyPrescriptionToPrint is the prescription id for the printed form
+// (PDF) of a pharmacy that looked it up (ENOTFOUND for any other); it
+// audits nothing, AuditPharmacyPrint does once the file is made.
+func (db *DB) PharmacyPrescriptionToPrint(a PharmacyActor, id string) (Prescription, error) {
+	var p PharmacyRx
+	err := db.View(func(tx *Tx) error {
+		var err error
+		p, err = pharmacyRxTx(tx, a, id)
+		return err
+	})
+	return p.Prescription, err
+}
+
+// AuditPharmacyPrint records a pharmacy's printing of p, durable before
+// it returns.
+func (db *DB) AuditPharmacyPrint(a PharmacyActor, p Prescription) error {
+	return db.AuditGrouped(AuditEvent{Actor: a.MemberID, Action: AuditRxPharmacyPrint, Object: "prescription:" + p.ID, Patient: p.PatientID,
+		Remote: a.Remote, Result: ResultOK, Detail: "facility:" + a.FacilityOID})
 }

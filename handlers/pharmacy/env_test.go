@@ -1,12 +1,14 @@
 package pharmacy_test
 
 import (
+	"encoding/json"
 	"testing"
 
 	"hotline/handlers"
 	"hotline/handlers/handlertest"
 	"hotline/handlers/web"
 	"hotline/store"
+	"hotline/store/jptext"
 )
 
 // newEnv starts the whole server (the pharmacy is one of its domains) on a
@@ -45,7 +47,36 @@ func newWorld(t testing.TB, mode web.CertMode) *pharmacyWorld {
 	if err != nil {
 		t.Fatalf("register: %v %v", err, store.ErrorFields(err))
 	}
+	setFacilityCode(t, r.DB, r.FA.OID)
 	return &pharmacyWorld{Region: r, MD: md, FD: fd, Patient: p}
+}
+
+// setFacilityCode gives the facility a valid 医療機関コード (the printed
+// form needs one), written directly as the operator's data would be.
+func setFacilityCode(t testing.TB, db *store.DB, oid string) {
+	t.Helper()
+	code := ""
+	for d := '0'; d <= '9'; d++ {
+		if c, err := jptext.NormalizeMedicalInstitutionCode("131123456" + string(d)); err == nil {
+			code = c
+		}
+	}
+	err := db.Update(func(tx *store.Tx) error {
+		b := tx.Bucket([]byte("facilities"))
+		var f store.Facility
+		if err := json.Unmarshal(b.Get([]byte(oid)), &f); err != nil {
+			return err
+		}
+		f.Code = code
+		data, err := json.Marshal(f)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(oid), data)
+	})
+	if err != nil || code == "" {
+		t.Fatalf("facility code %q: %v", code, err)
+	}
 }
 
 // issue has A's doctor issue a prescription: アムロジピン (a 先発品 with a

@@ -37,6 +37,7 @@ func (h *Handlers) Routes() []web.Route {
 		web.Get("/pharmacy", fm, h.pharmacy(h.showLookup)),
 		web.Get("/pharmacy/lookup", fm, h.pharmacy(h.showLookup)),
 		web.Post("/pharmacy/lookup", fm, h.pharmacy(h.lookupPrescription)),
+		web.Get("/pharmacy/rx/:id.pdf", fm, h.pharmacy(h.web.Download(h.prescriptionPDF))),
 		web.Get("/pharmacy/rx/:id", fm, h.pharmacy(h.showPrescription)),
 		web.Post("/pharmacy/rx/:id/dispense", fm, h.pharmacy(h.dispensePrescription)),
 	}

@@ -44,6 +44,7 @@ func TestPharmacyAuthorizationMatrix(t *testing.T) {
 	if err != nil {
 		t.Fatalf("register: %v %v", err, store.ErrorFields(err))
 	}
+	setFacilityCode(t, env.DB, w.Facility)
 	issue := func() store.Prescription {
 		rx, err := env.DB.IssuePrescription(store.RxActor{MemberID: w.Member.ID}, store.RxForm{PatientID: p.ID,
 			Lines: []store.RxLineForm{{DrugCode: "2171022F5032", Amount: "1", Usage: "1日1回朝食後", Days: "28"}}})
@@ -77,8 +78,9 @@ func TestPharmacyAuthorizationMatrix(t *testing.T) {
 		"GET /pharmacy":        row("", 403, 403, 403, 403, 200, 200),
 		"GET /pharmacy/lookup": row("", 403, 403, 403, 403, 200, 200),
 		// Both pharmacies find the second prescription (and so may open it).
-		"POST /pharmacy/lookup": handlertest.To(row("", 403, 403, 403, 403, 303, 303), "/pharmacy/rx/{rx2}"),
-		"GET /pharmacy/rx/:id":  row("/pharmacy/rx/{rx}", 403, 403, 403, 403, 404, 200),
+		"POST /pharmacy/lookup":    handlertest.To(row("", 403, 403, 403, 403, 303, 303), "/pharmacy/rx/{rx2}"),
+		"GET /pharmacy/rx/:id":     row("/pharmacy/rx/{rx}", 403, 403, 403, 403, 404, 200),
+		"GET /pharmacy/rx/:id.pdf": row("/pharmacy/rx/{rx}.pdf", 403, 403, 403, 403, 404, 200),
 		"POST /pharmacy/rx/:id/dispense": handlertest.To(row("/pharmacy/rx/{rx}/dispense", 403, 403, 403, 403, 404, 303),
 			"/pharmacy/rx/{rx}?done=dispensed"),
 	}
