@@ -14,8 +14,13 @@ import (
 // showMenu is the ほっとラインメニュー.
 func (s *Server) showMenu(c *fiber.Ctx) error {
 	m := web.MemberOf(c)
-	return s.web.Render(c, "メニュー", views.Menu(views.MenuView{Name: m.Name, Operator: m.IsOperator(), HasFacility: m.FacilityOID != "",
-		ComingSoon: s.comingSoon}))
+	v := views.MenuView{Name: m.Name, Operator: m.IsOperator(), HasFacility: m.FacilityOID != "", ComingSoon: s.comingSoon}
+	if m.FacilityOID != "" {
+		if f, err := s.db.Facility(m.FacilityOID); err == nil {
+			v.Pharmacy = f.Kind == store.FacilityPharmacy
+		}
+	}
+	return s.web.Render(c, "メニュー", views.Menu(v))
 }
 
 // banners are the notices shown on every page for the logged-in person.

@@ -112,4 +112,11 @@ func TestPharmacyOnly(t *testing.T) {
 	if res := op.Get("/pharmacy/lookup"); res.Status != 403 {
 		t.Errorf("operator: %d", res.Status)
 	}
+	// The menu leads a pharmacy's members (only them) to the lookup.
+	if res := w.LoginAs(t, w.MC.ID, handlertest.MemberPassword).Get("/menu"); !strings.Contains(res.Body, `href="/pharmacy/lookup" data-testid="menu-pharmacy"`) {
+		t.Errorf("pharmacy member's menu lacks the lookup")
+	}
+	if res := w.LoginAs(t, w.MA.ID, handlertest.MemberPassword).Get("/menu"); strings.Contains(res.Body, `data-testid="menu-pharmacy"`) {
+		t.Errorf("a clinic's menu offers the lookup")
+	}
 }
