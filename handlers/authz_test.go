@@ -177,7 +177,22 @@ var authzMatrix = handlertest.Matrix{
 	// Functions still being built (準備中).
 	"GET /dms":       handlertest.Roles(handlertest.Login, 403, 200, 200, 403),
 	"GET /referrals": handlertest.Roles(handlertest.Login, 403, 200, 200, 200),
-	"GET /rx":        handlertest.Roles(handlertest.Login, 403, 200, 200, 200),
+
+	// Web処方箋 (handlers/rx has the full matrix with nurses and pharmacies).
+	"GET /rx":                      handlertest.Roles(handlertest.Login, 403, 200, 200, 403),
+	"POST /rx":                     handlertest.Roles(handlertest.Login, 403, 422, 422, 403), // nothing posted
+	"GET /rx/new":                  handlertest.Roles(handlertest.Login, 403, 404, 404, 403),
+	"GET /rx/new/line":             handlertest.With(handlertest.Roles(handlertest.Login, 403, 200, 200, 403), "/rx/new/line?n=0"),
+	"GET /rx/drugs":                handlertest.With(handlertest.Roles(handlertest.Login, 403, 200, 200, 403), "/rx/drugs?n=0&q=a"),
+	"POST /rx/check":               handlertest.Roles(handlertest.Login, 403, 404, 404, 403),
+	"GET /rx/presets":              handlertest.Roles(handlertest.Login, 403, 200, 200, 403),
+	"POST /rx/presets":             handlertest.Roles(handlertest.Login, 403, 422, 422, 403), // no name
+	"GET /rx/presets/:pid/lines":   handlertest.With(handlertest.Roles(handlertest.Login, 403, 404, 404, 403), "/rx/presets/none/lines?n=0"),
+	"POST /rx/presets/:pid/rename": handlertest.With(handlertest.Roles(handlertest.Login, 403, 422, 422, 403), "/rx/presets/none/rename"),
+	"POST /rx/presets/:pid/delete": handlertest.With(handlertest.Roles(handlertest.Login, 403, 404, 404, 403), "/rx/presets/none/delete"),
+	"GET /rx/:id.pdf":              handlertest.With(handlertest.Roles(handlertest.Login, 403, 404, 404, 403), "/rx/RX0000000999.pdf"),
+	"GET /rx/:id":                  handlertest.With(handlertest.Roles(handlertest.Login, 403, 404, 404, 403), "/rx/RX0000000999"),
+	"POST /rx/:id/cancel":          handlertest.With(handlertest.Roles(handlertest.Login, 403, 404, 404, 403), "/rx/RX0000000999/cancel"),
 }
 
 // newAuthzWorld creates the cast and the objects rows name as {name}.

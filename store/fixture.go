@@ -103,3 +103,16 @@ func (db *DB) PutTestSettings(s Settings) error {
 	}
 	return err
 }
+
+// SetTestFacilityCode sets a facility's 医療機関コード directly (tests and
+// demo data: test facilities are made without one).
+func (db *DB) SetTestFacilityCode(oid, code string) error {
+	return db.Update(func(tx *Tx) error {
+		f, err := facilityTx(tx, oid)
+		if err != nil {
+			return err
+		}
+		f.Code = code
+		return putFacilityTx(tx, f)
+	})
+}

@@ -48,14 +48,10 @@ type RxCheckLine struct {
 // except the one named exclude (the draft being edited). ENOTFOUND for a
 // patient the actor's facility may not see.
 func (db *DB) DuplicateMedications(a RxActor, patientID string, lines []RxCheckLine, exclude string) ([]RxDuplicate, error) {
-	type want struct {
-		line int
-		drug Drug
-	}
-	var wants []want
+	var wants []rxWant
 	for _, l := range lines {
 		if d, err := db.CurrentDrug(l.DrugCode); err == nil {
-			wants = append(wants, want{l.Line, d})
+			wants = append(wants, rxWant{l.Line, d})
 		}
 	}
 	var out []RxDuplicate
@@ -89,30 +85,46 @@ func (db *DB) DuplicateMedications(a RxActor, patientID string, lines []RxCheckL
 			}
 		}
 		prefix := append(indexKey("p", pt.ID), 0)
-		minUntil := today.Format("20060102")
+		minUntil := []byte(today.Format("20060102"))
 		c := tx.bucket(bucketRxIndex).Cursor()
 		for k, v := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, v = c.Next() {
-			var e rxPatientEntry
-			if json.Unmarshal(v, &e) != nil || !scope[e.Facility] || (e.Status != RxIssued && e.Status != RxDispensed) || e.ValidUntil < minUntil {
+			h, rest, ok := rxEntryHeader(v)
+			if !ok || !scope[string(h[1])] || string(h[2]) < string(minUntil) {
 				continue
 			}
-			p, found, err := prescriptionBySeqTx(tx, btoi(k[len(prefix):]))
-			if err != nil {
-				return err
-			}
-			if !found || p.ID == exclude || !p.InPeriod(today) {
+			if st := RxStatus(h[0]); st != RxIssued && st != RxDispensed {
 				continue
 			}
-			for _, wl := range wants {
-				for _, l := range p.Lines() {
-					same := l.Ingredient != "" && l.Ingredient == wl.drug.Ingredient
-					if !same && l.ClassCode() != wl.drug.ClassCode() {
+			if string(h[5]) == exclude {
+				continue
+			}
+			for len(rest) > 0 {
+				end := indexByte(rest, rxRecord)
+				if end < 0 {
+					break
+				}
+				rec := rest[:end]
+				rest = rest[end+1:]
+				i1 := indexByte(rec, rxUnit)
+				if i1 < 0 {
+					continue
+				}
+				i2 := indexByte(rec[i1+1:], rxUnit)
+				if i2 < 0 {
+					continue
+				}
+				ingredient, class, name := rec[:i1], rec[i1+1:i1+1+i2], rec[i1+2+i2:]
+				for _, wl := range wants {
+					same := len(ingredient) > 0 && string(ingredient) == wl.drug.Ingredient
+					if !same && string(class) != wl.drug.ClassCode() {
 						continue
 					}
-					d := RxDuplicate{Line: wl.line, DrugName: wl.drug.Name, OtherDrug: l.DrugName, SameCompound: same,
-						FacilityName: p.FacilityName, IssuedOn: p.IssuedOn, ValidUntil: p.ValidUntil}
-					if p.FacilityOID == w.facility.OID {
-						d.PrescriptionID = p.ID
+					issued, _ := time.Parse("20060102", string(h[3]))
+					until, _ := time.Parse("20060102", string(h[2]))
+					d := RxDuplicate{Line: wl.line, DrugName: wl.drug.Name, OtherDrug: string(name), SameCompound: same,
+						FacilityName: string(h[4]), IssuedOn: issued, ValidUntil: until}
+					if string(h[1]) == w.facility.OID {
+						d.PrescriptionID = string(h[5])
 					}
 					out = append(out, d)
 				}
@@ -121,4 +133,9 @@ func (db *DB) DuplicateMedications(a RxActor, patientID string, lines []RxCheckL
 		return nil
 	})
 	return out, err
+}
+
+type rxWant struct {
+	line int
+	drug Drug
 }

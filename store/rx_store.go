@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/json"
 	"strings"
 	"time"
 )
@@ -29,11 +28,78 @@ func rxFacilityKey(oid string, seq uint64) []byte { return indexKey("f", oid, st
 func rxMemberKey(id string, seq uint64) []byte    { return indexKey("m", id, string(itob(seq))) }
 func rxPatientKey(id string, seq uint64) []byte   { return indexKey("p", id, string(itob(seq))) }
 
-// rxPatientEntry is the patient index's value.
+// rxPatientEntry is the patient index's value: everything the duplicate
+// check needs, so it never decodes a prescription. It is encoded as text
+// fields joined by 0x1f, records by 0x1e (the header, then one record per
+// line): the check reads 200 of them in well under a millisecond, where
+// JSON took several.
 type rxPatientEntry struct {
-	Facility   string   `json:"f"`
-	Status     RxStatus `json:"s"`
-	ValidUntil string   `json:"u"` // YYYYMMDD
+	Status       RxStatus
+	Facility     string
+	ValidUntil   string // YYYYMMDD
+	IssuedOn     string // YYYYMMDD
+	FacilityName string
+	ID           string
+	Lines        []rxEntryLine
+}
+
+type rxEntryLine struct{ Ingredient, Class, Name string }
+
+const (
+	rxUnit   = 0x1f
+	rxRecord = 0x1e
+)
+
+func (e rxPatientEntry) encode() []byte {
+	var b []byte
+	field := func(s string, sep byte) { b = append(append(b, s...), sep) }
+	field(string(e.Status), rxUnit)
+	field(e.Facility, rxUnit)
+	field(e.ValidUntil, rxUnit)
+	field(e.IssuedOn, rxUnit)
+	field(e.FacilityName, rxUnit)
+	field(e.ID, rxRecord)
+	for _, l := range e.Lines {
+		field(l.Ingredient, rxUnit)
+		field(l.Class, rxUnit)
+		field(l.Name, rxRecord)
+	}
+	return b
+}
+
+// rxEntryHeader reads the header's fields without copying (valid only
+// inside the transaction); ok is false for a malformed value.
+func rxEntryHeader(v []byte) (f [6][]byte, rest []byte, ok bool) {
+	for i := range 6 {
+		sep := byte(rxUnit)
+		if i == 5 {
+			sep = rxRecord
+		}
+		j := indexByte(v, sep)
+		if j < 0 {
+			return f, nil, false
+		}
+		f[i], v = v[:j], v[j+1:]
+	}
+	return f, v, true
+}
+
+func indexByte(b []byte, c byte) int {
+	for i, x := range b {
+		if x == c {
+			return i
+		}
+	}
+	return -1
+}
+
+func newRxPatientEntry(p Prescription) rxPatientEntry {
+	e := rxPatientEntry{Status: p.Status, Facility: p.FacilityOID, ValidUntil: p.ValidUntil.Format("20060102"),
+		IssuedOn: p.IssuedOn.Format("20060102"), FacilityName: p.FacilityName, ID: p.ID}
+	for _, l := range p.Lines() {
+		e.Lines = append(e.Lines, rxEntryLine{Ingredient: l.Ingredient, Class: l.ClassCode(), Name: l.DrugName})
+	}
+	return e
 }
 
 // RxActor is who acts in Web処方箋: a member and their client address.
@@ -170,18 +236,19 @@ func (db *DB) SaveRxDraft(a RxActor, f RxForm) (Prescription, error) {
 }
 
 func (db *DB) saveRx(a RxActor, f RxForm, draft bool) (Prescription, error) {
-	if _, err := db.RxRoleOf(a); err != nil {
-		return Prescription{}, err
-	}
-	if !draft {
-		if r, _ := db.RxRoleOf(a); !r.CanIssue {
-			return Prescription{}, errRxNotDoctor
-		}
-	}
-	m, _ := db.DrugMasterState()
-	v, err := f.validate(db, m.Current.Version, JapanDate(db.Now()))
+	// Who first: a member who may not issue gets 403, not the form's
+	// messages.
+	r, err := db.RxRoleOf(a)
 	if err != nil {
 		return Prescription{}, err
+	}
+	if !draft && !r.CanIssue {
+		return Prescription{}, errRxNotDoctor
+	}
+	m, _ := db.DrugMasterState()
+	v, verr := f.validate(db, m.Current.Version, JapanDate(db.Now()))
+	if verr != nil {
+		return Prescription{}, verr
 	}
 	var out Prescription
 	err = db.Batch(func(tx *Tx) error {
@@ -294,8 +361,7 @@ func putPrescriptionTx(tx *Tx, old *Prescription, p Prescription) error {
 			}
 		}
 	}
-	entry, _ := json.Marshal(rxPatientEntry{Facility: p.FacilityOID, Status: p.Status, ValidUntil: p.ValidUntil.Format("20060102")})
-	return idx.Put(rxPatientKey(p.PatientID, p.Seq), entry)
+	return idx.Put(rxPatientKey(p.PatientID, p.Seq), newRxPatientEntry(p).encode())
 }
 
 func prescriptionBySeqTx(tx *Tx, seq uint64) (Prescription, bool, error) {

@@ -39,6 +39,11 @@ func newWorld(t testing.TB, env *handlertest.Env) *rxWorld {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, f := range []string{r.FA.OID, r.FB.OID} {
+		if err := env.DB.SetTestFacilityCode(f, "1310112345"); err != nil {
+			t.Fatal(err)
+		}
+	}
 	w := &rxWorld{Region: r, Nurse: nurse}
 	prs := r.Unlocked(t, r.MA)
 	w.Patient = handlertest.Register(t, prs, handlertest.PatientValues())

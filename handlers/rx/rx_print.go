@@ -20,6 +20,9 @@ func (h *Handlers) prescriptionPDF(c *fiber.Ctx) (web.File, error) {
 	if err != nil {
 		return web.File{}, err
 	}
+	if len(p.FacilityCode) != 10 {
+		return web.File{}, store.Errorf(store.ECONFLICT, "医療機関コードが登録されていないため、処方箋を印刷できません。運営者に施設情報の修正を依頼してください")
+	}
 	return web.PDFFile("prescription-"+p.ID+".pdf", "処方箋_"+p.PatientName+"_"+p.IssuedOn.Format("20060102")+".pdf",
 		func() ([]byte, error) { return pdf.RenderPrescription(PrintModel(p)) },
 		func() error { return h.db.AuditRxPrint(a, p) }), nil
