@@ -53,6 +53,12 @@ func TestRxInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	t.Run("no-javascript", func(t *testing.T) {
+		composeWithoutScript(t, db, base, issued.P12, r.MA.ID, pt.ID)
+	})
 	b := handlertest.OpenBrowser(t, db, base, browsertest.Options{ClientP12: issued.P12, ClientP12Pass: handlertest.TestPassphrase})
 	b.Login(r.MA.ID, handlertest.MemberPassword)
 	if loc := b.Location(); loc != "/menu" {
@@ -117,5 +123,37 @@ func TestRxInBrowser(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("PDF has no line with 照会番号 %s:\n%s", number, text)
+	}
+}
+
+// composeWithoutScript: with JavaScript off the composer still works: the
+// drug code is typed, 「行を追加」 shows the form again with more lines,
+// and 発行する issues.
+func composeWithoutScript(t *testing.T, db *store.DB, base string, p12 []byte, member, patient string) {
+	b := handlertest.OpenBrowser(t, db, base, browsertest.Options{ClientP12: p12, ClientP12Pass: handlertest.TestPassphrase, NoJavaScript: true})
+	b.Login(member, handlertest.MemberPassword)
+	if status := b.Open("/rx/new?patient=" + patient); status != 200 {
+		t.Fatalf("composer: %d", status)
+	}
+	before := b.Count(`[data-testid="rx-line"]`)
+	if status := b.Submit("行を追加",
+		chromedp.SetValue(`[name="lines[0][drug_code]"]`, "2329021F1102"),
+		chromedp.SetValue(`[name="lines[0][amount]"]`, "3"),
+		chromedp.SetValue(`[name="lines[0][usage]"]`, "1日3回毎食後"),
+		chromedp.SetValue(`[name="lines[0][days]"]`, "5"),
+		chromedp.Click(`[data-testid="rx-add-line"]`)); status != 200 {
+		t.Fatalf("行を追加: %d\n%s", status, b.MainText())
+	}
+	if after := b.Count(`[data-testid="rx-line"]`); after <= before {
+		t.Fatalf("lines %d → %d", before, after)
+	}
+	if name := b.Text(`#line-0 [data-testid="rx-drug-name"]`); name != "ムコスタ錠１００ｍｇ" {
+		t.Fatalf("line 1 shows %q", name)
+	}
+	if status := b.Submit("issue", chromedp.Click(`[data-testid="rx-issue"]`)); status != 200 {
+		t.Fatalf("issue: %d\n%s", status, b.MainText())
+	}
+	if n, err := store.NormalizeRxNumber(b.Text(`[data-testid="rx-number"]`)); err != nil || n == "" {
+		t.Fatalf("no 照会番号 after issuing without script: %v\n%s", err, b.MainText())
 	}
 }
