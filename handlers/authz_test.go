@@ -158,6 +158,15 @@ var authzMatrix = handlertest.Matrix{
 	"POST /prs/patients/:id/links/:oid/revoke": prsRow(404, 404, "/prs/patients/{patient}/links/{other_facility}/revoke"),
 	"POST /prs/patients/:id/card":              prsRow(200, 404, "/prs/patients/{patient}/card"),
 
+	// 薬局 (Web処方箋): none of the base cast belongs to a pharmacy; the
+	// pharmacy's own matrix (handlers/pharmacy) runs its members.
+	"GET /pharmacy":                  pharmacyRow(""),
+	"GET /pharmacy/lookup":           pharmacyRow(""),
+	"POST /pharmacy/lookup":          pharmacyRow(""),
+	"GET /pharmacy/rx/:id":           pharmacyRow("/pharmacy/rx/RX0000000001"),
+	"GET /pharmacy/rx/:id.pdf":       pharmacyRow("/pharmacy/rx/RX0000000001.pdf"),
+	"POST /pharmacy/rx/:id/dispense": pharmacyRow("/pharmacy/rx/RX0000000001/dispense"),
+
 	// Operations (監査ログ・バックアップ).
 	"GET /admin/audit":           handlertest.OperatorOnly(200),
 	"GET /admin/audit.csv":       handlertest.OperatorOnly(200),
@@ -232,6 +241,12 @@ func prsRow(member, other int, path string) handlertest.Row {
 	r := handlertest.Roles(handlertest.Login, 403, member, other, 403)
 	r.Path, r.PRS = path, true
 	return r
+}
+
+// pharmacyRow is a pharmacy route: 403 for every member who is not of a
+// pharmacy.
+func pharmacyRow(path string) handlertest.Row {
+	return handlertest.With(handlertest.Roles(handlertest.Login, 403, 403, 403, 403), path)
 }
 
 // authzFixtures create the objects rows name as {name}. Objects that belong

@@ -150,6 +150,8 @@ type corpusCast struct {
 	w                                *handlertest.World
 	fixtures                         map[string]string
 	anon, pending, member, other, op *handlertest.Role
+	// pharmacist is a member of a pharmacy, for the pharmacy's routes.
+	pharmacist *handlertest.Role
 	// memberSerial is the certificate the member presents (revoking it
 	// needs the confirmation box).
 	memberSerial string
@@ -165,6 +167,9 @@ func (c *corpusCast) roleFor(r web.Route) *handlertest.Role {
 		return nil
 	case web.Operator:
 		return c.op
+	}
+	if strings.HasPrefix(r.Path, "/pharmacy") {
+		return c.pharmacist
 	}
 	return c.member // PRS is unlocked for the member's facility
 }
@@ -222,6 +227,11 @@ func TestMalformedRequestCorpus(t *testing.T) {
 	c := &corpusCast{env: env, w: w, fixtures: fixtures, anon: roles[0], pending: roles[1], member: roles[2], other: roles[3], op: roles[4]}
 	c.memberSerial = fmt.Sprintf("%x", c.member.Cert.Leaf.SerialNumber)
 	c.member.UnlockPRS(t)
+	ph, _, err := env.DB.CreateTestMember(store.TestMemberSpec{Name: "薬局 五郎", Password: "pharmacy-Pass-2345", FacilityKind: store.FacilityPharmacy, FacilityName: "コーパス薬局"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.pharmacist = env.Role(t, base, "pharmacist", ph.ID, "pharmacy-Pass-2345", handlertest.IssueCert(t, env.DB, ph.ID))
 	// A session that has logged out: its cookie and token are stale.
 	gone := env.Role(t, base, "logged out", w.Colleague.ID, w.ColleaguePW, nil)
 	c.goneCookie, c.goneToken = gone.CookieHeader(), gone.CSRF
@@ -580,6 +590,8 @@ func formCorpus(t *testing.T, c *corpusCast) []badRequest {
 			"phone": {"03-1234-5678"}, "departments": {"内科\n外科"}, "current": {""}, "new": {""}, "confirm": {""}},
 			spoil: "postal", alt: "name", want: 422},
 		{as: c.member, path: "/prs/patients", fields: handlertest.PatientValues(), spoil: "birth_date", alt: "name", want: 422},
+		{as: c.pharmacist, path: "/pharmacy/lookup", fields: url.Values{"number": {"1234-5678-9012-3452"}, "birth_date": {"1970-04-01"}},
+			spoil: "birth_date", alt: "number", want: 422},
 		{as: c.member, path: "/prs/patients/" + fx["patient"] + "/edit", fields: handlertest.PatientValues("version", "1"), spoil: "birth_date", alt: "name", want: 422},
 		{as: c.member, path: "/prs/patients/" + fx["patient"] + "/links", fields: url.Values{"facility_oid": {c.w.OtherFacility}, "consent": {"on"},
 			"consent_method": {"written"}, "consent_date": {""}}, spoil: "consent", alt: "facility_oid", want: 422},

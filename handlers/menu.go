@@ -22,6 +22,11 @@ func (s *Server) showMenu(c *fiber.Ctx) error {
 		}
 		v.Placeholders = st.Placeholders()
 	}
+	if m.FacilityOID != "" {
+		if f, err := s.db.Facility(m.FacilityOID); err == nil {
+			v.Pharmacy = f.Kind == store.FacilityPharmacy
+		}
+	}
 	return s.web.Render(c, "メニュー", views.Menu(v))
 }
 

@@ -97,6 +97,11 @@ const (
 	AuditReferralReply       AuditAction = "referral.reply"
 	AuditReferralReplyPrint  AuditAction = "referral.reply_print"
 	AuditReferralComplete    AuditAction = "referral.complete"
+	// The pharmacy's side of Web処方箋.
+	AuditRxLookup        AuditAction = "rx.lookup"
+	AuditRxPharmacyView  AuditAction = "rx.pharmacy_view"
+	AuditRxPharmacyPrint AuditAction = "rx.pharmacy_print"
+	AuditRxDispense      AuditAction = "rx.dispense"
 )
 
 // auditLabels is the catalogue: every action's Japanese label.
@@ -189,6 +194,10 @@ var auditLabels = map[AuditAction]string{
 	AuditReferralReply:       "返書の送信",
 	AuditReferralReplyPrint:  "返書の印刷",
 	AuditReferralComplete:    "紹介状の完了",
+	AuditRxLookup:            "処方箋の照会（薬局）",
+	AuditRxPharmacyView:      "処方箋の閲覧（薬局）",
+	AuditRxPharmacyPrint:     "処方箋の印刷（薬局）",
+	AuditRxDispense:          "調剤済の記録",
 }
 
 // Label is the action in Japanese (the code itself for an action the

@@ -39,6 +39,8 @@ var migrations = []func(tx *Tx) error{
 	createBuckets("prescriptions", "rx_numbers", "rx_index", "rx_presets", "rx_presets_index"),
 	// 地域連携: referral letters and the lists' indexes (referral_store.go).
 	createBuckets("referrals", "referral_index"),
+	// A pharmacy's access to the prescriptions it looked up (rx_grants).
+	createBuckets("rx_grants"),
 }
 
 // SchemaVersion is the version this build writes.

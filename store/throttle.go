@@ -27,7 +27,8 @@ package store
 //
 // The PRS facility unlock is throttled by the same rules under its own
 // account key (prs_throttle.go), so its holds are stored, counted per /64
-// and listed and cleared by the operator like login holds.
+// and listed and cleared by the operator like login holds. So is a
+// pharmacy's 照会番号 lookup of a prescription (rx_lookup_throttle.go).
 
 import (
 	"encoding/json"
@@ -102,13 +103,22 @@ func (h LoginHold) Active(now time.Time) bool { return now.Before(h.Until) }
 // not of the login.
 func (h LoginHold) PRS() bool { return isPRSAccount(h.Account) }
 
+// RxLookup reports whether the hold is of the pharmacy's prescription
+// lookup (処方箋の照会).
+func (h LoginHold) RxLookup() bool { return isRxLookupAccount(h.Account) }
+
 // MemberID is the ID the hold is about (empty for HoldAddress).
-func (h LoginHold) MemberID() string { return strings.TrimPrefix(h.Account, prsAccountPrefix) }
+func (h LoginHold) MemberID() string {
+	return strings.TrimPrefix(strings.TrimPrefix(h.Account, prsAccountPrefix), rxLookupAccountPrefix)
+}
 
 // Label says what the hold stops, for the operator.
 func (h LoginHold) Label() string {
 	if h.PRS() {
 		return "施設認証（患者様登録ソフト）：ID＋アドレス"
+	}
+	if h.RxLookup() {
+		return "処方箋の照会（薬局）：ID＋アドレス"
 	}
 	return h.Kind.Label()
 }
@@ -255,12 +265,18 @@ func (db *DB) CheckLogin(a LoginAttempt) (retryAt time.Time, err error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if h, ok := t.holds[holdKey(HoldAddress, "", addr)]; ok && h.Active(now) {
+		if isRxLookupAccount(a.Account) {
+			return h.Until, Errorf(ETHROTTLED, "このアドレスからの失敗が多すぎるため、処方箋の照会を一時的に停止しています。%s 以降にもう一度お試しください。お急ぎの場合は運営者にお問い合わせください。", clock(h.Until))
+		}
 		if a.prs() {
 			return h.Until, Errorf(ETHROTTLED, "このアドレスからのログイン・施設認証の失敗が多すぎるため、施設認証を一時的に停止しています。%s 以降にもう一度お試しください。お急ぎの場合は運営者にお問い合わせください。", clock(h.Until))
 		}
 		return h.Until, Errorf(ETHROTTLED, "このアドレスからのログインの失敗が多すぎるため、ログインを一時停止しています。%s 以降にもう一度お試しください。お急ぎの場合は運営者にお問い合わせください。", clock(h.Until))
 	}
 	if h, ok := t.holds[holdKey(HoldAccount, a.Account, addr)]; ok && h.Active(now) {
+		if isRxLookupAccount(a.Account) {
+			return h.Until, Errorf(ETHROTTLED, "処方箋の照会に続けて失敗したため、照会を一時的に停止しています。%s 以降にもう一度お試しください。お急ぎの場合は運営者にお問い合わせください。", clock(h.Until))
+		}
 		if a.prs() {
 			return h.Until, Errorf(ETHROTTLED, "施設パスワードの入力に続けて失敗したため、施設認証を一時的に停止しています。%s 以降にもう一度お試しください。お急ぎの場合は運営者にお問い合わせください。", clock(h.Until))
 		}
@@ -287,6 +303,8 @@ func (db *DB) CheckLogin(a LoginAttempt) (retryAt time.Time, err error) {
 			switch {
 			case k == a.Group:
 				return next, Errorf(ETHROTTLED, "この施設の施設認証の失敗が続いているため、施設認証の間隔を制限しています。しばらく待ってから（%d秒ほど）もう一度お試しください。", secs)
+			case isRxLookupAccount(a.Account):
+				return next, Errorf(ETHROTTLED, "処方箋の照会の失敗が続いているため、照会の間隔を制限しています。しばらく待ってから（%d秒ほど）もう一度お試しください。", secs)
 			case a.prs():
 				return next, Errorf(ETHROTTLED, "施設認証の失敗が続いているため、施設認証の間隔を制限しています。しばらく待ってから（%d秒ほど）もう一度お試しください。", secs)
 			}
@@ -385,6 +403,8 @@ func (db *DB) LoginFailed(a LoginAttempt) (*LoginHold, error) {
 				actor, detail = "anonymous", "アドレスの一時停止"
 			case h.PRS():
 				actor, detail = h.MemberID(), "施設認証（患者様登録ソフト）のID+アドレスの一時停止"
+			case h.RxLookup():
+				actor, detail = h.MemberID(), "処方箋の照会（薬局）のID+アドレスの一時停止"
 			}
 			if err := AppendAudit(tx, AuditEvent{Actor: actor, Action: AuditLoginHold, Object: "login-hold:" + h.Key(),
 				Remote: a.Addr, Result: ResultDenied,
@@ -511,7 +531,7 @@ func (db *DB) LoginHolds(account string) ([]LoginHold, error) {
 	t.mu.Lock()
 	var out []LoginHold
 	for _, h := range t.holds {
-		if h.Active(now) && (account == "" || h.Account == account || h.Account == PRSAccount(account)) {
+		if h.Active(now) && (account == "" || h.Account == account || h.Account == PRSAccount(account) || h.Account == RxLookupAccount(account)) {
 			out = append(out, h)
 		}
 	}
@@ -599,14 +619,20 @@ func (db *DB) ClearAccountLoginLimits(account, actor, remote string) error {
 		if err != nil {
 			return err
 		}
+		q, err := deleteAccountHoldsTx(tx, RxLookupAccount(account))
+		if err != nil {
+			return err
+		}
+		p += q
 		return AppendAudit(tx, AuditEvent{Actor: actor, Action: AuditLoginHoldClear, Object: "member:" + account, Remote: remote,
-			Detail: "ログイン制限をすべて解除（一時停止" + strconv.Itoa(n+p) + "件、うち施設認証" + strconv.Itoa(p) + "件）"})
+			Detail: "ログイン制限をすべて解除（一時停止" + strconv.Itoa(n+p) + "件、うち施設認証・処方箋の照会" + strconv.Itoa(p) + "件）"})
 	})
 	if err != nil {
 		return err
 	}
 	t.forgetAccount(account)
 	t.forgetAccount(PRSAccount(account))
+	t.forgetAccount(RxLookupAccount(account))
 	return nil
 }
 
