@@ -25,6 +25,9 @@ var downloadRoutes = map[string]struct {
 	"GET /admin/facilities/:oid/letters/facility-info.pdf":      {"/admin/facilities/{facility}/letters/facility-info.pdf", true},
 	"GET /admin/audit.csv":                                      {"/admin/audit.csv?action=login", true},
 	"GET /admin/backup/download":                                {"/admin/backup/download", true},
+	// A prescription's form needs a doctor and a prescription: handlers/rx
+	// tests its HEAD (TestPrescriptionPDFHead).
+	"GET /rx/:id.pdf": {"", false},
 }
 
 // TestHeadOfEveryDownload: for every GET route that answers a file, HEAD
@@ -94,6 +97,9 @@ func TestHeadOfEveryDownload(t *testing.T) {
 	}
 	for _, key := range keys {
 		dl := downloadRoutes[key]
+		if dl.path == "" {
+			continue // tested in its domain's package
+		}
 		path := fill.Replace(dl.path)
 		c := visitor
 		if dl.operator {

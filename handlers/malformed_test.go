@@ -338,7 +338,7 @@ func takeCorpusSnapshot(t *testing.T, db *store.DB) corpusSnapshot {
 // corpusAuditOK are the lines the corpus may add with result ok: reads,
 // and the test's own resets.
 var corpusAuditOK = []string{"audit.export", "backup.download", "patient.list", "patient.search", "patient.view",
-	"login.hold_clear", "prs.unlock"}
+	"login.hold_clear", "prs.unlock", "rx.list", "rx.compose", "rx.view"}
 
 func (before corpusSnapshot) compare(t *testing.T, db *store.DB, after corpusSnapshot) {
 	t.Helper()

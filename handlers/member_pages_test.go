@@ -183,18 +183,18 @@ func TestMenuFunctionsMatchAccess(t *testing.T) {
 
 	op := env.LoginOperator(t)
 	res := handlertest.Scenario{Name: "operator menu", Path: "/menu", WantStatus: 200,
-		WantContains: []string{`href="/referrals"`, `href="/rx"`, `href="/admin"`, "運営者アカウントには所属施設がないため利用できません"},
-		WantAbsent:   []string{`href="/dms"`, `href="/prs"`}}.Run(t, op)
+		WantContains: []string{`href="/referrals"`, `href="/admin"`, "運営者アカウントには所属施設がないため利用できません"},
+		WantAbsent:   []string{`href="/dms"`, `href="/prs"`, `href="/rx"`}}.Run(t, op)
 	for _, f := range views.MenuFunctions {
 		if !strings.Contains(res.Body, f.Name) || !strings.Contains(res.Body, f.Description) {
 			t.Errorf("operator menu lacks the tile of %s", f.Name)
 		}
 	}
-	if n := strings.Count(res.Body, `data-testid="function-unavailable"`); n != 2 {
-		t.Errorf("%d unlinked tiles, want DMS and PRS", n)
+	if n := strings.Count(res.Body, `data-testid="function-unavailable"`); n != 3 {
+		t.Errorf("%d unlinked tiles, want DMS, PRS and Web処方箋", n)
 	}
 	// And what the menu does not link, the operator cannot reach.
-	for _, p := range []string{"/dms", "/prs"} {
+	for _, p := range []string{"/dms", "/prs", "/rx"} {
 		handlertest.Scenario{Name: "operator " + p, Path: p, WantStatus: 403, WantContains: []string{"運営者アカウントには所属施設がありません"}}.Run(t, op)
 	}
 }

@@ -40,7 +40,7 @@ var MenuFunctions = []MenuFunction{
 	{Name: "医療記録読書機能", Abbr: "DMS", Href: "/dms", Description: "「医療記録」を患者様本人や他の医療機関へ公開し、情報開示や医療連携を可能にする機能です。", NeedsFacility: true},
 	{Name: "患者様登録ソフト", Abbr: "PRS", Href: "/prs", Description: "患者様をシステムに登録し、医療施設と結びつけるためのソフトです。", NeedsFacility: true},
 	{Name: "地域連携システム", Abbr: "", Href: "/referrals", Description: "「ほっとライン」会員同士で紹介状の送受信を行なう機能です。"},
-	{Name: "Web処方箋", Abbr: "", Href: "/rx", Description: "データを打ち込み、印刷する事により、処方箋を発行することが出来ます。"},
+	{Name: "Web処方箋", Abbr: "", Href: "/rx", Description: "データを打ち込み、印刷する事により、処方箋を発行することが出来ます。", NeedsFacility: true},
 }
 
 func Menu(v MenuView) templ.Component {
