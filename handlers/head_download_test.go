@@ -29,6 +29,10 @@ var downloadRoutes = map[string]struct {
 	"GET /admin/backup/download":                                {"/admin/backup/download", true, false},
 	"GET /referrals/:id.pdf":                                    {"/referrals/{letter}.pdf", false, true},
 	"GET /referrals/:id/reply.pdf":                              {"/referrals/{letter}/reply.pdf", false, true},
+	// A prescription's form needs a doctor and a prescription: handlers/rx
+	// and handlers/pharmacy test their HEAD.
+	"GET /rx/:id.pdf":          {"", false, false},
+	"GET /pharmacy/rx/:id.pdf": {"", false, false},
 }
 
 // TestHeadOfEveryDownload: for every GET route that answers a file, HEAD
@@ -100,6 +104,9 @@ func TestHeadOfEveryDownload(t *testing.T) {
 	}
 	for _, key := range keys {
 		dl := downloadRoutes[key]
+		if dl.path == "" {
+			continue // tested in its domain's package
+		}
 		path := fill.Replace(dl.path)
 		c := visitor
 		if dl.operator {

@@ -13,7 +13,9 @@ package store
 //
 // Files: rx.go (types), rx_form.go (the composer's form and its
 // validation), rx_number.go (照会番号), rx_store.go (persistence, issue,
-// cancel, lists), rx_duplicate.go (重複投薬チェック), rx_preset.go (約束処方).
+// cancel, lists, the patient index entry), rx_duplicate.go (重複投薬チェック),
+// rx_preset.go (約束処方), rx_sample.go (a few drugs of the real list for
+// tests). Tested in rx_test.go; benchmarks in rx_bench_test.go.
 
 import (
 	"strconv"

@@ -2,7 +2,6 @@ package store
 
 import (
 	"strings"
-	"time"
 )
 
 var (
@@ -553,7 +552,8 @@ type RxPage struct {
 
 // ListPrescriptions lists the facility's prescriptions for a doctor (or,
 // with Mine, and always for other members, the member's own), newest
-// first, filtered; the list view is audited (grouped, not awaited).
+// first, filtered; the list view is audited, durably before it returns
+// (in a commit shared with the lines written at the same time).
 func (db *DB) ListPrescriptions(a RxActor, f RxFilter) (RxPage, error) {
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
@@ -625,7 +625,7 @@ func (db *DB) ListPrescriptions(a RxActor, f RxFilter) (RxPage, error) {
 	if f.PatientID != "" {
 		e.Patient = clip(f.PatientID, 20)
 	}
-	return page, db.AuditSoon(e)
+	return page, db.AuditGrouped(e)
 }
 
 func parseUint(s string) (uint64, error) {
@@ -637,10 +637,4 @@ func parseUint(s string) (uint64, error) {
 		n = n*10 + uint64(s[i]-'0')
 	}
 	return n, nil
-}
-
-// rxDate parses an index's YYYYMMDD.
-func rxDate(s string) time.Time {
-	t, _ := time.Parse("20060102", s)
-	return t
 }

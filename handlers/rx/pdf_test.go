@@ -47,3 +47,29 @@ func TestPrescriptionPDF(t *testing.T) {
 		t.Errorf("%d print audit lines, want 2", len(page.Events))
 	}
 }
+
+// TestPrescriptionPDFHead: HEAD of the form answers GET's headers without
+// a body, without rendering it and without an audit line.
+func TestPrescriptionPDFHead(t *testing.T) {
+	w := newWorld(t, newEnv(t, web.CertOff))
+	id := issue(t, w.A, rxValues(w.Patient))
+	prints := func() int {
+		w.DB.FlushAudit()
+		page, _ := w.DB.ListAudit(store.AuditFilter{Action: string(store.AuditRxPrint), Limit: 10})
+		return len(page.Events)
+	}
+	head := w.A.Do("HEAD", "/rx/"+id+".pdf", nil, "")
+	if head.Status != 200 || head.Body != "" || head.Header.Get("Content-Type") != "application/pdf" || !strings.Contains(head.Header.Get("Content-Disposition"), "inline") {
+		t.Fatalf("HEAD: %d %v %d bytes", head.Status, head.Header, len(head.Body))
+	}
+	if n := prints(); n != 0 {
+		t.Fatalf("HEAD wrote %d print audit lines", n)
+	}
+	get := w.A.Get("/rx/" + id + ".pdf")
+	if get.Status != 200 || get.Header.Get("Content-Disposition") != head.Header.Get("Content-Disposition") || !strings.HasPrefix(get.Body, "%PDF") {
+		t.Fatalf("GET: %d %q", get.Status, get.Header.Get("Content-Disposition"))
+	}
+	if n := prints(); n != 1 {
+		t.Fatalf("GET wrote %d print audit lines", n)
+	}
+}
