@@ -80,6 +80,15 @@ const (
 	AuditPatientCard       AuditAction = "patient.card"
 	AuditPatientDeactivate AuditAction = "patient.deactivate"
 	AuditPatientReactivate AuditAction = "patient.reactivate"
+
+	AuditRecordCreate     AuditAction = "record.create"
+	AuditRecordRevise     AuditAction = "record.revise"
+	AuditRecordWithdraw   AuditAction = "record.withdraw"
+	AuditRecordView       AuditAction = "record.view"
+	AuditRecordAttachment AuditAction = "record.attachment"
+	AuditRecordList       AuditAction = "record.list"
+	AuditRecordDisclose   AuditAction = "record.disclose"
+	AuditRecordRevoke     AuditAction = "record.revoke"
 )
 
 // auditLabels is the catalogue: every action's Japanese label.
@@ -155,6 +164,15 @@ var auditLabels = map[AuditAction]string{
 	AuditPatientCard:       "アクセスカードの発行",
 	AuditPatientDeactivate: "患者様の無効化",
 	AuditPatientReactivate: "患者様の再有効化",
+
+	AuditRecordCreate:     "医療記録の作成",
+	AuditRecordRevise:     "医療記録の修正",
+	AuditRecordWithdraw:   "医療記録の取り下げ",
+	AuditRecordView:       "医療記録の閲覧",
+	AuditRecordAttachment: "添付ファイルの閲覧",
+	AuditRecordList:       "医療記録一覧の表示",
+	AuditRecordDisclose:   "医療記録の公開",
+	AuditRecordRevoke:     "公開の取り消し",
 }
 
 // Label is the action in Japanese (the code itself for an action the
