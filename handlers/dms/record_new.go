@@ -16,17 +16,12 @@ func recordForm(values map[string]string) views.Form {
 }
 
 // showNewRecord is 記録を作成 for ?patient=; without one it asks for the
-// patient ID. A patient the facility may not see is 404.
+// patient ID. A patient the facility may not see, or an ID that names
+// nobody, is 404.
 func (h *Handlers) showNewRecord(c *fiber.Ctx) error {
 	id := c.Query("patient")
 	if id == "" {
 		return h.web.Render(c, "記録を作成", dmsviews.ChoosePatient(dmsviews.FormView{Form: views.NewForm(nil, nil)}))
-	}
-	if _, err := store.NormalizePatientID(id); err != nil {
-		f := views.NewForm(nil, nil)
-		f.Errors = store.FieldErrors{"patient": "患者IDの形が正しくありません（例：P-XXXX-XXXX-XXXX）"}
-		f.Order, f.Labels = []string{"patient"}, map[string]string{"patient": "患者ID"}
-		return h.web.RenderStatus(c, fiber.StatusUnprocessableEntity, "記録を作成", dmsviews.ChoosePatient(dmsviews.FormView{Form: f, PatientQuery: id}))
 	}
 	p, err := h.db.RecordPatient(actor(c), id)
 	if err != nil {
