@@ -400,3 +400,27 @@ func TestListRecordsFiltersAndPages(t *testing.T) {
 		t.Errorf("foreign patient filter: %v", err)
 	}
 }
+
+// BenchmarkCreateRecord5MB: a record with one 5 MB PDF, stored durably
+// (content check, SHA-256, chunks, record, version, index, audit, fsync).
+func BenchmarkCreateRecord5MB(b *testing.B) {
+	fx := newRecordFixture(b)
+	pdfs := make([][]byte, 8)
+	for i := range pdfs {
+		pdfs[i] = SamplePDF(5<<20, uint64(i+1))
+	}
+	i := 0
+	b.SetBytes(5 << 20)
+	for b.Loop() {
+		i++
+		f := fx.form("CT", UploadBytes("CT.pdf", pdfs[i%len(pdfs)]))
+		if i >= len(pdfs) {
+			// A new content each time: stored, not referenced.
+			pdfs[i%len(pdfs)] = SamplePDF(5<<20, uint64(i+100))
+			f.Files = []Upload{UploadBytes("CT.pdf", pdfs[i%len(pdfs)])}
+		}
+		if _, err := fx.db.CreateRecord(fx.a, f); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
