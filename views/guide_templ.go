@@ -63,7 +63,7 @@ func Guide(v GuideView) templ.Component {
 			var templ_7745c5c3_Var2 string
 			templ_7745c5c3_Var2, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(t.Href)).ResolveURL(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/guide.templ`, Line: 32, Col: 33}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `guide.templ`, Line: 32, Col: 33}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var2)
 			if templ_7745c5c3_Err != nil {
@@ -86,7 +86,7 @@ func Guide(v GuideView) templ.Component {
 			var templ_7745c5c3_Var3 string
 			templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(t.Text)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/guide.templ`, Line: 36, Col: 13}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `guide.templ`, Line: 36, Col: 13}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
 			if templ_7745c5c3_Err != nil {
@@ -151,7 +151,7 @@ func guideOverview(s store.Settings) templ.Component {
 		var templ_7745c5c3_Var5 string
 		templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(s.SiteName)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/guide.templ`, Line: 54, Col: 14}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `guide.templ`, Line: 54, Col: 14}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 		if templ_7745c5c3_Err != nil {
@@ -169,7 +169,7 @@ func guideOverview(s store.Settings) templ.Component {
 			var templ_7745c5c3_Var6 string
 			templ_7745c5c3_Var6, templ_7745c5c3_Err = templruntime.NewAttributeExpression(templ.SafeURL(t.Href)).ResolveURL(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/guide.templ`, Line: 69, Col: 38}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `guide.templ`, Line: 69, Col: 38}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var6)
 			if templ_7745c5c3_Err != nil {
@@ -182,7 +182,7 @@ func guideOverview(s store.Settings) templ.Component {
 			var templ_7745c5c3_Var7 string
 			templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(t.Text)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/guide.templ`, Line: 69, Col: 49}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `guide.templ`, Line: 69, Col: 49}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
 			if templ_7745c5c3_Err != nil {
@@ -225,7 +225,7 @@ func guideFlow(s store.Settings) templ.Component {
 		var templ_7745c5c3_Var9 string
 		templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(MailingAddress(s))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/guide.templ`, Line: 87, Col: 66}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `guide.templ`, Line: 87, Col: 66}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
 		if templ_7745c5c3_Err != nil {
@@ -238,7 +238,7 @@ func guideFlow(s store.Settings) templ.Component {
 		var templ_7745c5c3_Var10 string
 		templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(MailingName(s))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/guide.templ`, Line: 87, Col: 89}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `guide.templ`, Line: 87, Col: 89}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
 		if templ_7745c5c3_Err != nil {
@@ -302,7 +302,7 @@ func guideMenu() templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "<h2>メニュー画面～各機能へのログインについて</h2><p>ログインすると「ほっとラインメニュー」が表示され、一度のログインで各機能を利用できます。</p><div class=\"grid\"><section class=\"card\"><h3>医療記録読書機能（DMS）</h3><p>「医療記録」を患者様本人や他の医療機関へ公開し、情報開示や医療連携を可能にする機能です。</p></section><section class=\"card\"><h3>患者様登録ソフト（PRS）</h3><p>患者様をシステムに登録し、医療施設と結びつけるためのソフトです。利用時には「施設登録情報」に記載された施設のOID・パスワードを入力します（「利用開始案内」のID/パスワードではありません）。パスワードは「施設情報修正」から変更できます。</p></section><section class=\"card\"><h3>地域連携システム</h3><p>「ほっとライン」会員同士で紹介状の送受信を行なう機能です。</p></section><section class=\"card\"><h3>Web処方箋</h3><p>データを打ち込み、印刷する事により、処方箋を発行することが出来ます。添付書類を調べたり、約束処方記憶も出来ます。打ち込んだデータはサーバへ保存され、薬局側との連携が可能です。</p></section></div><h3>ポータルサイト「ログイン用パスワード」の変更</h3><p>メニュー画面左の「パスワード変更」から変更できます。定期的な変更をお勧めします。</p>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "<h2>メニュー画面～各機能へのログインについて</h2><p>ログインすると「ほっとラインメニュー」が表示され、一度のログインで各機能を利用できます。</p><div class=\"grid\"><section class=\"card\"><h3>医療記録読書機能（DMS）</h3><p>「医療記録」を患者様本人や他の医療機関へ公開し、情報開示や医療連携を可能にする機能です。</p><ul><li>記録（サマリー・検査結果・画像・処方・記録・その他）は、自施設の患者様（登録した患者様、または同意により連携した患者様）について作成します。PRSの患者様のページの「記録を作成」からも作成できます。</li><li>添付できるファイルはPDF・JPEG・PNG（1ファイル10MBまで、1回に5ファイルまで）です。種類はファイルの中身で判定します。</li><li>記録は上書きも削除もされません。「修正」すると新しい版になり、前の版はいつでも読めます。誤った記録は理由を添えて「取り下げ」ます（自施設だけに「取り下げ」と表示されます）。</li><li>公開先は患者様本人と、患者様の同意によりPRSで連携している施設だけです。連携していない施設へは公開できません（先にPRSで施設連携をしてください）。公開はいつでも取り消せます。連携を解除すると、その施設への公開も終わります。</li><li>記録の閲覧は、誰がいつ見たかがすべて記録され、患者様はご自身のページの「閲覧履歴」で確認できます。</li></ul></section><section class=\"card\"><h3>患者様登録ソフト（PRS）</h3><p>患者様をシステムに登録し、医療施設と結びつけるためのソフトです。利用時には「施設登録情報」に記載された施設のOID・パスワードを入力します（「利用開始案内」のID/パスワードではありません）。パスワードは「施設情報修正」から変更できます。</p></section><section class=\"card\"><h3>地域連携システム</h3><p>「ほっとライン」会員同士で紹介状の送受信を行なう機能です。</p></section><section class=\"card\"><h3>Web処方箋</h3><p>データを打ち込み、印刷する事により、処方箋を発行することが出来ます。添付書類を調べたり、約束処方記憶も出来ます。打ち込んだデータはサーバへ保存され、薬局側との連携が可能です。</p></section></div><h3>ポータルサイト「ログイン用パスワード」の変更</h3><p>メニュー画面左の「パスワード変更」から変更できます。定期的な変更をお勧めします。</p>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
