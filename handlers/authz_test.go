@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -166,6 +167,20 @@ var authzMatrix = handlertest.Matrix{
 	"GET /pharmacy/rx/:id":           pharmacyRow("/pharmacy/rx/RX0000000001"),
 	"GET /pharmacy/rx/:id.pdf":       pharmacyRow("/pharmacy/rx/RX0000000001.pdf"),
 	"POST /pharmacy/rx/:id/dispense": pharmacyRow("/pharmacy/rx/RX0000000001/dispense"),
+	// 医療記録 (DMS): {record} was written by the member's facility about
+	// {patient}, with one image; the other facility is not linked. Rows
+	// sorted later see what earlier ones did (disclosed, then revoked).
+	"GET /dms":                                    dmsRow(200, 200, ""),
+	"GET /dms/records/new":                        dmsRow(200, 404, "/dms/records/new?patient={patient}"),
+	"POST /dms/records":                           dmsForm(dmsRow(422, 404, ""), "patient_id", "{patient}"),
+	"GET /dms/records/:id":                        dmsRow(200, 404, "/dms/records/{record}"),
+	"GET /dms/records/:id/versions/:v":            dmsRow(200, 404, "/dms/records/{record}/versions/1"),
+	"GET /dms/records/:id/attachments/:n":         dmsRow(200, 404, "/dms/records/{record}/attachments/1"),
+	"GET /dms/records/:id/revise":                 dmsRow(200, 404, "/dms/records/{record}/revise"),
+	"POST /dms/records/:id/disclosures":           handlertest.To(dmsForm(dmsRow(303, 404, "/dms/records/{record}/disclosures"), "to", "patient"), "/dms/records/{record}?done=dms-disclosed"),
+	"POST /dms/records/:id/disclosures/:d/revoke": handlertest.To(dmsRow(303, 404, "/dms/records/{record}/disclosures/1/revoke"), "/dms/records/{record}?done=dms-revoked"),
+	"POST /dms/records/:id/revise":                dmsRow(422, 404, "/dms/records/{record}/revise"),   // nothing posted: 表題 is required
+	"POST /dms/records/:id/withdraw":              dmsRow(422, 404, "/dms/records/{record}/withdraw"), // no reason
 
 	// Operations (監査ログ・バックアップ).
 	"GET /admin/audit":           handlertest.OperatorOnly(200),
@@ -174,9 +189,6 @@ var authzMatrix = handlertest.Matrix{
 	"GET /admin/backup/download": handlertest.OperatorOnly(200),
 	"POST /admin/backup/run":     handlertest.OperatorOnly(409), // no --backup-dir in the test
 	"GET /admin/health":          handlertest.OperatorOnly(200),
-
-	// DMS is still being built (準備中).
-	"GET /dms": handlertest.Roles(handlertest.Login, 403, 200, 200, 403),
 
 	// Web処方箋 (handlers/rx has the full matrix with nurses and pharmacies).
 	"GET /rx":                      handlertest.Roles(handlertest.Login, 403, 200, 200, 403),
@@ -249,6 +261,20 @@ func pharmacyRow(path string) handlertest.Row {
 	return handlertest.With(handlertest.Roles(handlertest.Login, 403, 403, 403, 403), path)
 }
 
+// dmsRow is a DMS route: facility members only; other is the member of a
+// facility the record was not disclosed to.
+func dmsRow(member, other int, path string) handlertest.Row {
+	r := handlertest.Roles(handlertest.Login, 403, member, other, 403)
+	r.Path = path
+	return r
+}
+
+// dmsForm sets a row's posted field.
+func dmsForm(r handlertest.Row, k, v string) handlertest.Row {
+	r.Form = url.Values{k: {v}}
+	return r
+}
+
 // authzFixtures create the objects rows name as {name}. Objects that belong
 // to a facility belong to w.Facility (the member's), so the member of
 // another facility must not reach them. {subject} and {subject_facility}
@@ -313,7 +339,13 @@ var authzFixtures = []func(t testing.TB, w *handlertest.World) map[string]string
 		if err != nil {
 			t.Fatal(err, store.ErrorFields(err))
 		}
-		return map[string]string{"patient": p.ID}
+		rec, err := w.DB.CreateRecord(store.PRSActor{MemberID: w.Member.ID, FacilityOID: w.Facility}, store.RecordForm{
+			PatientID: p.ID, Kind: "imaging", Title: "胸部X線", RecordedOn: "2026-03-01",
+			Files: []store.Upload{store.UploadBytes("胸部.png", store.SamplePNG(16, 16, 1))}})
+		if err != nil {
+			t.Fatal(err, store.ErrorFields(err))
+		}
+		return map[string]string{"patient": p.ID, "record": rec.ID}
 	},
 	// Letters from the member's facility to the other's, about a patient
 	// linked to it; drafts of the member's.

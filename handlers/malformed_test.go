@@ -349,7 +349,13 @@ func takeCorpusSnapshot(t *testing.T, db *store.DB) corpusSnapshot {
 // and the test's own resets.
 var corpusAuditOK = []string{"audit.export", "backup.download", "patient.list", "patient.search", "patient.view",
 	"login.hold_clear", "prs.unlock", "referral.view", "referral.print", "referral.reply_print", "referral.attachment",
-	"rx.list", "rx.view", "rx.compose", "rx.print"}
+	"rx.list", "rx.view", "rx.compose", "rx.print", "record.view", "record.list", "record.attachment"}
+
+// dmsRecordValues is a valid DMS record form about patient.
+func dmsRecordValues(patient string) url.Values {
+	return url.Values{"patient_id": {patient}, "kind": {"lab"}, "title": {"血液検査"}, "body": {"白血球 8,000"},
+		"recorded_on": {"2026-03-01"}, "version": {"1"}}
+}
 
 func (before corpusSnapshot) compare(t *testing.T, db *store.DB, after corpusSnapshot) {
 	t.Helper()
@@ -607,6 +613,9 @@ func formCorpus(t *testing.T, c *corpusCast) []badRequest {
 			"diagnosis": {"高血圧症"}, "purpose": {"精査"}, "draft": {"1"}}, spoil: "patient_id", alt: "diagnosis", wantAny: []int{404, 422}},
 		{as: c.other, path: "/referrals/" + fx["letter3"] + "/reply", fields: url.Values{"visited_on": {"2026-01-05"}, "findings": {"所見"}, "plan": {"方針"},
 			"body": {"本文"}}, spoil: "visited_on", alt: "body", want: 422},
+		{as: c.member, path: "/dms/records", fields: dmsRecordValues(fx["patient"]), spoil: "kind", alt: "title", wantAny: []int{404, 422}},
+		{as: c.member, path: "/dms/records/" + fx["record"] + "/revise", fields: dmsRecordValues(fx["patient"]), spoil: "kind", alt: "title", wantAny: []int{404, 422}},
+		{as: c.member, path: "/dms/records/" + fx["record"] + "/withdraw", fields: url.Values{"reason": {"誤記"}}, single: true, want: 422},
 	}
 	for _, f := range forms {
 		want, wantAny := f.want, f.wantAny

@@ -98,10 +98,18 @@ const (
 	AuditReferralReplyPrint  AuditAction = "referral.reply_print"
 	AuditReferralComplete    AuditAction = "referral.complete"
 	// The pharmacy's side of Web処方箋.
-	AuditRxLookup        AuditAction = "rx.lookup"
-	AuditRxPharmacyView  AuditAction = "rx.pharmacy_view"
-	AuditRxPharmacyPrint AuditAction = "rx.pharmacy_print"
-	AuditRxDispense      AuditAction = "rx.dispense"
+	AuditRxLookup         AuditAction = "rx.lookup"
+	AuditRxPharmacyView   AuditAction = "rx.pharmacy_view"
+	AuditRxPharmacyPrint  AuditAction = "rx.pharmacy_print"
+	AuditRxDispense       AuditAction = "rx.dispense"
+	AuditRecordCreate     AuditAction = "record.create"
+	AuditRecordRevise     AuditAction = "record.revise"
+	AuditRecordWithdraw   AuditAction = "record.withdraw"
+	AuditRecordView       AuditAction = "record.view"
+	AuditRecordAttachment AuditAction = "record.attachment"
+	AuditRecordList       AuditAction = "record.list"
+	AuditRecordDisclose   AuditAction = "record.disclose"
+	AuditRecordRevoke     AuditAction = "record.revoke"
 )
 
 // auditLabels is the catalogue: every action's Japanese label.
@@ -198,6 +206,14 @@ var auditLabels = map[AuditAction]string{
 	AuditRxPharmacyView:      "処方箋の閲覧（薬局）",
 	AuditRxPharmacyPrint:     "処方箋の印刷（薬局）",
 	AuditRxDispense:          "調剤済の記録",
+	AuditRecordCreate:        "医療記録の作成",
+	AuditRecordRevise:        "医療記録の修正",
+	AuditRecordWithdraw:      "医療記録の取り下げ",
+	AuditRecordView:          "医療記録の閲覧",
+	AuditRecordAttachment:    "添付ファイルの閲覧",
+	AuditRecordList:          "医療記録一覧の表示",
+	AuditRecordDisclose:      "医療記録の公開",
+	AuditRecordRevoke:        "公開の取り消し",
 }
 
 // Label is the action in Japanese (the code itself for an action the

@@ -41,6 +41,8 @@ var migrations = []func(tx *Tx) error{
 	createBuckets("referrals", "referral_index"),
 	// A pharmacy's access to the prescriptions it looked up (rx_grants).
 	createBuckets("rx_grants"),
+	// 医療記録 (DMS): records, their versions and disclosures, the lists.
+	createBuckets("dms_records", "dms_record_versions", "dms_record_disclosures", "dms_record_index"),
 }
 
 // SchemaVersion is the version this build writes.
