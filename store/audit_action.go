@@ -80,6 +80,13 @@ const (
 	AuditPatientCard       AuditAction = "patient.card"
 	AuditPatientDeactivate AuditAction = "patient.deactivate"
 	AuditPatientReactivate AuditAction = "patient.reactivate"
+
+	// The patient page (患者様ページ): the patient's own login, logout and
+	// views of its pages.
+	AuditPatientLogin      AuditAction = "patient_page.login"
+	AuditPatientLogout     AuditAction = "patient_page.logout"
+	AuditPatientPageView   AuditAction = "patient_page.view"
+	AuditPatientAccessView AuditAction = "patient_page.access_view"
 )
 
 // auditLabels is the catalogue: every action's Japanese label.
@@ -155,6 +162,11 @@ var auditLabels = map[AuditAction]string{
 	AuditPatientCard:       "アクセスカードの発行",
 	AuditPatientDeactivate: "患者様の無効化",
 	AuditPatientReactivate: "患者様の再有効化",
+
+	AuditPatientLogin:      "患者様ページへのログイン",
+	AuditPatientLogout:     "患者様ページからのログアウト",
+	AuditPatientPageView:   "患者様ページ（開示記録の一覧）の表示",
+	AuditPatientAccessView: "患者様ページ（閲覧履歴）の表示",
 }
 
 // Label is the action in Japanese (the code itself for an action the

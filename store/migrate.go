@@ -34,6 +34,8 @@ var migrations = []func(tx *Tx) error{
 	// The drug master (薬価基準): the current and previous versions' drugs,
 	// and the description of every imported version.
 	createBuckets("drugs", "drug_masters"),
+	// Patient sessions by patient (a new access card ends them).
+	createBuckets("sessions_by_patient"),
 }
 
 // SchemaVersion is the version this build writes.
