@@ -87,6 +87,15 @@ const (
 	AuditPatientLogout     AuditAction = "patient_page.logout"
 	AuditPatientPageView   AuditAction = "patient_page.view"
 	AuditPatientAccessView AuditAction = "patient_page.access_view"
+
+	AuditRecordCreate     AuditAction = "record.create"
+	AuditRecordRevise     AuditAction = "record.revise"
+	AuditRecordWithdraw   AuditAction = "record.withdraw"
+	AuditRecordView       AuditAction = "record.view"
+	AuditRecordAttachment AuditAction = "record.attachment"
+	AuditRecordList       AuditAction = "record.list"
+	AuditRecordDisclose   AuditAction = "record.disclose"
+	AuditRecordRevoke     AuditAction = "record.revoke"
 )
 
 // auditLabels is the catalogue: every action's Japanese label.
@@ -167,6 +176,14 @@ var auditLabels = map[AuditAction]string{
 	AuditPatientLogout:     "患者様ページからのログアウト",
 	AuditPatientPageView:   "患者様ページ（開示記録の一覧）の表示",
 	AuditPatientAccessView: "患者様ページ（閲覧履歴）の表示",
+	AuditRecordCreate:      "医療記録の作成",
+	AuditRecordRevise:      "医療記録の修正",
+	AuditRecordWithdraw:    "医療記録の取り下げ",
+	AuditRecordView:        "医療記録の閲覧",
+	AuditRecordAttachment:  "添付ファイルの閲覧",
+	AuditRecordList:        "医療記録一覧の表示",
+	AuditRecordDisclose:    "医療記録の公開",
+	AuditRecordRevoke:      "公開の取り消し",
 }
 
 // Label is the action in Japanese (the code itself for an action the

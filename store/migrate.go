@@ -34,6 +34,8 @@ var migrations = []func(tx *Tx) error{
 	// The drug master (薬価基準): the current and previous versions' drugs,
 	// and the description of every imported version.
 	createBuckets("drugs", "drug_masters"),
+	// 医療記録 (DMS): records, their versions and disclosures, the lists.
+	createBuckets("dms_records", "dms_record_versions", "dms_record_disclosures", "dms_record_index"),
 	// Patient sessions by patient (a new access card ends them).
 	createBuckets("sessions_by_patient"),
 }

@@ -253,6 +253,10 @@ func (db *DB) UnlinkPatient(a PRSActor, id, oid, reason string) error {
 		if err := byFa.Delete(indexKey(oid, p.ID)); err != nil {
 			return err
 		}
+		// The DMS disclosures to that facility rested on this consent.
+		if err := revokeLinkDisclosuresTx(tx, a, p.ID, oid); err != nil {
+			return err
+		}
 		return AppendAudit(tx, a.audit(AuditPatientUnlink, p.ID, "facility:"+oid+" "+clipRunes(reason, 200)))
 	})
 }

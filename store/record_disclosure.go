@@ -1,0 +1,199 @@
+package store
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+)
+
+// NotLinkedError is the refusal of a disclosure to a facility the patient
+// is not linked to by consent (ECONFLICT, 409): the page explains it and
+// links to the PRS link step of PatientID.
+type NotLinkedError struct {
+	err          *Error
+	PatientID    string
+	FacilityOID  string
+	FacilityName string
+}
+
+func (e *NotLinkedError) Error() string { return e.err.Error() }
+func (e *NotLinkedError) Unwrap() error { return e.err }
+
+// AsNotLinked returns the refusal inside err, if that is what it is.
+func AsNotLinked(err error) (*NotLinkedError, bool) {
+	var n *NotLinkedError
+	ok := errors.As(err, &n)
+	return n, ok
+}
+
+// DiscloseRecord discloses a record the actor's facility wrote to the
+// patient (to = patient) or to a facility (to = facility, facilityOID):
+// only one the patient is registered at or linked to by consent in PRS.
+func (db *DB) DiscloseRecord(a PRSActor, id string, to DisclosureTarget, facilityOID string) (Disclosure, error) {
+	if err := a.check(); err != nil {
+		return Disclosure{}, err
+	}
+	var out Disclosure
+	err := db.Update(func(tx *Tx) error {
+		r, err := ownRecordTx(tx, a, id)
+		if err != nil {
+			return err
+		}
+		if r.Withdrawn() {
+			return Errorf(ECONFLICT, "取り下げた記録は公開できません")
+		}
+		discs, err := disclosuresTx(tx, r.Seq)
+		if err != nil {
+			return err
+		}
+		d := Disclosure{N: len(discs) + 1, To: to, At: tx.Now, By: a.MemberID, ByName: memberNameTx(tx, a.MemberID)}
+		switch to {
+		case DiscloseToPatient:
+			for _, x := range discs {
+				if x.To == DiscloseToPatient && x.Standing() {
+					return Errorf(ECONFLICT, "この記録は既に患者様本人へ公開しています")
+				}
+			}
+		case DiscloseToFacility:
+			oid, ok := NormalizeFacilityOID(facilityOID)
+			if !ok {
+				return Invalid("facility_oid", "公開先の施設を選んでください")
+			}
+			if oid == r.FacilityOID {
+				return Invalid("facility_oid", "自施設には公開できません（自施設の記録は常に閲覧できます）")
+			}
+			f, err := facilityTx(tx, oid)
+			if ErrorCode(err) == ENOTFOUND || (err == nil && !f.Active) {
+				return Invalid("facility_oid", "この施設ID（OID）の施設は登録されていません（または利用停止中です）")
+			}
+			if err != nil {
+				return err
+			}
+			d.FacilityOID, d.FacilityName = f.OID, f.Name
+			p, found, err := patientTx(tx, r.PatientID)
+			if err != nil || !found {
+				return Errorf(EINTERNAL, "record %s: patient %s missing (%v)", r.ID, r.PatientID, err)
+			}
+			if p.FacilityOID != oid {
+				v := tx.bucket(bucketPatientLinksByFa).Get(indexKey(oid, p.ID))
+				if len(v) != 8 {
+					return &NotLinkedError{
+						err:       Errorf(ECONFLICT, "%sとは、この患者様の同意による連携がありません。患者様登録ソフトで施設連携（同意の記録）をしてから公開してください", f.Name),
+						PatientID: p.ID, FacilityOID: oid, FacilityName: f.Name}
+				}
+				d.LinkSeq = btoi(v)
+			}
+			for _, x := range discs {
+				if x.To == DiscloseToFacility && x.FacilityOID == oid && disclosureRests(tx, r, x) {
+					return Errorf(ECONFLICT, "この記録は既に%sへ公開しています", f.Name)
+				}
+			}
+		default:
+			return Invalid("to", "公開先を選んでください")
+		}
+		if err := putDisclosureTx(tx, r.Seq, d); err != nil {
+			return err
+		}
+		if err := reindexRecordTx(tx, r, append(discs, d)); err != nil {
+			return err
+		}
+		out = d
+		return AppendAudit(tx, a.recordAudit(AuditRecordDisclose, r, disclosureDetail(d)))
+	})
+	return out, err
+}
+
+func disclosureDetail(d Disclosure) string {
+	s := "disclosure:" + strconv.Itoa(d.N) + " to:" + string(d.To)
+	if d.FacilityOID != "" {
+		s += " to_facility:" + d.FacilityOID
+	}
+	return s
+}
+
+// RevokeDisclosure ends disclosure n of a record the actor's facility
+// wrote: from now on the recipient no longer sees it. What it saw before
+// stays in the audit log.
+func (db *DB) RevokeDisclosure(a PRSActor, id string, n int, reason string) (Disclosure, error) {
+	if err := a.check(); err != nil {
+		return Disclosure{}, err
+	}
+	reason = strings.TrimSpace(normalizeNewlines(reason))
+	fe := FieldErrors{}
+	RevokeFields.Check(fe, "reason", reason)
+	var out Disclosure
+	err := db.Update(func(tx *Tx) error {
+		r, err := ownRecordTx(tx, a, id)
+		if err != nil {
+			return err
+		}
+		discs, err := disclosuresTx(tx, r.Seq)
+		if err != nil {
+			return err
+		}
+		if n < 1 || n > len(discs) {
+			return NotFound()
+		}
+		if err := fe.Err(); err != nil {
+			return err
+		}
+		d := discs[n-1]
+		if !d.Standing() {
+			return Errorf(ECONFLICT, "この公開は既に取り消されています")
+		}
+		d.RevokedAt, d.RevokedBy, d.RevokeReason = tx.Now, a.MemberID, reason
+		discs[n-1] = d
+		if err := putDisclosureTx(tx, r.Seq, d); err != nil {
+			return err
+		}
+		if err := reindexRecordTx(tx, r, discs); err != nil {
+			return err
+		}
+		out = d
+		return AppendAudit(tx, a.recordAudit(AuditRecordRevoke, r, disclosureDetail(d)+" "+clipRunes(reason, 200)))
+	})
+	return out, err
+}
+
+// revokeLinkDisclosuresTx ends, inside UnlinkPatient's transaction, every
+// standing disclosure of the patient's records to the unlinked facility:
+// they rested on the consent that was withdrawn.
+func revokeLinkDisclosuresTx(tx *Tx, a PRSActor, patientID, oid string) error {
+	prefix := append(indexKey("P", patientID), 0)
+	var seqs []uint64
+	forEachPrefix(tx.bucket(bucketRecordIndex), prefix, func(k, _ []byte) bool {
+		seqs = append(seqs, btoi(k[len(prefix):]))
+		return true
+	})
+	for _, seq := range seqs {
+		var r Record
+		if found, err := getJSON(tx.bucket(bucketRecords), itob(seq), &r); err != nil || !found {
+			return Errorf(EINTERNAL, "record %d missing (%v)", seq, err)
+		}
+		discs, err := disclosuresTx(tx, seq)
+		if err != nil {
+			return err
+		}
+		changed := false
+		for i, d := range discs {
+			if d.To != DiscloseToFacility || d.FacilityOID != oid || !d.Standing() || d.LinkSeq == 0 {
+				continue
+			}
+			d.RevokedAt, d.RevokedBy, d.RevokeReason = tx.Now, "link", "施設連携の解除"
+			discs[i] = d
+			if err := putDisclosureTx(tx, seq, d); err != nil {
+				return err
+			}
+			if err := AppendAudit(tx, a.recordAudit(AuditRecordRevoke, r, disclosureDetail(d)+" link")); err != nil {
+				return err
+			}
+			changed = true
+		}
+		if changed {
+			if err := reindexRecordTx(tx, r, discs); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
