@@ -30,6 +30,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"hotline/handlers/patient"
 	"hotline/handlers/prs"
 	"hotline/handlers/web"
 	"hotline/store"
@@ -114,7 +115,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.web = kit
-	s.domains = []domain{prs.New(cfg.DB, kit)}
+	s.domains = []domain{prs.New(cfg.DB, kit), patient.New(cfg.DB, kit)}
 	s.certs = newCertChecker(cfg.DB, cfg.ClientCAs, cfg.Logger)
 	s.app = fiber.New(fiber.Config{
 		// Fiber reuses request strings after the handler returns; copies are

@@ -89,3 +89,21 @@ func (db *DB) PatientLogin(typedID, code, remote string) (Patient, error) {
 	}
 	return p, nil
 }
+
+// PatientPageOwner is the patient a patient-page session belongs to, while
+// the patient is active (ENOTFOUND otherwise: a deactivated patient's
+// session reaches nothing). The access code's hash is not returned.
+func (db *DB) PatientPageOwner(id string) (Patient, error) {
+	var p Patient
+	err := db.View(func(tx *Tx) error {
+		var found bool
+		var err error
+		p, found, err = patientTx(tx, id)
+		if err == nil && (!found || !p.Active()) {
+			return NotFound()
+		}
+		return err
+	})
+	p.AccessCodeHash = ""
+	return p, err
+}

@@ -38,6 +38,8 @@ type Record struct {
 	UpdatedAt    string // Japan time
 	Body         string
 	Attachments  []Attachment
+	// AttachmentCount is how many files it has (the list shows the count).
+	AttachmentCount int
 }
 
 // RecordListView is the patient's top page: what is disclosed to them.
