@@ -158,6 +158,18 @@ var authzMatrix = handlertest.Matrix{
 	"POST /admin/backup/run":     handlertest.OperatorOnly(409), // no --backup-dir in the test
 	"GET /admin/health":          handlertest.OperatorOnly(200),
 
+	// The patient page (handlers/patient, where its own matrix also runs
+	// the patients): no member session is read there, so members are sent
+	// to the patient login, and their posts carry a token of a session
+	// that does not exist there (403).
+	"GET /patient":                            handlertest.AllRoles(handlertest.Login),
+	"GET /patient/access":                     handlertest.AllRoles(handlertest.Login),
+	"GET /patient/login":                      handlertest.AllRoles(200),
+	"GET /patient/records/:id":                handlertest.With(handlertest.AllRoles(handlertest.Login), "/patient/records/R000001"),
+	"GET /patient/records/:id/attachments/:n": handlertest.With(handlertest.AllRoles(handlertest.Login), "/patient/records/R000001/attachments/1"),
+	"POST /patient/login":                     handlertest.Roles(422, 403, 403, 403, 403),
+	"POST /patient/logout":                    handlertest.Roles(handlertest.Login, 403, 403, 403, 403),
+
 	// Functions still being built (準備中).
 	"GET /dms":       handlertest.Roles(handlertest.Login, 403, 200, 200, 403),
 	"GET /referrals": handlertest.Roles(handlertest.Login, 403, 200, 200, 200),
