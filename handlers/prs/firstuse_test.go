@@ -5,10 +5,7 @@ import (
 	"strings"
 	"testing"
 
-
-	"hotline/handlers"
 	"hotline/handlers/handlertest"
-	"hotline/handlers/web"
 	"hotline/store"
 )
 
