@@ -548,6 +548,10 @@ func formCorpus(t *testing.T, c *corpusCast) []badRequest {
 		{as: nil, path: "/apply", fields: newFacilityForm("taro@example.jp"), spoil: "email", alt: "name", want: 422},
 		{as: nil, path: "/login", fields: url.Values{"id": {"H999999"}, "password": {"wrong-password"}, "next": {"/menu"}}, want: 401,
 			before: c.resetLogin},
+		// The patient page's login: a wrong pair is 401, an empty field
+		// 422, and the ID's failures may slow it down (429).
+		{as: nil, path: "/patient/login", fields: url.Values{"patient_id": {"P-AAAA-AAAA-AAAA"}, "access_code": {"WRNG-CODE-XXXX"}, "next": {"/patient"}},
+			wantAny: []int{401, 422, 429}, before: c.resetLogin},
 		{as: c.member, path: "/password", fields: url.Values{"current": {c.w.MemberPW}, "new": {"short"}, "confirm": {"short"}},
 			spoil: "new", alt: "confirm", want: 422, before: c.resetLogin},
 		{as: c.member, path: "/profile", fields: url.Values{"name": {"会員 一郎"}, "name_kana": {"カイイン イチロウ"}, "email": {"ichiro@example.jp"},
