@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"net/url"
 	"testing"
 	"time"
 
@@ -150,6 +151,21 @@ var authzMatrix = handlertest.Matrix{
 	"POST /prs/patients/:id/links/:oid/revoke": prsRow(404, 404, "/prs/patients/{patient}/links/{other_facility}/revoke"),
 	"POST /prs/patients/:id/card":              prsRow(200, 404, "/prs/patients/{patient}/card"),
 
+	// 医療記録 (DMS): {record} was written by the member's facility about
+	// {patient}, with one image; the other facility is not linked. Rows
+	// sorted later see what earlier ones did (disclosed, then revoked).
+	"GET /dms":                                    dmsRow(200, 200, ""),
+	"GET /dms/records/new":                        dmsRow(200, 404, "/dms/records/new?patient={patient}"),
+	"POST /dms/records":                           dmsForm(dmsRow(422, 404, ""), "patient_id", "{patient}"),
+	"GET /dms/records/:id":                        dmsRow(200, 404, "/dms/records/{record}"),
+	"GET /dms/records/:id/versions/:v":            dmsRow(200, 404, "/dms/records/{record}/versions/1"),
+	"GET /dms/records/:id/attachments/:n":         dmsRow(200, 404, "/dms/records/{record}/attachments/1"),
+	"GET /dms/records/:id/revise":                 dmsRow(200, 404, "/dms/records/{record}/revise"),
+	"POST /dms/records/:id/disclosures":           handlertest.To(dmsForm(dmsRow(303, 404, "/dms/records/{record}/disclosures"), "to", "patient"), "/dms/records/{record}?done=dms-disclosed"),
+	"POST /dms/records/:id/disclosures/:d/revoke": handlertest.To(dmsRow(303, 404, "/dms/records/{record}/disclosures/1/revoke"), "/dms/records/{record}?done=dms-revoked"),
+	"POST /dms/records/:id/revise":                dmsRow(422, 404, "/dms/records/{record}/revise"),   // nothing posted: 表題 is required
+	"POST /dms/records/:id/withdraw":              dmsRow(422, 404, "/dms/records/{record}/withdraw"), // no reason
+
 	// Operations (監査ログ・バックアップ).
 	"GET /admin/audit":           handlertest.OperatorOnly(200),
 	"GET /admin/audit.csv":       handlertest.OperatorOnly(200),
@@ -171,7 +187,6 @@ var authzMatrix = handlertest.Matrix{
 	"POST /patient/logout":                    handlertest.Roles(handlertest.Login, 403, 403, 403, 403),
 
 	// Functions still being built (準備中).
-	"GET /dms":       handlertest.Roles(handlertest.Login, 403, 200, 200, 403),
 	"GET /referrals": handlertest.Roles(handlertest.Login, 403, 200, 200, 200),
 	"GET /rx":        handlertest.Roles(handlertest.Login, 403, 200, 200, 200),
 }
@@ -194,6 +209,20 @@ func newAuthzWorld(t testing.TB, env *handlertest.Env) (*handlertest.World, map[
 func prsRow(member, other int, path string) handlertest.Row {
 	r := handlertest.Roles(handlertest.Login, 403, member, other, 403)
 	r.Path, r.PRS = path, true
+	return r
+}
+
+// dmsRow is a DMS route: facility members only; other is the member of a
+// facility the record was not disclosed to.
+func dmsRow(member, other int, path string) handlertest.Row {
+	r := handlertest.Roles(handlertest.Login, 403, member, other, 403)
+	r.Path = path
+	return r
+}
+
+// dmsForm sets a row's posted field.
+func dmsForm(r handlertest.Row, k, v string) handlertest.Row {
+	r.Form = url.Values{k: {v}}
 	return r
 }
 
@@ -256,7 +285,13 @@ var authzFixtures = []func(t testing.TB, w *handlertest.World) map[string]string
 		if err != nil {
 			t.Fatal(err, store.ErrorFields(err))
 		}
-		return map[string]string{"patient": p.ID}
+		rec, err := w.DB.CreateRecord(store.PRSActor{MemberID: w.Member.ID, FacilityOID: w.Facility}, store.RecordForm{
+			PatientID: p.ID, Kind: "imaging", Title: "胸部X線", RecordedOn: "2026-03-01",
+			Files: []store.Upload{store.UploadBytes("胸部.png", store.SamplePNG(16, 16, 1))}})
+		if err != nil {
+			t.Fatal(err, store.ErrorFields(err))
+		}
+		return map[string]string{"patient": p.ID, "record": rec.ID}
 	},
 	// An application for a new facility, as submitted (not yet received).
 	func(t testing.TB, w *handlertest.World) map[string]string {

@@ -27,9 +27,9 @@ func TestMenuFollowsTheRouteTable(t *testing.T) {
 		soon  []string
 		open  []string
 	}{
-		{"as built", nil, []string{"/dms", "/referrals", "/rx"}, []string{"/prs"}},
+		{"as built", nil, []string{"/referrals", "/rx"}, []string{"/prs", "/dms"}},
 		{"地域連携 served", []web.Route{web.Get("/referrals", web.Member, func(c *fiber.Ctx) error { return c.SendString("inbox") })},
-			[]string{"/dms", "/rx"}, []string{"/prs", "/referrals"}},
+			[]string{"/rx"}, []string{"/prs", "/dms", "/referrals"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env := handlertest.New(t, web.CertOff, func(c handlertest.Config) (handlertest.Server, error) {

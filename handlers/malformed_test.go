@@ -338,7 +338,13 @@ func takeCorpusSnapshot(t *testing.T, db *store.DB) corpusSnapshot {
 // corpusAuditOK are the lines the corpus may add with result ok: reads,
 // and the test's own resets.
 var corpusAuditOK = []string{"audit.export", "backup.download", "patient.list", "patient.search", "patient.view",
-	"login.hold_clear", "prs.unlock"}
+	"login.hold_clear", "prs.unlock", "record.view", "record.list", "record.attachment"}
+
+// dmsRecordValues is a valid DMS record form about patient.
+func dmsRecordValues(patient string) url.Values {
+	return url.Values{"patient_id": {patient}, "kind": {"lab"}, "title": {"血液検査"}, "body": {"白血球 8,000"},
+		"recorded_on": {"2026-03-01"}, "version": {"1"}}
+}
 
 func (before corpusSnapshot) compare(t *testing.T, db *store.DB, after corpusSnapshot) {
 	t.Helper()
@@ -589,6 +595,10 @@ func formCorpus(t *testing.T, c *corpusCast) []badRequest {
 		{as: c.member, path: "/prs/patients/" + fx["patient"] + "/deactivate", fields: url.Values{"reason": {"転居"}}, single: true, optional: true, want: 422},
 		{as: c.member, path: "/prs/patients/" + fx["patient"] + "/links/" + c.w.OtherFacility + "/revoke", fields: url.Values{"reason": {"撤回"}},
 			single: true, optional: true, want: 422},
+		// 医療記録 (DMS): a mangled patient ID names nobody (404).
+		{as: c.member, path: "/dms/records", fields: dmsRecordValues(fx["patient"]), spoil: "kind", alt: "title", wantAny: []int{404, 422}},
+		{as: c.member, path: "/dms/records/" + fx["record"] + "/revise", fields: dmsRecordValues(fx["patient"]), spoil: "kind", alt: "title", wantAny: []int{404, 422}},
+		{as: c.member, path: "/dms/records/" + fx["record"] + "/withdraw", fields: url.Values{"reason": {"誤記"}}, single: true, want: 422},
 	}
 	for _, f := range forms {
 		want, wantAny := f.want, f.wantAny

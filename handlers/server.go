@@ -30,6 +30,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"hotline/handlers/dms"
 	"hotline/handlers/patient"
 	"hotline/handlers/prs"
 	"hotline/handlers/web"
@@ -115,7 +116,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.web = kit
-	s.domains = []domain{prs.New(cfg.DB, kit), patient.New(cfg.DB, kit)}
+	s.domains = []domain{prs.New(cfg.DB, kit), dms.New(cfg.DB, kit), patient.New(cfg.DB, kit)}
 	s.certs = newCertChecker(cfg.DB, cfg.ClientCAs, cfg.Logger)
 	s.app = fiber.New(fiber.Config{
 		// Fiber reuses request strings after the handler returns; copies are

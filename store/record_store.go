@@ -835,3 +835,64 @@ func (db *DB) ListRecords(a PRSActor, q RecordQuery) (RecordListPage, error) {
 	}
 	return page, db.AuditSoon(e)
 }
+
+// Check validates the form's text fields and the number of files without
+// storing anything (a form whose files were refused still shows every
+// other message at once).
+func (f RecordForm) Check() error {
+	_, err := f.validate()
+	return err
+}
+
+// RecordPatient is the patient a new record is written for, if the actor's
+// facility may write about them (its own or a linked patient); anything
+// else is ENOTFOUND. Only what identifies the patient is returned.
+func (db *DB) RecordPatient(a PRSActor, patientID string) (Patient, error) {
+	if err := a.check(); err != nil {
+		return Patient{}, err
+	}
+	if id, err := NormalizePatientID(patientID); err == nil {
+		patientID = id
+	}
+	var p Patient
+	err := db.View(func(tx *Tx) error {
+		var err error
+		p, _, err = patientAccessTx(tx, a, patientID)
+		return err
+	})
+	if err != nil {
+		return Patient{}, err
+	}
+	return p.redactedForLink(), nil
+}
+
+// HeadRecordAttachment is OpenRecordAttachment for a HEAD request: the
+// same check, a reader that has read nothing, and no audit line (nothing
+// of the file is shown).
+func (db *DB) HeadRecordAttachment(a PRSActor, id string, n int) (*AttachmentReader, error) {
+	if err := a.check(); err != nil {
+		return nil, err
+	}
+	var att Attachment
+	err := db.View(func(tx *Tx) error {
+		r, _, err := recordAccessTx(tx, a, id)
+		if err != nil {
+			return err
+		}
+		vs, err := recordVersionsTx(tx, r.Seq)
+		if err != nil {
+			return err
+		}
+		for _, v := range vs {
+			if at, ok := v.Attachment(n); ok {
+				att = at.Attachment
+				return nil
+			}
+		}
+		return NotFound()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return db.OpenAttachment(att.Owner, att.ID)
+}

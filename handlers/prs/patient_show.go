@@ -32,6 +32,7 @@ func (h *Handlers) renderPatient(c *fiber.Ctx, status int, v prsviews.PatientVie
 	v.Nav, v.Rec, v.Now = h.prsNav(c, "patients"), rec, h.db.Now()
 	v.LinkForm = linkForm(map[string]string{"consent_date": today})
 	v.PatientPageOpen = h.web.Serves(patientLoginPath)
+	v.RecordsOpen = h.web.Serves("/dms")
 	return h.web.RenderStatus(c, status, rec.Patient.Name+" 様", prsviews.PatientPage(v))
 }
 
@@ -54,7 +55,7 @@ func (h *Handlers) savePatientLink(c *fiber.Ctx) error {
 	values := f.Values()
 	return h.web.InvalidForm(c, err, rec.Patient.Name+" 様", func(form views.Form) templ.Component {
 		return prsviews.PatientPage(prsviews.PatientView{Nav: h.prsNav(c, "patients"), Rec: rec, LinkForm: form, Now: h.db.Now(),
-			PatientPageOpen: h.web.Serves(patientLoginPath)})
+			PatientPageOpen: h.web.Serves(patientLoginPath), RecordsOpen: h.web.Serves("/dms")})
 	}, linkForm(values))
 }
 

@@ -128,12 +128,21 @@ type PatientView struct {
 	// PatientPageOpen: the server serves the patient page, so the card
 	// leads there (otherwise it says the page is not open yet).
 	PatientPageOpen bool
+	// RecordsOpen: the server serves 医療記録 (DMS): the page links to the
+	// patient's records and to 記録を作成.
+	RecordsOpen bool
 	// CardError is the message beside the new card's confirmation box;
 	// UnlinkError beside the unlink confirmation of the link to UnlinkOID.
 	CardError   string
 	UnlinkOID   string
 	UnlinkError string
 }
+
+// RecordsURL is the patient's records in DMS.
+func (v PatientView) RecordsURL() string { return "/dms?patient=" + v.Rec.Patient.ID }
+
+// NewRecordURL is DMS's 記録を作成 for the patient.
+func (v PatientView) NewRecordURL() string { return "/dms/records/new?patient=" + v.Rec.Patient.ID }
 
 // P is the patient shown.
 func (v PatientView) P() store.Patient { return v.Rec.Patient }
