@@ -74,7 +74,7 @@ func (db *DB) PatientLogin(typedID, code, remote string) (Patient, error) {
 		if id, idErr := NormalizePatientID(typedID); idErr == nil && id != "" {
 			e.Actor, e.Patient = "patient:"+id, id
 		}
-		if aerr := db.Audit(e); aerr != nil {
+		if aerr := db.AuditGrouped(e); aerr != nil {
 			return Patient{}, aerr
 		}
 		if _, ferr := db.LoginFailed(attempt); ferr != nil {
@@ -83,7 +83,7 @@ func (db *DB) PatientLogin(typedID, code, remote string) (Patient, error) {
 		return Patient{}, err
 	}
 	db.LoginSucceeded(attempt)
-	if err := db.Audit(AuditEvent{Actor: "patient:" + p.ID, Action: AuditPatientLogin, Object: "patient:" + p.ID,
+	if err := db.AuditGrouped(AuditEvent{Actor: "patient:" + p.ID, Action: AuditPatientLogin, Object: "patient:" + p.ID,
 		Patient: p.ID, Remote: remote, Result: ResultOK}); err != nil {
 		return Patient{}, err
 	}

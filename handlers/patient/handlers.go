@@ -93,8 +93,8 @@ func (h *Handlers) endSession(c *fiber.Ctx) error {
 }
 
 // audit writes the patient's view of a page, durable before the page is
-// answered.
+// answered (in a commit shared with the lines queued at the same time).
 func (h *Handlers) audit(c *fiber.Ctx, action store.AuditAction, object string) error {
 	p := patientOf(c)
-	return h.db.Audit(store.AuditEvent{Actor: "patient:" + p.ID, Action: action, Object: object, Patient: p.ID, Remote: c.IP()})
+	return h.db.AuditGrouped(store.AuditEvent{Actor: "patient:" + p.ID, Action: action, Object: object, Patient: p.ID, Remote: c.IP()})
 }
