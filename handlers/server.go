@@ -57,7 +57,7 @@ type Config struct {
 	// operator sets another in 設定; empty: https://localhost:8443/.
 	PortalURL string
 	// ExtraRoutes are mounted after the domains' routes (tests stand in
-	// a domain still being built with them, e.g. /patient/login).
+	// a domain still being built with them, e.g. /referrals).
 	ExtraRoutes []web.Route
 }
 

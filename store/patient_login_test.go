@@ -144,3 +144,33 @@ func TestPatientSessionTimeoutsAndNewCard(t *testing.T) {
 		t.Fatalf("check: %+v %v", r, err)
 	}
 }
+
+// Failures count against the source address across patient IDs (and
+// member logins): past AddressFailureLimit the address is held for every
+// ID, the right pair included.
+func TestPatientLoginAddressHold(t *testing.T) {
+	fx := newPRSFixture(t)
+	p := mustRegister(t, fx.db, fx.a, samplePatient())
+	card, err := fx.db.IssuePatientAccessCard(fx.a, p.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const addr = "2001:db8:1:2::5"
+	for i := 0; i <= AddressFailureLimit; i++ {
+		// Failures of other IDs, half of them member logins; the
+		// store's own path is exercised by TestPatientLogin.
+		account := PatientAccount(NewPatientID())
+		if i%2 == 1 {
+			account = NormalizeAccountID("H00000" + string(rune('0'+i%10)))
+		}
+		if _, err := fx.db.LoginFailed(LoginAttempt{Account: account, Addr: "2001:db8:1:2::" + string(rune('a'+i%6))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := fx.db.PatientLogin(p.ID, card.Code, addr); ErrorCode(err) != ETHROTTLED || !strings.Contains(err.Error(), "このアドレスからのログインの失敗が多すぎる") {
+		t.Fatalf("held address (same /64): %v", err)
+	}
+	if _, err := fx.db.PatientLogin(p.ID, card.Code, "2001:db8:9::5"); err != nil {
+		t.Fatalf("another network: %v", err)
+	}
+}
