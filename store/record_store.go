@@ -814,9 +814,7 @@ func (db *DB) ListRecords(a PRSActor, q RecordQuery) (RecordListPage, error) {
 			}
 			name, ok := names[row.PatientID]
 			if !ok {
-				if p, found, err := patientTx(tx, row.PatientID); err == nil && found {
-					name = p.Name
-				}
+				name = patientNameTx(tx, row.PatientID)
 				names[row.PatientID] = name
 			}
 			page.Items = append(page.Items, RecordListItem{ID: row.ID, PatientID: row.PatientID, PatientName: name,
@@ -895,4 +893,20 @@ func (db *DB) HeadRecordAttachment(a PRSActor, id string, n int) (*AttachmentRea
 		return nil, err
 	}
 	return db.OpenAttachment(att.Owner, att.ID)
+}
+
+// patientNameTx is a patient's current name (氏名), decoding nothing else
+// of the record: a list shows 20 of them.
+func patientNameTx(tx *Tx, id string) string {
+	seq := tx.bucket(bucketPatientIDs).Get([]byte(id))
+	if len(seq) != 8 {
+		return ""
+	}
+	var p struct {
+		Name string `json:"name"`
+	}
+	if v := tx.bucket(bucketPatients).Get(seq); v == nil || json.Unmarshal(v, &p) != nil {
+		return ""
+	}
+	return p.Name
 }

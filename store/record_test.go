@@ -2,9 +2,13 @@ package store
 
 import (
 	"bytes"
+	"fmt"
 	"io"
+	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // recordFixture: facility A registers a patient and links it to B; C is
@@ -398,5 +402,94 @@ func TestListRecordsFiltersAndPages(t *testing.T) {
 	c := newRecordFixture(t)
 	if _, err := fx.db.ListRecords(fx.a, RecordQuery{PatientID: c.p.ID}); ErrorCode(err) != ENOTFOUND {
 		t.Errorf("foreign patient filter: %v", err)
+	}
+}
+
+// BenchmarkCreateRecord5MB: a record with one 5 MB PDF, stored durably
+// (content check, SHA-256, chunks, record, version, index, audit, fsync).
+func BenchmarkCreateRecord5MB(b *testing.B) {
+	fx := newRecordFixture(b)
+	pdfs := make([][]byte, 8)
+	for i := range pdfs {
+		pdfs[i] = SamplePDF(5<<20, uint64(i+1))
+	}
+	i := 0
+	b.SetBytes(5 << 20)
+	for b.Loop() {
+		i++
+		f := fx.form("CT", UploadBytes("CT.pdf", pdfs[i%len(pdfs)]))
+		if i >= len(pdfs) {
+			// A new content each time: stored, not referenced.
+			pdfs[i%len(pdfs)] = SamplePDF(5<<20, uint64(i+100))
+			f.Files = []Upload{UploadBytes("CT.pdf", pdfs[i%len(pdfs)])}
+		}
+		if _, err := fx.db.CreateRecord(fx.a, f); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkListRecords100k: the first /dms page of a facility with 100,000
+// records, the store's part (rows, patient names, the queued audit line).
+func BenchmarkListRecords100k(b *testing.B) {
+	fx := newRecordFixture(b)
+	var patients []string
+	for i := range 100 {
+		p := mustRegister(b, fx.db, fx.a, PatientForm{Name: "患者 " + strconv.Itoa(i), NameKana: "カンジャ", BirthDate: time.Date(1950, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i).Format("2006-01-02"), Sex: "male"})
+		patients = append(patients, p.ID)
+	}
+	if err := fx.db.CreateTestRecords(fx.a, patients, 100_000, 5000); err != nil {
+		b.Fatal(err)
+	}
+	for _, q := range []RecordQuery{{}, {Kind: "lab"}, {Before: "R050000"}, {PatientID: patients[3]}, {From: "2020-01-01", To: "2020-01-02"}} {
+		b.Run(strings.ReplaceAll(strings.Trim(fmt.Sprintf("%+v", q), "{}"), " ", ","), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := fx.db.ListRecords(fx.a, q); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkRecordBloat: 1,000 records each with one PDF of 100 KB–5 MB
+// (uniform) and, among them, 200 revisions (new text, the file carried
+// over), all through CreateRecord and ReviseRecord; the file's size over
+// the bytes of content stored.
+//
+//	go test ./store -run '^$' -bench RecordBloat -benchtime 1x -timeout 60m
+func BenchmarkRecordBloat(b *testing.B) {
+	for b.Loop() {
+		fx := newRecordFixture(b)
+		rng := rand.New(rand.NewPCG(21, 22))
+		var ids []string
+		var stored int64
+		revisions := 0
+		start := time.Now()
+		for i := 0; i < 1000; i++ {
+			size := 100<<10 + rng.IntN(5<<20-100<<10+1)
+			stored += int64(size)
+			r := mustCreateRecord(b, fx.db, fx.a, fx.form("検査結果 "+strconv.Itoa(i), UploadBytes("検査.pdf", SamplePDF(size, uint64(i+1)))))
+			ids = append(ids, r.ID)
+			if i%5 == 4 {
+				id := ids[rng.IntN(len(ids))]
+				page, err := fx.db.ViewRecord(fx.a, id, 0)
+				if err != nil {
+					b.Fatal(err)
+				}
+				f := fx.form("検査結果（修正 " + strconv.Itoa(i) + "）")
+				if _, err := fx.db.ReviseRecord(fx.a, id, page.Current.Version, f); err != nil {
+					b.Fatal(err)
+				}
+				revisions++
+			}
+		}
+		took := time.Since(start)
+		fx.db.FlushAudit()
+		file := fx.db.FileSize()
+		b.ReportMetric(float64(file)/float64(stored), "file/stored")
+		b.ReportMetric(float64(file)/1e6, "MB-file")
+		b.ReportMetric(float64(stored)/1e6, "MB-stored")
+		b.Logf("1,000 uploads (%d bytes of content) and %d revisions in %v: file %d bytes = %.3f × the content", stored, revisions, took.Round(time.Second), file, float64(file)/float64(stored))
 	}
 }

@@ -42,7 +42,7 @@ type world struct {
 	ImagePNG []byte
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	r := handlertest.NewRegion(t, newEnv(t, web.CertOff))
 	w := &world{Region: r}
