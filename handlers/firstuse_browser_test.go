@@ -180,8 +180,8 @@ func TestPortalMenuAndPhoneInBrowser(t *testing.T) {
 	if loc := member.Location(); loc != "/menu" {
 		t.Fatalf("member login: at %s", loc)
 	}
-	if n := member.Count(`[data-testid="function-coming-soon"]`); n != 3 {
-		t.Errorf("%d tiles marked 準備中, want 3 (DMS, 地域連携, Web処方箋)", n)
+	if n := member.Count(`[data-testid="function-coming-soon"]`); n != 2 {
+		t.Errorf("%d tiles marked 準備中, want 2 (地域連携, Web処方箋; DMS is served)", n)
 	}
 	if s := member.Text(`[data-testid="menu-side"] li:last-child`); s != "ログアウト" {
 		t.Errorf("last menu entry %q, want ログアウト", s)

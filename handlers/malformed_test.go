@@ -150,11 +150,34 @@ type corpusCast struct {
 	w                                *handlertest.World
 	fixtures                         map[string]string
 	anon, pending, member, other, op *handlertest.Role
+	// patient and otherPatient are logged in to the patient page (no
+	// certificate), where the members' sessions are not read.
+	patient, otherPatient *handlertest.Role
 	// memberSerial is the certificate the member presents (revoking it
 	// needs the confirmation box).
 	memberSerial string
 	// goneCookie and goneToken are of a session that has logged out.
 	goneCookie, goneToken string
+}
+
+// corpusPatients gives the fixture patient and a second one of the same
+// facility access cards, and logs both in to the patient page.
+func corpusPatients(t *testing.T, env *handlertest.Env, w *handlertest.World, base, patientID string) (*handlertest.Role, *handlertest.Role) {
+	t.Helper()
+	a := store.PRSActor{MemberID: w.Member.ID, FacilityOID: w.Facility}
+	other, err := env.DB.RegisterPatient(a, store.PatientForm{Name: "別人 桜", NameKana: "ベツジン サクラ", BirthDate: "1980-05-05", Sex: "female"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var roles []*handlertest.Role
+	for i, id := range []string{patientID, other.ID} {
+		card, err := env.DB.IssuePatientAccessCard(a, id, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		roles = append(roles, env.PatientRole(t, base, []string{"patient", "other patient"}[i], id, card.Code))
+	}
+	return roles[0], roles[1]
 }
 
 // roleFor is a role that gets past the route's guard, so the handler's own
@@ -165,6 +188,8 @@ func (c *corpusCast) roleFor(r web.Route) *handlertest.Role {
 		return nil
 	case web.Operator:
 		return c.op
+	case web.Patient:
+		return c.patient
 	}
 	return c.member // PRS is unlocked for the member's facility
 }
@@ -222,6 +247,7 @@ func TestMalformedRequestCorpus(t *testing.T) {
 	c := &corpusCast{env: env, w: w, fixtures: fixtures, anon: roles[0], pending: roles[1], member: roles[2], other: roles[3], op: roles[4]}
 	c.memberSerial = fmt.Sprintf("%x", c.member.Cert.Leaf.SerialNumber)
 	c.member.UnlockPRS(t)
+	c.patient, c.otherPatient = corpusPatients(t, env, w, base, fixtures["patient"])
 	// A session that has logged out: its cookie and token are stale.
 	gone := env.Role(t, base, "logged out", w.Colleague.ID, w.ColleaguePW, nil)
 	c.goneCookie, c.goneToken = gone.CookieHeader(), gone.CSRF
@@ -338,7 +364,7 @@ func takeCorpusSnapshot(t *testing.T, db *store.DB) corpusSnapshot {
 // corpusAuditOK are the lines the corpus may add with result ok: reads,
 // and the test's own resets.
 var corpusAuditOK = []string{"audit.export", "backup.download", "patient.list", "patient.search", "patient.view",
-	"login.hold_clear", "prs.unlock", "record.view", "record.list", "record.attachment"}
+	"login.hold_clear", "prs.unlock", "record.view", "record.list", "record.attachment", "patient_page.view", "patient_page.access_view"}
 
 // dmsRecordValues is a valid DMS record form about patient.
 func dmsRecordValues(patient string) url.Values {
@@ -400,9 +426,14 @@ func generatedCorpus(t *testing.T, c *corpusCast) []badRequest {
 	var out []badRequest
 	junkParams := []string{"%FF%FE", strings.Repeat("A", 4000), "..%2F..%2F..%2Fetc%2Fpasswd", "%00", "%E3%81", "<script>"}
 	now := c.env.DB.Now()
-	loggedIn := []*handlertest.Role{c.pending, c.member, c.other, c.op}
+	members := []*handlertest.Role{c.pending, c.member, c.other, c.op}
 	for i, r := range srvOf(c.env).Routes() {
 		key := r.Method + " " + r.Path
+		// On the patient page only patient sessions are sessions.
+		loggedIn := members
+		if web.IsPatientPath(r.Path) {
+			loggedIn = []*handlertest.Role{c.patient, c.otherPatient}
+		}
 		concrete := c.path(t, r)
 		as := c.roleFor(r)
 		tokenOf := func(as *handlertest.Role) string {
@@ -460,7 +491,7 @@ func generatedCorpus(t *testing.T, c *corpusCast) []badRequest {
 				{"duplicate tokens, first wrong", []string{formType}, "_csrf=s.x&_csrf=" + url.QueryEscape(as.CSRF)},
 			}
 		}
-		for j := range session(c.op) {
+		for j := range session(loggedIn[0]) {
 			as := loggedIn[(i+j)%len(loggedIn)]
 			v := session(as)[j]
 			out = append(out, badRequest{name: key + ": " + v.name + " as " + as.Name, as: as, method: http.MethodPost, target: concrete,

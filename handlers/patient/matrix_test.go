@@ -1,9 +1,6 @@
 package patient_test
 
 import (
-	"net/http"
-	"net/url"
-	"strings"
 	"testing"
 
 	"hotline/handlers/handlertest"
@@ -16,28 +13,6 @@ const (
 	asPatient      = "patient"       // the record's patient, logged in with the card
 	asOtherPatient = "other-patient" // another patient of the same facility
 )
-
-// patientRole is a patient at a browser over TLS, without a certificate,
-// logged in with the card's pair.
-func patientRole(t testing.TB, env *handlertest.Env, base, name, id, code string) *handlertest.Role {
-	t.Helper()
-	r := &handlertest.Role{Name: name, Client: env.HTTPSClient(t, nil), Base: base, Cookie: web.PatientSessionCookie,
-		Login: func(t testing.TB, r *handlertest.Role) {
-			t.Helper()
-			tok := handlertest.CSRFOf(r.Do(t, http.MethodGet, "/patient/login", nil, ""))
-			res := r.Do(t, http.MethodPost, "/patient/login", strings.NewReader(url.Values{"patient_id": {store.FormatPatientID(id)},
-				"access_code": {code}, "_csrf": {tok}}.Encode()), "application/x-www-form-urlencoded")
-			if res.Status != http.StatusSeeOther || res.Location != "/patient" {
-				t.Fatalf("%s: patient login answered %d %q", r.Name, res.Status, res.Location)
-			}
-			r.CSRF = handlertest.CSRFOf(r.Do(t, http.MethodGet, "/patient", nil, ""))
-			if !strings.HasPrefix(r.CSRF, "s.") {
-				t.Fatalf("%s: no session token after login", r.Name)
-			}
-		}}
-	r.LogIn(t)
-	return r
-}
 
 // Every patient page route as every role, over TLS with certificates
 // required (the production setting): the members (with their
@@ -73,8 +48,8 @@ func TestPatientAuthorizationMatrix(t *testing.T) {
 		t.Fatal(err)
 	}
 	roles := append(w.Roles(t, env, base),
-		patientRole(t, env, base, asOtherPatient, other.ID, codes[other.ID]),
-		patientRole(t, env, base, asPatient, p.ID, codes[p.ID]))
+		env.PatientRole(t, base, asOtherPatient, other.ID, codes[other.ID]),
+		env.PatientRole(t, base, asPatient, p.ID, codes[p.ID]))
 	L := handlertest.Login
 	// Members' session tokens mean nothing on the patient page, where
 	// their session is not read: their posts fail the CSRF check (403).
