@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -103,6 +104,7 @@ func BenchmarkDMSList(b *testing.B) {
 			var mu sync.Mutex
 			var all lat
 			var wg sync.WaitGroup
+			cpu0 := cpuTime()
 			stop := time.Now().Add(5 * time.Second)
 			for _, r := range roles {
 				wg.Go(func() {
@@ -116,20 +118,41 @@ func BenchmarkDMSList(b *testing.B) {
 				})
 			}
 			wg.Wait()
-			b.Logf("%s at 20 connections: %d requests (%.0f/s), p50 %.2f ms, p99 %.2f ms", path, len(all), float64(len(all))/5,
-				ms(all.pct(.5)), ms(all.pct(.99)))
+			cpu := cpuTime() - cpu0
+			b.Logf("%s at 20 connections: %d requests (%.0f/s), p50 %.2f ms, p99 %.2f ms; CPU (server and clients, TLS included) %.2f ms a request; load average %s",
+				path, len(all), float64(len(all))/5, ms(all.pct(.5)), ms(all.pct(.99)), ms(cpu)/float64(len(all)), loadAvg())
 			if path == "/dms" {
 				b.ReportMetric(ms(all.pct(.99)), "ms-p99-list-20conns")
 			}
 		}
 		one := roles[0]
 		var page lat
+		cpu0 := cpuTime()
 		for range 2000 {
 			page = append(page, get(b, one, "/dms/records/"+d.record))
 		}
-		b.Logf("record page, one connection: p50 %.2f ms, p99 %.2f ms (each view's audit line durable before the answer)", ms(page.pct(.5)), ms(page.pct(.99)))
+		b.Logf("record page, one connection: p50 %.2f ms, p99 %.2f ms (each view's audit line durable before the answer); CPU %.2f ms a request; load average %s",
+			ms(page.pct(.5)), ms(page.pct(.99)), ms(cpuTime()-cpu0)/2000, loadAvg())
 		b.ReportMetric(ms(page.pct(.5)), "ms-p50-record")
 	}
+}
+
+// cpuTime is the CPU time the process has used (user and system).
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// loadAvg is the machine's 1-minute load average (other processes share
+// the 2 cores).
+func loadAvg() string {
+	data, _ := os.ReadFile("/proc/loadavg")
+	f := strings.Fields(string(data))
+	if len(f) == 0 {
+		return "?"
+	}
+	return f[0]
 }
 
 // procStatus reads fields of /proc/self/status in bytes.
@@ -200,12 +223,14 @@ func BenchmarkDMSAttachment(b *testing.B) {
 	for b.Loop() {
 		var ups lat
 		var rec string
+		cpu0 := cpuTime()
 		for i := range 20 {
 			var t time.Duration
 			t, rec = post(uint64(100 + i))
 			ups = append(ups, t)
 		}
-		b.Logf("5 MB upload through POST /dms/records (multipart over TLS, checked, stored, fsynced, 303): p50 %.1f ms, max %.1f ms", ms(ups.pct(.5)), ms(ups.pct(1)))
+		b.Logf("5 MB upload through POST /dms/records (multipart over TLS, checked, stored, fsynced, 303): p50 %.1f ms, max %.1f ms; CPU %.1f ms an upload (client's PDF generation included); load average %s",
+			ms(ups.pct(.5)), ms(ups.pct(1)), ms(cpuTime()-cpu0)/20, loadAvg())
 		b.ReportMetric(ms(ups.pct(.5)), "ms-p50-upload-5MB")
 
 		url := rec + "/attachments/1"

@@ -126,6 +126,19 @@ func TestDMSInBrowser(t *testing.T) {
 	if b.Count(`[data-testid="record-row"]`) != 0 {
 		t.Fatalf("B still lists it: %q", b.MainText())
 	}
+	// The writer's list filters live (htmx swaps the table, the address
+	// follows the filter).
+	a.Open("/dms")
+	if a.Count(`[data-testid="record-row"]`) != 1 {
+		t.Fatalf("A's list: %q", a.MainText())
+	}
+	if err := browsertest.Swap(a.Ctx(), chromedp.SetValue("#kind", "lab"),
+		chromedp.Evaluate[chromedp.Void](`(() => { document.querySelector('#kind').dispatchEvent(new Event('change', {bubbles: true})); return {}; })()`)); err != nil {
+		t.Fatalf("live filter: %v\n%s", err, a.MainText())
+	}
+	if a.Count(`[data-testid="records-empty"]`) != 1 || !strings.Contains(a.Location(), "kind=lab") {
+		t.Fatalf("after the live filter (%s): %q", a.Location(), a.MainText())
+	}
 	// B's view stays in the log.
 	log, err := r.DB.ListAudit(store.AuditFilter{Patient: id, Action: "record.", Limit: 200})
 	if err != nil {
