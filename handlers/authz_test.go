@@ -224,6 +224,18 @@ var authzMatrix = handlertest.Matrix{
 	"POST /referrals/:id/delete":          handlertest.To(refRow(303, 404, "/referrals/{draft}/delete"), "/referrals/drafts?done=referral-deleted"),
 	"POST /referrals/:id/edit":            refRow(409, 403, "/referrals/{letter3}/edit"),  // a sent letter is no draft
 	"POST /referrals/:id/reply":           refRow(403, 422, "/referrals/{letter3}/reply"), // the sender may not reply; empty form
+
+	// The patient page (handlers/patient, where its own matrix also runs
+	// the patients): no member session is read there, so members are sent
+	// to the patient login, and their posts carry a token of a session
+	// that does not exist there (403).
+	"GET /patient":                            handlertest.AllRoles(handlertest.Login),
+	"GET /patient/access":                     handlertest.AllRoles(handlertest.Login),
+	"GET /patient/login":                      handlertest.AllRoles(200),
+	"GET /patient/records/:id":                handlertest.With(handlertest.AllRoles(handlertest.Login), "/patient/records/R000001"),
+	"GET /patient/records/:id/attachments/:n": handlertest.With(handlertest.AllRoles(handlertest.Login), "/patient/records/R000001/attachments/1"),
+	"POST /patient/login":                     handlertest.Roles(422, 403, 403, 403, 403),
+	"POST /patient/logout":                    handlertest.Roles(handlertest.Login, 403, 403, 403, 403),
 }
 
 // refRow is a 地域連携 route: facility members only; member is the sending

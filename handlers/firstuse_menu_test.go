@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-
 	"hotline/handlers/handlertest"
 	"hotline/handlers/web"
 	"hotline/store"

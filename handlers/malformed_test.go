@@ -152,11 +152,34 @@ type corpusCast struct {
 	anon, pending, member, other, op *handlertest.Role
 	// pharmacist is a member of a pharmacy, for the pharmacy's routes.
 	pharmacist *handlertest.Role
+	// patient and otherPatient are logged in to the patient page (no
+	// certificate), where the members' sessions are not read.
+	patient, otherPatient *handlertest.Role
 	// memberSerial is the certificate the member presents (revoking it
 	// needs the confirmation box).
 	memberSerial string
 	// goneCookie and goneToken are of a session that has logged out.
 	goneCookie, goneToken string
+}
+
+// corpusPatients gives the fixture patient and a second one of the same
+// facility access cards, and logs both in to the patient page.
+func corpusPatients(t *testing.T, env *handlertest.Env, w *handlertest.World, base, patientID string) (*handlertest.Role, *handlertest.Role) {
+	t.Helper()
+	a := store.PRSActor{MemberID: w.Member.ID, FacilityOID: w.Facility}
+	other, err := env.DB.RegisterPatient(a, store.PatientForm{Name: "別人 桜", NameKana: "ベツジン サクラ", BirthDate: "1980-05-05", Sex: "female"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var roles []*handlertest.Role
+	for i, id := range []string{patientID, other.ID} {
+		card, err := env.DB.IssuePatientAccessCard(a, id, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		roles = append(roles, env.PatientRole(t, base, []string{"patient", "other patient"}[i], id, card.Code))
+	}
+	return roles[0], roles[1]
 }
 
 // roleFor is a role that gets past the route's guard, so the handler's own
@@ -167,6 +190,8 @@ func (c *corpusCast) roleFor(r web.Route) *handlertest.Role {
 		return nil
 	case web.Operator:
 		return c.op
+	case web.Patient:
+		return c.patient
 	}
 	if strings.HasPrefix(r.Path, "/pharmacy") {
 		return c.pharmacist
@@ -232,6 +257,7 @@ func TestMalformedRequestCorpus(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.pharmacist = env.Role(t, base, "pharmacist", ph.ID, "pharmacy-Pass-2345", handlertest.IssueCert(t, env.DB, ph.ID))
+	c.patient, c.otherPatient = corpusPatients(t, env, w, base, fixtures["patient"])
 	// A session that has logged out: its cookie and token are stale.
 	gone := env.Role(t, base, "logged out", w.Colleague.ID, w.ColleaguePW, nil)
 	c.goneCookie, c.goneToken = gone.CookieHeader(), gone.CSRF
@@ -349,7 +375,8 @@ func takeCorpusSnapshot(t *testing.T, db *store.DB) corpusSnapshot {
 // and the test's own resets.
 var corpusAuditOK = []string{"audit.export", "backup.download", "patient.list", "patient.search", "patient.view",
 	"login.hold_clear", "prs.unlock", "referral.view", "referral.print", "referral.reply_print", "referral.attachment",
-	"rx.list", "rx.view", "rx.compose", "rx.print", "record.view", "record.list", "record.attachment"}
+	"rx.list", "rx.view", "rx.compose", "rx.print", "record.view", "record.list", "record.attachment",
+	"patient_page.view", "patient_page.access_view"}
 
 // dmsRecordValues is a valid DMS record form about patient.
 func dmsRecordValues(patient string) url.Values {
@@ -411,9 +438,14 @@ func generatedCorpus(t *testing.T, c *corpusCast) []badRequest {
 	var out []badRequest
 	junkParams := []string{"%FF%FE", strings.Repeat("A", 4000), "..%2F..%2F..%2Fetc%2Fpasswd", "%00", "%E3%81", "<script>"}
 	now := c.env.DB.Now()
-	loggedIn := []*handlertest.Role{c.pending, c.member, c.other, c.op}
+	members := []*handlertest.Role{c.pending, c.member, c.other, c.op}
 	for i, r := range srvOf(c.env).Routes() {
 		key := r.Method + " " + r.Path
+		// On the patient page only patient sessions are sessions.
+		loggedIn := members
+		if web.IsPatientPath(r.Path) {
+			loggedIn = []*handlertest.Role{c.patient, c.otherPatient}
+		}
 		concrete := c.path(t, r)
 		as := c.roleFor(r)
 		tokenOf := func(as *handlertest.Role) string {
@@ -471,7 +503,7 @@ func generatedCorpus(t *testing.T, c *corpusCast) []badRequest {
 				{"duplicate tokens, first wrong", []string{formType}, "_csrf=s.x&_csrf=" + url.QueryEscape(as.CSRF)},
 			}
 		}
-		for j := range session(c.op) {
+		for j := range session(loggedIn[0]) {
 			as := loggedIn[(i+j)%len(loggedIn)]
 			v := session(as)[j]
 			out = append(out, badRequest{name: key + ": " + v.name + " as " + as.Name, as: as, method: http.MethodPost, target: concrete,
@@ -565,6 +597,10 @@ func formCorpus(t *testing.T, c *corpusCast) []badRequest {
 		{as: nil, path: "/apply", fields: newFacilityForm("taro@example.jp"), spoil: "email", alt: "name", want: 422},
 		{as: nil, path: "/login", fields: url.Values{"id": {"H999999"}, "password": {"wrong-password"}, "next": {"/menu"}}, want: 401,
 			before: c.resetLogin},
+		// The patient page's login: a wrong pair is 401, an empty field
+		// 422, and the ID's failures may slow it down (429).
+		{as: nil, path: "/patient/login", fields: url.Values{"patient_id": {"P-AAAA-AAAA-AAAA"}, "access_code": {"WRNG-CODE-XXXX"}, "next": {"/patient"}},
+			wantAny: []int{401, 422, 429}, before: c.resetLogin},
 		{as: c.member, path: "/password", fields: url.Values{"current": {c.w.MemberPW}, "new": {"short"}, "confirm": {"short"}},
 			spoil: "new", alt: "confirm", want: 422, before: c.resetLogin},
 		{as: c.member, path: "/profile", fields: url.Values{"name": {"会員 一郎"}, "name_kana": {"カイイン イチロウ"}, "email": {"ichiro@example.jp"},

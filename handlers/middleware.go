@@ -102,18 +102,33 @@ func (s *Server) securityHeaders(c *fiber.Ctx) error {
 }
 
 // loadSession finds the session of the cookie, if any. It never creates one.
+// The patient page (/patient/…) reads the patient's cookie and every other
+// path the member's, so neither session is ever seen in the other's area;
+// a session of the wrong kind in a cookie (never made so) is not used.
 func (s *Server) loadSession(c *fiber.Ctx) error {
-	token := c.Cookies(web.SessionCookie)
+	name := web.SessionCookieFor(c.Path())
+	token := c.Cookies(name)
 	if token == "" || strings.HasPrefix(c.Path(), "/static/") {
 		return c.Next()
 	}
+	want := store.SessionMember
+	if name == web.PatientSessionCookie {
+		want = store.SessionPatient
+	}
 	sess, err := s.db.SessionByToken(token)
+	if err == nil && sess.Kind != want {
+		err = store.NotFound()
+	}
 	if err != nil {
 		if store.ErrorCode(err) != store.ENOTFOUND {
 			return err
 		}
 		// A stale cookie: clear it so the browser stops sending it.
-		s.clearSessionCookie(c)
+		if name == web.PatientSessionCookie {
+			web.ClearPatientSessionCookie(c)
+		} else {
+			s.clearSessionCookie(c)
+		}
 		return c.Next()
 	}
 	web.SetSession(c, &sess)

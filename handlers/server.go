@@ -32,6 +32,7 @@ import (
 
 	"hotline/handlers/dms"
 	"hotline/handlers/drugs"
+	"hotline/handlers/patient"
 	"hotline/handlers/pharmacy"
 	"hotline/handlers/prs"
 	"hotline/handlers/referral"
@@ -60,7 +61,7 @@ type Config struct {
 	// operator sets another in 設定; empty: https://localhost:8443/.
 	PortalURL string
 	// ExtraRoutes are mounted after the domains' routes (tests stand in
-	// a domain still being built with them, e.g. /patient/login).
+	// a domain still being built with them, e.g. /referrals).
 	ExtraRoutes []web.Route
 }
 
@@ -119,7 +120,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.web = kit
-	s.domains = []domain{prs.New(cfg.DB, kit), dms.New(cfg.DB, kit), drugs.New(cfg.DB, kit), rx.New(cfg.DB, kit), pharmacy.New(cfg.DB, kit), referral.New(cfg.DB, kit)}
+	s.domains = []domain{prs.New(cfg.DB, kit), dms.New(cfg.DB, kit), patient.New(cfg.DB, kit), drugs.New(cfg.DB, kit), rx.New(cfg.DB, kit), pharmacy.New(cfg.DB, kit), referral.New(cfg.DB, kit)}
 	s.certs = newCertChecker(cfg.DB, cfg.ClientCAs, cfg.Logger)
 	s.app = fiber.New(fiber.Config{
 		// Fiber reuses request strings after the handler returns; copies are

@@ -285,6 +285,9 @@ type AuditFilter struct {
 	To      time.Time // exclusive
 	Before  uint64    // page backwards from this sequence (0: newest)
 	Limit   int
+	// Match, when set, must also accept the event (e.g. the patient's
+	// 閲覧履歴 keeps only views).
+	Match func(AuditEvent) bool
 }
 
 // AuditPage is one page of events, newest first.
@@ -340,7 +343,7 @@ func (f AuditFilter) match(e AuditEvent) bool {
 	if !f.To.IsZero() && !e.Time.Before(f.To) {
 		return false
 	}
-	return true
+	return f.Match == nil || f.Match(e)
 }
 
 func listAuditTx(tx *Tx, f AuditFilter) (AuditPage, error) {

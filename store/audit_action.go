@@ -98,18 +98,22 @@ const (
 	AuditReferralReplyPrint  AuditAction = "referral.reply_print"
 	AuditReferralComplete    AuditAction = "referral.complete"
 	// The pharmacy's side of Web処方箋.
-	AuditRxLookup         AuditAction = "rx.lookup"
-	AuditRxPharmacyView   AuditAction = "rx.pharmacy_view"
-	AuditRxPharmacyPrint  AuditAction = "rx.pharmacy_print"
-	AuditRxDispense       AuditAction = "rx.dispense"
-	AuditRecordCreate     AuditAction = "record.create"
-	AuditRecordRevise     AuditAction = "record.revise"
-	AuditRecordWithdraw   AuditAction = "record.withdraw"
-	AuditRecordView       AuditAction = "record.view"
-	AuditRecordAttachment AuditAction = "record.attachment"
-	AuditRecordList       AuditAction = "record.list"
-	AuditRecordDisclose   AuditAction = "record.disclose"
-	AuditRecordRevoke     AuditAction = "record.revoke"
+	AuditRxLookup          AuditAction = "rx.lookup"
+	AuditRxPharmacyView    AuditAction = "rx.pharmacy_view"
+	AuditRxPharmacyPrint   AuditAction = "rx.pharmacy_print"
+	AuditRxDispense        AuditAction = "rx.dispense"
+	AuditPatientLogin      AuditAction = "patient_page.login"
+	AuditPatientLogout     AuditAction = "patient_page.logout"
+	AuditPatientPageView   AuditAction = "patient_page.view"
+	AuditPatientAccessView AuditAction = "patient_page.access_view"
+	AuditRecordCreate      AuditAction = "record.create"
+	AuditRecordRevise      AuditAction = "record.revise"
+	AuditRecordWithdraw    AuditAction = "record.withdraw"
+	AuditRecordView        AuditAction = "record.view"
+	AuditRecordAttachment  AuditAction = "record.attachment"
+	AuditRecordList        AuditAction = "record.list"
+	AuditRecordDisclose    AuditAction = "record.disclose"
+	AuditRecordRevoke      AuditAction = "record.revoke"
 )
 
 // auditLabels is the catalogue: every action's Japanese label.
@@ -214,6 +218,10 @@ var auditLabels = map[AuditAction]string{
 	AuditRecordList:          "医療記録一覧の表示",
 	AuditRecordDisclose:      "医療記録の公開",
 	AuditRecordRevoke:        "公開の取り消し",
+	AuditPatientLogin:        "患者様ページへのログイン",
+	AuditPatientLogout:       "患者様ページからのログアウト",
+	AuditPatientPageView:     "患者様ページ（開示記録の一覧）の表示",
+	AuditPatientAccessView:   "患者様ページ（閲覧履歴）の表示",
 }
 
 // Label is the action in Japanese (the code itself for an action the

@@ -19,6 +19,13 @@ var (
 			}
 		}))
 
+	_ = registerIndex(indexOf("sessions_by_patient", "sessions",
+		func(_ []byte, s *Session, add func(k, v []byte)) {
+			if s.MemberID == "" && s.PatientID != "" {
+				add(indexKey(s.PatientID, s.ID), nil)
+			}
+		}))
+
 	_ = registerIndex(indexOf("members_by_email", "members",
 		func(_ []byte, m *Member, add func(k, v []byte)) {
 			if m.Email != "" {

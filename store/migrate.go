@@ -43,6 +43,8 @@ var migrations = []func(tx *Tx) error{
 	createBuckets("rx_grants"),
 	// 医療記録 (DMS): records, their versions and disclosures, the lists.
 	createBuckets("dms_records", "dms_record_versions", "dms_record_disclosures", "dms_record_index"),
+	// Patient sessions by patient (a new access card ends them).
+	createBuckets("sessions_by_patient"),
 }
 
 // SchemaVersion is the version this build writes.

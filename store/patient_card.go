@@ -78,8 +78,19 @@ func (db *DB) IssuePatientAccessCard(a PRSActor, id string, print func(PatientCa
 		if err := putPatientTx(tx, p); err != nil {
 			return err
 		}
-		return AppendAudit(tx, a.audit(AuditPatientCard, p.ID, "card:"+strconv.Itoa(p.CardsIssued)))
+		// The patient's open sessions on the patient page came from the
+		// earlier card: they end with it.
+		ended, err := deletePatientSessionsTx(tx, p.ID)
+		if err != nil {
+			return err
+		}
+		detail := "card:" + strconv.Itoa(p.CardsIssued)
+		if ended > 0 {
+			detail += " sessions ended:" + strconv.Itoa(ended)
+		}
+		return AppendAudit(tx, a.audit(AuditPatientCard, p.ID, detail))
 	})
+	db.sessions.evictPatient(card.Patient.ID)
 	if err != nil {
 		return PatientCard{}, err
 	}

@@ -11,12 +11,19 @@ import (
 var (
 	bucketSessions         = []byte("sessions")
 	bucketSessionsByMember = []byte("sessions_by_member")
+	// bucketSessionsByPatient indexes patient sessions by patient ID, so a
+	// new access card can end them.
+	bucketSessionsByPatient = []byte("sessions_by_patient")
 )
 
 // Session timeouts.
 const (
 	SessionIdleTimeout     = 30 * time.Minute
 	SessionAbsoluteTimeout = 12 * time.Hour
+	// A patient's session (the patient page, often on a phone or a shared
+	// computer at home) is shorter.
+	PatientSessionIdleTimeout     = 15 * time.Minute
+	PatientSessionAbsoluteTimeout = 2 * time.Hour
 	// sessionTouchEvery bounds how often last-seen times are written: a page
 	// view must not cost an fsync.
 	sessionTouchEvery = time.Minute
@@ -53,7 +60,11 @@ type Session struct {
 
 // Expired reports whether the session is past its idle or absolute timeout.
 func (s Session) Expired(now time.Time) bool {
-	return now.Sub(s.LastSeenAt) > SessionIdleTimeout || now.Sub(s.CreatedAt) > SessionAbsoluteTimeout
+	idle, absolute := SessionIdleTimeout, SessionAbsoluteTimeout
+	if s.Kind == SessionPatient {
+		idle, absolute = PatientSessionIdleTimeout, PatientSessionAbsoluteTimeout
+	}
+	return now.Sub(s.LastSeenAt) > idle || now.Sub(s.CreatedAt) > absolute
 }
 
 // SessionKey derives the stored key from the cookie token.
@@ -92,6 +103,17 @@ func (c *sessionCache) drop(id string) {
 	c.mu.Unlock()
 }
 
+func (c *sessionCache) evictPatient(patientID string) {
+	c.mu.Lock()
+	for id, cs := range c.byID {
+		if cs.s.Kind == SessionPatient && cs.s.PatientID == patientID {
+			delete(c.byID, id)
+			delete(c.persisted, id)
+		}
+	}
+	c.mu.Unlock()
+}
+
 func (c *sessionCache) evictMember(memberID, except string) {
 	c.mu.Lock()
 	for id, cs := range c.byID {
@@ -126,6 +148,9 @@ func putSessionTx(tx *Tx, s Session) error {
 	if s.MemberID != "" {
 		return tx.bucket(bucketSessionsByMember).Put(indexKey(s.MemberID, s.ID), nil)
 	}
+	if s.PatientID != "" {
+		return tx.bucket(bucketSessionsByPatient).Put(indexKey(s.PatientID, s.ID), nil)
+	}
 	return nil
 }
 
@@ -136,7 +161,34 @@ func deleteSessionTx(tx *Tx, s Session) error {
 	if s.MemberID != "" {
 		return tx.bucket(bucketSessionsByMember).Delete(indexKey(s.MemberID, s.ID))
 	}
+	if s.PatientID != "" {
+		return tx.bucket(bucketSessionsByPatient).Delete(indexKey(s.PatientID, s.ID))
+	}
 	return nil
+}
+
+// deletePatientSessionsTx ends every session of a patient (a new access
+// card); the caller evicts them from the cache once the transaction
+// commits.
+func deletePatientSessionsTx(tx *Tx, patientID string) (int, error) {
+	prefix := append(indexKey(patientID), 0)
+	sessions := tx.bucket(bucketSessions)
+	var ended []Session
+	c := tx.bucket(bucketSessionsByPatient).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, _ = c.Next() {
+		var s Session
+		if found, err := getJSON(sessions, k[len(prefix):], &s); err != nil {
+			return 0, err
+		} else if found {
+			ended = append(ended, s)
+		}
+	}
+	for _, s := range ended {
+		if err := deleteSessionTx(tx, s); err != nil {
+			return 0, err
+		}
+	}
+	return len(ended), nil
 }
 
 // deleteMemberSessionsTx ends every session of a member except one.

@@ -107,13 +107,24 @@ func (h LoginHold) PRS() bool { return isPRSAccount(h.Account) }
 // lookup (処方箋の照会).
 func (h LoginHold) RxLookup() bool { return isRxLookupAccount(h.Account) }
 
-// MemberID is the ID the hold is about (empty for HoldAddress).
+// Patient reports whether the hold is of the patient page's login
+// (patient_login.go).
+func (h LoginHold) Patient() bool { return isPatientAccount(h.Account) }
+
+// MemberID is the ID the hold is about (empty for HoldAddress; for a
+// patient login hold, the patient ID as typed).
 func (h LoginHold) MemberID() string {
+	if h.Patient() {
+		return strings.TrimPrefix(h.Account, patientAccountPrefix)
+	}
 	return strings.TrimPrefix(strings.TrimPrefix(h.Account, prsAccountPrefix), rxLookupAccountPrefix)
 }
 
 // Label says what the hold stops, for the operator.
 func (h LoginHold) Label() string {
+	if h.Patient() {
+		return "患者様ページ：患者ID＋アドレス"
+	}
 	if h.PRS() {
 		return "施設認証（患者様登録ソフト）：ID＋アドレス"
 	}
@@ -277,6 +288,9 @@ func (db *DB) CheckLogin(a LoginAttempt) (retryAt time.Time, err error) {
 		if isRxLookupAccount(a.Account) {
 			return h.Until, Errorf(ETHROTTLED, "処方箋の照会に続けて失敗したため、照会を一時的に停止しています。%s 以降にもう一度お試しください。お急ぎの場合は運営者にお問い合わせください。", clock(h.Until))
 		}
+		if isPatientAccount(a.Account) {
+			return h.Until, Errorf(ETHROTTLED, "ログインに続けて失敗したため、この患者IDでのログインを一時停止しています。%s 以降にもう一度お試しください。お急ぎの場合はアクセスカードを発行した医療機関にお問い合わせください。", clock(h.Until))
+		}
 		if a.prs() {
 			return h.Until, Errorf(ETHROTTLED, "施設パスワードの入力に続けて失敗したため、施設認証を一時的に停止しています。%s 以降にもう一度お試しください。お急ぎの場合は運営者にお問い合わせください。", clock(h.Until))
 		}
@@ -405,6 +419,8 @@ func (db *DB) LoginFailed(a LoginAttempt) (*LoginHold, error) {
 				actor, detail = h.MemberID(), "施設認証（患者様登録ソフト）のID+アドレスの一時停止"
 			case h.RxLookup():
 				actor, detail = h.MemberID(), "処方箋の照会（薬局）のID+アドレスの一時停止"
+			case h.Patient():
+				actor, detail = "anonymous", "患者様ページの患者ID+アドレスの一時停止（患者ID "+h.MemberID()+"）"
 			}
 			if err := AppendAudit(tx, AuditEvent{Actor: actor, Action: AuditLoginHold, Object: "login-hold:" + h.Key(),
 				Remote: a.Addr, Result: ResultDenied,

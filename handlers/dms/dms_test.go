@@ -79,7 +79,10 @@ func TestDMSAuthorizationMatrix(t *testing.T) {
 			// session in either reaches nothing of DMS.
 			r.Client.Jar.SetCookies(u, []*http.Cookie{{Name: web.SessionCookie, Value: token, Path: "/", Secure: true},
 				{Name: "__Host-hotline-patient", Value: token, Path: "/", Secure: true}})
-			r.CSRF = handlertest.CSRFOf(r.Do(t, http.MethodGet, "/", nil, ""))
+			// Neither cookie is a session outside /patient/… (a patient
+			// session in the member's cookie is dropped), so the token is
+			// an anonymous form's.
+			r.CSRF = handlertest.CSRFOf(r.Do(t, http.MethodGet, "/login", nil, ""))
 		}
 		r.LogIn(t)
 		return r

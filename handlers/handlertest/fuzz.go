@@ -42,7 +42,7 @@ func DataDigest(t *testing.T, db *store.DB) map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, logBucket := range append([]string{"sessions", "sessions_by_member", "login_failures", "meta"}, AuditBuckets...) {
+	for _, logBucket := range append([]string{"sessions", "sessions_by_member", "sessions_by_patient", "login_failures", "meta"}, AuditBuckets...) {
 		delete(all, logBucket)
 	}
 	return all

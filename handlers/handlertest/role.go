@@ -184,3 +184,26 @@ func (r *Role) CookieHeader() string {
 	}
 	return ""
 }
+
+// PatientRole is a patient at a browser over TLS, without a certificate,
+// logged in to the patient page with the access card's pair (id as
+// printed, code); its token is its patient session's.
+func (e *Env) PatientRole(t testing.TB, base, name, id, code string) *Role {
+	t.Helper()
+	r := &Role{Name: name, Client: e.HTTPSClient(t, nil), Base: base, Cookie: web.PatientSessionCookie,
+		Login: func(t testing.TB, r *Role) {
+			t.Helper()
+			tok := CSRFOf(r.Do(t, http.MethodGet, "/patient/login", nil, ""))
+			res := r.Do(t, http.MethodPost, "/patient/login", strings.NewReader(url.Values{"patient_id": {store.FormatPatientID(id)},
+				"access_code": {code}, "_csrf": {tok}}.Encode()), "application/x-www-form-urlencoded")
+			if res.Status != http.StatusSeeOther || res.Location != "/patient" {
+				t.Fatalf("%s: patient login answered %d %q", r.Name, res.Status, res.Location)
+			}
+			r.CSRF = CSRFOf(r.Do(t, http.MethodGet, "/patient", nil, ""))
+			if !strings.HasPrefix(r.CSRF, "s.") {
+				t.Fatalf("%s: no session token after login", r.Name)
+			}
+		}}
+	r.LogIn(t)
+	return r
+}

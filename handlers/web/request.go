@@ -2,6 +2,7 @@ package web
 
 import (
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
@@ -113,3 +114,37 @@ func Unconfirmed(c *fiber.Ctx, box string) bool {
 // IsNavigation reports a browser's page navigation (a link or a form
 // without script): Fetch Metadata says so; other clients do not send it.
 func IsNavigation(c *fiber.Ctx) bool { return c.Get("Sec-Fetch-Mode") == "navigate" }
+
+// PatientSessionCookie holds a patient's session token (the patient page,
+// /patient/…): its own cookie, so a member session and a patient session
+// never stand in for each other. SameSite=Strict: the patient page is
+// reached by typing the card's address, never from another site.
+const PatientSessionCookie = "__Host-hotline-patient"
+
+// IsPatientPath reports whether path is in the patient page's area, where
+// the patient's cookie is read instead of the member's (routing ignores
+// case, so this does too).
+func IsPatientPath(path string) bool {
+	p := strings.ToLower(path)
+	return p == "/patient" || strings.HasPrefix(p, "/patient/")
+}
+
+// SessionCookieFor is the name of the session cookie read on path.
+func SessionCookieFor(path string) string {
+	if IsPatientPath(path) {
+		return PatientSessionCookie
+	}
+	return SessionCookie
+}
+
+// SetPatientSessionCookie gives the browser a patient session's token.
+func SetPatientSessionCookie(c *fiber.Ctx, token string) {
+	c.Cookie(&fiber.Cookie{Name: PatientSessionCookie, Value: token, Path: "/",
+		Secure: true, HTTPOnly: true, SameSite: fiber.CookieSameSiteStrictMode})
+}
+
+// ClearPatientSessionCookie tells the browser to drop it.
+func ClearPatientSessionCookie(c *fiber.Ctx) {
+	c.Cookie(&fiber.Cookie{Name: PatientSessionCookie, Value: "", Path: "/", MaxAge: -1,
+		Expires: time.Unix(0, 0), Secure: true, HTTPOnly: true, SameSite: fiber.CookieSameSiteStrictMode})
+}
