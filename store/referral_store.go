@@ -448,6 +448,18 @@ type ReferralView struct {
 	FirstOpen bool
 }
 
+// CheckReferral answers what OpenReferral would refuse, changing and
+// recording nothing (a HEAD of the letter's page).
+func (db *DB) CheckReferral(a ReferralActor, id string) error {
+	if err := a.check(); err != nil {
+		return err
+	}
+	return db.View(func(tx *Tx) error {
+		_, _, err := referralAccessTx(tx, a, id)
+		return err
+	})
+}
+
 // OpenReferral reads a letter for its page. The receiver's first open
 // marks it 既読 with the time; every open is audited, durably, before the
 // page is answered. A letter the actor may not see is not found (and the

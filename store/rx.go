@@ -311,15 +311,17 @@ func (p Prescription) NextUse() int {
 }
 
 // StatusOn is the status on the day of now (Japan): 取消 when cancelled;
-// 調剤済 once dispensed (every use of a refill, or the first when the
-// period of the next is still open: see Dispensable); 期限切れ when the
-// 使用期間 ended before any dispensing; else 発行済.
+// 調剤済 once every use is dispensed (a リフィル with uses left stays 発行済,
+// its page saying which use is next); 期限切れ when the 使用期間 ended
+// before any dispensing; else 発行済.
 func (p Prescription) StatusOn(now time.Time) RxStatus {
 	switch {
 	case p.Status == RxDraft || p.Status == RxCancelled:
 		return p.Status
-	case len(p.Dispensings) > 0:
+	case len(p.Dispensings) > 0 && p.NextUse() == 0:
 		return RxDispensed
+	case len(p.Dispensings) > 0:
+		return RxIssued
 	case !p.ValidUntil.IsZero() && JapanDate(now).After(p.ValidUntil):
 		return RxExpired
 	}

@@ -295,7 +295,7 @@ func TestRxRefillSlot(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, _ := f.db.PrescriptionByNumber(p.Number)
-	if got.StatusOn(f.db.Now()) != RxDispensed || got.NextUse() != 2 || got.Dispensable(f.db.Now()) != nil {
+	if got.StatusOn(f.db.Now()) != RxIssued || got.NextUse() != 2 || got.Dispensable(f.db.Now()) != nil {
 		t.Errorf("after first use: %s next %d %v", got.StatusOn(f.db.Now()), got.NextUse(), got.Dispensable(f.db.Now()))
 	}
 	if _, err := f.db.CancelPrescription(f.doctorA, p.ID, "中止"); ErrorCode(err) != ECONFLICT {

@@ -19,6 +19,15 @@ func replyForm(values map[string]string) views.Form {
 // opens as its edit form.
 func (h *Handlers) showReferral(c *fiber.Ctx) error {
 	a := actor(c)
+	if c.Method() == fiber.MethodHead {
+		// HEAD asks for the headers only: it neither marks the letter 既読
+		// nor writes an audit line.
+		if err := h.db.CheckReferral(a, letterID(c)); err != nil {
+			return err
+		}
+		c.Type("html", "utf-8")
+		return nil
+	}
 	rv, err := h.db.OpenReferral(a, letterID(c))
 	if err != nil {
 		return err

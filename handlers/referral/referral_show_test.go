@@ -1,6 +1,7 @@
 package referral_test
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -32,6 +33,12 @@ func TestLetterFlow(t *testing.T) {
 	handlertest.Scenario{Name: "sender sees 未読", Path: "/referrals/sent", WantStatus: 200, WantContains: []string{`data-id="` + id + `"`, "未読"},
 		WantAbsent: []string{`data-testid="referral-read-at"`}}.Run(t, r.a)
 	handlertest.Scenario{Name: "sender's open marks nothing", Path: letter, WantStatus: 200, WantContains: []string{`data-testid="letter-read-at">未読`}}.Run(t, r.a)
+
+	// A HEAD of the page (a link checker, a prefetch) marks nothing.
+	if res := r.b.Do(http.MethodHead, letter, nil, ""); res.Status != http.StatusOK || res.Body != "" {
+		t.Fatalf("HEAD of the letter: %d, %d bytes", res.Status, len(res.Body))
+	}
+	handlertest.Scenario{Name: "still unread after HEAD", Path: "/referrals/unread", WantStatus: 200, WantMatch: []string{`>1</span>$`}}.Run(t, r.b)
 
 	clock.Add(10 * time.Minute) // 12:10 in Japan
 	for _, sc := range []handlertest.Scenario{
