@@ -8,7 +8,7 @@ run *ARGS:
 
 # The test command of the README (what CI runs, with CI=true).
 test:
-    go test ./...
+    go test -timeout 30m ./...
 
 # Regenerate templ code (from the repository root).
 gen:
