@@ -92,19 +92,6 @@ func LineField(i int) string { return store.RxLineField(i, store.DispenseLineFie
 // Chosen is the code posted for line i ("" for as written).
 func (v RxView) Chosen(i int) string { return v.Form.Get(LineField(i)) }
 
-// StatusBadge is the badge class of a status.
-func StatusBadge(s store.RxStatus) string {
-	switch s {
-	case store.RxIssued:
-		return "badge ok"
-	case store.RxDispensed:
-		return "badge"
-	case store.RxCancelled, store.RxExpired:
-		return "badge danger"
-	}
-	return "badge warn"
-}
-
 // Wareki is a stored date in 和暦 ("" for none).
 func Wareki(t time.Time) string {
 	if t.IsZero() {
