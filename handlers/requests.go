@@ -24,7 +24,7 @@ func (s *Server) requestsView(c *fiber.Ctx, f views.Form) (views.RequestsView, e
 	if err != nil {
 		return views.RequestsView{}, err
 	}
-	f.Order, f.Labels = views.RequestFields, views.RequestLabels
+	f = views.NewForm(store.RequestSpec, f.Values)
 	kinds := views.RequestKindOptions(requestKinds(sess))
 	if len(kinds) > 1 {
 		// The member chooses the kind deliberately.
@@ -51,7 +51,7 @@ func (s *Server) showRequests(c *fiber.Ctx) error {
 // certificate reissue (403 for the others).
 func (s *Server) saveRequest(c *fiber.Ctx) error {
 	m, sess := web.MemberOf(c), web.SessionOf(c)
-	values := web.FormValues(c, views.RequestFields...)
+	values := web.Bind(c, store.RequestSpec)
 	kind := store.RequestKind(values["kind"])
 	if sess.PasswordOnly && kind.Valid() && kind != store.RequestCertReissue {
 		return store.Errorf(store.EFORBIDDEN, "証明書をお持ちでない状態では「証明書の再発行」のみ申請できます。証明書を発行してからログインし直してください。")

@@ -94,6 +94,12 @@ type Request struct {
 // Open reports whether the request still waits for the operator.
 func (r Request) Open() bool { return r.Status == RequestOpen }
 
+// RequestSpec is the 申請フォーム, in screen order.
+var RequestSpec = Fields{
+	{Name: "kind", Label: "申請の種類", Required: true},
+	{Name: "body", Label: "申請内容", Max: 2000, Required: true, Multiline: true},
+}
+
 // RequestForm is what the member posts.
 type RequestForm struct {
 	Kind RequestKind
@@ -108,7 +114,7 @@ func (f *RequestForm) Validate() error {
 	if !f.Kind.Valid() {
 		fe.Add("kind", "申請の種類を選択してください")
 	}
-	checkMultiline(fe, "body", "申請内容", f.Body, true, 2000)
+	RequestSpec.Check(fe, "body", f.Body)
 	return fe.Err()
 }
 
