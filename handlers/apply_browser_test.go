@@ -135,7 +135,7 @@ func TestApplicationChainInBrowser(t *testing.T) {
 		)
 	}
 	login("admin", handlertest.OperatorPassword)
-	do("operator dashboard", chromedp.WaitVisible(`[data-testid="admin-nav"]`))
+	do("operator menu", chromedp.WaitVisible(`[data-testid="menu-side"] a[href="/admin"]`))
 	if status, err := browsertest.NavigateStatus(ctx, origin+"/admin/applications?status=pending"); err != nil || status != 200 {
 		t.Fatalf("application list: %d %v", status, err)
 	}
