@@ -148,6 +148,27 @@ func (db *DB) PatientRecord(patientID, recordID string, remote string) (PatientR
 // OpenPatientRecordAttachment opens file n of the current version of a
 // record disclosed to the patient, after writing the audit line.
 func (db *DB) OpenPatientRecordAttachment(patientID, recordID string, n int, remote string) (*AttachmentReader, Attachment, error) {
+	r, att, err := db.patientRecordAttachment(patientID, recordID, n)
+	if err != nil {
+		return nil, Attachment{}, err
+	}
+	e := patientAudit(AuditRecordAttachment, patientID, r.ID, remote, "patient n:"+strconv.Itoa(n)+" "+att.Name)
+	return db.openRecordFile(e, r, att)
+}
+
+// HeadPatientRecordAttachment is OpenPatientRecordAttachment for a HEAD:
+// the same check, no audit line (nothing is read out).
+func (db *DB) HeadPatientRecordAttachment(patientID, recordID string, n int) (*AttachmentReader, error) {
+	_, att, err := db.patientRecordAttachment(patientID, recordID, n)
+	if err != nil {
+		return nil, err
+	}
+	return db.OpenAttachment(att.Owner, att.ID)
+}
+
+// patientRecordAttachment is file n of the current version of a record
+// disclosed to the patient.
+func (db *DB) patientRecordAttachment(patientID, recordID string, n int) (Record, RecordAttachment, error) {
 	var r Record
 	var att RecordAttachment
 	err := db.View(func(tx *Tx) error {
@@ -161,9 +182,5 @@ func (db *DB) OpenPatientRecordAttachment(patientID, recordID string, n int, rem
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, Attachment{}, err
-	}
-	e := patientAudit(AuditRecordAttachment, patientID, r.ID, remote, "patient n:"+strconv.Itoa(n)+" "+att.Name)
-	return db.openRecordFile(e, r, att)
+	return r, att, err
 }

@@ -53,11 +53,19 @@ func (h *Handlers) showRecord(c *fiber.Ctx) error {
 }
 
 // sendAttachment streams one attachment of a disclosed record (audited by
-// the store before the first byte).
+// the store before the first byte); HEAD checks and answers the headers
+// without reading or auditing.
 func (h *Handlers) sendAttachment(c *fiber.Ctx) error {
 	n, err := strconv.Atoi(c.Params("n"))
 	if err != nil || n < 1 || n > 1000 {
 		return store.NotFound()
+	}
+	if c.Method() == fiber.MethodHead {
+		r, err := h.db.HeadPatientRecordAttachment(patientOf(c).ID, c.Params("id"), n)
+		if err != nil {
+			return err
+		}
+		return web.SendAttachment(c, r)
 	}
 	r, _, err := h.db.OpenPatientRecordAttachment(patientOf(c).ID, c.Params("id"), n, c.IP())
 	if err != nil {

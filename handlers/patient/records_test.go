@@ -2,6 +2,7 @@ package patient_test
 
 import (
 	"bytes"
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -65,6 +66,17 @@ func TestPatientRecords(t *testing.T) {
 		{Name: "attachment of a hidden record", Path: "/patient/records/" + w.Hidden + "/attachments/1", WantStatus: 404},
 	} {
 		sc.Run(t, c)
+	}
+	// HEAD answers the headers and writes no audit line.
+	before, err := w.DB.AuditHead()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if head := c.Do(http.MethodHead, rec+"/attachments/1", nil, ""); head.Status != 200 || head.Body != "" || head.Header.Get("Content-Type") != "image/png" {
+		t.Fatalf("HEAD of the image: %d %q, %d bytes", head.Status, head.Header.Get("Content-Type"), len(head.Body))
+	}
+	if after, err := w.DB.AuditHead(); err != nil || after.Seq != before.Seq {
+		t.Fatalf("HEAD wrote audit lines: %d → %d (%v)", before.Seq, after.Seq, err)
 	}
 	res := c.Get(rec + "/attachments/1")
 	if res.Status != 200 || !bytes.Equal([]byte(res.Body), w.ImageBytes) {
