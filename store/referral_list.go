@@ -1,9 +1,6 @@
 package store
 
-import (
-	"bytes"
-	"encoding/json"
-)
+import "bytes"
 
 // ReferralBox is which list of letters: the facility's inbox, what it
 // sent, or the member's drafts.
@@ -88,8 +85,8 @@ func referralPageTx(tx *Tx, a ReferralActor, q ReferralQuery) (ReferralPage, err
 		if !bytes.Equal(scanPrefix, rowsPrefix) {
 			v = ix.Get(append(bytes.Clone(rowsPrefix), k[len(scanPrefix):]...))
 		}
-		var row ReferralRow
-		if err := json.Unmarshal(v, &row); err != nil {
+		row, err := decodeReferralRow(v)
+		if err != nil {
 			return page, Errorf(EINTERNAL, "referral row %d: %v", seq, err)
 		}
 		if status != "" && row.Status != status {

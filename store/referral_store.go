@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -147,6 +148,53 @@ func rowOf(r Referral) ReferralRow {
 	return row
 }
 
+func encodeReferralRow(row ReferralRow) []byte {
+	w := newRowWriter(64 + len(row.PatientName) + len(row.FromFacility) + len(row.FromMember) + len(row.ToFacility) + len(row.ToMember) + len(row.Diagnosis))
+	w.str(row.ID)
+	w.uint(row.Seq)
+	w.str(string(row.Status))
+	w.str(row.PatientID)
+	w.str(row.PatientName)
+	w.str(row.FromFacility)
+	w.str(row.FromMember)
+	w.str(row.ToFacility)
+	w.str(row.ToMember)
+	w.str(row.Diagnosis)
+	w.time(row.Date)
+	w.time(row.ReadAt)
+	w.time(row.RepliedAt)
+	w.str(row.Corrects)
+	w.str(row.CorrectedBy)
+	return w.b
+}
+
+// decodeReferralRow reads a row in either form (binary, or the JSON of
+// files written before it).
+func decodeReferralRow(v []byte) (ReferralRow, error) {
+	var row ReferralRow
+	r, ok := binaryRow(v)
+	if !ok {
+		err := json.Unmarshal(v, &row)
+		return row, err
+	}
+	row.ID = r.str()
+	row.Seq = r.uint()
+	row.Status = ReferralStatus(r.str())
+	row.PatientID = r.str()
+	row.PatientName = r.str()
+	row.FromFacility = r.str()
+	row.FromMember = r.str()
+	row.ToFacility = r.str()
+	row.ToMember = r.str()
+	row.Diagnosis = r.str()
+	row.Date = r.time()
+	row.ReadAt = r.time()
+	row.RepliedAt = r.time()
+	row.Corrects = r.str()
+	row.CorrectedBy = r.str()
+	return row, r.done()
+}
+
 // referralIndexKeys are the index entries of r: key → whether it holds the
 // row (else it is empty).
 func referralIndexKeys(r Referral) map[string]bool {
@@ -190,7 +238,7 @@ func putReferralTx(tx *Tx, old *Referral, r Referral) error {
 			}
 			continue
 		}
-		if err := putJSON(ix, []byte(k), rowOf(r)); err != nil {
+		if err := ix.Put([]byte(k), encodeReferralRow(rowOf(r))); err != nil {
 			return err
 		}
 	}
