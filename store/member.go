@@ -152,12 +152,19 @@ func (db *DB) Member(id string) (Member, error) {
 }
 
 func memberTx(tx *Tx, id string) (Member, error) {
-	var m Member
-	found, err := getJSON(tx.bucket(bucketMembers), []byte(id), &m)
-	if err == nil && !found {
-		err = NotFound()
+	raw := tx.bucket(bucketMembers).Get([]byte(id))
+	if raw == nil {
+		return Member{}, NotFound()
 	}
-	return m, err
+	if m, ok := tx.db.members.get(id, raw); ok {
+		return m, nil
+	}
+	var m Member
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return Member{}, Errorf(EINTERNAL, "member %s: %v", id, err)
+	}
+	tx.db.members.put(id, raw, m)
+	return m, nil
 }
 
 func putMemberTx(tx *Tx, m Member) error {

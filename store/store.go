@@ -44,6 +44,9 @@ type DB struct {
 	// (patient_register.go).
 	registrar registrar
 
+	// members caches decoded accounts (member_cache.go).
+	members memberCache
+
 	// drugs is the in-memory index of the drug master (drug_index.go).
 	drugs drugCatalog
 
