@@ -125,6 +125,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	web.TuneGC()
 	if *showVersion {
 		fmt.Fprintln(stdout, "hotline", versionString())
 		return nil

@@ -133,6 +133,7 @@ func New(cfg Config) (*Server, error) {
 		IdleTimeout:           120 * time.Second,
 		BodyLimit:             cfg.BodyLimit,
 		ReadBufferSize:        16 << 10,
+		WriteBufferSize:       32 << 10,
 		DisableStartupMessage: true,
 		ErrorHandler:          s.handleError,
 		AppName:               "hotline",
