@@ -8,9 +8,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -92,15 +90,11 @@ func pct(d []time.Duration, p float64) time.Duration {
 	return s[int(float64(len(s)-1)*p)].Round(time.Microsecond)
 }
 
-var wrkPct = regexp.MustCompile(`(?m)^\s+(50|75|90|99)%\s+(\S+)`)
-
 func TestDrugFragmentLoad(t *testing.T) {
 	if *flagDrugLoad == 0 {
 		t.Skip("use -drugs.load=15s to run the drug fragment load test (see the comment)")
 	}
-	if _, err := exec.LookPath("wrk"); err != nil {
-		t.Skip("wrk not installed")
-	}
+	handlertest.NeedWrk(t)
 	list := sharedDataFile(t, "mhlw-yakka-20250716.csv")
 	times := &serverTimes{}
 	env := handlertest.NewWithLog(t, web.CertOff, func(c handlertest.Config) (handlertest.Server, error) {
@@ -132,41 +126,16 @@ request = function()
   return wrk.format("GET", paths[(i % #paths) + 1], {["HX-Request"] = "true", ["HX-Target"] = "drug-results", ["Cookie"] = "` + strings.Join(cookie, "; ") + `"})
 end
 `
-	f := filepath.Join(t.TempDir(), "drugs.lua")
-	if err := os.WriteFile(f, []byte(script), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	o := handlertest.WrkOptions{Conns: *flagDrugLoadConns, Duration: 2 * time.Second, Script: script}
 	// Warm up (the index is built, connections made), then measure.
-	warm := exec.Command("wrk", "-t1", fmt.Sprintf("-c%d", *flagDrugLoadConns), "-d2s", "-s", f, base+"/drugs")
-	if out, err := warm.CombinedOutput(); err != nil {
-		t.Fatalf("wrk: %v\n%s", err, out)
-	}
+	handlertest.Wrk(t, base+"/drugs", o)
 	times.take()
-	cpu0 := cpuTime()
-	out, err := exec.Command("wrk", "-t1", fmt.Sprintf("-c%d", *flagDrugLoadConns), fmt.Sprintf("-d%ds", int(flagDrugLoad.Seconds())),
-		"--latency", "-s", f, base+"/drugs").CombinedOutput()
-	if err != nil {
-		t.Fatalf("wrk: %v\n%s", err, out)
-	}
-	cpu := cpuTime() - cpu0
-	text := string(out)
-	if strings.Contains(text, "Non-2xx") {
-		t.Errorf("responses other than 2xx:\n%s", text)
-	}
+	o.Duration = *flagDrugLoad
+	run := handlertest.Wrk(t, base+"/drugs", o)
 	server := times.take()
-	var pcts []string
-	for _, p := range wrkPct.FindAllStringSubmatch(text, -1) {
-		pcts = append(pcts, "p"+p[1]+"="+p[2])
-	}
-	rps := regexp.MustCompile(`Requests/sec:\s+(\S+)`).FindStringSubmatch(text)
 	t.Logf("drugs: %d in the master; %d search texts", sum.Master.Total, len(loadQueries))
-	if rps != nil {
-		t.Logf("fragment over TLS, %d connections: %s req/s", *flagDrugLoadConns, rps[1])
-	}
-	t.Logf("client (wrk): %s", strings.Join(pcts, " "))
-	if len(server) > 0 && cpu > 0 {
-		t.Logf("server CPU (TLS, session check, search, render): %v per request", (cpu / time.Duration(len(server))).Round(time.Microsecond))
-	}
+	t.Logf("fragment over TLS, %d connections: %.0f req/s", *flagDrugLoadConns, run.Rate)
+	t.Logf("client (wrk): %s", run.Percentiles())
 	t.Logf("server: n=%d p50=%v p90=%v p99=%v max=%v", len(server), pct(server, .5), pct(server, .9), pct(server, .99), pct(server, 1))
 }
 

@@ -2,10 +2,6 @@ package referral_test
 
 import (
 	"flag"
-	"fmt"
-	"os/exec"
-	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -28,16 +24,11 @@ var (
 	flagReferralLoadTime  = flag.Duration("referral.load.duration", 10*time.Second, "length of each phase")
 )
 
-var wrkPercentile = regexp.MustCompile(`(?m)^\s+(50|75|90|99)%\s+(\S+)`)
-var wrkRate = regexp.MustCompile(`Requests/sec:\s+(\S+)`)
-
 func TestReferralInboxLoad(t *testing.T) {
 	if !*flagReferralLoad {
 		t.Skip("run with -referral.load")
 	}
-	if _, err := exec.LookPath("wrk"); err != nil {
-		t.Skip("wrk is not installed")
-	}
+	handlertest.NeedWrk(t)
 	r := handlertest.NewRegion(t, newEnv(t, web.CertOff))
 	pa := store.PRSActor{MemberID: r.MA.ID, FacilityOID: r.FA.OID}
 	p, err := r.DB.RegisterPatient(pa, store.PatientForm{Name: "山田 太郎", NameKana: "ヤマダ タロウ", BirthDate: "1970-04-01", Sex: "male"})
@@ -51,34 +42,14 @@ func TestReferralInboxLoad(t *testing.T) {
 	t.Logf("%d letters written in %v; file %d MB", *flagReferralLoadN, time.Since(start).Round(time.Millisecond), r.DB.FileSize()>>20)
 	base := r.Listen(t)
 	b := r.LoginAs(t, r.MB.ID, handlertest.MemberPassword)
-	var cookies []string
-	for k, v := range b.Cookies {
-		cookies = append(cookies, k+"="+v)
-	}
-	cookie := strings.Join(cookies, "; ")
+	cookie := b.CookieHeader()
 	for _, phase := range []struct{ name, path string }{
 		{"inbox, first page", "/referrals"},
 		{"inbox, page 1000", "/referrals?before=30000"},
 		{"inbox, 未読", "/referrals?status=unread"},
 		{"unread badge", "/referrals/unread"},
 	} {
-		out, err := exec.Command("wrk", fmt.Sprintf("-t%d", min(2, *flagReferralLoadConns)), fmt.Sprintf("-c%d", *flagReferralLoadConns), fmt.Sprintf("-d%ds", int(flagReferralLoadTime.Seconds())),
-			"--latency", "-H", "Cookie: "+cookie, base+phase.path).CombinedOutput()
-		if err != nil {
-			t.Fatalf("wrk: %v\n%s", err, out)
-		}
-		text := string(out)
-		if strings.Contains(text, "Non-2xx") {
-			t.Errorf("%s: answers other than 2xx:\n%s", phase.name, text)
-		}
-		var pcts []string
-		for _, m := range wrkPercentile.FindAllStringSubmatch(text, -1) {
-			pcts = append(pcts, "p"+m[1]+"="+m[2])
-		}
-		rate := ""
-		if m := wrkRate.FindStringSubmatch(text); m != nil {
-			rate = m[1]
-		}
-		t.Logf("%s (%d connections): %s req/s, %s", phase.name, *flagReferralLoadConns, rate, strings.Join(pcts, " "))
+		run := handlertest.Wrk(t, base+phase.path, handlertest.WrkOptions{Conns: *flagReferralLoadConns, Duration: *flagReferralLoadTime, Cookie: cookie})
+		t.Logf("%s (%d connections): %.0f req/s, %s", phase.name, *flagReferralLoadConns, run.Rate, run.Percentiles())
 	}
 }
