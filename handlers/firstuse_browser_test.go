@@ -10,6 +10,7 @@ import (
 	"hotline/handlers/handlertest"
 	"hotline/handlers/web"
 	"hotline/store"
+	"hotline/views"
 )
 
 // First use as an operator meets it, in headless Chromium with the
@@ -187,14 +188,8 @@ func TestPortalMenuAndPhoneInBrowser(t *testing.T) {
 	if loc := member.Location(); loc != "/menu" {
 		t.Fatalf("member login: at %s", loc)
 	}
-	soon := 0 // the functions not built yet (member_pages_test.go)
-	for _, built := range builtFunctions {
-		if !built {
-			soon++
-		}
-	}
-	if n := member.Count(`[data-testid="function-coming-soon"]`); n != soon {
-		t.Errorf("%d tiles marked 準備中, want %d", n, soon)
+	if n, want := member.Count(`[data-testid="function-open"]`), len(views.MenuFunctions); n != want {
+		t.Errorf("%d open tiles, want %d", n, want)
 	}
 	if s := member.Text(`[data-testid="menu-side"] li:last-child`); s != "ログアウト" {
 		t.Errorf("last menu entry %q, want ログアウト", s)

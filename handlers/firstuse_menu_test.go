@@ -13,53 +13,31 @@ import (
 	"hotline/views"
 )
 
-// The menu marks the functions no domain serves yet as 準備中, from the
-// route table: a domain that mounts its path makes its tile a plain one
-// (and its page replaces the 準備中 page). ログアウト is the last entry,
-// 端末（証明書） is there, and an operator lands on the menu
-// too (the external contract), where 管理 comes first.
-func TestMenuFollowsTheRouteTable(t *testing.T) {
+// Every function of the menu is a plain tile leading to its page (none is
+// 準備中), ログアウト is the last entry, 端末（証明書） is there, and an
+// operator lands on the menu too (the external contract), where 管理 comes
+// first.
+func TestMenuTiles(t *testing.T) {
 	lastEntry := regexp.MustCompile(`(?s)<nav class="menu-side".*data-testid="menu-logout".*?</li>\s*</ul>\s*</nav>`)
-	for _, tc := range []struct {
-		name  string
-		extra []web.Route
-		soon  []string
-		open  []string
-	}{
-		{"as built", nil, nil, []string{"/dms", "/prs", "/referrals", "/rx"}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			env := handlertest.New(t, web.CertOff, func(c handlertest.Config) (handlertest.Server, error) {
-				return New(Config{DB: c.DB, CertMode: c.Mode, ClientCAs: c.ClientCAs, Logger: c.Logger, ExtraRoutes: tc.extra})
-			})
-			m := env.AddMember(t, "山田 太郎", "member-Pass-2345")
-			c := env.LoginAs(t, m.ID, "member-Pass-2345")
-			res := c.Get("/menu")
-			for _, href := range tc.soon {
-				if !regexp.MustCompile(`<a class="tile coming-soon" href="` + href + `" data-testid="function-coming-soon"><span class="badge warn">準備中</span>`).MatchString(res.Body) {
-					t.Errorf("tile %s not marked 準備中", href)
-				}
-			}
-			for _, href := range tc.open {
-				if !strings.Contains(res.Body, `<a class="tile" href="`+href+`" data-testid="function-open">`) {
-					t.Errorf("tile %s not a plain tile", href)
-				}
-			}
-			if !strings.Contains(res.Body, `href="/certificates" data-testid="menu-certificates">端末（証明書）`) || !lastEntry.MatchString(res.Body) {
-				t.Errorf("menu: 端末（証明書） missing or ログアウト not last:\n%s", handlertest.Snippet(res.Body))
-			}
-			if tc.extra != nil {
-				if got := c.Get("/dms"); got.Body != "inbox" {
-					t.Errorf("the domain's page is not served: %q", handlertest.Snippet(got.Body))
-				}
-			}
-		})
-	}
 	env := newTestEnv(t, web.CertOff)
+	m := env.AddMember(t, "山田 太郎", "member-Pass-2345")
+	c := env.LoginAs(t, m.ID, "member-Pass-2345")
+	res := c.Get("/menu")
+	for _, f := range views.MenuFunctions {
+		if !strings.Contains(res.Body, `<a class="tile" href="`+f.Href+`" data-testid="function-open">`) {
+			t.Errorf("tile %s not a plain tile", f.Href)
+		}
+	}
+	if strings.Contains(res.Body, "準備中") {
+		t.Errorf("the menu says 準備中:\n%s", handlertest.Snippet(res.Body))
+	}
+	if !strings.Contains(res.Body, `href="/certificates" data-testid="menu-certificates">端末（証明書）`) || !lastEntry.MatchString(res.Body) {
+		t.Errorf("menu: 端末（証明書） missing or ログアウト not last:\n%s", handlertest.Snippet(res.Body))
+	}
 	env.EnsureOperator(t)
-	res := env.Client().Post("/login", url.Values{"id": {"admin"}, "password": {handlertest.OperatorPassword}})
-	if res.Status != http.StatusSeeOther || res.Location != "/menu" {
-		t.Fatalf("operator login: %d → %q, want /menu", res.Status, res.Location)
+	login := env.Client().Post("/login", url.Values{"id": {"admin"}, "password": {handlertest.OperatorPassword}})
+	if login.Status != http.StatusSeeOther || login.Location != "/menu" {
+		t.Fatalf("operator login: %d → %q, want /menu", login.Status, login.Location)
 	}
 }
 

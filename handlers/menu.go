@@ -14,7 +14,7 @@ import (
 // showMenu is the ほっとラインメニュー.
 func (s *Server) showMenu(c *fiber.Ctx) error {
 	m := web.MemberOf(c)
-	v := views.MenuView{Name: m.Name, Operator: m.IsOperator(), HasFacility: m.FacilityOID != "", ComingSoon: s.comingSoon}
+	v := views.MenuView{Name: m.Name, Operator: m.IsOperator(), HasFacility: m.FacilityOID != ""}
 	if v.Operator {
 		st, err := s.db.Settings()
 		if err != nil {
@@ -69,14 +69,4 @@ func (s *Server) certExpiryBanner(c *fiber.Ctx, m *store.Member) (views.Banner, 
 	}
 	return views.Banner{Kind: "warn", Text: when + "期限が切れるとこのPCから利用できなくなります。今の証明書を使って更新できます。",
 		Link: "/cert", LinkText: "証明書を更新する"}, true
-}
-
-// showComingSoon is the honest 準備中 page of a function not built yet.
-func (s *Server) showComingSoon(c *fiber.Ctx) error {
-	for _, f := range views.MenuFunctions {
-		if f.Href == c.Path() {
-			return s.web.Render(c, f.Name, views.ComingSoon(f.Name, f.Description))
-		}
-	}
-	return fiber.ErrNotFound
 }

@@ -7,40 +7,11 @@ import (
 // Routes is the route table: every path the server answers, the shell's
 // own and then each domain's.
 func (s *Server) Routes() []web.Route {
-	routes, soon := s.routeTable()
-	for _, r := range s.comingSoonRoutes() {
-		if soon[r.Path] {
-			routes = append(routes, r)
-		}
-	}
-	return routes
-}
-
-// routeTable is the shell's and the domains' routes, and the functions of
-// the menu that none of them serves yet: each answers its 準備中 page
-// until its domain mounts the path itself, and the menu marks its tile.
-func (s *Server) routeTable() ([]web.Route, map[string]bool) {
 	routes := s.shellRoutes()
 	for _, d := range s.domains {
 		routes = append(routes, d.Routes()...)
 	}
-	routes = append(routes, s.cfg.ExtraRoutes...)
-	soon := map[string]bool{}
-	for _, r := range s.comingSoonRoutes() {
-		if !web.ServesGet(routes, r.Path) {
-			soon[r.Path] = true
-		}
-	}
-	return routes, soon
-}
-
-// comingSoonRoutes are the 準備中 pages of the menu's functions.
-func (s *Server) comingSoonRoutes() []web.Route {
-	return []web.Route{
-		web.Get("/dms", web.FacilityMember, s.showComingSoon),
-		web.Get("/referrals", web.Member, s.showComingSoon),
-		web.Get("/rx", web.Member, s.showComingSoon),
-	}
+	return append(routes, s.cfg.ExtraRoutes...)
 }
 
 // domain is a package of screens with its own route table.

@@ -87,8 +87,6 @@ type Server struct {
 	// pendingGets are the paths of the GET routes a password-only session
 	// may open (where login may send it).
 	pendingGets map[string]bool
-	// comingSoon are the menu's functions no domain serves yet (準備中).
-	comingSoon map[string]bool
 }
 
 // writeTimeout bounds writing a response, except paced downloads.
@@ -162,7 +160,6 @@ func (s *Server) Shutdown(timeout time.Duration) error {
 // in Japanese.
 func (s *Server) mount() error {
 	s.pendingGets = map[string]bool{}
-	_, s.comingSoon = s.routeTable()
 	routes := s.Routes()
 	s.web.SetRoutes(routes)
 	for _, r := range routes {
