@@ -113,7 +113,7 @@ func (s *Server) applicationDetail(a store.Application, form views.Form) (views.
 }
 
 func applicationForm(values map[string]string) views.Form {
-	return views.Form{Values: values, Order: []string{"reason", "note"}, Labels: map[string]string{"reason": "却下の理由", "note": "メモ"}}
+	return views.NewForm(store.ApplicationReviewSpec, values)
 }
 
 // showApplication is the operator's page for one application: everything
@@ -172,7 +172,7 @@ func (s *Server) approveApplication(c *fiber.Ctx) error {
 // rejectApplication ends the review with a reason (required).
 func (s *Server) rejectApplication(c *fiber.Ctx) error {
 	number := c.Params("number")
-	values := web.FormValues(c, "reason")
+	values := web.Bind(c, store.ApplicationReviewSpec)
 	a, err := s.db.RejectApplication(number, values["reason"], web.MemberOf(c).ID, c.IP())
 	if err != nil {
 		if store.ErrorCode(err) == store.EINVALID {
@@ -186,7 +186,7 @@ func (s *Server) rejectApplication(c *fiber.Ctx) error {
 // addApplicationNote keeps an operator's remark on the application.
 func (s *Server) addApplicationNote(c *fiber.Ctx) error {
 	number := c.Params("number")
-	values := web.FormValues(c, "note")
+	values := web.Bind(c, store.ApplicationReviewSpec)
 	a, err := s.db.AddApplicationNote(number, values["note"], web.MemberOf(c).ID, c.IP())
 	if err != nil {
 		if store.ErrorCode(err) == store.EINVALID {

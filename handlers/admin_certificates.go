@@ -23,7 +23,7 @@ func (s *Server) renderMemberCertificates(c *fiber.Ctx, status int, m store.Memb
 	if err != nil {
 		return err
 	}
-	shared.Order, shared.Labels = []string{"device_name"}, map[string]string{"device_name": "共用PCの名前"}
+	shared = shared.WithSpec(store.SharedPCSpec)
 	v := views.AdminCertificatesView{MemberID: m.ID, Name: m.Name, Status: m.Status.Label(), Active: m.Active(),
 		Allowance: m.CertAllowance, Rows: views.CertificateRows(certs, s.db.Now(), ""), SharedPCs: m.SharedPCs, SharedForm: shared}
 	switch c.Query("done") {

@@ -47,7 +47,7 @@ func inquiryStatusOptions() []views.Option {
 }
 
 func (s *Server) inquiryDetail(q store.Inquiry, f views.Form) templ.Component {
-	f.Order, f.Labels = []string{"status", "note"}, views.InquiryUpdateLabels
+	f = f.WithSpec(store.InquiryUpdateSpec)
 	return views.Admin("inquiries", views.InquiryDetail(views.InquiryDetailView{Inquiry: q, Form: f, Statuses: inquiryStatusOptions()}))
 }
 
@@ -66,7 +66,7 @@ func (s *Server) updateInquiry(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	values := web.FormValues(c, "status", "note")
+	values := web.Bind(c, store.InquiryUpdateSpec)
 	err = s.db.UpdateInquiry(q.Number, store.InquiryStatus(values["status"]), values["note"], web.MemberOf(c).ID, c.IP())
 	if err != nil {
 		return s.web.InvalidForm(c, err, "問合せ "+q.Number, func(f views.Form) templ.Component {

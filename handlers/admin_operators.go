@@ -14,7 +14,7 @@ func (s *Server) operatorsPage(c *fiber.Ctx, f views.Form, created *views.Create
 	if err != nil {
 		return nil, err
 	}
-	f.Spec, f.Order, f.Labels = store.OperatorSpec, store.OperatorSpec.Names(), store.OperatorSpec.Labels()
+	f = f.WithSpec(store.OperatorSpec)
 	return views.Admin("operators", views.AdminOperators(views.OperatorsView{
 		Me: web.MemberOf(c).ID, Operators: ops, Form: f, Created: created,
 	})), nil

@@ -57,7 +57,7 @@ func (s *Server) requestDetail(r store.Request, f views.Form) (templ.Component, 
 		return nil, err
 	}
 	v := views.RequestDetailView{Request: r, Member: m, Form: f}
-	v.Form.Order, v.Form.Labels = []string{"answer"}, views.DecisionLabels
+	v.Form = v.Form.WithSpec(store.DecisionSpec)
 	if m.FacilityOID != "" {
 		if fac, err := s.db.Facility(m.FacilityOID); err == nil {
 			v.FacilityName = fac.Name
@@ -90,7 +90,7 @@ func (s *Server) decideRequest(c *fiber.Ctx, approve bool) error {
 	if err != nil {
 		return err
 	}
-	values := web.FormValues(c, "answer")
+	values := web.Bind(c, store.DecisionSpec)
 	_, err = s.db.DecideRequest(r.ID, store.Decision{Approve: approve, Answer: values["answer"]}, web.MemberOf(c).ID, c.IP())
 	if err != nil {
 		if store.ErrorCode(err) != store.EINVALID {

@@ -19,7 +19,7 @@ func settingsValues(st store.Settings) map[string]string {
 
 func settingsPage(st store.Settings) func(views.Form) templ.Component {
 	return func(f views.Form) templ.Component {
-		f.Spec, f.Order, f.Labels = store.SettingsSpec, store.SettingsSpec.Names(), store.SettingsSpec.Labels()
+		f = f.WithSpec(store.SettingsSpec)
 		return views.Admin("settings", views.AdminSettings(views.SettingsView{Form: f, Placeholders: st.Placeholders(), Settings: st}))
 	}
 }

@@ -13,7 +13,7 @@ import (
 )
 
 func applyForm(values map[string]string) views.Form {
-	return views.Form{Values: values, Order: views.ApplyFields, Labels: views.ApplyLabels}
+	return views.NewForm(store.ApplicationSpec, values)
 }
 
 // showApplyForm is the public 利用申込 (仮登録) form.
@@ -35,12 +35,6 @@ func (s *Server) applyClosed(c *fiber.Ctx, st store.Settings) error {
 		Form: views.Form{Message: "お申し込みは送信されませんでした。利用申込の受付は準備中です。"}}))
 }
 
-// checked reads a checkbox: "on" as browsers send it, or "1".
-func checked(c *fiber.Ctx, name string) bool {
-	v := c.FormValue(name)
-	return v == "on" || v == "1"
-}
-
 // saveApplication stores the application and sends the applicant to the
 // receipt page, whose URL holds the unguessable receipt token.
 func (s *Server) saveApplication(c *fiber.Ctx) error {
@@ -51,18 +45,13 @@ func (s *Server) saveApplication(c *fiber.Ctx) error {
 	if !st.ContactReady() {
 		return s.applyClosed(c, st)
 	}
-	values := web.FormValues(c, views.ApplyFields...)
-	a, token, err := s.db.CreateApplication(store.ApplicationForm{
-		ConsentAsked: c.FormValue("consent_asked") == "1", Agreed: checked(c, "agree"),
-		Name: values["name"], NameKana: values["name_kana"], Qualification: values["qualification"],
-		LicenseNumber: values["license_number"], Email: values["email"], Phone: values["phone"],
-		FacilityChoice: values["facility_choice"], FacilityOID: values["facility_oid"],
-		FacilityName: values["facility_name"], FacilityKind: values["facility_kind"], FacilityCode: values["facility_code"],
-		FacilityPostal: values["facility_postal"], FacilityAddress: values["facility_address"], FacilityPhone: values["facility_phone"],
-	}, c.IP())
+	values := web.Bind(c, store.ApplicationSpec)
+	form := store.ApplicationFormFrom(values, c.FormValue("consent_asked") == "1")
+	a, token, err := s.db.CreateApplication(form, c.IP())
 	if err != nil {
-		if checked(c, "agree") {
-			values["agree"] = "on"
+		values["agree"] = ""
+		if form.Agreed {
+			values["agree"] = "on" // the box stays ticked
 		}
 		return s.web.InvalidForm(c, err, "利用申込", func(f views.Form) templ.Component {
 			return views.ApplyForm(views.ApplyView{Form: f, Settings: st})

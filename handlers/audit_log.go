@@ -17,14 +17,13 @@ const auditPageSize = 100
 
 // auditQueryOf reads the search form from the query string.
 func auditQueryOf(c *fiber.Ctx) store.AuditQuery {
-	return store.AuditQuery{Actor: c.Query("actor"), Patient: c.Query("patient"), Action: c.Query("action"),
-		From: c.Query("from"), To: c.Query("to")}
+	return store.AuditQueryFrom(store.AuditQuerySpec.Bind(func(name string) string { return c.Query(name) }))
 }
 
 // auditValues are the form's values, and the same as a query string for
 // the paging and CSV links.
 func auditValues(q store.AuditQuery) (map[string]string, string) {
-	values := map[string]string{"actor": q.Actor, "patient": q.Patient, "action": q.Action, "from": q.From, "to": q.To}
+	values := q.Values()
 	enc := url.Values{}
 	for k, s := range values {
 		if s != "" {
@@ -48,7 +47,7 @@ func (s *Server) showAuditLog(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v := views.AuditLogView{Form: views.Form{Values: values, Order: store.AuditQueryFields, Labels: views.AuditLabels},
+	v := views.AuditLogView{Form: views.NewForm(store.AuditQuerySpec, values),
 		Verification: chain.Result, VerifiedAt: chain.At, FullyVerifiedAt: chain.FullAt,
 		Anchors: s.db.AuditAnchorStatus(), Head: head}
 	status := fiber.StatusOK

@@ -57,7 +57,7 @@ func (s *Server) certOfferFor(c *fiber.Ctx, m *store.Member, sess *store.Session
 }
 
 func certIssueForm() views.Form {
-	return views.Form{Order: []string{"shared_pc", "device_name", "passphrase", "passphrase_confirm", "encoding"}, Labels: views.CertLabels}
+	return views.Form{}.WithSpec(store.CertificateSpec)
 }
 
 // certView builds the /cert page for the offer.
@@ -77,7 +77,7 @@ func (s *Server) certView(c *fiber.Ctx, m *store.Member, sess *store.Session, o 
 	switch {
 	case o.renew != nil:
 		v.Mode = views.CertModeRenew
-		if v.Form.Values == nil {
+		if len(v.Form.Values) == 0 { // not a re-rendered post
 			v.Form.Values = map[string]string{"device_name": o.renew.Device}
 		}
 	case o.issue:
@@ -137,13 +137,17 @@ func (s *Server) issueCertificate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	values := web.Bind(c, store.CertificateSpec)
 	req := store.CertificateRequest{
-		Device:            c.FormValue("device_name"),
-		Passphrase:        c.FormValue("passphrase"),
-		PassphraseConfirm: c.FormValue("passphrase_confirm"),
+		Device:            values["device_name"],
+		Passphrase:        values["passphrase"],
+		PassphraseConfirm: values["passphrase_confirm"],
 	}
+	// The passphrases are never shown again.
+	delete(values, "passphrase")
+	delete(values, "passphrase_confirm")
 	fe := store.FieldErrors{}
-	shared := c.FormValue("shared_pc")
+	shared := values["shared_pc"]
 	if o.renew == nil && o.issue {
 		switch _, granted := m.SharedPCGrantFor(shared); {
 		case shared != "" && !granted:
@@ -175,13 +179,12 @@ func (s *Server) issueCertificate(c *fiber.Ctx) error {
 		v.Mode = views.CertModeNone
 		return s.web.RenderStatus(c, fiber.StatusForbidden, certPageTitle(v.Mode), views.CertPage(v))
 	}
-	values := map[string]string{"device_name": c.FormValue("device_name"), "encoding": c.FormValue("encoding"), "shared_pc": shared}
 	switch values["encoding"] {
 	case "", "modern":
 	case "legacy":
 		req.Legacy = true
 	default:
-		fe.Add("encoding", "ファイル形式は「標準」か「旧形式」を選んでください")
+		fe.Add("encoding", store.CertificateSpec.Label("encoding")+"は「標準」か「旧形式」を選んでください")
 	}
 	if err := req.Validate(); err != nil {
 		for k, msg := range store.ErrorFields(err) {

@@ -275,6 +275,16 @@ func TestCertificateFirstLoginOverTLS(t *testing.T) {
 			t.Errorf("%s: the passphrase is echoed back", sc.name)
 		}
 	}
+	// The limits are the spec's: the inputs' maxlength (and the
+	// passphrase's minlength), and one character more refused beside the
+	// field.
+	if !strings.Contains(page.Body, `minlength="`+strconv.Itoa(store.PassphraseMinLength)+`"`) {
+		t.Errorf("the passphrase has no minlength %d", store.PassphraseMinLength)
+	}
+	checkSpecLimits(t, page.Body, store.CertificateSpec,
+		url.Values{"device_name": {"受付PC"}, "passphrase": {"12345678"}, "passphrase_confirm": {"12345678"}},
+		func(f url.Values) handlertest.Response { return b.Post("/cert/issue", f) },
+		limitCase{"device_name", ""}, limitCase{"passphrase", ""}, limitCase{"passphrase_confirm", "確認用のパスフレーズが一致しません"})
 	if a, _ := env.DB.Member(m.ID); a.CertAllowance != 1 {
 		t.Fatalf("bad input used the allowance: %d", a.CertAllowance)
 	}

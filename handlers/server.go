@@ -15,7 +15,8 @@
 // public_browser_test.go; menu.go, password.go, profile.go and requests.go
 // in member_pages_test.go and member_pages_browser_test.go; csrf.go,
 // errors.go, server.go in middleware_test.go and login_test.go; apply.go in
-// apply_test.go; letters.go in letters_test.go; download.go in
+// apply_test.go; the limits the form specs give apply.go, cert_issue.go,
+// audit_log.go and the operator's forms in form_spec_test.go; letters.go in letters_test.go; download.go in
 // download_test.go; tls.go in tls_test.go. What a first use meets (設定
 // before letters and applications, consent, confirmations, shared PCs, the
 // menu from the route table) is in firstuse_test.go, firstuse_menu_test.go,

@@ -20,7 +20,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 var (
@@ -170,6 +169,43 @@ type ApplicationForm struct {
 	Agreed       bool
 }
 
+// ApplicationSpec is the public 利用申込 form, in screen order (the error
+// summary follows it). Max is the input's limit; a field with a rule of its
+// own (licence number, e-mail, phone, OID, 医療機関コード, postal code) is
+// checked by that rule. The facility fields are required on the side of
+// facility_choice that is chosen, the licence number for every
+// qualification but その他.
+var ApplicationSpec = Fields{
+	{Name: "name", Label: "氏名", Max: 60, Required: true},
+	{Name: "name_kana", Label: "フリガナ", Max: 60, Required: true},
+	{Name: "qualification", Label: "資格", Required: true},
+	{Name: "license_number", Label: "免許番号（登録番号）", Max: 20, Required: true},
+	{Name: "email", Label: "メールアドレス", Max: jptext.EmailMaxLength, Required: true},
+	{Name: "phone", Label: "電話番号", Max: 20, Required: true},
+	{Name: "facility_choice", Label: "所属医療機関", Required: true},
+	{Name: "facility_oid", Label: "施設ID（OID）", Max: 20, Required: true},
+	{Name: "facility_name", Label: "施設名", Max: 100, Required: true},
+	{Name: "facility_kind", Label: "施設区分", Required: true},
+	{Name: "facility_code", Label: "医療機関コード", Max: 20, Required: true},
+	{Name: "facility_postal", Label: "郵便番号", Max: 10, Required: true},
+	{Name: "facility_address", Label: "所在地", Max: 200, Required: true},
+	{Name: "facility_phone", Label: "施設の電話番号", Max: 20, Required: true},
+	{Name: "agree", Label: "利用規約・個人情報の取扱いへの同意", Required: true},
+}
+
+// ApplicationFormFrom reads the form's values (by ApplicationSpec's
+// names); the consent comes with them as the form asked it.
+func ApplicationFormFrom(v map[string]string, consentAsked bool) ApplicationForm {
+	return ApplicationForm{
+		Name: v["name"], NameKana: v["name_kana"], Qualification: v["qualification"],
+		LicenseNumber: v["license_number"], Email: v["email"], Phone: v["phone"],
+		FacilityChoice: v["facility_choice"], FacilityOID: v["facility_oid"],
+		FacilityName: v["facility_name"], FacilityKind: v["facility_kind"], FacilityCode: v["facility_code"],
+		FacilityPostal: v["facility_postal"], FacilityAddress: v["facility_address"], FacilityPhone: v["facility_phone"],
+		ConsentAsked: consentAsked, Agreed: v["agree"] == "on" || v["agree"] == "1",
+	}
+}
+
 // MsgConsentRequired is the message beside the consent box.
 const MsgConsentRequired = "利用規約と個人情報の取扱いをお読みいただき、同意する場合はチェックを入れてください"
 
@@ -242,21 +278,20 @@ func (f *ApplicationForm) choice() (string, bool) {
 func (f *ApplicationForm) Validate() error {
 	fe := FieldErrors{}
 	f.Name = strings.Join(strings.Fields(jptext.NormalizeWidth(f.Name)), " ")
-	checkText(fe, "name", "氏名", f.Name, true, 60)
+	spec := ApplicationSpec
+	spec.Check(fe, "name", f.Name)
 
 	if strings.TrimSpace(f.NameKana) == "" {
-		fe.Add("name_kana", "フリガナを入力してください")
+		spec.Missing(fe, "name_kana")
 	} else if k, err := jptext.NormalizeKana(f.NameKana); err != nil {
-		fe.Add("name_kana", "フリガナは"+err.Error())
-	} else if utf8.RuneCountInString(k) > 60 {
-		fe.Add("name_kana", "フリガナは60文字以内で入力してください")
-	} else {
+		fe.Add("name_kana", spec.Label("name_kana")+"は"+err.Error())
+	} else if !spec.TooLong(fe, "name_kana", k) {
 		f.NameKana = k
 	}
 
 	q := Qualification(strings.TrimSpace(f.Qualification))
 	if !q.Valid() {
-		fe.Add("qualification", "資格を選択してください")
+		spec.Unchosen(fe, "qualification")
 	}
 	f.Qualification = string(q)
 
@@ -266,21 +301,21 @@ func (f *ApplicationForm) Validate() error {
 		f.LicenseNumber = normalizeLicenseNumber(f.LicenseNumber)
 		switch {
 		case f.LicenseNumber == "" && q != QualOther:
-			fe.Add("license_number", "免許番号（登録番号）を入力してください")
+			spec.Missing(fe, "license_number")
 		case f.LicenseNumber != "" && !licenseNumberPattern.MatchString(f.LicenseNumber):
 			fe.Add("license_number", "免許番号は数字10桁以内で入力してください（例：123456）")
 		}
 	}
 
 	if strings.TrimSpace(f.Email) == "" {
-		fe.Add("email", "メールアドレスを入力してください")
+		spec.Missing(fe, "email")
 	} else if e, err := jptext.NormalizeEmail(f.Email); err != nil {
 		fe.Add("email", err.Error())
 	} else {
 		f.Email = e
 	}
 	if strings.TrimSpace(f.Phone) == "" {
-		fe.Add("phone", "電話番号を入力してください")
+		spec.Missing(fe, "phone")
 	} else if p, err := jptext.NormalizePhone(f.Phone); err != nil {
 		fe.Add("phone", err.Error())
 	} else {
@@ -317,11 +352,12 @@ func (f *ApplicationForm) Validate() error {
 
 func (f *ApplicationForm) validateNewFacility(fe FieldErrors) {
 	f.FacilityName = strings.Join(strings.Fields(jptext.NormalizeWidth(f.FacilityName)), " ")
-	checkText(fe, "facility_name", "施設名", f.FacilityName, true, 100)
+	spec := ApplicationSpec
+	spec.Check(fe, "facility_name", f.FacilityName)
 
 	kind := FacilityKind(strings.TrimSpace(f.FacilityKind))
 	if !kind.Valid() {
-		fe.Add("facility_kind", "施設区分を選択してください")
+		spec.Unchosen(fe, "facility_kind")
 	}
 	f.FacilityKind = string(kind)
 
@@ -343,16 +379,16 @@ func (f *ApplicationForm) validateNewFacility(fe FieldErrors) {
 	}
 
 	if strings.TrimSpace(f.FacilityPostal) == "" {
-		fe.Add("facility_postal", "郵便番号を入力してください")
+		spec.Missing(fe, "facility_postal")
 	} else if p, err := jptext.NormalizePostal(f.FacilityPostal); err != nil {
 		fe.Add("facility_postal", err.Error())
 	} else {
 		f.FacilityPostal = p
 	}
 	f.FacilityAddress = strings.Join(strings.Fields(jptext.NormalizeWidth(f.FacilityAddress)), " ")
-	checkText(fe, "facility_address", "所在地", f.FacilityAddress, true, 200)
+	spec.Check(fe, "facility_address", f.FacilityAddress)
 	if strings.TrimSpace(f.FacilityPhone) == "" {
-		fe.Add("facility_phone", "施設の電話番号を入力してください")
+		spec.Missing(fe, "facility_phone")
 	} else if p, err := jptext.NormalizePhone(f.FacilityPhone); err != nil {
 		fe.Add("facility_phone", err.Error())
 	} else {
@@ -672,11 +708,18 @@ func (db *DB) MarkApplicationReceived(number, actor, remote string) (Application
 // MaxRejectReason bounds the reason given for a rejection, in characters.
 const MaxRejectReason = 1000
 
+// ApplicationReviewSpec are the operator's forms on an application: the
+// reason of a rejection (却下) and a remark (メモ).
+var ApplicationReviewSpec = Fields{
+	{Name: "reason", Label: "却下の理由", Max: MaxRejectReason, Required: true, Multiline: true},
+	{Name: "note", Label: "メモ", Max: 2000, Required: true, Multiline: true},
+}
+
 // RejectApplication ends the review with a rejection (却下) and its reason.
 func (db *DB) RejectApplication(number, reason, actor, remote string) (Application, error) {
 	reason = strings.TrimSpace(reason)
 	fe := FieldErrors{}
-	checkMultiline(fe, "reason", "却下の理由", reason, true, MaxRejectReason)
+	ApplicationReviewSpec.Check(fe, "reason", reason)
 	if err := fe.Err(); err != nil {
 		return Application{}, err
 	}
@@ -702,7 +745,7 @@ func (db *DB) MarkApplicationLettersMailed(number, actor, remote string) (Applic
 func (db *DB) AddApplicationNote(number, note, actor, remote string) (Application, error) {
 	note = strings.TrimSpace(note)
 	fe := FieldErrors{}
-	checkMultiline(fe, "note", "メモ", note, true, 2000)
+	ApplicationReviewSpec.Check(fe, "note", note)
 	if err := fe.Err(); err != nil {
 		return Application{}, err
 	}

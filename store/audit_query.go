@@ -18,8 +18,25 @@ type AuditQuery struct {
 	To      string // 期間（まで）
 }
 
-// AuditQueryFields are the form's fields in order.
-var AuditQueryFields = []string{"actor", "patient", "action", "from", "to"}
+// AuditQuerySpec is the search form, in screen order (the dates are
+// checked as dates).
+var AuditQuerySpec = Fields{
+	{Name: "actor", Label: "操作者", Max: 100},
+	{Name: "patient", Label: "患者ID", Max: 100},
+	{Name: "action", Label: "操作", Max: 100},
+	{Name: "from", Label: "期間（から）"},
+	{Name: "to", Label: "期間（まで）"},
+}
+
+// AuditQueryFrom reads the form's values (by AuditQuerySpec's names).
+func AuditQueryFrom(v map[string]string) AuditQuery {
+	return AuditQuery{Actor: v["actor"], Patient: v["patient"], Action: v["action"], From: v["from"], To: v["to"]}
+}
+
+// Values is the form as field name → value (to show it again).
+func (q AuditQuery) Values() map[string]string {
+	return map[string]string{"actor": q.Actor, "patient": q.Patient, "action": q.Action, "from": q.From, "to": q.To}
+}
 
 // Filter validates the form and turns it into an AuditFilter.
 func (q *AuditQuery) Filter() (AuditFilter, error) {
@@ -27,9 +44,9 @@ func (q *AuditQuery) Filter() (AuditFilter, error) {
 	q.Actor = strings.TrimSpace(q.Actor)
 	q.Patient = strings.TrimSpace(q.Patient)
 	q.Action = strings.TrimSpace(q.Action)
-	checkText(fe, "actor", "操作者", q.Actor, false, 100)
-	checkText(fe, "patient", "患者ID", q.Patient, false, 100)
-	checkText(fe, "action", "操作", q.Action, false, 100)
+	AuditQuerySpec.Check(fe, "actor", q.Actor)
+	AuditQuerySpec.Check(fe, "patient", q.Patient)
+	AuditQuerySpec.Check(fe, "action", q.Action)
 	var f AuditFilter
 	if _, bad := fe["actor"]; !bad && q.Actor != "" {
 		f.Actor = NormalizeAccountID(q.Actor)

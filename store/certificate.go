@@ -5,6 +5,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -56,6 +57,21 @@ func (c Certificate) StatusLabel(now time.Time) string {
 	return "有効"
 }
 
+// CertificateSpec is the issue form (証明書の発行), in screen order. The
+// device name is the shared PC's when one is chosen; the passphrase has
+// PassphraseMinLength besides its Max.
+var CertificateSpec = Fields{
+	{Name: "shared_pc", Label: "発行する証明書"},
+	{Name: "device_name", Label: "端末名", Max: 40, Required: true},
+	{Name: "passphrase", Label: "パスフレーズ", Max: 128, Required: true},
+	{Name: "passphrase_confirm", Label: "パスフレーズ（確認）", Max: 128, Required: true},
+	{Name: "encoding", Label: "ファイル形式"},
+}
+
+// PassphraseMinLength is the shortest passphrase of a certificate file, in
+// characters.
+const PassphraseMinLength = 8
+
 // CertificateRequest is what the member enters on the issue form.
 type CertificateRequest struct {
 	Device            string
@@ -74,17 +90,18 @@ type CertificateRequest struct {
 func (r *CertificateRequest) Validate() error {
 	fe := FieldErrors{}
 	r.Device = strings.TrimSpace(r.Device)
-	checkText(fe, "device_name", "端末名", r.Device, true, 40)
-	n := utf8.RuneCountInString(r.Passphrase)
-	switch {
+	spec := CertificateSpec
+	spec.Check(fe, "device_name", r.Device)
+	label := spec.Label("passphrase")
+	switch n := utf8.RuneCountInString(r.Passphrase); {
 	case r.Passphrase == "":
-		fe.Add("passphrase", "パスフレーズを入力してください")
+		spec.Missing(fe, "passphrase")
 	case !utf8.ValidString(r.Passphrase) || strings.ContainsFunc(r.Passphrase, isControl):
-		fe.Add("passphrase", "パスフレーズに使用できない文字が含まれています")
-	case n < 8:
-		fe.Add("passphrase", "パスフレーズは8文字以上で入力してください")
-	case n > 128:
-		fe.Add("passphrase", "パスフレーズは128文字以内で入力してください")
+		fe.Add("passphrase", label+"に使用できない文字が含まれています")
+	case n < PassphraseMinLength:
+		fe.Add("passphrase", label+"は"+strconv.Itoa(PassphraseMinLength)+"文字以上で入力してください")
+	default:
+		spec.TooLong(fe, "passphrase", r.Passphrase)
 	}
 	if r.PassphraseConfirm != r.Passphrase {
 		fe.Add("passphrase_confirm", "確認用のパスフレーズが一致しません")

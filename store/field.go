@@ -98,7 +98,7 @@ func checkText(fe FieldErrors, field, label, v string, required bool, max int) {
 	case v == "" && required:
 		fe.Add(field, label+"を入力してください")
 	case utf8.RuneCountInString(v) > max:
-		fe.Add(field, label+"は"+strconv.Itoa(max)+"文字以内で入力してください")
+		fe.Add(field, tooLong(label, max))
 	case strings.ContainsFunc(v, isControl):
 		fe.Add(field, label+"に使用できない文字が含まれています")
 	}
@@ -119,6 +119,34 @@ func checkMultiline(fe FieldErrors, field, label, v string, required bool, max i
 	}, v), required, max)
 }
 
+// tooLong is the message of a value over its limit.
+func tooLong(label string, max int) string {
+	return label + "は" + strconv.Itoa(max) + "文字以内で入力してください"
+}
+
+// Missing adds 「…を入力してください」 for the named field.
+func (fs Fields) Missing(fe FieldErrors, name string) {
+	fe.Add(name, fs.Label(name)+"を入力してください")
+}
+
+// Unchosen adds 「…を選択してください」 for the named choice (a select or
+// radio buttons).
+func (fs Fields) Unchosen(fe FieldErrors, name string) {
+	fe.Add(name, fs.Label(name)+"を選択してください")
+}
+
+// TooLong reports whether v is over the named field's Max, adding
+// 「…はN文字以内で入力してください」 when it is (for a field whose value
+// is checked after normalising it).
+func (fs Fields) TooLong(fe FieldErrors, name, v string) bool {
+	f := fs.Field(name)
+	if f.Max == 0 || utf8.RuneCountInString(v) <= f.Max {
+		return false
+	}
+	fe.Add(name, tooLong(f.Label, f.Max))
+	return true
+}
+
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
 
 // CheckRequired adds 「…を入力してください」 for every required field left
@@ -127,7 +155,7 @@ func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 
 func (fs Fields) CheckRequired(fe FieldErrors, values map[string]string) {
 	for _, f := range fs {
 		if f.Required && values[f.Name] == "" {
-			fe.Add(f.Name, f.Label+"を入力してください")
+			fs.Missing(fe, f.Name)
 		}
 	}
 }

@@ -161,14 +161,21 @@ func (db *DB) CountInquiries() (map[InquiryStatus]int, error) {
 	return counts, err
 }
 
+// InquiryUpdateSpec is the operator's 対応状況の更新 of an inquiry.
+var InquiryUpdateSpec = Fields{
+	{Name: "status", Label: "状態", Required: true},
+	{Name: "note", Label: "メモ", Max: 2000, Multiline: true},
+}
+
 // UpdateInquiry sets the status and adds an optional note.
 func (db *DB) UpdateInquiry(number string, status InquiryStatus, note, actor, remote string) error {
 	note = strings.TrimSpace(note)
-	if !status.Valid() {
-		return Invalid("status", "状態を選択してください")
-	}
 	fe := FieldErrors{}
-	checkMultiline(fe, "note", "メモ", note, false, 2000)
+	if !status.Valid() {
+		InquiryUpdateSpec.Unchosen(fe, "status")
+		return fe.Err()
+	}
+	InquiryUpdateSpec.Check(fe, "note", note)
 	if err := fe.Err(); err != nil {
 		return err
 	}

@@ -234,6 +234,12 @@ func (db *DB) CountRequests() (map[RequestStatus]int, error) {
 	return counts, err
 }
 
+// DecisionSpec is the operator's 承認・却下 form; the answer is required
+// when rejecting.
+var DecisionSpec = Fields{
+	{Name: "answer", Label: "回答", Max: 2000, Multiline: true},
+}
+
 // Decision is the operator's answer to a request.
 type Decision struct {
 	Approve bool
@@ -245,7 +251,7 @@ type Decision struct {
 func (d *Decision) Validate() error {
 	fe := FieldErrors{}
 	d.Answer = strings.TrimSpace(d.Answer)
-	checkMultiline(fe, "answer", "回答", d.Answer, !d.Approve, 2000)
+	DecisionSpec.Check(fe, "answer", d.Answer)
 	if !d.Approve && d.Answer == "" {
 		fe["answer"] = "却下する理由を回答に入力してください"
 	}

@@ -37,12 +37,17 @@ func (m Member) SharedPCGrantFor(device string) (SharedPCGrant, bool) {
 	return SharedPCGrant{}, false
 }
 
+// SharedPCSpec is the operator's form that allows a shared PC (共用PC).
+var SharedPCSpec = Fields{
+	{Name: "device_name", Label: "共用PCの名前", Max: 40, Required: true},
+}
+
 // GrantSharedPC allows the member one certificate for the named shared PC,
 // audited as the operator.
 func (db *DB) GrantSharedPC(memberID, device, operator, remote string) error {
 	device = strings.TrimSpace(device)
 	fe := FieldErrors{}
-	checkText(fe, "device_name", "共用PCの名前", device, true, 40)
+	SharedPCSpec.Check(fe, "device_name", device)
 	if err := fe.Err(); err != nil {
 		return err
 	}

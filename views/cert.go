@@ -51,11 +51,6 @@ type CertView struct {
 	Form            Form
 }
 
-// CertLabels name the fields in the error summary.
-var CertLabels = map[string]string{
-	"shared_pc": "発行する証明書", "device_name": "端末名", "passphrase": "パスフレーズ", "passphrase_confirm": "パスフレーズ（確認）", "encoding": "ファイル形式",
-}
-
 // CertificateRow is one certificate in a list.
 type CertificateRow struct {
 	Serial     string
@@ -161,17 +156,27 @@ type AdminCertificatesView struct {
 }
 
 func deviceHint(v CertView) string {
-	h := "このPCを見分ける名前（例：受付PC、診察室1）。40文字以内。"
+	h := "このPCを見分ける名前（例：受付PC、診察室1）。" + strconv.Itoa(v.Form.Spec.Field("device_name").Max) + "文字以内。"
 	if len(v.SharedPCs) > 0 {
 		h += "共用PC用に発行する場合は入力不要です。"
 	}
 	return h
 }
 
-func deviceAttrs(required bool) templ.Attributes {
-	a := templ.Attributes{"maxlength": "40", "autocomplete": "off"}
-	if required {
-		a["required"] = true
+// deviceForm is the issue form for the device name, which a shared PC's
+// certificate does not need: not required while shared PCs are offered.
+func deviceForm(v CertView) Form {
+	if len(v.SharedPCs) > 0 {
+		return v.Form.Optional("device_name")
 	}
-	return a
+	return v.Form
+}
+
+func passphraseHint() string {
+	return strconv.Itoa(store.PassphraseMinLength) + "文字以上。証明書ファイルを取り込むときに入力します。ログインのパスワードとは別のものにしてください。"
+}
+
+// passphraseAttrs give the passphrase inputs their minimum length.
+func passphraseAttrs() templ.Attributes {
+	return templ.Attributes{"minlength": strconv.Itoa(store.PassphraseMinLength)}
 }

@@ -71,7 +71,28 @@ func NewForm(spec store.Fields, values map[string]string) Form {
 	if values == nil {
 		values = map[string]string{}
 	}
-	return Form{Values: values, Spec: spec, Order: spec.Names(), Labels: spec.Labels()}
+	return Form{Values: values}.WithSpec(spec)
+}
+
+// WithSpec is the form (its values and errors) with spec's labels, order
+// and limits.
+func (f Form) WithSpec(spec store.Fields) Form {
+	f.Spec, f.Order, f.Labels = spec, spec.Names(), spec.Labels()
+	return f
+}
+
+// Optional is the form with the named field not required (a field the
+// screen's state makes optional, e.g. one another choice fills in).
+func (f Form) Optional(name string) Form {
+	spec := make(store.Fields, len(f.Spec))
+	copy(spec, f.Spec)
+	for i := range spec {
+		if spec[i].Name == name {
+			spec[i].Required = false
+		}
+	}
+	f.Spec = spec
+	return f
 }
 
 // specAttrs are the maxlength and required attributes the spec gives the

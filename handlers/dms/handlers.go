@@ -5,10 +5,12 @@
 // store/record*.go; the patient's own page is a separate domain.
 //
 // Each screen action has its file; the tests are in dms_test.go (the
-// authorization matrix over every route and role), record_test.go (the
-// forms: types, sizes, counts, forged IDs, file names), fuzz_test.go (the
-// multipart forms) and browser_test.go (the Chromium flow with client
-// certificates).
+// authorization matrix over every route of handlers.go and every role),
+// record_test.go (record_new.go, record_save.go, record_revise.go,
+// record_withdraw.go and record_disclose.go: types, sizes, counts, forged
+// IDs, file names; record_list.go's filters; record_show.go's attachment
+// headers), fuzz_test.go (the multipart forms) and browser_test.go (the
+// Chromium flow with client certificates).
 package dms
 
 import (

@@ -5,7 +5,7 @@
 // live in the store (store/drug*.go).
 //
 // Each screen action has its file and its test beside it; drugs_test.go
-// holds the authorization rows of every route, fuzz_test.go the upload's
+// holds the authorization rows of every route (handlers.go), fuzz_test.go the upload's
 // malformed requests, drugs_browser_test.go the Chromium flows and
 // drugs_load_test.go the fragment's load test over TLS.
 package drugs

@@ -7,7 +7,7 @@
 //
 // It does not import the shell: a test passes the server it builds
 // (Build), so the shell's own tests and every domain package's tests use
-// the same world.
+// the same world. It has no tests of its own: those tests are its tests.
 package handlertest
 
 import (

@@ -9,7 +9,8 @@
 //
 // Where it is tested: login.go in login_test.go (variants, the throttle,
 // timeouts, logout, a new card), the record and access screens in
-// records_test.go, every route as every role in matrix_test.go, the login
+// records_test.go (records.go and access_log.go), every route of
+// handlers.go as every role in matrix_test.go, the login
 // form's malformed and fuzzed posts in fuzz_test.go, the flow in Chromium
 // in browser_test.go, server times in bench_test.go.
 package patient

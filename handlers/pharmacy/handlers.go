@@ -6,7 +6,7 @@
 // prescriptions it looked up (404 otherwise).
 //
 // Each screen action has its file and its test beside it; pharmacy_test.go
-// holds the authorization matrix over every route and role, fuzz_test.go
+// holds the authorization matrix over every route (handlers.go) and role, fuzz_test.go
 // the fuzz targets of the lookup and the dispensing, and
 // pharmacy_browser_test.go the flow in Chromium with client certificates.
 package pharmacy

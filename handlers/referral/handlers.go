@@ -2,10 +2,14 @@
 // between members, with read receipts, the 返書, completion, corrections,
 // the printed letters and the member directory (会員名簿).
 //
-// Each screen action has its file and its test beside it; referral_test.go
-// holds the authorization matrix over every route and the shared fixture,
-// fuzz_test.go the malformed and fuzzed forms, and
-// referral_browser_test.go the flow in Chromium with client certificates.
+// Where it is tested: referral_compose.go and referral_show.go beside them;
+// referral_list.go in referral_show_test.go (inbox and sent) and
+// referral_compose_test.go (drafts); referral_print.go (the letter and the
+// 返書 as PDF) and member_directory.go in referral_show_test.go; the
+// routes of handlers.go as every role in the shell's authz_test.go, with
+// the shared fixture in env_test.go; the malformed and fuzzed forms in
+// fuzz_test.go; the inbox under load in referral_load_test.go; the flow in
+// Chromium with client certificates in referral_browser_test.go.
 package referral
 
 import (

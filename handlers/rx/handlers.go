@@ -2,10 +2,12 @@
 // 約束処方 and the 重複投薬チェック), issuing and drafts, the list, the
 // prescriber's page, the printed form and cancelling.
 //
-// Each screen action has its file; handler tests stand beside them in
-// rx_test.go (validation tables), matrix_test.go (every route for every
-// role), fuzz_test.go (the composer's form) and rx_browser_test.go (the
-// whole flow in Chromium with client certificates).
+// Each screen action has its file; they are tested in rx_test.go
+// (rx_compose.go, rx_lines.go and rx_save.go by validation tables,
+// rx_show.go's issue and cancel, rx_presets.go, rx_list.go),
+// matrix_test.go (every route of handlers.go for every role), pdf_test.go
+// (rx_print.go), fuzz_test.go (the composer's form) and rx_browser_test.go
+// (the whole flow in Chromium with client certificates).
 package rx
 
 import (

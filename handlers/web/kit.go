@@ -139,15 +139,6 @@ func (k *Kit) InvalidForm(c *fiber.Ctx, err error, title string, show func(views
 	return k.RenderStatus(c, StatusOf(code), title, show(f))
 }
 
-// FormValues copies the named fields of the posted form.
-func FormValues(c *fiber.Ctx, names ...string) map[string]string {
-	out := make(map[string]string, len(names))
-	for _, n := range names {
-		out[n] = c.FormValue(n)
-	}
-	return out
-}
-
 // flashText maps the ?done= key of a redirect to its confirmation message,
 // so no user text travels in URLs. Domains with their own keys show them
 // in their own views.
