@@ -84,17 +84,25 @@ func TestApplicationChainInBrowser(t *testing.T) {
 		chromedp.SetValue("#facility_address", "東京都千代田区千代田1-1"),
 		chromedp.SetValue("#facility_phone", "03-1234-0001"),
 	)
-	// Without the consent box ticked the browser does not send the form
-	// (the box is required); ticked, it does.
-	do("send without consent", chromedp.Click(`form[action="/apply"] button[type=submit]`))
-	if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!document.querySelector("#agree").checkValidity() && location.pathname === "/apply"`)); err != nil || !ok {
-		t.Fatalf("the form went without consent (%v)", err)
+	// Without the consent box ticked the form comes back (422, swapped in
+	// by htmx) with the message beside the box and nothing stored. Each
+	// submit waits for htmx's swap to settle: after it the page moves the
+	// focus to the error summary (which scrolls), so a click before that
+	// could land elsewhere.
+	if err := browsertest.ClickSwap(ctx, `form[action="/apply"] button[type=submit]`); err != nil {
+		t.Fatalf("send without consent: %v", err)
 	}
-	do("agree and send",
-		chromedp.Click("#agree"),
-		chromedp.Click(`form[action="/apply"] button[type=submit]`),
-		chromedp.WaitVisible(`[data-testid="application-number"]`),
-	)
+	if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!document.querySelector('[data-testid="error-agree"]') && !document.querySelector("#agree").checked && location.pathname === "/apply"`)); err != nil || !ok {
+		t.Fatalf("the form without consent: no message beside the box (%v)", err)
+	}
+	if n, err := env.DB.CountApplications(); err != nil || len(n) != 0 {
+		t.Fatalf("an application was stored without consent: %v %v", n, err)
+	}
+	do("agree", chromedp.Click("#agree"))
+	if err := browsertest.ClickSwap(ctx, `form[action="/apply"] button[type=submit]`); err != nil {
+		t.Fatalf("agree and send: %v", err)
+	}
+	do("receipt", chromedp.WaitVisible(`[data-testid="application-number"]`))
 	number := text(`[data-testid="application-number"]`)
 	if number != "A000001" || !strings.Contains(text(`[data-testid="application-status"]`), "仮登録") {
 		t.Fatalf("receipt: %q", number)
@@ -140,7 +148,12 @@ func TestApplicationChainInBrowser(t *testing.T) {
 		t.Fatalf("application list: %d %v", status, err)
 	}
 	do("open the application", chromedp.Click(`a[href="/admin/applications/A000001"]`), chromedp.WaitVisible(`[data-testid="checklist"]`))
-	do("mark received", chromedp.Click(`[data-testid="action-received"]`), chromedp.WaitVisible(`[data-testid="action-approve"]`))
+	// Each boosted submit waits for htmx's swap to settle (the page may
+	// scroll after it), so the next click lands where it aims.
+	if err := browsertest.ClickSwap(ctx, `[data-testid="action-received"]`); err != nil {
+		t.Fatalf("mark received: %v", err)
+	}
+	do("approve shown", chromedp.WaitVisible(`[data-testid="action-approve"]`))
 	waitText(`[data-testid="application-status"]`, "書類受付済")
 	// 承認 cannot be undone: its box must be ticked first.
 	do("approve without the box", chromedp.Click(`[data-testid="action-approve"]`))
@@ -148,7 +161,11 @@ func TestApplicationChainInBrowser(t *testing.T) {
 		t.Fatalf("approve went without its confirmation (%v)", err)
 	}
 	waitText(`[data-testid="application-status"]`, "書類受付済")
-	do("approve", chromedp.Click("#confirm_approve"), chromedp.Click(`[data-testid="action-approve"]`), chromedp.WaitVisible(`[data-testid="letters"]`))
+	do("tick the box", chromedp.Click("#confirm_approve"))
+	if err := browsertest.ClickSwap(ctx, `[data-testid="action-approve"]`); err != nil {
+		t.Fatalf("approve: %v", err)
+	}
+	do("letters shown", chromedp.WaitVisible(`[data-testid="letters"]`))
 
 	_, guide, err := browsertest.Download(ctx, chromedp.Click(`a[href$="/letters/start-guide.pdf"]`))
 	if err != nil {
