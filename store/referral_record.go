@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"encoding/json"
 	"slices"
 	"strconv"
@@ -206,15 +205,8 @@ func (db *DB) ReferralRecordChoices(a ReferralActor, patientID string, chosen []
 		out = RecordChoices{}
 		idx := tx.bucket(bucketRecordIndex)
 		prefix := append(indexKey(a.FacilityOID, "p", p.ID), 0)
-		end := append(append([]byte{}, prefix...), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)
 		c := idx.Cursor()
-		k, _ := c.Seek(end)
-		if k == nil {
-			k, _ = c.Last()
-		}
-		if k != nil && bytes.Compare(k, end) >= 0 {
-			k, _ = c.Prev()
-		}
+		k, _ := seekBefore(c, prefixEnd(prefix))
 		for ; k != nil && hasPrefix(k, prefix); k, _ = c.Prev() {
 			v := idx.Get(rxOrder(a.FacilityOID, btoi(k[len(prefix):])))
 			if len(v) < rowHeader || v[1] == 1 {
