@@ -643,10 +643,10 @@ func formCorpus(t *testing.T, c *corpusCast) []badRequest {
 		// 地域連携: the compose form, a draft's, the 返書 (as the receiver).
 		{as: c.member, path: "/referrals/new", fields: url.Values{"to_facility": {c.w.OtherFacility}, "to_member": {""}, "to_department": {"内科"},
 			"to_doctor": {"他院 三郎"}, "patient_id": {fx["patient"]}, "occupation": {""}, "diagnosis": {"高血圧症"}, "purpose": {"精査"},
-			"history": {""}, "course": {"一\n二"}, "treatment": {""}, "medication": {""}, "remarks": {""}, "corrects": {""}, "draft": {"1"}},
+			"history": {""}, "course": {"一\n二"}, "treatment": {""}, "medication": {""}, "remarks": {""}, "corrects": {""}, "record": {fx["record"]}, "draft": {"1"}},
 			spoil: "patient_id", alt: "diagnosis", wantAny: []int{404, 422}},
 		{as: c.member, path: "/referrals/" + fx["draft2"] + "/edit", fields: url.Values{"to_facility": {c.w.OtherFacility}, "patient_id": {fx["patient"]},
-			"diagnosis": {"高血圧症"}, "purpose": {"精査"}, "draft": {"1"}}, spoil: "patient_id", alt: "diagnosis", wantAny: []int{404, 422}},
+			"diagnosis": {"高血圧症"}, "purpose": {"精査"}, "record": {fx["record"]}, "draft": {"1"}}, spoil: "patient_id", alt: "diagnosis", wantAny: []int{404, 422}},
 		{as: c.other, path: "/referrals/" + fx["letter3"] + "/reply", fields: url.Values{"visited_on": {"2026-01-05"}, "findings": {"所見"}, "plan": {"方針"},
 			"body": {"本文"}}, spoil: "visited_on", alt: "body", want: 422},
 		{as: c.member, path: "/dms/records", fields: dmsRecordValues(fx["patient"]), spoil: "kind", alt: "title", wantAny: []int{404, 422}},

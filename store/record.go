@@ -215,7 +215,10 @@ type Disclosure struct {
 	FacilityName string           `json:"facility_name,omitempty"`
 	// LinkSeq is the PRS link the disclosure rests on (0 for the patient
 	// and for the patient's registering facility).
-	LinkSeq      uint64    `json:"link_seq,omitempty"`
+	LinkSeq uint64 `json:"link_seq,omitempty"`
+	// Referral is the letter (地域連携) whose sending made the disclosure
+	// ("" when made on the record's page).
+	Referral     string    `json:"referral,omitempty"`
 	At           time.Time `json:"at"`
 	By           string    `json:"by"`
 	ByName       string    `json:"by_name,omitempty"`

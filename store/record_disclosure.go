@@ -39,74 +39,115 @@ func (db *DB) DiscloseRecord(a PRSActor, id string, to DisclosureTarget, facilit
 		if err != nil {
 			return err
 		}
-		if r.Withdrawn() {
-			return Errorf(ECONFLICT, "取り下げた記録は公開できません")
-		}
-		discs, err := disclosuresTx(tx, r.Seq)
-		if err != nil {
-			return err
-		}
-		d := Disclosure{N: len(discs) + 1, To: to, At: tx.Now, By: a.MemberID, ByName: memberNameTx(tx, a.MemberID)}
 		switch to {
 		case DiscloseToPatient:
-			for _, x := range discs {
-				if x.To == DiscloseToPatient && x.Standing() {
-					return Errorf(ECONFLICT, "この記録は既に患者様本人へ公開しています")
-				}
-			}
+			out, err = discloseToPatientTx(tx, a, r)
+			return err
 		case DiscloseToFacility:
-			oid, ok := NormalizeFacilityOID(facilityOID)
-			if !ok {
-				return Invalid("facility_oid", "公開先の施設を選んでください")
-			}
-			if oid == r.FacilityOID {
-				return Invalid("facility_oid", "自施設には公開できません（自施設の記録は常に閲覧できます）")
-			}
-			f, err := facilityTx(tx, oid)
-			if ErrorCode(err) == ENOTFOUND || (err == nil && !f.Active) {
-				return Invalid("facility_oid", "この施設ID（OID）の施設は登録されていません（または利用停止中です）")
-			}
+			d, existing, err := discloseToFacilityTx(tx, a, r, facilityOID, "")
 			if err != nil {
 				return err
 			}
-			d.FacilityOID, d.FacilityName = f.OID, f.Name
-			p, found, err := patientTx(tx, r.PatientID)
-			if err != nil || !found {
-				return Errorf(EINTERNAL, "record %s: patient %s missing (%v)", r.ID, r.PatientID, err)
+			if existing {
+				return Errorf(ECONFLICT, "この記録は既に%sへ公開しています", d.FacilityName)
 			}
-			if p.FacilityOID != oid {
-				v := tx.bucket(bucketPatientLinksByFa).Get(indexKey(oid, p.ID))
-				if len(v) != 8 {
-					return &NotLinkedError{
-						err:       Errorf(ECONFLICT, "%sとは、この患者様の同意による連携がありません。患者様登録ソフトで施設連携（同意の記録）をしてから公開してください", f.Name),
-						PatientID: p.ID, FacilityOID: oid, FacilityName: f.Name}
-				}
-				d.LinkSeq = btoi(v)
-			}
-			for _, x := range discs {
-				if x.To == DiscloseToFacility && x.FacilityOID == oid && disclosureRests(tx, r, x) {
-					return Errorf(ECONFLICT, "この記録は既に%sへ公開しています", f.Name)
-				}
-			}
-		default:
-			return Invalid("to", "公開先を選んでください")
+			out = d
+			return nil
 		}
-		if err := putDisclosureTx(tx, r.Seq, d); err != nil {
-			return err
-		}
-		if err := reindexRecordTx(tx, r, append(discs, d)); err != nil {
-			return err
-		}
-		out = d
-		return AppendAudit(tx, a.recordAudit(AuditRecordDisclose, r, disclosureDetail(d)))
+		return Invalid("to", "公開先を選んでください")
 	})
 	return out, err
+}
+
+// discloseToPatientTx discloses r, written by a's facility, to the
+// patient.
+func discloseToPatientTx(tx *Tx, a PRSActor, r Record) (Disclosure, error) {
+	if r.Withdrawn() {
+		return Disclosure{}, Errorf(ECONFLICT, "取り下げた記録は公開できません")
+	}
+	discs, err := disclosuresTx(tx, r.Seq)
+	if err != nil {
+		return Disclosure{}, err
+	}
+	for _, x := range discs {
+		if x.To == DiscloseToPatient && x.Standing() {
+			return Disclosure{}, Errorf(ECONFLICT, "この記録は既に患者様本人へ公開しています")
+		}
+	}
+	d := Disclosure{N: len(discs) + 1, To: DiscloseToPatient, At: tx.Now, By: a.MemberID, ByName: memberNameTx(tx, a.MemberID)}
+	return d, addDisclosureTx(tx, a, r, discs, d)
+}
+
+// discloseToFacilityTx discloses r, written by a's facility, to the
+// facility oid: one the patient is registered at or linked to by consent
+// (else a NotLinkedError). referral names the letter that made the
+// disclosure ("" from the record's page). When a standing disclosure to
+// that facility already rests, it is returned with existing set and
+// nothing is written.
+func discloseToFacilityTx(tx *Tx, a PRSActor, r Record, facilityOID, referral string) (d Disclosure, existing bool, err error) {
+	if r.Withdrawn() {
+		return Disclosure{}, false, Errorf(ECONFLICT, "取り下げた記録は公開できません")
+	}
+	oid, ok := NormalizeFacilityOID(facilityOID)
+	if !ok {
+		return Disclosure{}, false, Invalid("facility_oid", "公開先の施設を選んでください")
+	}
+	if oid == r.FacilityOID {
+		return Disclosure{}, false, Invalid("facility_oid", "自施設には公開できません（自施設の記録は常に閲覧できます）")
+	}
+	f, err := facilityTx(tx, oid)
+	if ErrorCode(err) == ENOTFOUND || (err == nil && !f.Active) {
+		return Disclosure{}, false, Invalid("facility_oid", "この施設ID（OID）の施設は登録されていません（または利用停止中です）")
+	}
+	if err != nil {
+		return Disclosure{}, false, err
+	}
+	discs, err := disclosuresTx(tx, r.Seq)
+	if err != nil {
+		return Disclosure{}, false, err
+	}
+	d = Disclosure{N: len(discs) + 1, To: DiscloseToFacility, FacilityOID: f.OID, FacilityName: f.Name, Referral: referral,
+		At: tx.Now, By: a.MemberID, ByName: memberNameTx(tx, a.MemberID)}
+	p, found, err := patientTx(tx, r.PatientID)
+	if err != nil || !found {
+		return Disclosure{}, false, Errorf(EINTERNAL, "record %s: patient %s missing (%v)", r.ID, r.PatientID, err)
+	}
+	if p.FacilityOID != oid {
+		v := tx.bucket(bucketPatientLinksByFa).Get(indexKey(oid, p.ID))
+		if len(v) != 8 {
+			return Disclosure{}, false, &NotLinkedError{
+				err:       Errorf(ECONFLICT, "%sとは、この患者様の同意による連携がありません。患者様登録ソフトで施設連携（同意の記録）をしてから公開してください", f.Name),
+				PatientID: p.ID, FacilityOID: oid, FacilityName: f.Name}
+		}
+		d.LinkSeq = btoi(v)
+	}
+	for _, x := range discs {
+		if x.To == DiscloseToFacility && x.FacilityOID == oid && disclosureRests(tx, r, x) {
+			return x, true, nil
+		}
+	}
+	return d, false, addDisclosureTx(tx, a, r, discs, d)
+}
+
+// addDisclosureTx stores the new disclosure d after discs, brings the
+// list rows in step and audits it.
+func addDisclosureTx(tx *Tx, a PRSActor, r Record, discs []Disclosure, d Disclosure) error {
+	if err := putDisclosureTx(tx, r.Seq, d); err != nil {
+		return err
+	}
+	if err := reindexRecordTx(tx, r, append(discs, d)); err != nil {
+		return err
+	}
+	return AppendAudit(tx, a.recordAudit(AuditRecordDisclose, r, disclosureDetail(d)))
 }
 
 func disclosureDetail(d Disclosure) string {
 	s := "disclosure:" + strconv.Itoa(d.N) + " to:" + string(d.To)
 	if d.FacilityOID != "" {
 		s += " to_facility:" + d.FacilityOID
+	}
+	if d.Referral != "" {
+		s += " referral:" + d.Referral
 	}
 	return s
 }

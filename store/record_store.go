@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 var (
@@ -800,19 +802,13 @@ func (db *DB) ListRecords(a PRSActor, q RecordQuery) (RecordListPage, error) {
 			}
 		}
 		prefix = append(prefix, 0)
-		start := append(append([]byte{}, prefix...), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)
+		start := prefixEnd(prefix)
 		if s := parseRecordID(q.Before); s != 0 {
 			start = append(append([]byte{}, prefix...), itob(s)...)
 		}
 		names := map[string]string{}
 		c := idx.Cursor()
-		k, v := c.Seek(start)
-		if k == nil {
-			k, v = c.Last()
-		}
-		if k != nil && bytes.Compare(k, start) >= 0 {
-			k, v = c.Prev()
-		}
+		k, v := seekBefore(c, start)
 		for ; k != nil && hasPrefix(k, prefix); k, v = c.Prev() {
 			if patient != "" {
 				seq := k[len(prefix):]
@@ -924,6 +920,24 @@ func (db *DB) HeadRecordAttachment(a PRSActor, id string, n int) (*AttachmentRea
 		return nil, err
 	}
 	return db.OpenAttachment(att.Owner, att.ID)
+}
+
+// prefixEnd is a key after every key of prefix and a sequence.
+func prefixEnd(prefix []byte) []byte {
+	return append(append([]byte{}, prefix...), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)
+}
+
+// seekBefore moves c to the last key before start (newest-first scans
+// walk back from there); nil when there is none.
+func seekBefore(c *bolt.Cursor, start []byte) ([]byte, []byte) {
+	k, v := c.Seek(start)
+	if k == nil {
+		return c.Last()
+	}
+	if bytes.Compare(k, start) >= 0 {
+		return c.Prev()
+	}
+	return k, v
 }
 
 // patientNameTx is a patient's current name (氏名), decoding nothing else

@@ -156,6 +156,10 @@ type Referral struct {
 	Remarks    string `json:"remarks,omitempty"`    // 備考
 
 	Attachments []Attachment `json:"attachments,omitempty"`
+	// Records are the DMS records the letter refers to (添付した医療記録),
+	// as they stood when it was sent; sending disclosed them to the
+	// receiving facility.
+	Records []ReferralRecordRef `json:"records,omitempty"`
 
 	// Corrects is the letter this one corrects; CorrectedBy the newest
 	// letter correcting this one (the only thing that changes on a sent
@@ -236,6 +240,9 @@ type ReferralForm struct {
 	Diagnosis, Purpose, History, Course          string
 	Treatment, Medication, Remarks               string
 	Corrects                                     string
+	// Records are the IDs of the DMS records to attach (field record,
+	// repeated).
+	Records []string
 }
 
 // ReferralFormFrom reads the form's values.
@@ -257,7 +264,8 @@ func (f ReferralForm) Values() map[string]string {
 func FormFromReferral(r Referral) ReferralForm {
 	return ReferralForm{ToMember: r.To.MemberID, ToFacility: r.To.FacilityOID, ToDepartment: r.To.Department, ToDoctor: r.To.Doctor,
 		PatientID: r.Patient.ID, Occupation: r.Patient.Occupation, Diagnosis: r.Diagnosis, Purpose: r.Purpose, History: r.History,
-		Course: r.Course, Treatment: r.Treatment, Medication: r.Medication, Remarks: r.Remarks, Corrects: r.Corrects}
+		Course: r.Course, Treatment: r.Treatment, Medication: r.Medication, Remarks: r.Remarks, Corrects: r.Corrects,
+		Records: r.RecordIDs()}
 }
 
 var referralIDPattern = regexp.MustCompile(`^L[0-9]{6,}$`)
@@ -338,6 +346,7 @@ func (f *ReferralForm) validate(send bool) error {
 	} else {
 		f.Corrects = ""
 	}
+	f.Records = normalizeRecordIDs(fe, f.Records)
 	return fe.Err()
 }
 

@@ -394,6 +394,11 @@ func (db *DB) SaveReferral(a ReferralActor, id string, f ReferralForm, uploads [
 				corrected = c
 			}
 		}
+		var carried []string
+		if old == nil {
+			carried = corrected.RecordIDs()
+		}
+		records := referralRecordsTx(tx, a, p.ID, f.Records, carried, fe)
 		if err := fe.Err(); err != nil {
 			return err
 		}
@@ -408,7 +413,8 @@ func (db *DB) SaveReferral(a ReferralActor, id string, f ReferralForm, uploads [
 			}
 			r = Referral{ID: sequenceID("L", seq), Seq: seq, Status: ReferralDraft, CreatedAt: tx.Now}
 			if corrected.ID != "" {
-				// The correction keeps the corrected letter's files.
+				// The correction keeps the corrected letter's files (and
+				// its records, above).
 				for _, att := range corrected.Attachments {
 					c, err := tx.CarryOverAttachment(corrected.attachmentOwner(), att.ID, r.attachmentOwner())
 					if err != nil {
@@ -424,6 +430,7 @@ func (db *DB) SaveReferral(a ReferralActor, id string, f ReferralForm, uploads [
 			Postal: p.Postal, Address: p.Address, Phone: p.Phone, Occupation: f.Occupation}
 		r.Diagnosis, r.Purpose, r.History, r.Course = f.Diagnosis, f.Purpose, f.History, f.Course
 		r.Treatment, r.Medication, r.Remarks, r.Corrects = f.Treatment, f.Medication, f.Remarks, corrected.ID
+		r.Records = records
 		for _, u := range uploads {
 			att, err := tx.PutAttachment(r.attachmentOwner(), u)
 			if err != nil {
@@ -436,6 +443,10 @@ func (db *DB) SaveReferral(a ReferralActor, id string, f ReferralForm, uploads [
 			action = AuditReferralSend
 			r.SentAt = tx.Now
 			if err := setReferralStatus(tx, &r, ReferralUnread); err != nil {
+				return err
+			}
+			// Sending discloses the attached records to the receiver.
+			if err := discloseReferralRecordsTx(tx, a, r); err != nil {
 				return err
 			}
 			if corrected.ID != "" {
@@ -456,6 +467,9 @@ func (db *DB) SaveReferral(a ReferralActor, id string, f ReferralForm, uploads [
 		}
 		if r.Corrects != "" {
 			detail += " corrects " + r.Corrects
+		}
+		if len(r.Records) > 0 {
+			detail += " records " + strings.Join(r.RecordIDs(), ",")
 		}
 		return AppendAudit(tx, a.audit(action, r, detail))
 	})
@@ -494,6 +508,9 @@ type ReferralView struct {
 	Side     ReferralSide
 	// FirstOpen: this open marked the letter 既読.
 	FirstOpen bool
+	// RecordOpen says, by record ID, whether the actor may open each of
+	// the letter's records in DMS now.
+	RecordOpen map[string]bool
 }
 
 // CheckReferral answers what OpenReferral would refuse, changing and
@@ -535,6 +552,9 @@ func (db *DB) OpenReferral(a ReferralActor, id string) (ReferralView, error) {
 				return err
 			}
 			v = ReferralView{Referral: r, Side: side, FirstOpen: true}
+		}
+		if v.RecordOpen, err = recordsOpenTx(tx, a, r); err != nil {
+			return err
 		}
 		detail := "sender"
 		if side == SideReceiver {

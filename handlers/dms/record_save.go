@@ -18,7 +18,7 @@ import (
 // attachment) and the remove boxes of a revision.
 func postedForm(c *fiber.Ctx) (store.RecordForm, web.Uploads, error) {
 	f := store.RecordFormFrom(web.Bind(c, store.RecordFields))
-	for _, s := range formValues(c, "remove") {
+	for _, s := range web.PostedValues(c, "remove") {
 		if n, err := strconv.Atoi(s); err == nil {
 			f.Remove = append(f.Remove, n)
 		}
@@ -26,18 +26,6 @@ func postedForm(c *fiber.Ctx) (store.RecordForm, web.Uploads, error) {
 	files, err := web.FormUploads(c, "attachment")
 	f.Files = files
 	return f, files, err
-}
-
-// formValues are every value posted under name (urlencoded or multipart).
-func formValues(c *fiber.Ctx, name string) []string {
-	if mf, err := c.MultipartForm(); err == nil {
-		return mf.Value[name]
-	}
-	var out []string
-	for _, v := range c.Request().PostArgs().PeekMulti(name) {
-		out = append(out, string(v))
-	}
-	return out
 }
 
 // formErrors joins the refused files' message with the text fields' own,

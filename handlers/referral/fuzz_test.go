@@ -4,19 +4,24 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"strings"
 	"testing"
 
 	"hotline/handlers/handlertest"
 	"hotline/store"
 )
 
-// FuzzReferralPost sends arbitrary bodies to the compose form as member A:
+// FuzzReferralPost sends arbitrary bodies to the compose form as member A
+// (whose facility has a record of the patient to attach):
 // never a 5xx; a letter sent or saved is stored valid (its form passes
 // validation again unchanged); anything refused (422, 404 for a patient of
 // another facility, 409 for a missing link, 413) stores nothing.
 func FuzzReferralPost(f *testing.F) {
 	r := newRegion(f)
+	rec := r.record(f, r.patient, "lab", "血液検査", "2026-03-01")
 	f.Add(uint8(0), []byte(r.letterValues().Encode()))
+	f.Add(uint8(0), []byte(withRecords(r.letterValues(), rec, strings.ToLower(rec)).Encode()))
+	f.Add(uint8(0), []byte(withRecords(r.letterValues("draft", "1"), "R999999", "x\x00").Encode()))
 	f.Add(uint8(0), []byte(r.letterValues("draft", "1", "purpose", "").Encode()))
 	f.Add(uint8(0), []byte(r.letterValues("to_facility", r.FC.OID).Encode()))
 	f.Add(uint8(0), []byte(r.letterValues("to_facility", "", "to_member", r.MB.ID, "history", "一\r\n二").Encode()))

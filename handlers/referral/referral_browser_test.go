@@ -16,8 +16,8 @@ import (
 
 // TestReferralInBrowser: two members, each in their own Chromium presenting
 // their own client certificate (--client-cert required): A chooses B from
-// the directory as they type and sends a letter → B's header badge shows 1
-// → B opens it → A sees 既読 with the time → B replies → A sees 返信済 and
+// the directory as they type, ticks a DMS record and sends a letter → B's
+// header badge shows 1 → B opens it and follows the record into DMS → A sees 既読 with the time → B replies → A sees 返信済 and
 // the reply → both PDFs, fetched by the browser, hold the letter's text.
 func TestReferralInBrowser(t *testing.T) {
 	pe := handlertest.NewRegion(t, newEnv(t, web.CertRequired))
@@ -27,6 +27,10 @@ func TestReferralInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := pe.DB.LinkPatient(pa, p.ID, store.LinkForm{FacilityOID: pe.FB.OID, Consent: "on", ConsentMethod: "written"}); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := pe.DB.CreateRecord(pa, store.RecordForm{PatientID: p.ID, Kind: "imaging", Title: "胸部X線", Body: "右下肺野に浸潤影", RecordedOn: "2026-03-01"})
+	if err != nil {
 		t.Fatal(err)
 	}
 	base := pe.Listen(t)
@@ -61,6 +65,10 @@ func TestReferralInBrowser(t *testing.T) {
 	}
 	a.Do("write", chromedp.SendKeys("#diagnosis", "高血圧症"), chromedp.SendKeys("#purpose", "精査加療のお願い"),
 		chromedp.SendKeys("#course", "二週間前から頭痛"))
+	// …and ticks the patient's X-ray in DMS.
+	box := `input[name="record"][value="` + rec.ID + `"]`
+	a.Do("tick the record", chromedp.Click(box))
+	a.Poll("the record ticked", `() => document.querySelector('`+box+`').checked`)
 	a.Submit("send", chromedp.Click(`[data-testid="send"]`))
 	if s := a.Text(`[data-testid="flash"]`); !strings.Contains(s, "送信しました") {
 		t.Fatalf("after sending: %q", a.MainText())
@@ -83,6 +91,15 @@ func TestReferralInBrowser(t *testing.T) {
 	if n := b.Text(`[data-testid="referrals-unread"]`); n != "0" {
 		t.Fatalf("B's badge after opening: %q", n)
 	}
+	// The record goes with the letter: B follows its link into DMS.
+	b.Submit("open the record", chromedp.Click(`[data-testid="letter-record"][data-id="`+rec.ID+`"] a`))
+	if s := b.Text(`[data-testid="record-title"]`); !strings.Contains(s, "胸部X線") {
+		t.Fatalf("B's record page: %q", b.MainText())
+	}
+	if s := b.Text(`[data-testid="record-body"]`); s != "右下肺野に浸潤影" {
+		t.Fatalf("B's record body: %q", s)
+	}
+	b.Open(letter)
 
 	// A sees 既読 with the time.
 	a.Open("/referrals/sent")
@@ -122,6 +139,6 @@ func TestReferralInBrowser(t *testing.T) {
 		}
 		return data
 	}
-	handlertest.CheckPDF(t, "letter.pdf", fetch(letter+".pdf"), []string{"診療情報提供書", "高血圧症", "精査加療のお願い", "二週間前から頭痛", "山田"})
+	handlertest.CheckPDF(t, "letter.pdf", fetch(letter+".pdf"), []string{"診療情報提供書", "高血圧症", "精査加療のお願い", "二週間前から頭痛", "山田", "DMS記録", rec.ID, "胸部X線（画像）"})
 	handlertest.CheckPDF(t, "reply.pdf", fetch(letter+"/reply.pdf"), []string{"紹介患者経過報告書", "血圧 150/90", "降圧薬を調整", "ご紹介ありがとうございました。"})
 }

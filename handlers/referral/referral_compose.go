@@ -1,6 +1,8 @@
 package referral
 
 import (
+	"slices"
+
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
@@ -11,7 +13,30 @@ import (
 )
 
 func composeForm(values map[string]string) views.Form {
-	return views.NewForm(store.ReferralSpec, values)
+	f := views.NewForm(store.ReferralSpec, values)
+	// The files and the records are posted beside the spec's fields.
+	f.Order = append(f.Order, "attachment", "record")
+	f.Labels["attachment"], f.Labels["record"] = "添付ファイル", "添付する医療記録"
+	return f
+}
+
+// withRecords offers the records of the view's patient (none until one
+// is known), chosen ticked.
+func (h *Handlers) withRecords(a store.ReferralActor, v *refviews.ComposeView, chosen []string) error {
+	for _, s := range chosen {
+		if id := store.NormalizeRecordID(s); id != "" {
+			v.Chosen = append(v.Chosen, id)
+		}
+	}
+	if v.Patient.ID == "" {
+		return nil
+	}
+	choices, err := h.db.ReferralRecordChoices(a, v.Patient.ID, append(slices.Clone(v.Chosen), v.Carried...))
+	if err != nil && store.ErrorCode(err) != store.ENOTFOUND {
+		return err
+	}
+	v.Records = choices
+	return nil
 }
 
 // showCompose is 紹介状の作成: empty, for ?patient= (the patient block
@@ -32,12 +57,16 @@ func (h *Handlers) showCompose(c *fiber.Ctx) error {
 		f := store.FormFromReferral(r)
 		f.Corrects = r.ID
 		values = f.Values()
+		v.Carried = r.RecordIDs()
 	} else if p := c.Query("patient"); p != "" {
 		values["patient_id"] = clean(p, 60)
 	}
 	if p, err := h.patientOf(a, values["patient_id"]); err == nil {
 		v.Patient = p
 	} else if store.ErrorCode(err) != store.ENOTFOUND {
+		return err
+	}
+	if err := h.withRecords(a, &v, nil); err != nil {
 		return err
 	}
 	v.Form = composeForm(values)
@@ -73,6 +102,7 @@ func (h *Handlers) saveDraft(c *fiber.Ctx) error {
 func (h *Handlers) saveReferral(c *fiber.Ctx, id string) error {
 	a := actor(c)
 	f := store.ReferralFormFrom(web.Bind(c, store.ReferralSpec))
+	f.Records = web.PostedValues(c, "record")
 	send := c.FormValue("draft") != "1"
 	var draft store.Referral
 	if id != "" {
@@ -105,9 +135,18 @@ func (h *Handlers) saveReferral(c *fiber.Ctx, id string) error {
 // fields, 409 with the missing link explained; anything else (a patient
 // this facility may not see: 404) is the error page.
 func (h *Handlers) composeError(c *fiber.Ctx, err error, draft store.Referral, f store.ReferralForm) error {
+	a := actor(c)
 	v := refviews.ComposeView{Nav: h.nav(c, "new"), Draft: draft, Today: h.db.Now()}
-	if p, perr := h.patientOf(actor(c), f.PatientID); perr == nil {
+	if p, perr := h.patientOf(a, f.PatientID); perr == nil {
 		v.Patient = p
+	}
+	if id := store.NormalizeReferralID(f.Corrects); id != "" && draft.ID == "" {
+		if corrected, cerr := h.db.ReferralForCompose(a, id); cerr == nil && corrected.Sent() {
+			v.Carried = corrected.RecordIDs()
+		}
+	}
+	if rerr := h.withRecords(a, &v, f.Records); rerr != nil {
+		return rerr
 	}
 	if cm, ok := store.AsConsentMissing(err); ok {
 		v.Consent = cm

@@ -84,6 +84,12 @@ func letterOf(r store.Referral, op pdf.Operator) pdf.ReferralLetter {
 	if r.Corrects != "" {
 		l.Corrects = pdf.ReferralRef{ID: r.Corrects}
 	}
+	for _, a := range r.Attachments {
+		l.Attachments = append(l.Attachments, a.Name)
+	}
+	for _, x := range r.Records {
+		l.Records = append(l.Records, pdf.ReferralRecord{ID: x.ID, Title: x.Title, Kind: x.Kind.Label(), On: x.RecordedOn, Version: x.Version})
+	}
 	return l
 }
 

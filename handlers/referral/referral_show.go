@@ -38,12 +38,15 @@ func (h *Handlers) showReferral(c *fiber.Ctx) error {
 		if p, err := h.patientOf(a, r.Patient.ID); err == nil {
 			v.Patient = p
 		}
+		if err := h.withRecords(a, &v, r.RecordIDs()); err != nil {
+			return err
+		}
 		v.Flash = flash(c)
 		return h.web.Render(c, "下書きの編集", refviews.Compose(v))
 	}
 	today := h.db.Now().In(store.Tokyo).Format("2006-01-02")
 	v := refviews.LetterView{Nav: h.nav(c, tabOf(rv.Side)), Referral: r, Side: rv.Side, Flash: flash(c),
-		Reply: replyForm(map[string]string{"visited_on": today})}
+		Reply: replyForm(map[string]string{"visited_on": today}), RecordOpen: rv.RecordOpen}
 	return h.web.Render(c, "紹介状 "+r.ID, refviews.Letter(v))
 }
 
@@ -70,8 +73,12 @@ func (h *Handlers) saveReply(c *fiber.Ctx) error {
 	if rerr != nil {
 		return rerr
 	}
+	open, rerr := h.db.ReferralRecordsOpen(a, r)
+	if rerr != nil {
+		return rerr
+	}
 	return h.web.InvalidForm(c, err, "紹介状 "+r.ID, func(form views.Form) templ.Component {
-		return refviews.Letter(refviews.LetterView{Nav: h.nav(c, "in"), Referral: r, Side: store.SideReceiver, Reply: form})
+		return refviews.Letter(refviews.LetterView{Nav: h.nav(c, "in"), Referral: r, Side: store.SideReceiver, Reply: form, RecordOpen: open})
 	}, replyForm(f.Values()))
 }
 

@@ -91,6 +91,23 @@ func Posted(c *fiber.Ctx, name string) bool {
 	return false
 }
 
+// PostedValues are every value posted under name, urlencoded or
+// multipart, in order (a repeated field such as checkboxes), copied so
+// they outlive the request.
+func PostedValues(c *fiber.Ctx, name string) []string {
+	var out []string
+	if mf, err := c.MultipartForm(); err == nil {
+		for _, v := range mf.Value[name] {
+			out = append(out, strings.Clone(v))
+		}
+		return out
+	}
+	for _, v := range c.Request().PostArgs().PeekMulti(name) {
+		out = append(out, string(v))
+	}
+	return out
+}
+
 // SessionCookie holds a member's session token: __Host- keeps it to this
 // host, over HTTPS, for the whole site.
 const SessionCookie = "__Host-hotline"

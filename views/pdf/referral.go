@@ -61,9 +61,12 @@ type ReferralLetter struct {
 	// Corrects is the letter this one corrects (訂正); zero ID: none.
 	Corrects ReferralRef
 
-	// Attachments are the names of the files and records sent with the
-	// letter, listed under 添付資料; none: the row is left out.
+	// Attachments are the names of the files sent with the letter,
+	// listed under 添付資料; none: the row is left out.
 	Attachments []string
+	// Records are the DMS records the letter refers to, listed under
+	// DMS記録; none: the row is left out.
+	Records []ReferralRecord
 
 	// The sections, in the order of 別紙様式11; line breaks are kept.
 	Diagnosis  string // 傷病名
@@ -73,6 +76,31 @@ type ReferralLetter struct {
 	Treatment  string // 治療経過
 	Medication string // 現在の処方
 	Remarks    string // 備考
+}
+
+// ReferralRecord is a DMS record a letter refers to.
+type ReferralRecord struct {
+	ID      string    // the record's ID as the portal shows it
+	Title   string    // 表題
+	Kind    string    // 種類, optional
+	On      time.Time // the day the record concerns (a calendar day); zero: not printed
+	Version int       // the version referred to; 0: not printed
+}
+
+// line is the record as 添付資料 lists it: 「・R000012　胸部X線（画像）
+// 令和8年3月1日　第2版」.
+func (r ReferralRecord) line() string {
+	parts := []string{"・" + oneLine(r.ID), oneLine(r.Title)}
+	if k := oneLine(r.Kind); k != "" {
+		parts[1] += "（" + k + "）"
+	}
+	if !r.On.IsZero() {
+		parts = append(parts, dayOf(r.On, false))
+	}
+	if r.Version > 0 {
+		parts = append(parts, "第"+strconv.Itoa(r.Version)+"版")
+	}
+	return strings.Join(parts, "　")
 }
 
 // ReferralReply is 紹介患者経過報告書, the reply (返書) to a referral letter.
@@ -169,6 +197,13 @@ func RenderReferralLetter(l ReferralLetter) ([]byte, error) {
 			}
 		}
 		d.section("添付資料", strings.Join(names, "\n"), referralLabelW, 0)
+	}
+	if len(l.Records) > 0 {
+		var lines []string
+		for _, r := range l.Records {
+			lines = append(lines, r.line())
+		}
+		d.section("DMS記録", strings.Join(lines, "\n"), referralLabelW, 0)
 	}
 	return d.render()
 }

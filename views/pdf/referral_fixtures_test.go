@@ -23,7 +23,11 @@ func sampleReferralLetter(total int) ReferralLetter {
 			Occupation: "無職",
 		},
 		Attachments: []string{"胸部X線写真（令和7年11月28日）.jpg", "心電図.pdf"},
-		Diagnosis:   s[0].body, Purpose: s[1].body, History: s[2].body, Course: s[3].body,
+		Records: []ReferralRecord{
+			{ID: "R000012", Title: "胸部X線", Kind: "画像", On: time.Date(2025, 11, 28, 0, 0, 0, 0, time.UTC), Version: 2},
+			{ID: "R000015", Title: "血液検査（11月）", Kind: "検査結果", On: time.Date(2025, 11, 30, 0, 0, 0, 0, time.UTC), Version: 1},
+		},
+		Diagnosis: s[0].body, Purpose: s[1].body, History: s[2].body, Course: s[3].body,
 		Treatment: s[4].body, Medication: s[5].body, Remarks: s[6].body,
 	}
 }

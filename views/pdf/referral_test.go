@@ -99,7 +99,13 @@ func TestReferralLetter(t *testing.T) {
 		"住所", l.Patient.Address, "電話番号", l.Patient.Phone, "職業", l.Patient.Occupation,
 	}
 	inOrder(t, raw, append(want, "傷病名")...)
-	checkSections(t, file, append(l.Sections(), [2]string{"添付資料", "・" + l.Attachments[0] + "・" + l.Attachments[1]}))
+	checkSections(t, file, append(l.Sections(), [2]string{"添付資料", "・" + l.Attachments[0] + "・" + l.Attachments[1]},
+		[2]string{"DMS記録", "・R000012　胸部X線（画像）　令和7年11月28日　第2版・R000015　血液検査（11月）（検査結果）　令和7年11月30日　第1版"}))
+	for _, re := range []string{`DMS記録\s+・R000012\s+胸部X線（画像）\s+令和7年11月28日\s+第2版`, `・R000015\s+血液検査（11月）（検査結果）\s+令和7年11月30日\s+第1版`} {
+		if !regexp.MustCompile(re).MatchString(raw) {
+			t.Errorf("the referenced records: no match for %s in\n%s", re, raw)
+		}
+	}
 	// Every page's header names the letter and the patient.
 	pages := pageCount(t, file)
 	if n := strings.Count(squeeze(raw), squeeze("No. R-000123　患者 髙﨑 花子 様")); n != pages {
@@ -141,7 +147,7 @@ func TestReferralLetterAge(t *testing.T) {
 // character that may not begin one, no line ending with an opening bracket.
 func TestReferralLetterFlows(t *testing.T) {
 	l := sampleReferralLetter(12200)
-	l.Attachments = nil
+	l.Attachments, l.Records = nil, nil
 	var all strings.Builder
 	for _, s := range l.Sections() {
 		all.WriteString(s[1])

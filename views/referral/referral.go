@@ -4,6 +4,7 @@ package referral
 
 import (
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -152,7 +153,22 @@ type ComposeView struct {
 	Consent *store.ConsentMissingError
 	Today   time.Time
 	Flash   string
+	// Records are the patient's records of the facility that may be
+	// attached (none until a patient is known); Chosen the IDs ticked.
+	Records store.RecordChoices
+	Chosen  []string
+	// Carried are the records a new correction takes over from the
+	// corrected letter: ticked and fixed.
+	Carried []string
 }
+
+// Checked reports whether record id is ticked.
+func (v ComposeView) Checked(id string) bool {
+	return slices.Contains(v.Chosen, id) || v.IsCarried(id)
+}
+
+// IsCarried reports whether record id comes with the corrected letter.
+func (v ComposeView) IsCarried(id string) bool { return slices.Contains(v.Carried, id) }
 
 // Action is where the form posts.
 func (v ComposeView) Action() string {
@@ -183,7 +199,13 @@ type LetterView struct {
 	Flash    string
 	// Error is a refusal to show above the forms (409 and the like).
 	Error string
+	// RecordOpen says, by ID, whether the viewer may open each attached
+	// record in DMS now (its disclosure may have been revoked).
+	RecordOpen map[string]bool
 }
+
+// RecordURL is a DMS record's page.
+func RecordURL(id string) string { return "/dms/records/" + id }
 
 // Sender reports whether the viewer's facility sent the letter.
 func (v LetterView) Sender() bool { return v.Side == store.SideSender }
