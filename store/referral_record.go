@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
@@ -212,8 +211,8 @@ func (db *DB) ReferralRecordChoices(a ReferralActor, patientID string, chosen []
 			if len(v) < rowHeader || v[1] == 1 {
 				continue // withdrawn
 			}
-			var row recordRow
-			if err := json.Unmarshal(v[rowHeader:], &row); err != nil {
+			row, err := decodeRecordRow(v[rowHeader:])
+			if err != nil {
 				return Errorf(EINTERNAL, "record row %x: %v", k, err)
 			}
 			if row.FacilityOID != a.FacilityOID {
