@@ -75,12 +75,15 @@ func (db *DB) Facility(oid string) (Facility, error) {
 }
 
 func facilityTx(tx *Tx, oid string) (Facility, error) {
-	var f Facility
-	found, err := getJSON(tx.bucket(bucketFacilities), []byte(oid), &f)
-	if err == nil && !found {
-		err = NotFound()
+	raw := tx.bucket(bucketFacilities).Get([]byte(oid))
+	if raw == nil {
+		return Facility{}, NotFound()
 	}
-	return f, err
+	f, err := tx.db.facilities.decode(oid, raw)
+	if err != nil {
+		return Facility{}, Errorf(EINTERNAL, "facility %s: %v", oid, err)
+	}
+	return f, nil
 }
 
 func putFacilityTx(tx *Tx, f Facility) error {

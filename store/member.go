@@ -156,14 +156,10 @@ func memberTx(tx *Tx, id string) (Member, error) {
 	if raw == nil {
 		return Member{}, NotFound()
 	}
-	if m, ok := tx.db.members.get(id, raw); ok {
-		return m, nil
-	}
-	var m Member
-	if err := json.Unmarshal(raw, &m); err != nil {
+	m, err := tx.db.members.decode(id, raw)
+	if err != nil {
 		return Member{}, Errorf(EINTERNAL, "member %s: %v", id, err)
 	}
-	tx.db.members.put(id, raw, m)
 	return m, nil
 }
 

@@ -44,8 +44,9 @@ type DB struct {
 	// (patient_register.go).
 	registrar registrar
 
-	// members caches decoded accounts (member_cache.go).
-	members memberCache
+	// members and facilities cache decoded records (decoded_cache.go).
+	members    *decodedCache[Member]
+	facilities *decodedCache[Facility]
 
 	// drugs is the in-memory index of the drug master (drug_index.go).
 	drugs drugCatalog
@@ -66,6 +67,9 @@ type Tx struct {
 	// anchorDue: an audit event appended in this transaction calls for
 	// an anchor once it is committed (audit_anchor.go).
 	anchorDue bool
+	// open are the buckets a read transaction has opened (bucket).
+	open  [8]openBucket
+	nopen int
 }
 
 // errInUse: another process (a running server) holds the file.
@@ -105,7 +109,8 @@ func Open(path string, opt Options) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	bdb.MaxBatchDelay = time.Millisecond
-	db := &DB{bolt: bdb, path: path, now: func() time.Time { return time.Now().UTC() }, sessions: newSessionCache()}
+	db := &DB{bolt: bdb, path: path, now: func() time.Time { return time.Now().UTC() }, sessions: newSessionCache(),
+		members: newMemberCache(), facilities: newFacilityCache()}
 	if !opt.ReadOnly && !opt.NoMigrate {
 		if err := db.migrate(); err != nil {
 			bdb.Close()
@@ -183,12 +188,34 @@ func (db *DB) FileSize() int64 {
 
 // bucket returns a top-level bucket that the migrations guarantee exists.
 func (tx *Tx) bucket(name []byte) *bolt.Bucket {
+	// bbolt looks a top-level bucket up anew on every call in a read
+	// transaction (it caches them only in writable ones); a list page asks
+	// for the same few buckets for every row, so a read transaction keeps
+	// the ones it opened. Read transactions cannot delete a bucket, so
+	// what is kept stays valid.
+	ro := !tx.Writable()
+	if ro {
+		for i := range tx.nopen {
+			if string(tx.open[i].name) == string(name) {
+				return tx.open[i].b
+			}
+		}
+	}
 	b := tx.Bucket(name)
 	if b == nil {
 		// Only possible on a file whose schema was not migrated.
 		panic(fmt.Sprintf("store: bucket %q missing", name))
 	}
+	if ro && tx.nopen < len(tx.open) {
+		tx.open[tx.nopen] = openBucket{name, b}
+		tx.nopen++
+	}
 	return b
+}
+
+type openBucket struct {
+	name []byte
+	b    *bolt.Bucket
 }
 
 // itob encodes a sequence number as a sortable 8-byte key.
