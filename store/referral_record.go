@@ -182,6 +182,10 @@ type RecordChoices struct {
 	Items []RecordChoice
 	// More: the patient has more records than the form lists.
 	More bool
+	// Withdrawn are the chosen records (a draft's) withdrawn since they
+	// were chosen: they can no longer go with the letter, and the form
+	// says so rather than dropping them unseen.
+	Withdrawn []RecordChoice
 }
 
 // ReferralRecordChoices lists the records of the actor's facility about
@@ -229,7 +233,12 @@ func (db *DB) ReferralRecordChoices(a ReferralActor, patientID string, chosen []
 				continue
 			}
 			r, own, err := recordAccessTx(tx, pa, id)
-			if err != nil || !own || r.Withdrawn() || r.PatientID != p.ID {
+			if err != nil || !own || r.PatientID != p.ID {
+				continue
+			}
+			if r.Withdrawn() {
+				out.Withdrawn = append(out.Withdrawn, RecordChoice{ID: r.ID, Title: r.Current.Title, Kind: r.Current.Kind,
+					RecordedOn: r.Current.RecordedOn, Version: r.Current.Version})
 				continue
 			}
 			out.Items = append(out.Items, RecordChoice{ID: r.ID, Title: r.Current.Title, Kind: r.Current.Kind,

@@ -139,3 +139,23 @@ func TestLetterRecordsNone(t *testing.T) {
 	handlertest.Scenario{Name: "no records", Path: "/referrals/new?patient=" + r.patient, WantStatus: 200,
 		WantContains: []string{`data-testid="no-records">自施設がこの患者様について作成した医療記録はありません。`}, WantAbsent: []string{`name="record"`}}.Run(t, r.a)
 }
+
+// TestDraftRecordWithdrawn: a record chosen on a draft and withdrawn
+// since is named on the draft's page (it can no longer go with the
+// letter) instead of vanishing from the form unseen.
+func TestDraftRecordWithdrawn(t *testing.T) {
+	r := newRegion(t)
+	keep := r.record(t, r.patient, "lab", "血液検査", "2026-03-05")
+	gone := r.record(t, r.patient, "imaging", "胸部X線", "2026-03-01")
+	draft := r.send(t, withRecords(r.letterValues("draft", "1"), keep, gone))
+	if _, err := r.DB.WithdrawRecord(store.PRSActor{MemberID: r.MA.ID, FacilityOID: r.FA.OID}, gone, "誤記"); err != nil {
+		t.Fatal(err)
+	}
+	handlertest.Scenario{Name: "draft after the withdrawal", Path: "/referrals/" + draft, WantStatus: 200,
+		WantContains: []string{`data-testid="record-withdrawn" data-id="` + gone + `"`, "選んでいた記録「胸部X線」", "取り下げられたため、添付できません",
+			`value="` + keep + `" checked`},
+		WantAbsent: []string{`value="` + gone + `"`}}.Run(t, r.a)
+	handlertest.Scenario{Name: "sending the draft with it", Method: "POST", Path: "/referrals/" + draft + "/edit",
+		Form: withRecords(r.letterValues(), keep, gone), WantStatus: 422,
+		WantContains: []string{`data-testid="error-record">医療記録 ` + gone + ` は取り下げられているため添付できません`}}.Run(t, r.a)
+}
