@@ -52,6 +52,21 @@ func (c *decodedCache[T]) decode(key string, raw []byte) (T, error) {
 	return v, nil
 }
 
+// cachedTx reads the value stored under key in bucket through the cache:
+// not found when there is none.
+func cachedTx[T any](tx *Tx, bucket []byte, c *decodedCache[T], key, what string) (T, error) {
+	raw := tx.bucket(bucket).Get([]byte(key))
+	if raw == nil {
+		var zero T
+		return zero, NotFound()
+	}
+	v, err := c.decode(key, raw)
+	if err != nil {
+		return v, Errorf(EINTERNAL, "%s %s: %v", what, key, err)
+	}
+	return v, nil
+}
+
 func newMemberCache() *decodedCache[Member] {
 	return &decodedCache[Member]{clone: func(m Member) Member {
 		m.SharedPCs = slices.Clone(m.SharedPCs)

@@ -75,15 +75,7 @@ func (db *DB) Facility(oid string) (Facility, error) {
 }
 
 func facilityTx(tx *Tx, oid string) (Facility, error) {
-	raw := tx.bucket(bucketFacilities).Get([]byte(oid))
-	if raw == nil {
-		return Facility{}, NotFound()
-	}
-	f, err := tx.db.facilities.decode(oid, raw)
-	if err != nil {
-		return Facility{}, Errorf(EINTERNAL, "facility %s: %v", oid, err)
-	}
-	return f, nil
+	return cachedTx(tx, bucketFacilities, tx.db.facilities, oid, "facility")
 }
 
 func putFacilityTx(tx *Tx, f Facility) error {

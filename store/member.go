@@ -152,15 +152,7 @@ func (db *DB) Member(id string) (Member, error) {
 }
 
 func memberTx(tx *Tx, id string) (Member, error) {
-	raw := tx.bucket(bucketMembers).Get([]byte(id))
-	if raw == nil {
-		return Member{}, NotFound()
-	}
-	m, err := tx.db.members.decode(id, raw)
-	if err != nil {
-		return Member{}, Errorf(EINTERNAL, "member %s: %v", id, err)
-	}
-	return m, nil
+	return cachedTx(tx, bucketMembers, tx.db.members, id, "member")
 }
 
 func putMemberTx(tx *Tx, m Member) error {
