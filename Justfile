@@ -49,6 +49,16 @@ drugs-bench DURATION="15s":
     go test ./store -run '^$' -bench 'BenchmarkDrugSearch|BenchmarkDrugImport|BenchmarkDrugIndex' -benchtime 5x -benchmem
     go test ./handlers/drugs -run '^TestDrugFragmentLoad$' -v -count=1 -drugs.load={{DURATION}}
 
+# The clinical functions' figures of BENCHMARKS.md (last section): the
+# referral inbox, /dms, issuing a prescription, the 5 MB upload and the
+# two printed documents. The list phases need wrk (Debian package).
+clinical-bench DURATION="8s":
+    go test ./handlers/referral -run '^TestReferralInboxLoad$' -v -count=1 -referral.load -referral.load.duration {{DURATION}} -timeout 20m
+    go test ./store -run '^$' -bench 'ReferralInbox|UnreadReferrals' -benchtime 2s
+    go test ./handlers/dms -run '^$' -bench 'DMSList|DMSAttachment' -benchtime 1x -timeout 30m
+    go test ./store -run '^$' -bench RxIssueParallel20 -benchtime 2000x -count 3
+    go test ./views/pdf -run '^$' -bench 'ReferralLetterTwoPages|Prescription$' -benchtime 50x -count 3 -benchmem
+
 # Release build: one stripped binary.
 build:
     CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=$(git describe --tags --always --dirty 2>/dev/null || echo dev)" -o hotline .
