@@ -152,7 +152,17 @@ func homePatientTx(tx *Tx, a PRSActor, id string) (Patient, error) {
 }
 
 func putPatientTx(tx *Tx, p Patient) error {
-	return putJSON(tx.bucket(bucketPatients), itob(p.Seq), p)
+	b := tx.bucket(bucketPatients)
+	old := b.Get(itob(p.Seq))
+	renamed := old != nil && patientJSONName(old) != p.Name
+	if err := putJSON(b, itob(p.Seq), p); err != nil {
+		return err
+	}
+	if renamed {
+		// The /dms rows of the patient's records show the name.
+		return reindexPatientRecordsTx(tx, p.ID)
+	}
+	return nil
 }
 
 // appendFill is the fill of buckets whose new keys come last (records and

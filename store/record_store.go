@@ -66,11 +66,13 @@ type recordRow struct {
 	Version      int        `json:"version"`
 	Attachments  int        `json:"attachments"`
 	Withdrawn    bool       `json:"withdrawn,omitempty"`
+	// PatientName is in rows written since rowV2 (empty in older ones).
+	PatientName string `json:"-"`
 }
 
 const rowHeader = 10 // kind, withdrawn, YYYYMMDD
 
-func encodeRow(r Record) ([]byte, error) {
+func encodeRow(tx *Tx, r Record) ([]byte, error) {
 	row := recordRow{ID: r.ID, PatientID: r.PatientID, FacilityOID: r.FacilityOID, FacilityName: r.FacilityName,
 		Kind: r.Current.Kind, Title: r.Current.Title, RecordedOn: r.Current.RecordedOn, UpdatedAt: r.Current.At,
 		Version: r.Current.Version, Attachments: len(r.Current.Attachments), Withdrawn: r.Withdrawn()}
@@ -81,7 +83,7 @@ func encodeRow(r Record) ([]byte, error) {
 	out := make([]byte, 0, rowHeader+64+len(row.FacilityName)+len(row.Title))
 	out = append(out, r.Current.Kind.index(), w)
 	out = append(out, r.Current.RecordedOn.Format("20060102")...)
-	rw := rowWriter{b: append(out, rowV1)}
+	rw := rowWriter{b: append(out, rowV2)}
 	rw.str(row.ID)
 	rw.str(row.PatientID)
 	rw.str(row.FacilityOID)
@@ -92,6 +94,7 @@ func encodeRow(r Record) ([]byte, error) {
 	rw.time(row.UpdatedAt)
 	rw.uint(uint64(row.Version))
 	rw.uint(uint64(row.Attachments))
+	rw.str(patientNameTx(tx, r.PatientID))
 	return rw.b, nil
 }
 
@@ -114,6 +117,9 @@ func decodeRecordRow(v []byte) (recordRow, error) {
 	row.UpdatedAt = r.time()
 	row.Version = int(r.uint())
 	row.Attachments = int(r.uint())
+	if rowVersion(v) == rowV2 {
+		row.PatientName = r.str()
+	}
 	return row, r.done()
 }
 
@@ -214,7 +220,7 @@ func disclosureRests(tx *Tx, r Record, d Disclosure) bool {
 // the record is withdrawn; rows of facilities no longer entitled go.
 func reindexRecordTx(tx *Tx, r Record, discs []Disclosure) error {
 	idx := tx.bucket(bucketRecordIndex)
-	row, err := encodeRow(r)
+	row, err := encodeRow(tx, r)
 	if err != nil {
 		return err
 	}
@@ -839,7 +845,10 @@ func (db *DB) ListRecords(a PRSActor, q RecordQuery) (RecordListPage, error) {
 			if row.Withdrawn && !own {
 				continue
 			}
-			name, ok := names[row.PatientID]
+			name, ok := row.PatientName, row.PatientName != ""
+			if !ok {
+				name, ok = names[row.PatientID]
+			}
 			if !ok {
 				name = patientNameTx(tx, row.PatientID)
 				names[row.PatientID] = name
@@ -938,6 +947,31 @@ func seekBefore(c *bolt.Cursor, start []byte) ([]byte, []byte) {
 		return c.Prev()
 	}
 	return k, v
+}
+
+// reindexPatientRecordsTx rewrites the /dms rows of every record of the
+// patient, which hold the patient's name: PRS changed it.
+func reindexPatientRecordsTx(tx *Tx, patientID string) error {
+	prefix := append(indexKey("P", patientID), 0)
+	var seqs []uint64
+	forEachPrefix(tx.bucket(bucketRecordIndex), prefix, func(k, _ []byte) bool {
+		seqs = append(seqs, btoi(k[len(prefix):]))
+		return true
+	})
+	for _, seq := range seqs {
+		var r Record
+		if found, err := getJSON(tx.bucket(bucketRecords), itob(seq), &r); err != nil || !found {
+			return Errorf(EINTERNAL, "record %d missing (%v)", seq, err)
+		}
+		discs, err := disclosuresTx(tx, seq)
+		if err != nil {
+			return err
+		}
+		if err := reindexRecordTx(tx, r, discs); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // patientNameTx is a patient's current name (氏名), decoding nothing else

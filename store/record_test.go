@@ -490,3 +490,60 @@ func BenchmarkRecordBloat(b *testing.B) {
 		b.Logf("1,000 uploads (%d bytes of content) and %d revisions in %v: file %d bytes = %.3f × the content", stored, revisions, took.Round(time.Second), file, float64(file)/float64(stored))
 	}
 }
+
+// The /dms rows hold the patient's name: when PRS changes it, every list
+// that shows the patient's records (the writer's and a facility it was
+// disclosed to) shows the new one. Rows written before the name was in
+// them still show it, from the patient.
+func TestRecordRowsFollowPatientName(t *testing.T) {
+	fx := newRecordFixture(t)
+	r := mustCreateRecord(t, fx.db, fx.a, fx.form("血液検査"))
+	if _, err := fx.db.DiscloseRecord(fx.a, r.ID, DiscloseToFacility, fx.fb.OID); err != nil {
+		t.Fatal(err)
+	}
+	names := func(a PRSActor) string {
+		t.Helper()
+		l, err := fx.db.ListRecords(a, RecordQuery{})
+		if err != nil || len(l.Items) != 1 {
+			t.Fatalf("list: %+v %v", l, err)
+		}
+		return l.Items[0].PatientName
+	}
+	if a, b := names(fx.a), names(fx.b); a != "山田　太郎" || b != a {
+		t.Fatalf("before: %q %q", a, b)
+	}
+	f := samplePatient()
+	f.Name = "佐藤　太郎"
+	if _, err := fx.db.UpdatePatient(fx.a, fx.p.ID, fx.p.Version, f); err != nil {
+		t.Fatal(err, ErrorFields(err))
+	}
+	if a, b := names(fx.a), names(fx.b); a != "佐藤　太郎" || b != a {
+		t.Fatalf("after the change: %q %q", a, b)
+	}
+	// A row of the first binary form (no name) is read, the name looked up.
+	if err := fx.db.Update(func(tx *Tx) error {
+		idx := tx.bucket(bucketRecordIndex)
+		v := idx.Get(rxOrder(fx.a.FacilityOID, r.Seq))
+		row, err := decodeRecordRow(v[rowHeader:])
+		if err != nil || row.PatientName != "佐藤　太郎" {
+			t.Errorf("row: %+v %v", row, err)
+		}
+		w := rowWriter{b: append(bytes.Clone(v[:rowHeader]), rowV1)}
+		w.str(row.ID)
+		w.str(row.PatientID)
+		w.str(row.FacilityOID)
+		w.str(row.FacilityName)
+		w.str(string(row.Kind))
+		w.str(row.Title)
+		w.time(row.RecordedOn)
+		w.time(row.UpdatedAt)
+		w.uint(uint64(row.Version))
+		w.uint(uint64(row.Attachments))
+		return idx.Put(rxOrder(fx.a.FacilityOID, r.Seq), w.b)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if a := names(fx.a); a != "佐藤　太郎" {
+		t.Fatalf("v1 row: %q", a)
+	}
+}

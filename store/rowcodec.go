@@ -13,7 +13,12 @@ import (
 // read. Strings are length-prefixed (uvarint), numbers uvarints, times a
 // presence byte and the Unix time in nanoseconds (UTC).
 
-const rowV1 = 0x01
+const (
+	rowV1 = 0x01
+	// rowV2: a /dms row that also holds the patient's name (rewritten when
+	// PRS changes the name), so the list looks up no patient.
+	rowV2 = 0x02
+)
 
 var errRowShort = errors.New("row ends early")
 
@@ -23,6 +28,14 @@ func newRowWriter(size int) *rowWriter {
 	w := &rowWriter{b: make([]byte, 0, size)}
 	w.b = append(w.b, rowV1)
 	return w
+}
+
+// version is the row's version byte (0: not a binary row).
+func rowVersion(v []byte) byte {
+	if len(v) == 0 || (v[0] != rowV1 && v[0] != rowV2) {
+		return 0
+	}
+	return v[0]
 }
 
 func (w *rowWriter) str(s string) {
@@ -51,7 +64,7 @@ type rowReader struct {
 // binaryRow reports whether v is a binary row, and a reader past its
 // version byte.
 func binaryRow(v []byte) (*rowReader, bool) {
-	if len(v) == 0 || v[0] != rowV1 {
+	if rowVersion(v) == 0 {
 		return nil, false
 	}
 	return &rowReader{b: v[1:]}, true
