@@ -200,21 +200,8 @@ func (db *DB) RevokeDisclosure(a PRSActor, id string, n int, reason string) (Dis
 // standing disclosure of the patient's records to the unlinked facility:
 // they rested on the consent that was withdrawn.
 func revokeLinkDisclosuresTx(tx *Tx, a PRSActor, patientID, oid string) error {
-	prefix := append(indexKey("P", patientID), 0)
-	var seqs []uint64
-	forEachPrefix(tx.bucket(bucketRecordIndex), prefix, func(k, _ []byte) bool {
-		seqs = append(seqs, btoi(k[len(prefix):]))
-		return true
-	})
-	for _, seq := range seqs {
-		var r Record
-		if found, err := getJSON(tx.bucket(bucketRecords), itob(seq), &r); err != nil || !found {
-			return Errorf(EINTERNAL, "record %d missing (%v)", seq, err)
-		}
-		discs, err := disclosuresTx(tx, seq)
-		if err != nil {
-			return err
-		}
+	return forEachPatientRecordTx(tx, patientID, func(r Record, discs []Disclosure) error {
+		seq := r.Seq
 		changed := false
 		for i, d := range discs {
 			if d.To != DiscloseToFacility || d.FacilityOID != oid || !d.Standing() || d.LinkSeq == 0 {
@@ -235,6 +222,6 @@ func revokeLinkDisclosuresTx(tx *Tx, a PRSActor, patientID, oid string) error {
 				return err
 			}
 		}
-	}
-	return nil
+		return nil
+	})
 }

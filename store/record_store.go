@@ -952,6 +952,15 @@ func seekBefore(c *bolt.Cursor, start []byte) ([]byte, []byte) {
 // reindexPatientRecordsTx rewrites the /dms rows of every record of the
 // patient, which hold the patient's name: PRS changed it.
 func reindexPatientRecordsTx(tx *Tx, patientID string) error {
+	return forEachPatientRecordTx(tx, patientID, func(r Record, discs []Disclosure) error {
+		return reindexRecordTx(tx, r, discs)
+	})
+}
+
+// forEachPatientRecordTx calls fn with each record of the patient (every
+// facility's) and its disclosures. The sequences are read first, so fn may
+// rewrite the index.
+func forEachPatientRecordTx(tx *Tx, patientID string, fn func(Record, []Disclosure) error) error {
 	prefix := append(indexKey("P", patientID), 0)
 	var seqs []uint64
 	forEachPrefix(tx.bucket(bucketRecordIndex), prefix, func(k, _ []byte) bool {
@@ -967,7 +976,7 @@ func reindexPatientRecordsTx(tx *Tx, patientID string) error {
 		if err != nil {
 			return err
 		}
-		if err := reindexRecordTx(tx, r, discs); err != nil {
+		if err := fn(r, discs); err != nil {
 			return err
 		}
 	}
