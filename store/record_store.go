@@ -72,7 +72,7 @@ type recordRow struct {
 
 const rowHeader = 10 // kind, withdrawn, YYYYMMDD
 
-func encodeRow(tx *Tx, r Record) ([]byte, error) {
+func encodeRow(tx *Tx, r Record) []byte {
 	row := recordRow{ID: r.ID, PatientID: r.PatientID, FacilityOID: r.FacilityOID, FacilityName: r.FacilityName,
 		Kind: r.Current.Kind, Title: r.Current.Title, RecordedOn: r.Current.RecordedOn, UpdatedAt: r.Current.At,
 		Version: r.Current.Version, Attachments: len(r.Current.Attachments), Withdrawn: r.Withdrawn()}
@@ -95,7 +95,7 @@ func encodeRow(tx *Tx, r Record) ([]byte, error) {
 	rw.uint(uint64(row.Version))
 	rw.uint(uint64(row.Attachments))
 	rw.str(patientNameTx(tx, r.PatientID))
-	return rw.b, nil
+	return rw.b
 }
 
 // decodeRecordRow reads the part of a row after its header, binary or the
@@ -220,10 +220,7 @@ func disclosureRests(tx *Tx, r Record, d Disclosure) bool {
 // the record is withdrawn; rows of facilities no longer entitled go.
 func reindexRecordTx(tx *Tx, r Record, discs []Disclosure) error {
 	idx := tx.bucket(bucketRecordIndex)
-	row, err := encodeRow(tx, r)
-	if err != nil {
-		return err
-	}
+	row := encodeRow(tx, r)
 	want := map[string]bool{r.FacilityOID: true}
 	for _, d := range discs {
 		if d.To != DiscloseToFacility || d.FacilityOID == r.FacilityOID {

@@ -36,6 +36,11 @@ type ReferralRecordRef struct {
 // RecordedOnString is the record's date as YYYY-MM-DD.
 func (r ReferralRecordRef) RecordedOnString() string { return r.RecordedOn.Format("2006-01-02") }
 
+// refOf is the record as a letter refers to it: its current version.
+func refOf(r Record) ReferralRecordRef {
+	return ReferralRecordRef{ID: r.ID, Version: r.Current.Version, Title: r.Current.Title, Kind: r.Current.Kind, RecordedOn: r.Current.RecordedOn}
+}
+
 // RecordIDs are the IDs of the letter's records.
 func (r Referral) RecordIDs() []string {
 	var out []string
@@ -106,8 +111,7 @@ func referralRecordsTx(tx *Tx, a ReferralActor, patientID string, chosen, carrie
 		case r.PatientID != patientID:
 			fe.Add("record", "医療記録 "+id+" は別の患者様の記録です。この紹介状の患者様の記録を選んでください")
 		default:
-			out = append(out, ReferralRecordRef{ID: r.ID, Version: r.Current.Version, Title: r.Current.Title,
-				Kind: r.Current.Kind, RecordedOn: r.Current.RecordedOn})
+			out = append(out, refOf(r))
 		}
 	}
 	for _, id := range carried {
@@ -164,28 +168,16 @@ func (db *DB) ReferralRecordsOpen(a ReferralActor, r Referral) (map[string]bool,
 	return out, err
 }
 
-// RecordChoice is a record the compose form offers to attach.
-type RecordChoice struct {
-	ID         string
-	Title      string
-	Kind       RecordKind
-	RecordedOn time.Time
-	Version    int
-}
-
-// RecordedOnString is the date as YYYY-MM-DD.
-func (c RecordChoice) RecordedOnString() string { return c.RecordedOn.Format("2006-01-02") }
-
 // RecordChoices are the records the actor's facility may attach to a
 // letter about the patient.
 type RecordChoices struct {
-	Items []RecordChoice
+	Items []ReferralRecordRef
 	// More: the patient has more records than the form lists.
 	More bool
 	// Withdrawn are the chosen records (a draft's) withdrawn since they
 	// were chosen: they can no longer go with the letter, and the form
 	// says so rather than dropping them unseen.
-	Withdrawn []RecordChoice
+	Withdrawn []ReferralRecordRef
 }
 
 // ReferralRecordChoices lists the records of the actor's facility about
@@ -226,10 +218,10 @@ func (db *DB) ReferralRecordChoices(a ReferralActor, patientID string, chosen []
 				out.More = true
 				break
 			}
-			out.Items = append(out.Items, RecordChoice{ID: row.ID, Title: row.Title, Kind: row.Kind, RecordedOn: row.RecordedOn, Version: row.Version})
+			out.Items = append(out.Items, ReferralRecordRef{ID: row.ID, Title: row.Title, Kind: row.Kind, RecordedOn: row.RecordedOn, Version: row.Version})
 		}
 		for _, id := range chosen {
-			if slices.ContainsFunc(out.Items, func(c RecordChoice) bool { return c.ID == id }) {
+			if slices.ContainsFunc(out.Items, func(c ReferralRecordRef) bool { return c.ID == id }) {
 				continue
 			}
 			r, own, err := recordAccessTx(tx, pa, id)
@@ -237,12 +229,10 @@ func (db *DB) ReferralRecordChoices(a ReferralActor, patientID string, chosen []
 				continue
 			}
 			if r.Withdrawn() {
-				out.Withdrawn = append(out.Withdrawn, RecordChoice{ID: r.ID, Title: r.Current.Title, Kind: r.Current.Kind,
-					RecordedOn: r.Current.RecordedOn, Version: r.Current.Version})
+				out.Withdrawn = append(out.Withdrawn, refOf(r))
 				continue
 			}
-			out.Items = append(out.Items, RecordChoice{ID: r.ID, Title: r.Current.Title, Kind: r.Current.Kind,
-				RecordedOn: r.Current.RecordedOn, Version: r.Current.Version})
+			out.Items = append(out.Items, refOf(r))
 		}
 		return nil
 	})

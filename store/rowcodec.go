@@ -9,8 +9,8 @@ import (
 // List rows (the small values an index holds so that a page of a list
 // reads twenty of them and no record) are written in a compact binary
 // form: decoding JSON was most of a big list page's CPU. A row starts with
-// rowV1; rows written before it are JSON and start with '{', and are still
-// read. Strings are length-prefixed (uvarint), numbers uvarints, times a
+// its version (rowV1, rowV2); rows written before the binary form are JSON
+// and start with '{', and are still read. Strings are length-prefixed (uvarint), numbers uvarints, times a
 // presence byte and the Unix time in nanoseconds (UTC).
 
 const (
@@ -30,7 +30,7 @@ func newRowWriter(size int) *rowWriter {
 	return w
 }
 
-// version is the row's version byte (0: not a binary row).
+// rowVersion is the row's version byte (0: not a binary row).
 func rowVersion(v []byte) byte {
 	if len(v) == 0 || (v[0] != rowV1 && v[0] != rowV2) {
 		return 0
